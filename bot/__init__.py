@@ -1,0 +1,1 @@
+"""psdm-bot: GitLab automation for PSDM delivery engagements."""

@@ -1,0 +1,1 @@
+"""Sans-I/O events: payloads to typed events, the router, handlers and slash commands."""

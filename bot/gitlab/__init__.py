@@ -1,0 +1,1 @@
+"""The GitLab adapter: the only code that talks to GitLab."""

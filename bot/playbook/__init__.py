@@ -1,0 +1,1 @@
+"""The PSDM content model: playbooks, variables, rendering into a blueprint."""

@@ -1,0 +1,125 @@
+"""The blueprint: the desired state of one engagement, rendered from a playbook.
+
+It is the contract between the playbook room (which renders it) and the engine (which
+diffs it against live GitLab). Every object carries a stable `key` of the form
+`<kind>:<slug>` (for example `issue:discovery/kickoff`); the key is what the bot writes
+into its ownership marker, so it must not change when titles or variables change.
+References between objects (an issue's epic or time-box, an epic's parent) are keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+TimeBoxKind = Literal["phase", "sprint", "wave", "release"]
+IssueRole = Literal[
+    "story",
+    "task",
+    "retrospective",
+    "internal-retrospective",
+    "customer-retrospective",
+    "status",
+    "raid",
+]
+
+
+@dataclass(frozen=True)
+class Label:
+    key: str
+    name: str
+    color: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TimeBox:
+    """A GitLab milestone: a phase, a sprint or a scaling wave."""
+
+    key: str
+    title: str
+    start_date: date | None = None
+    due_date: date | None = None
+    description: str = ""
+    kind: TimeBoxKind = "phase"
+    phase: str | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class Epic:
+    """A phase or workstream epic (a work item, a legacy epic, or a parent issue on Free)."""
+
+    key: str
+    title: str
+    description: str = ""
+    labels: tuple[str, ...] = ()
+    parent: str | None = None
+    phase: str | None = None
+    workstream: bool = False
+
+
+@dataclass(frozen=True)
+class Issue:
+    key: str
+    title: str
+    description: str = ""
+    labels: tuple[str, ...] = ()
+    milestone: str | None = None
+    epic: str | None = None
+    weight: int | None = None
+    confidential: bool = False
+    role: IssueRole = "task"
+    phase: str | None = None
+
+
+@dataclass(frozen=True)
+class Board:
+    """An issue board whose lists are label lists, left to right."""
+
+    key: str
+    name: str
+    lists: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A PSDM phase in engagement order, with the label that marks it as current."""
+
+    key: str
+    name: str
+    label: str
+    epic: str | None = None
+    timeboxes: tuple[str, ...] = ()
+
+
+Object = Label | TimeBox | Epic | Issue | Board
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    playbook: str
+    variables: Mapping[str, object] = field(default_factory=dict)
+    labels: tuple[Label, ...] = ()
+    timeboxes: tuple[TimeBox, ...] = ()
+    epics: tuple[Epic, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    boards: tuple[Board, ...] = ()
+    phases: tuple[Phase, ...] = ()
+
+    def objects(self) -> Iterator[Object]:
+        """Every object, parents before children: labels, time-boxes, epics, issues, boards."""
+        yield from self.labels
+        yield from self.timeboxes
+        yield from self.epics
+        yield from self.issues
+        yield from self.boards
+
+    def get(self, key: str) -> Object:
+        for obj in self.objects():
+            if obj.key == key:
+                return obj
+        raise KeyError(key)

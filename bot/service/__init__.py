@@ -1,0 +1,1 @@
+"""The webhook service: FastAPI intake, durable workflows, wiring."""
