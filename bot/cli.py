@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(
@@ -15,3 +17,141 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """psdm-bot: playbooks, plan/apply, webhook service, GitLab sandbox."""
+
+
+@app.command()
+def validate(
+    paths: list[Path] = typer.Argument(
+        None, help="Playbook files or directories (default: the shipped playbooks)."
+    ),
+) -> None:
+    """Check playbooks; print every problem as file:line:col. Exit 0 valid, 1 invalid."""
+    from bot.playbook.cli_support import playbook_files, validate_report
+
+    missing = [str(p) for p in paths or [] if not p.exists()]
+    if missing:
+        typer.echo(f"error: no such file or directory: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    problems, summary = validate_report(playbook_files(paths or []))
+    for problem in problems:
+        typer.echo(str(problem))
+    typer.echo(summary, err=True)
+    raise typer.Exit(1 if problems else 0)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of playbook files."""
+    from bot.playbook.cli_support import schema_text
+
+    typer.echo(schema_text(), nl=False)
+
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _blueprint(playbook: str, var: list[str] | None):
+    """Load and render a playbook; problems end the command with exit 1, one per line."""
+    from bot.playbook import PlaybookError, load_playbook, render
+
+    pairs = [item.partition("=") for item in var or []]
+    bad = [item for item, (_, sep, _) in zip(var or [], pairs, strict=True) if not sep]
+    if bad:
+        typer.echo(f"error: --var expects KEY=VALUE, got {', '.join(bad)}", err=True)
+        raise typer.Exit(1)
+    try:
+        return render(load_playbook(playbook), {key: value for key, _, value in pairs})
+    except PlaybookError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+
+
+def _gitlab_errors(run):
+    """Run a plan/apply body; a GitLab problem becomes one actionable line and exit 1."""
+    from bot.gitlab.errors import GitLabError
+
+    try:
+        return run()
+    except GitLabError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def plan(
+    playbook: str = typer.Argument(..., help="A shipped playbook's name or a playbook file."),
+    project: str | None = typer.Option(
+        None, "--project", help="GROUP/PROJECT to diff against; without it, an empty project."
+    ),
+    var: list[str] = typer.Option(None, "--var", help="KEY=VALUE for a playbook variable."),
+    fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 2 when changes are pending (0 none, 1 error)."
+    ),
+) -> None:
+    """Show what apply would create, update or adopt (GITLAB_URL and GITLAB_TOKEN for --project)."""
+    from bot.gitlab.cli_support import plan_command
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    blueprint = _blueprint(playbook, var)
+    code = _gitlab_errors(
+        lambda: plan_command(
+            blueprint, project, fmt=fmt, detailed_exitcode=detailed_exitcode, echo=typer.echo
+        )
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def apply(
+    playbook: str = typer.Argument(..., help="A shipped playbook's name or a playbook file."),
+    project: str = typer.Option(..., "--project", help="GROUP/PROJECT to build the engagement in."),
+    var: list[str] = typer.Option(None, "--var", help="KEY=VALUE for a playbook variable."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; change nothing."),
+    yes: bool = typer.Option(False, "--yes", help="Apply without asking."),
+    fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
+    concurrency: int = typer.Option(6, "--concurrency", min=1, max=32, help="Requests in flight."),
+) -> None:
+    """Create what is missing in GitLab, adopt same-named objects, update what the bot owns."""
+    import sys
+
+    from bot.gitlab.cli_support import apply_command
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    if not (yes or dry_run or sys.stdin.isatty()):
+        typer.echo("error: not a terminal, so nobody can confirm: pass --yes to apply", err=True)
+        raise typer.Exit(1)
+    blueprint = _blueprint(playbook, var)
+    confirm = None if yes else (lambda: typer.confirm("Apply this plan?"))
+    code = _gitlab_errors(
+        lambda: apply_command(
+            blueprint,
+            project,
+            fmt=fmt,
+            dry_run=dry_run,
+            confirm=confirm,
+            concurrency=concurrency,
+            echo=typer.echo,
+        )
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8080, help="TCP port to listen on."),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
+) -> None:
+    """Run the webhook service (settings from the environment and PSDM_CONFIG)."""
+    from bot.service.serve import ConfigProblem
+    from bot.service.serve import serve as run
+
+    try:
+        run(host, port, log_level)
+    except ConfigProblem as problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2) from None

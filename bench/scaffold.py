@@ -1,0 +1,208 @@
+"""Scaffold one tool-adoption engagement in the sandbox with 50 ms added to every request.
+
+Prints, per tier, what the bot's apply costs (objects created, API requests, wall time), what a
+plain sequential python-gitlab script creating the same objects costs, and the requests of a
+second, no-op apply. Run: `python bench/scaffold.py [--latency-ms 50] [--concurrency 6]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import gitlab
+import requests
+
+from bot.engine.apply import DEFAULT_CONCURRENCY, apply
+from bot.engine.diff import diff
+from bot.gitlab import connect
+from bot.playbook import load_playbook, render
+from bot.playbook.blueprint import Blueprint
+from bot.sandbox import create_app
+from bot.service.threaded import run_in_thread
+
+TOKEN = "bench-root-token"
+SAMPLE = {"customer": "Acme Corp", "start_date": "2026-01-06"}
+
+
+@dataclass
+class Run:
+    objects: int
+    requests: int
+    seconds: float
+    issue_creations: int = 0
+
+
+class Sandbox:
+    """The sandbox served on loopback, driven through its /-/sandbox controls."""
+
+    def __init__(self, tier: str) -> None:
+        self.server = run_in_thread(create_app(tier=tier, admin_token=TOKEN))
+        self.url = self.server.url
+        self.http = requests.Session()
+        self.http.headers["PRIVATE-TOKEN"] = TOKEN
+        self.gl = gitlab.Gitlab(self.url, private_token=TOKEN)
+
+    def control(self, method: str, name: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.http.request(method, f"{self.url}/-/sandbox/{name}", json=body)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def requests_since_clear(self) -> tuple[int, int]:
+        """API requests (controls excluded) and issue/work-item creations since the last clear."""
+        routes = self.control("GET", "stats")["routes"]
+        total = sum(n for route, n in routes.items() if "/-/sandbox" not in route)
+        issues = sum(
+            n
+            for route, n in routes.items()
+            if route.startswith("POST") and route.endswith("/issues")
+        )
+        return total, issues
+
+    def project(self, group: str) -> str:
+        created = self.gl.groups.create({"name": group, "path": group})
+        self.gl.projects.create(
+            {"name": "delivery", "path": "delivery", "namespace_id": created.id}
+        )
+        return f"{group}/delivery"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def bot_apply(sandbox: Sandbox, path: str, blueprint: Blueprint, concurrency: int) -> Run:
+    sandbox.control("DELETE", "stats")
+    started = time.perf_counter()
+    port = connect(sandbox.url, TOKEN, path, concurrency=concurrency)
+    plan = diff(blueprint, port.read_live(blueprint))
+    result = apply(plan, port, concurrency=concurrency)
+    seconds = time.perf_counter() - started
+    assert result.ok, result.failed[:3]
+    total, issues = sandbox.requests_since_clear()
+    return Run(sum(op.pending for op in plan.operations), total, seconds, issues)
+
+
+def sequential_script(sandbox: Sandbox, path: str, blueprint: Blueprint) -> Run:
+    """What a PS engineer would write: one python-gitlab call after another, legacy epics."""
+    sandbox.control("DELETE", "stats")
+    started = time.perf_counter()
+    gl = gitlab.Gitlab(sandbox.url, private_token=TOKEN)
+    project = gl.projects.get(path)
+    group = gl.groups.get(project.namespace["id"])
+    premium = sandbox.control("GET", "stats")["tier"] == "premium"
+    labels = {}
+    for label in blueprint.labels:
+        owner = group if premium else project
+        made = owner.labels.create(
+            {"name": label.name, "color": label.color, "description": label.description}
+        )
+        labels[label.name] = made.id
+    milestones = {}
+    for timebox in blueprint.timeboxes:
+        data = {"title": timebox.title, "description": timebox.description}
+        if timebox.start_date:
+            data["start_date"] = timebox.start_date.isoformat()
+        if timebox.due_date:
+            data["due_date"] = timebox.due_date.isoformat()
+        milestones[timebox.key] = project.milestones.create(data).id
+    epics: dict[str, Any] = {}
+    for epic in sorted(blueprint.epics, key=lambda e: e.parent is not None):
+        data = {
+            "title": epic.title,
+            "description": epic.description,
+            "labels": ",".join(epic.labels),
+        }
+        if premium:
+            if epic.parent:
+                data["parent_id"] = epics[epic.parent].id
+            epics[epic.key] = group.epics.create(data)
+        else:
+            epics[epic.key] = project.issues.create(data)
+            if epic.parent:
+                epics[epic.key].links.create(
+                    {"target_project_id": project.id, "target_issue_iid": epics[epic.parent].iid}
+                )
+    for issue in blueprint.issues:
+        data = {
+            "title": issue.title,
+            "description": issue.description,
+            "labels": ",".join(issue.labels),
+            "confidential": issue.confidential,
+        }
+        if issue.milestone:
+            data["milestone_id"] = milestones[issue.milestone]
+        if premium and issue.weight is not None:
+            data["weight"] = issue.weight
+        if premium and issue.epic:
+            data["epic_id"] = epics[issue.epic].id
+        made = project.issues.create(data)
+        if not premium and issue.epic:
+            made.links.create(
+                {"target_project_id": project.id, "target_issue_iid": epics[issue.epic].iid}
+            )
+    for board in blueprint.boards:
+        made = project.boards.create({"name": board.name})
+        for name in board.lists:
+            made.lists.create({"label_id": labels[name]})
+    seconds = time.perf_counter() - started
+    total, issues = sandbox.requests_since_clear()
+    return Run(len(list(blueprint.objects())), total, seconds, issues)
+
+
+def noop_requests(sandbox: Sandbox, path: str, blueprint: Blueprint) -> tuple[int, bool]:
+    sandbox.control("DELETE", "stats")
+    port = connect(sandbox.url, TOKEN, path)
+    plan = diff(blueprint, port.read_live(blueprint))
+    apply(plan, port)
+    return sandbox.requests_since_clear()[0], plan.pending
+
+
+def bench(tier: str, latency_ms: float, concurrency: int, blueprint: Blueprint) -> None:
+    sandbox = Sandbox(tier)
+    try:
+        ours_path, script_path = sandbox.project("acme"), sandbox.project("acme-script")
+        sandbox.control("POST", "faults", {"route": "*", "latency_ms": latency_ms})
+        ours = bot_apply(sandbox, ours_path, blueprint, concurrency)
+        noop, pending = noop_requests(sandbox, ours_path, blueprint)
+        script = sequential_script(sandbox, script_path, blueprint)
+    finally:
+        sandbox.stop()
+    fixed = noop
+    print(
+        f"\n{tier} (epics {'as work items' if tier == 'premium' else 'as parent issues'}), "
+        f"{latency_ms:g} ms per request, concurrency {concurrency}"
+    )
+    print(f"  {'':28}{'objects':>9}{'requests':>10}{'wall s':>9}")
+    print(f"  {'psdm-bot apply':28}{ours.objects:>9}{ours.requests:>10}{ours.seconds:>9.2f}")
+    print(
+        f"  {'sequential python-gitlab':28}{script.objects:>9}{script.requests:>10}"
+        f"{script.seconds:>9.2f}"
+    )
+    print(f"  second apply (no-op): {noop} requests, changes pending: {pending}")
+    print(
+        f"  requests / (objects + no-op reads): {ours.requests / (ours.objects + fixed):.2f}"
+        f"  (target <= 1.1)"
+    )
+    print(f"  wall time vs sequential: {ours.seconds / script.seconds:.2f}  (target <= 0.20)")
+    print(
+        f"  busiest minute: {ours.requests} requests (GitLab.com: 2,000), "
+        f"{ours.issue_creations} issue creations (GitLab.com: 200)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--tier", choices=["premium", "free", "both"], default="both")
+    args = parser.parse_args()
+    blueprint = render(load_playbook("tool-adoption"), SAMPLE)
+    print(f"tool-adoption for {SAMPLE['customer']}: {len(list(blueprint.objects()))} objects")
+    for tier in ("premium", "free") if args.tier == "both" else (args.tier,):
+        bench(tier, args.latency_ms, args.concurrency, blueprint)
+
+
+if __name__ == "__main__":
+    main()

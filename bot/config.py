@@ -1,0 +1,109 @@
+"""Settings of the webhook service: environment first, then an optional YAML file (PSDM_CONFIG)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///.psdm/psdm.sqlite"
+
+
+class Rule(BaseModel):
+    """Chooses the playbook for a newly created project; the first matching rule wins.
+
+    A rule matches when every condition it sets holds: `namespace` (the project's namespace
+    path or one of its parents), `topic` (a project topic, exact), `name` (a glob on the
+    project path). `playbook: from-topic` takes the playbook from a `psdm::<playbook>` topic.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    playbook: str
+    namespace: str | None = None
+    topic: str | None = None
+    name: str | None = None
+    variables: dict[str, str] = Field(default_factory=dict)
+
+
+DEFAULT_RULES = (Rule(playbook="from-topic", topic="psdm::*"),)
+
+
+class Settings(BaseSettings):
+    """Everything the service needs; unknown keys in the YAML file are errors."""
+
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
+
+    gitlab_url: str = Field("https://gitlab.com", validation_alias="GITLAB_URL")
+    gitlab_token: str = Field("", validation_alias="GITLAB_TOKEN")
+    webhook_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="PSDM_WEBHOOK_SECRET"
+    )
+    signing_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="PSDM_WEBHOOK_SIGNING_SECRET"
+    )
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="PSDM_DATABASE_URL")
+    executor_id: str = Field(
+        default_factory=socket.gethostname, validation_alias="PSDM_EXECUTOR_ID"
+    )
+    application_version: str = Field("1", validation_alias="PSDM_APPLICATION_VERSION")
+    bot_username: str | None = Field(None, validation_alias="PSDM_BOT_USERNAME")
+    rules: list[Rule] = Field(default_factory=lambda: list(DEFAULT_RULES))
+    concurrency: int = Field(8, ge=1, le=256, validation_alias="PSDM_CONCURRENCY")
+    batch_interval_ms: float = Field(2.0, ge=0, le=1000)
+    max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    queue_polling_seconds: float = Field(0.2, gt=0, le=10)
+
+    @field_validator("webhook_secrets", "signing_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: Any) -> Any:
+        """One secret or several separated by commas, so secrets can be rotated without a gap."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _require_a_secret(self) -> Settings:
+        if not self.webhook_secrets and not self.signing_secrets:
+            raise ValueError(
+                "no webhook secret configured: set PSDM_WEBHOOK_SECRET or `webhook_secrets` "
+                "in the PSDM_CONFIG file (the same value as the GitLab hook's secret token)"
+            )
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://", "postgresql+"))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get("PSDM_CONFIG")
+        if path:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=Path(path)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a missing PSDM_CONFIG file is an error that names the path."""
+    path = os.environ.get("PSDM_CONFIG")
+    if path and not Path(path).is_file():
+        raise FileNotFoundError(f"PSDM_CONFIG points at {path}, which is not a file")
+    return Settings(**overrides)

@@ -1,0 +1,21 @@
+"""One reconciler per kind of GitLab object, in the order parents must exist before children."""
+
+from __future__ import annotations
+
+from bot.engine.port import Kind
+from bot.engine.reconcilers.base import Context, Reconciler
+from bot.engine.reconcilers.boards import Boards
+from bot.engine.reconcilers.epics import Epics
+from bot.engine.reconcilers.issues import Issues
+from bot.engine.reconcilers.labels import Labels
+from bot.engine.reconcilers.milestones import Milestones
+
+REGISTRY: dict[Kind, Reconciler] = {
+    "label": Labels(),
+    "milestone": Milestones(),
+    "epic": Epics(),
+    "issue": Issues(),
+    "board": Boards(),
+}
+
+__all__ = ["REGISTRY", "Context", "Reconciler"]

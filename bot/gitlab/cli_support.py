@@ -1,0 +1,115 @@
+"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+from bot.engine.apply import ApplyResult, Progress, apply
+from bot.engine.diff import diff
+from bot.engine.plan import Plan
+from bot.gitlab.errors import GitLabError
+from bot.gitlab.reconcile import connect
+from bot.playbook.blueprint import Blueprint
+
+NOTHING, ERROR, PENDING = 0, 1, 2
+Echo = Callable[[str], None]
+
+
+def credentials(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """GITLAB_URL (or CI_SERVER_URL inside GitLab CI) and GITLAB_TOKEN."""
+    url = env.get("GITLAB_URL") or env.get("CI_SERVER_URL")
+    token = env.get("GITLAB_TOKEN")
+    if not url:
+        raise GitLabError("no GitLab URL: set GITLAB_URL (inside GitLab CI, CI_SERVER_URL is used)")
+    if not token:
+        raise GitLabError(
+            "no token: set GITLAB_TOKEN to a personal, project or group access token with the "
+            "`api` scope (CI_JOB_TOKEN cannot create issues, labels or milestones)"
+        )
+    return url, token
+
+
+def show(plan: Plan, fmt: str, result: ApplyResult | None = None) -> str:
+    if fmt == "json":
+        data: dict[str, object] = plan.to_json()
+        if result is not None:
+            data["result"] = {
+                "applied": len(result.done),
+                "failed": [{"key": f.op.key, "message": f.message} for f in result.failed],
+                "not_started": [op.key for op in result.skipped],
+            }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    text = plan.to_markdown() if fmt == "markdown" else plan.to_text()
+    if result is not None:
+        text += "\n\n" + _result_text(result, fmt)
+    return text
+
+
+def _result_text(result: ApplyResult, fmt: str) -> str:
+    lines = [f"Applied: {result.summary()}."]
+    lines += [
+        f"failed: {f.op.kind} {f.op.title!r} [{f.op.key}]: {f.message}" for f in result.failed
+    ]
+    if not result.ok:
+        lines.append("Run apply again: it completes what is missing without duplicating anything.")
+    return ("\n\n" if fmt == "markdown" else "\n").join(lines)
+
+
+def plan_command(
+    blueprint: Blueprint, project: str | None, *, fmt: str, detailed_exitcode: bool, echo: Echo
+) -> int:
+    """Diff against the project (or, without one, an empty project) and print the plan."""
+    if project is None:
+        plan = diff(blueprint)
+    else:
+        url, token = credentials()
+        plan = diff(blueprint, connect(url, token, project).read_live(blueprint))
+    echo(show(plan, fmt))
+    return PENDING if detailed_exitcode and plan.pending else NOTHING
+
+
+def apply_command(
+    blueprint: Blueprint,
+    project: str,
+    *,
+    fmt: str,
+    dry_run: bool,
+    confirm: Callable[[], bool] | None,
+    concurrency: int,
+    echo: Echo,
+) -> int:
+    """Plan, ask (unless `confirm` is None), apply; 0 when GitLab matches the playbook after."""
+    url, token = credentials()
+    port = connect(url, token, project, concurrency=concurrency)
+    plan = diff(blueprint, port.read_live(blueprint))
+    if dry_run or not plan.pending:
+        echo(show(plan, fmt))
+        return NOTHING
+    if confirm is not None:
+        echo(plan.to_text())
+        if not confirm():
+            echo("Nothing applied.")
+            return ERROR
+    port.check_writable()
+    with progress_bar(sum(op.pending for op in plan.operations)) as progress:
+        result = apply(plan, port, concurrency=concurrency, progress=progress)
+    echo(show(plan, fmt, result))
+    return NOTHING if result.ok else ERROR
+
+
+@contextmanager
+def progress_bar(total: int) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise (CI logs)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("applying", total=total)
+        yield lambda op, outcome: bar.update(task, advance=1, description=f"{op.kind} {op.title}")

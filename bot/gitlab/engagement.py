@@ -1,0 +1,198 @@
+"""GitLab calls the event handlers need, for one project: read what they decide on, then act.
+
+Every write is a find-or-create or a compare-and-update, so a step that runs again after a
+crash changes nothing twice. Every request carries the event's X-Gitlab-Event-UUID (set on
+the connection), so GitLab itself blocks webhook loops caused by our own writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import gitlab
+import httpx
+
+from bot.engine.marker import parse
+from bot.events.event import ProjectFacts
+from bot.gitlab.connection import Connection, open_connection
+from bot.gitlab.rest import create_once, enc, every
+
+
+@dataclass(frozen=True)
+class LiveIssue:
+    iid: int
+    title: str
+    state: str
+    labels: tuple[str, ...]
+    weight: int | None
+    description: str
+    milestone_id: int | None
+    key: str | None
+
+    @property
+    def closed(self) -> bool:
+        return self.state == "closed"
+
+
+@dataclass(frozen=True)
+class LiveMilestone:
+    id: int
+    title: str
+    state: str
+    key: str | None
+
+
+@dataclass(frozen=True)
+class LiveLabel:
+    id: int
+    name: str
+    color: str
+    description: str
+
+
+def _issue(data: dict[str, Any]) -> LiveIssue:
+    _, marker = parse(data.get("description"))
+    milestone = data.get("milestone") or {}
+    return LiveIssue(
+        iid=int(data["iid"]),
+        title=str(data.get("title", "")),
+        state=str(data.get("state", "")),
+        labels=tuple(data.get("labels") or ()),
+        weight=data.get("weight"),
+        description=data.get("description") or "",
+        milestone_id=milestone.get("id"),
+        key=marker.key if marker else None,
+    )
+
+
+class EngagementGitLab:
+    """One project's issues, milestones, labels and comments, as event handling uses them."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        project_id: int,
+        *,
+        event_uuid: str | None = None,
+        on_response: Callable[[int], None] | None = None,
+    ) -> None:
+        self.connection: Connection = open_connection(url, token, event_uuid=event_uuid)
+        self.project = project_id
+        self._base = f"/projects/{enc(project_id)}"
+        if on_response:
+            self.connection.rest.session.hooks["response"].append(
+                lambda response, *args, **kwargs: on_response(response.status_code)
+            )
+
+    @property
+    def rest(self) -> gitlab.Gitlab:
+        return self.connection.rest
+
+    def facts(self) -> ProjectFacts:
+        data = self.rest.http_get(self._base)
+        created = str(data.get("created_at") or "")[:10]
+        return ProjectFacts(
+            id=int(data["id"]),
+            path_with_namespace=str(data["path_with_namespace"]),
+            name=str(data.get("name") or data["path"]),
+            topics=tuple(data.get("topics") or data.get("tag_list") or ()),
+            created=date.fromisoformat(created) if created else None,
+        )
+
+    def milestone(self, milestone_id: int) -> LiveMilestone:
+        data = self.rest.http_get(f"{self._base}/milestones/{milestone_id}")
+        _, marker = parse(data.get("description"))
+        return LiveMilestone(
+            int(data["id"]), str(data["title"]), str(data["state"]), marker.key if marker else None
+        )
+
+    def milestone_issues(self, milestone_id: int) -> list[LiveIssue]:
+        return [
+            _issue(i) for i in every(self.rest, f"{self._base}/milestones/{milestone_id}/issues")
+        ]
+
+    def issues(self) -> list[LiveIssue]:
+        return [_issue(i) for i in every(self.rest, f"{self._base}/issues", state="all")]
+
+    def issue(self, iid: int) -> LiveIssue:
+        return _issue(self.rest.http_get(f"{self._base}/issues/{iid}"))
+
+    def issue_by_key(self, key: str) -> LiveIssue | None:
+        return next((i for i in self.issues() if i.key == key), None)
+
+    def update_issue(self, iid: int, **fields: Any) -> LiveIssue:
+        return _issue(self.rest.http_put(f"{self._base}/issues/{iid}", post_data=fields))
+
+    def create_issue(self, title: str, description: str, labels: Sequence[str], key: str) -> int:
+        """Create an issue that carries `key` in its marker, unless one already does."""
+        data = {"title": title, "description": description, "labels": ",".join(labels)}
+
+        def find() -> int | None:
+            found = self.issue_by_key(key)
+            return found.iid if found else None
+
+        existing = find()
+        if existing is not None:
+            return existing
+        return create_once(
+            lambda: int(self.rest.http_post(f"{self._base}/issues", post_data=data)["iid"]), find
+        )
+
+    def upsert_note(self, path: str, marker: str, body: str) -> None:
+        """Keep one comment carrying `marker` (an HTML comment): edit it, or post it once."""
+        text = f"{body}\n\n{marker}"
+
+        def find() -> dict[str, Any] | None:
+            return next(
+                (n for n in every(self.rest, path) if marker in (n.get("body") or "")), None
+            )
+
+        found = find()
+        if found is None:
+            create_once(lambda: self.rest.http_post(path, post_data={"body": text}), find)
+        elif found.get("body") != text:
+            self.rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
+
+    def labels(self) -> list[LiveLabel]:
+        return [
+            LiveLabel(
+                int(d["id"]), str(d["name"]), str(d.get("color") or ""), d.get("description") or ""
+            )
+            for d in every(self.rest, f"{self._base}/labels", include_ancestor_groups=True)
+        ]
+
+    def create_label(self, name: str, color: str, description: str) -> None:
+        data = {"name": name, "color": color, "description": description}
+        try:
+            self.rest.http_post(f"{self._base}/labels", post_data=data)
+        except gitlab.GitlabHttpError as error:
+            if error.response_code != 409:
+                raise
+
+    def rename_label(self, label_id: int, name: str) -> None:
+        self.rest.http_put(f"{self._base}/labels/{label_id}", post_data={"new_name": name})
+
+
+def reachable(url: str, token: str, timeout: float = 3.0) -> bool:
+    """Whether GitLab answers our token on its version endpoint."""
+    try:
+        response = httpx.get(
+            f"{url.rstrip('/')}/api/v4/version",
+            headers={"PRIVATE-TOKEN": token},
+            timeout=timeout,
+        )
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def epic_notes_path(gl: EngagementGitLab, mode: str, ref: str, group_id: int | None) -> str:
+    """Where an epic's comments live: its issue on Free, else the group epic (by its id)."""
+    if mode == "issues" or group_id is None:
+        return f"/projects/{enc(gl.project)}/issues/{ref}/notes"
+    epic = gl.rest.http_get(f"/groups/{group_id}/epics/{ref}")
+    return f"/groups/{group_id}/epics/{epic['id']}/notes"

@@ -1,0 +1,360 @@
+"""The adapter: one GitLab project and its parent group, seen through the engine's Port.
+
+Reads cost a fixed number of requests (every list at 100 per page); each create is one call
+with all its fields (an issue's epic included where the tier allows) and is find-or-create.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gitlab
+
+from bot.engine.marker import parse
+from bot.engine.plan import Operation
+from bot.engine.port import LiveObject, LiveState
+from bot.gitlab.connection import Connection
+from bot.gitlab.epics import EpicStore, IssueEpics, LegacyEpics, WorkItemEpics
+from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain
+from bot.gitlab.index import Index
+from bot.gitlab.rest import create_once, enc, every
+from bot.playbook.blueprint import Blueprint
+
+DEVELOPER = 30
+
+
+class GitLabProject:
+    """Port for one project: `read_live` first, then `perform` each operation of the plan."""
+
+    def __init__(self, conn: Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self.rest = conn.rest
+        self.index = Index()
+        self.info: dict[str, Any] = {}
+        self.epics: EpicStore = IssueEpics(self)
+
+    def _fail(self, error: Exception, doing: str) -> GitLabError:
+        return explain(error, url=self.conn.url, project=self.path, doing=doing)
+
+    # -- the project and its group ------------------------------------------------------------
+
+    def load(self) -> dict[str, Any]:
+        if not self.info:
+            try:
+                self.info = self.rest.http_get(f"/projects/{enc(self.path)}")
+            except Exception as error:
+                raise self._fail(error, f"reading project {self.path}") from None
+        return self.info
+
+    @property
+    def pid(self) -> int:
+        return self.load()["id"]
+
+    @property
+    def group_id(self) -> int | None:
+        namespace = self.load()["namespace"]
+        return namespace["id"] if namespace.get("kind") == "group" else None
+
+    @property
+    def group_path(self) -> str:
+        return self.load()["namespace"]["full_path"]
+
+    def check_writable(self) -> None:
+        """Fail early, before any write, when the token's role cannot change the project."""
+        permissions = self.load().get("permissions") or {}
+        levels = [
+            (permissions.get(scope) or {}).get("access_level") or 0
+            for scope in ("project_access", "group_access")
+        ]
+        if any(levels) and max(levels) < DEVELOPER:
+            raise RoleTooLow(
+                f"the token's user has too low a role in {self.path} to apply a playbook: it "
+                "needs at least Developer in the project (and Planner or Reporter in the group "
+                "for epics); ask a project Maintainer to raise it"
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read_live(self, blueprint: Blueprint | None = None) -> LiveState:
+        try:
+            return self._read(blueprint)
+        except GitLabError:
+            raise
+        except Exception as error:
+            raise self._fail(error, f"reading the live state of {self.path}") from None
+
+    def _read(self, blueprint: Blueprint | None) -> LiveState:
+        self.load()
+        self.epics = self._detect()
+        issues = sorted(
+            every(self.rest, f"/projects/{self.pid}/issues", state="all"),
+            key=lambda issue: issue["iid"],
+        )
+        objects = [
+            *self._labels(),
+            *self._milestones(),
+            *self.epics.read(issues, blueprint),
+            *(self._issue(issue) for issue in issues if not self.epics.owns(issue)),
+            *self._boards(),
+        ]
+        for obj in objects:
+            if obj.marker and obj.marker.key not in self.index.refs:
+                self.index.remember(obj.marker.key, obj.ref)
+        return LiveState(tuple(objects), self.epics.mode, self.epics.unsupported)
+
+    def _detect(self) -> EpicStore:
+        """Work-item epics, else legacy epics, else (Free, or a project without a group) issues."""
+        if self.group_id is None:
+            return IssueEpics(self)
+        try:
+            legacy = every(self.rest, f"/groups/{self.group_id}/epics")
+        except gitlab.GitlabHttpError as error:
+            if error.response_code in (403, 404):
+                return IssueEpics(self)
+            raise
+        return WorkItemEpics.probe(self) or LegacyEpics(self, legacy)
+
+    def _labels(self) -> list[LiveObject]:
+        found = []
+        labels = every(self.rest, f"/projects/{self.pid}/labels", include_ancestor_groups=True)
+        for label in sorted(
+            labels, key=lambda lb: (not lb.get("is_project_label", True), lb["id"])
+        ):
+            self.index.labels.setdefault(label["name"], label["id"])
+            fields = {
+                "color": str(label["color"]).lower(),
+                "description": label.get("description") or "",
+            }
+            inherited = not label.get("is_project_label", True)
+            found.append(
+                LiveObject("label", str(label["id"]), label["name"], fields, None, inherited)
+            )
+        return found
+
+    def _milestones(self) -> list[LiveObject]:
+        found = []
+        milestones = every(self.rest, f"/projects/{self.pid}/milestones", include_ancestors=True)
+        for milestone in sorted(milestones, key=lambda m: m["id"]):
+            text, marker = parse(milestone.get("description"))
+            fields = {
+                "title": milestone["title"],
+                "description": text,
+                "start_date": milestone.get("start_date"),
+                "due_date": milestone.get("due_date"),
+            }
+            inherited = milestone.get("group_id") is not None
+            if inherited:
+                self.index.group_milestones.add(str(milestone["id"]))
+            ref = str(milestone["id"])
+            found.append(
+                LiveObject("milestone", ref, milestone["title"], fields, marker, inherited)
+            )
+        return found
+
+    def _issue(self, issue: dict[str, Any]) -> LiveObject:
+        text, marker = parse(issue.get("description"))
+        milestone = issue.get("milestone")
+        fields = {
+            "title": issue["title"],
+            "description": text,
+            "labels": tuple(sorted(issue.get("labels") or ())),
+            "milestone": str(milestone["id"]) if milestone else None,
+            "weight": issue.get("weight"),
+            "confidential": bool(issue.get("confidential")),
+            "parent": self.epics.parent_of(issue),
+        }
+        return LiveObject("issue", str(issue["iid"]), issue["title"], fields, marker)
+
+    def _boards(self) -> list[LiveObject]:
+        found = []
+        for board in sorted(
+            every(self.rest, f"/projects/{self.pid}/boards"), key=lambda b: b["id"]
+        ):
+            lists = sorted(board.get("lists") or [], key=lambda item: item.get("position") or 0)
+            names = tuple(item["label"]["name"] for item in lists if item.get("label"))
+            found.append(LiveObject("board", str(board["id"]), board["name"], {"lists": names}))
+        return found
+
+    def links(self, iid: int) -> list[dict[str, Any]]:
+        return every(self.rest, f"/projects/{self.pid}/issues/{iid}/links")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def perform(self, op: Operation) -> str:
+        writer = {
+            "label": self._write_label,
+            "milestone": self._write_milestone,
+            "epic": self.epics.write,
+            "issue": self.write_issue,
+            "board": self._write_board,
+        }[op.kind]
+        try:
+            ref = str(writer(op))
+        except GitLabError:
+            raise
+        except Exception as error:
+            raise self._fail(error, f"trying to {op.op} {op.kind} {op.title!r}") from None
+        self.index.remember(op.key, ref)
+        return ref
+
+    def ref(self, key: str) -> str:
+        """The live ref of a blueprint key, reading the project again if this process lacks it."""
+        if key not in self.index.refs:
+            self._read(None)
+        if key not in self.index.refs:
+            raise Rejected(f"{key} does not exist in {self.path} yet: run apply again")
+        return self.index.refs[key]
+
+    def label_gids(self, names: object) -> list[str]:
+        return [f"gid://gitlab/Label/{self._label_id(name)}" for name in sorted(names)]
+
+    def _label_id(self, name: str) -> int:
+        if name not in self.index.labels:
+            label = self.rest.http_get(
+                f"/projects/{self.pid}/labels/{enc(name)}",
+                query_data={"include_ancestor_groups": True},
+            )
+            self.index.label(name, label["id"])
+        return self.index.labels[name]
+
+    def _write_label(self, op: Operation) -> int:
+        owner = (
+            f"/groups/{self.group_id}" if self.epics.mode != "issues" else f"/projects/{self.pid}"
+        )
+        data = {"name": op.title, **op.fields}
+        try:
+            label = create_once(
+                lambda: self.rest.http_post(
+                    f"{owner}/labels", post_data=data, retry_transient_errors=False
+                ),
+                lambda: self._find_label(op.title),
+            )
+        except gitlab.GitlabHttpError as error:
+            if error.response_code != 409:
+                raise
+            label = {"id": self._label_id(op.title)}
+        self.index.label(op.title, label["id"])
+        return label["id"]
+
+    def _find_label(self, name: str) -> dict[str, Any] | None:
+        try:
+            return {"id": self._label_id(name)}
+        except gitlab.GitlabGetError:
+            return None
+
+    def _write_milestone(self, op: Operation) -> int:
+        data: dict[str, Any] = {name: new for name, (_, new) in op.changes.items()}
+        if op.op == "create":
+            data = {name: value for name, value in op.fields.items() if value is not None}
+        if op.body is not None:
+            data["description"] = op.body
+        if op.op != "create":
+            owner = (
+                f"/groups/{self.group_id}"
+                if op.ref in self.index.group_milestones
+                else f"/projects/{self.pid}"
+            )
+            return self.rest.http_put(f"{owner}/milestones/{op.ref}", post_data=data)["id"]
+        path = f"/projects/{self.pid}/milestones"
+        try:
+            return create_once(
+                lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
+                lambda: self._find_milestone(op.title),
+            )["id"]
+        except gitlab.GitlabHttpError as error:
+            found = self._find_milestone(op.title) if error.response_code == 400 else None
+            if found is None:
+                raise
+            return found["id"]
+
+    def _find_milestone(self, title: str) -> dict[str, Any] | None:
+        milestones = every(
+            self.rest, f"/projects/{self.pid}/milestones", title=title, include_ancestors=True
+        )
+        return next((m for m in milestones if m["title"] == title), None)
+
+    def write_issue(self, op: Operation) -> int:
+        """Create or update a project issue (a Free epic is one too), under its epic if any."""
+        path = f"/projects/{self.pid}/issues"
+        wanted = op.fields if op.op == "create" else {n: new for n, (_, new) in op.changes.items()}
+        data: dict[str, Any] = {}
+        if op.op == "create" or "title" in wanted:
+            data["title"] = op.title
+        if op.body is not None:
+            data["description"] = op.body
+        if "labels" in wanted:
+            data["labels"] = ",".join(wanted["labels"])  # type: ignore[arg-type]
+        if "milestone" in wanted:
+            data["milestone_id"] = (
+                int(self.ref(str(wanted["milestone"]))) if wanted["milestone"] else 0
+            )
+        for name in ("weight", "confidential"):
+            if name in wanted and wanted[name] is not None:
+                data[name] = wanted[name]
+        parent = op.parent if (op.op == "create" or "parent" in op.changes) else None
+        if parent:
+            data.update(self.epics.issue_fields(self.ref(parent)))
+        if op.op == "create":
+            issue = create_once(
+                lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
+                lambda: self._find_issue(op),
+            )
+            iid = issue["iid"]
+        else:
+            iid = int(str(op.ref))
+            if data:
+                self.rest.http_put(f"{path}/{iid}", post_data=data)
+        if parent:
+            self.epics.link(iid, self.ref(parent))
+        return iid
+
+    def _find_issue(self, op: Operation) -> dict[str, Any] | None:
+        issues = every(self.rest, f"/projects/{self.pid}/issues", search=op.title, state="all")
+        for issue in issues:
+            marker = parse(issue.get("description"))[1]
+            if marker and marker.key == op.key:
+                return issue
+        return None
+
+    def relate(self, issue_iid: int, parent_iid: int) -> None:
+        """Link an issue to its Free parent issue; an existing link counts as done."""
+        data = {"target_project_id": self.pid, "target_issue_iid": parent_iid}
+        try:
+            self.rest.http_post(f"/projects/{self.pid}/issues/{issue_iid}/links", post_data=data)
+        except gitlab.GitlabHttpError as error:
+            if error.response_code != 409:
+                raise
+
+    def _write_board(self, op: Operation) -> int:
+        path = f"/projects/{self.pid}/boards"
+        if op.op == "create":
+            board = create_once(
+                lambda: self.rest.http_post(
+                    path, post_data={"name": op.title}, retry_transient_errors=False
+                ),
+                lambda: next((b for b in every(self.rest, path) if b["name"] == op.title), None),
+            )
+            board_id, have = board["id"], ()
+        else:
+            board_id, have = int(str(op.ref)), tuple(op.changes["lists"][0])  # type: ignore[arg-type]
+        for name in op.fields["lists"]:  # type: ignore[attr-defined]
+            if name not in have:
+                self._add_list(f"{path}/{board_id}/lists", name)
+        return board_id
+
+    def _add_list(self, path: str, label: str) -> None:
+        label_id = self._label_id(label)
+        create_once(
+            lambda: self.rest.http_post(
+                path, post_data={"label_id": label_id}, retry_transient_errors=False
+            ),
+            lambda: next(
+                (
+                    item
+                    for item in every(self.rest, path)
+                    if (item.get("label") or {}).get("id") == label_id
+                ),
+                None,
+            ),
+        )

@@ -1,0 +1,45 @@
+"""Small helpers over python-gitlab's raw HTTP calls: paths, every page, create-once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import gitlab
+import requests
+
+T = TypeVar("T")
+TRANSIENT = {500, 502, 503, 504, *range(520, 531)}
+
+
+def enc(value: str | int) -> str:
+    """A path segment as GitLab wants it: `group/project` becomes `group%2Fproject`."""
+    return quote(str(value), safe="")
+
+
+def every(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
+    """Every item of a list endpoint, 100 per page, every page followed."""
+    return list(rest.http_list(path, query_data={"per_page": 100, **query}, get_all=True))
+
+
+def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: int = 5) -> T:
+    """POST without blind retries: after a transient failure, look for the object first.
+
+    A POST whose answer was lost may still have created the object; retrying it blindly (as
+    python-gitlab does for transient errors) would create a duplicate.
+    """
+    attempt = 1
+    while True:
+        try:
+            return post()
+        except (requests.ConnectionError, requests.Timeout, gitlab.GitlabHttpError) as error:
+            http = isinstance(error, gitlab.GitlabHttpError)
+            if (http and error.response_code not in TRANSIENT) or attempt >= attempts:
+                raise
+            found = find()
+            if found is not None:
+                return found
+            time.sleep(0.1 * 2**attempt)
+            attempt += 1

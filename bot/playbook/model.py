@@ -1,0 +1,135 @@
+"""The playbook file format as pydantic models; the JSON Schema is generated from these."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.playbook.blueprint import IssueRole, TimeBoxKind
+
+VariableType = Literal["string", "integer", "date", "boolean", "choice"]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class VariableSpec(Spec):
+    """A value the engagement supplies (`--var NAME=VALUE`); without a default it is required."""
+
+    type: VariableType = Field("string", description="How the value is read and checked.")
+    description: str = Field("", description="What the value means, shown in docs and errors.")
+    default: str | int | bool | None = Field(
+        None, description="Used when no value is given; dates as YYYY-MM-DD."
+    )
+    min: int | None = Field(None, description="Smallest allowed integer.")
+    max: int | None = Field(None, description="Largest allowed integer.")
+    choices: list[str] | None = Field(None, description="Allowed values of a `choice`.")
+
+
+class ItemSpec(Spec):
+    """Fields every keyed object template shares."""
+
+    key: str = Field(
+        description="Stable slug of the object; may use loop values, never variables.",
+    )
+    when: str | None = Field(
+        None, description="Jinja expression; the object exists only when it is true."
+    )
+    each: str | None = Field(
+        None, description="Name of a series: one object per value, bound to that name."
+    )
+    omit: bool = Field(False, description="In a child playbook: drop the inherited item.")
+
+
+class LabelSpec(ItemSpec):
+    name: str = Field(description="Exact label text; `scope::value` makes a scoped label.")
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Hex colour, #RRGGBB.")
+    description: str = ""
+
+
+class TimeBoxSpec(ItemSpec):
+    """A milestone; time-boxes are laid end to end in the order written."""
+
+    title: str
+    description: str = ""
+    kind: TimeBoxKind = "phase"
+    phase: str | None = Field(None, description="Key of the phase this time-box belongs to.")
+    weeks: int | str | None = Field(
+        None, description="Length in weeks, number or expression; default `sprint_weeks`."
+    )
+
+
+class PhaseSpec(Spec):
+    """A PSDM phase, listed in engagement order."""
+
+    key: str
+    name: str
+    label: str = Field(description="Name of the label that marks this phase as current.")
+    epic: str | None = Field(None, description="Key of the phase's epic.")
+    omit: bool = False
+
+
+class EpicSpec(ItemSpec):
+    title: str
+    description: str = ""
+    labels: list[str] = Field(default_factory=list, description="Label names.")
+    parent: str | None = Field(None, description="Key of the parent epic.")
+    phase: str | None = Field(None, description="Key of the phase the epic serves.")
+    workstream: bool = Field(False, description="True for a workstream epic.")
+
+
+class IssueSpec(ItemSpec):
+    title: str
+    phase: str = Field(description="Key of the PSDM phase the issue serves.")
+    step: str = Field(description="The PSDM step or activity the issue serves, in words.")
+    role: IssueRole = "task"
+    story: str | None = Field(None, description="For stories: 'As a ... I want ... so that ...'.")
+    description: str = ""
+    acceptance_criteria: list[str] = Field(
+        default_factory=list, description="Rendered as a task list."
+    )
+    labels: list[str] = Field(default_factory=list, description="Label names.")
+    timebox: str | None = Field(None, description="Key of the issue's time-box (milestone).")
+    epic: str | None = Field(None, description="Key of the issue's epic.")
+    weight: int | None = Field(None, ge=0)
+    confidential: bool = False
+
+
+class BoardSpec(ItemSpec):
+    name: str
+    lists: list[str] = Field(default_factory=list, description="Label names, left to right.")
+    labels: list[str] = Field(
+        default_factory=list, description="Label names that scope the whole board."
+    )
+
+
+class DefaultsSpec(Spec):
+    issue_labels: list[str] = Field(
+        default_factory=list, description="Label names added to every issue."
+    )
+
+
+class PlaybookSpec(Spec):
+    """One playbook file, after `extends` has been merged."""
+
+    schema_: str | None = Field(None, alias="$schema", description="Editor hint; ignored.")
+    name: str = Field(description="Short name of the playbook.")
+    title: str = Field(description="Human title of the playbook.")
+    description: str = ""
+    extends: str | list[str] | None = Field(
+        None, description="Path(s) of skeleton playbooks, relative to this file."
+    )
+    variables: dict[str, VariableSpec] = Field(default_factory=dict)
+    series: dict[str, int | str] = Field(
+        default_factory=dict,
+        description="Named repetitions: name -> count expression; values run 1..count.",
+    )
+    defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
+    labels: list[LabelSpec] = Field(default_factory=list)
+    timeboxes: list[TimeBoxSpec] = Field(default_factory=list)
+    phases: list[PhaseSpec] = Field(default_factory=list)
+    epics: list[EpicSpec] = Field(default_factory=list)
+    issues: list[IssueSpec] = Field(default_factory=list)
+    boards: list[BoardSpec] = Field(default_factory=list)

@@ -1,0 +1,237 @@
+"""The sandbox application: route table, authentication, faults, statistics and hook hand-off."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from urllib.parse import unquote
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .faults import Faults
+from .model import User
+from .render import Render
+from .routing import Route
+from .state import State
+from .stats import Stats
+from .web import ApiError, Ctx, Params, Reply, error_response
+from .webhooks.delivery import Deliverer
+from .webhooks.emitter import Emitter
+
+DEFAULT_ADMIN_TOKEN = "sandbox-root-token"
+CONTROL_PREFIX = "/-/sandbox"
+
+
+class Sandbox:
+    """One running stand-in: its state plus the machinery around it."""
+
+    def __init__(self, tier: str, admin_token: str, base_url: str | None) -> None:
+        if tier not in ("free", "premium"):
+            raise ValueError(f"tier must be 'free' or 'premium', not {tier!r}")
+        self.state = State(tier, admin_token)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.faults = Faults()
+        self.stats = Stats()
+        self.deliverer = Deliverer(self.state)
+
+    def reset(self, tier: str | None = None) -> None:
+        with self.state.lock:
+            if tier is not None:
+                self.state.tier = tier
+            self.state.clear()
+        self.stats.clear()
+        self.faults.clear()
+
+
+class EncodedSlashes:
+    """Route on the raw path so `/projects/group%2Fproject` keeps its encoded slash as one id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if raw and b"%2f" in raw.lower():
+            pieces = re.split("%2[fF]", raw.split(b"?", 1)[0].decode("latin-1"))
+            scope = dict(scope, path="%2F".join(unquote(piece) for piece in pieces))
+        await self.app(scope, receive, send)
+
+
+def authenticate(state: State, request: Request, params: Params) -> tuple[User | None, bool]:
+    """The user behind PRIVATE-TOKEN, a Bearer token or JOB-TOKEN (and Sudo for admins)."""
+    headers = request.headers
+    job = False
+    token = headers.get("private-token") or params.str("private_token")
+    if not token:
+        authorization = headers.get("authorization", "")
+        if authorization[:7].lower() == "bearer ":
+            token = authorization[7:].strip()
+        else:
+            token = params.str("access_token")
+    if not token:
+        token = headers.get("job-token") or params.str("job_token")
+        job = bool(token)
+    if not token:
+        return None, False
+    record = state.tokens.get(token)
+    if record is None or record.revoked or (record.expires_at and record.expires_at < date.today()):
+        raise ApiError(401, "401 Unauthorized")
+    user = state.users.get(record.user_id)
+    if user is None:
+        raise ApiError(401, "401 Unauthorized")
+    if user.state == "blocked":
+        raise ApiError(403, "403 Forbidden - Your account has been blocked.")
+    sudo = headers.get("sudo") or params.str("sudo")
+    if sudo:
+        if not user.is_admin or "sudo" not in record.scopes:
+            raise ApiError(403, "403 Forbidden - Must be admin to use sudo")
+        target = state.users.get(int(sudo)) if sudo.isdigit() else state.user_by_username(sudo)
+        if target is None:
+            raise ApiError(404, f"404 User with ID or username '{sudo}' Not Found")
+        user = target
+    return user, job
+
+
+def _endpoint(sandbox: Sandbox, route: Route):
+    state = sandbox.state
+    control = route.template.startswith(CONTROL_PREFIX)
+
+    async def endpoint(request: Request) -> Response:
+        injected = False
+        response: Response
+        emitter: Emitter | None = None
+        if not control:
+            delay, failure = sandbox.faults.check(request.method, request.url.path, route.template)
+            if delay:
+                await asyncio.sleep(delay)
+            if failure is not None:
+                injected = True
+                response = _fault_response(failure.status, failure.retry_after)
+                sandbox.stats.count(request.method, route.template, failure.status, injected=True)
+                return response
+        try:
+            params = await Params.read(request)
+            with state.lock:
+                if state.tier not in route.tiers:
+                    raise ApiError(404, "404 Not Found", key="error")
+                user, job = authenticate(state, request, params)
+                if job and request.method not in ("GET", "HEAD"):
+                    raise ApiError(401, "401 Unauthorized")
+                if control and (user is None or not user.is_admin):
+                    raise ApiError(401 if user is None else 403, "401 Unauthorized"
+                                   if user is None else "403 Forbidden")
+                base = sandbox.base_url or f"{request.url.scheme}://{request.url.netloc}"
+                render = Render(state, base, user)
+                event_uuid = request.headers.get("x-gitlab-event-uuid") or str(uuid.uuid4())
+                emitter = Emitter(state, Render(state, base, None), event_uuid)
+                ctx = Ctx(
+                    state, request, params, request.path_params, user, base, emitter, render,
+                    sandbox,
+                )
+                result = route.handler(ctx)
+            reply = result if isinstance(result, Reply) else Reply(result, route.status)
+            if reply.followup is not None:
+                reply = await run_in_threadpool(reply.followup)
+            response = reply.response()
+        except ApiError as error:
+            response = error_response(error)
+        if emitter is not None and emitter.jobs and response.status_code < 400:
+            sandbox.deliverer.submit(emitter.jobs)
+        sandbox.stats.count(request.method, route.template, response.status_code, injected=injected)
+        return response
+
+    return endpoint
+
+
+def _fault_response(status: int, retry_after: int | None) -> Response:
+    if status == 429:
+        reset = int(time.time()) + (retry_after or 0)
+        headers = {
+            "Retry-After": str(retry_after or 0),
+            "RateLimit-Reset": str(reset),
+            "RateLimit-Limit": "600",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Name": "throttle_authenticated_api",
+        }
+        return Response("Retry later\n", 429, headers, media_type="text/plain")
+    return Reply({"message": f"{status} Injected fault"}, status).response()
+
+
+def _routes() -> list[Route]:
+    from .graphql import api as graphql_api
+    from .routes import (
+        boards,
+        controls,
+        epics,
+        groups,
+        hooks,
+        issues,
+        labels,
+        links,
+        members,
+        meta,
+        milestones,
+        notes,
+        projects,
+        users,
+    )
+
+    modules = [
+        meta,
+        users,
+        groups,
+        projects,
+        members,
+        labels,
+        milestones,
+        issues,
+        notes,
+        links,
+        boards,
+        epics,
+        hooks,
+        controls,
+        graphql_api,
+    ]
+    return [route for module in modules for route in module.api.routes]
+
+
+def create_app(
+    tier: str = "premium", admin_token: str = DEFAULT_ADMIN_TOKEN, base_url: str | None = None
+) -> FastAPI:
+    """A fresh sandbox whose administrator `root` authenticates with `admin_token`."""
+    sandbox = Sandbox(tier, admin_token, base_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        sandbox.deliverer.close()
+
+    app = FastAPI(
+        title="GitLab sandbox", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.sandbox = sandbox
+    app.add_middleware(EncodedSlashes)
+    for route in _routes():
+        app.router.routes.append(
+            StarletteRoute(route.template, _endpoint(sandbox, route), methods=[route.method])
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 405:
+            return error_response(ApiError(405, "405 Method Not Allowed", key="error"))
+        return error_response(ApiError(exc.status_code, f"{exc.status_code} Not Found", key="error"))
+
+    return app

@@ -1,0 +1,1 @@
+"""GraphQL at /api/graphql: the work-item subset, built from schema.graphql with graphql-core."""

@@ -1,0 +1,1 @@
+"""REST v4 resources, one module per resource family."""

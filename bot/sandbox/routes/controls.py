@@ -1,0 +1,174 @@
+"""Test and benchmark controls under /-/sandbox/ (administrator token only)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ..faults import FaultRule, FaultSet
+from ..model import OWNER, Group, Member, Project
+from ..routing import Routes
+from ..state import now
+from ..web import ApiError, Ctx, Reply
+from .hooks import hook_events_for_control
+
+api = Routes(prefix="/-/sandbox")
+
+
+class SeedUser(BaseModel):
+    username: str
+    name: str | None = None
+    email: str | None = None
+    admin: bool = False
+    token: str | None = None
+
+
+class SeedGroup(BaseModel):
+    path: str
+    name: str | None = None
+    parent: str | None = None
+    visibility: Literal["private", "internal", "public"] = "private"
+    members: dict[str, int] = Field(default_factory=dict)
+
+
+class SeedProject(BaseModel):
+    path: str
+    namespace: str
+    name: str | None = None
+    visibility: Literal["private", "internal", "public"] = "private"
+    members: dict[str, int] = Field(default_factory=dict)
+
+
+class Seed(BaseModel):
+    tier: Literal["free", "premium"] | None = None
+    users: list[SeedUser] = Field(default_factory=list)
+    groups: list[SeedGroup] = Field(default_factory=list)
+    projects: list[SeedProject] = Field(default_factory=list)
+
+
+class ResetBody(BaseModel):
+    tier: Literal["free", "premium"] | None = None
+
+
+def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(400, error.errors(include_url=False, include_context=False)) from None
+
+
+@api.post("/reset", status=200)
+def reset(ctx: Ctx) -> dict[str, Any]:
+    body = _parse(ResetBody, ctx.params.data)
+    ctx.sandbox.reset(body.tier)
+    return {"tier": ctx.state.tier, "admin_token": ctx.state.admin_token}
+
+
+def _member(ctx: Ctx, source: str, source_id: int, username: str, level: int) -> None:
+    user = ctx.state.user_by_username(username)
+    if user is None:
+        raise ApiError(400, f"seed: unknown user {username!r}")
+    ctx.state.members[(source, source_id, user.id)] = Member(  # type: ignore[arg-type]
+        source, source_id, user.id, level, now(), ctx.me.id  # type: ignore[arg-type]
+    )
+
+
+@api.post("/seed")
+def seed(ctx: Ctx) -> dict[str, Any]:
+    body: Seed = _parse(Seed, ctx.params.data)
+    state = ctx.state
+    if body.tier:
+        state.tier = body.tier
+    out: dict[str, Any] = {"tier": state.tier, "users": {}, "groups": {}, "projects": {}}
+    for spec in body.users:
+        user = state.user_by_username(spec.username) or state.add_user(
+            spec.username, spec.name or spec.username.title(),
+            spec.email or f"{spec.username}@example.com", is_admin=spec.admin,
+        )
+        token = spec.token or f"{spec.username}-token"
+        if token not in state.tokens:
+            state.add_token(user.id, "seed", ["api"], token)
+        out["users"][spec.username] = {"id": user.id, "token": token}
+    for spec in body.groups:
+        parent = state.group_by_path(spec.parent) if spec.parent else None
+        if spec.parent and parent is None:
+            raise ApiError(400, f"seed: unknown parent group {spec.parent!r}")
+        group = Group(state.next_id("namespace"), spec.name or spec.path, spec.path,
+                      parent.id if parent else None, now(), visibility=spec.visibility)
+        state.groups[group.id] = group
+        if parent is None:
+            state.members[("group", group.id, ctx.me.id)] = Member(
+                "group", group.id, ctx.me.id, OWNER, now(), ctx.me.id
+            )
+        for username, level in spec.members.items():
+            _member(ctx, "group", group.id, username, level)
+        out["groups"][state.group_full_path(group)] = group.id
+    for spec in body.projects:
+        group = state.group_by_path(spec.namespace)
+        if group is None:
+            raise ApiError(400, f"seed: unknown group {spec.namespace!r}")
+        moment = now()
+        project = Project(
+            state.next_id("project"), spec.name or spec.path, spec.path, "group", group.id,
+            state.next_id("namespace"), ctx.me.id, moment, moment, visibility=spec.visibility,
+        )
+        state.projects[project.id] = project
+        for username, level in spec.members.items():
+            _member(ctx, "project", project.id, username, level)
+        out["projects"][state.project_full_path(project)] = project.id
+    return out
+
+
+@api.get("/stats")
+def stats(ctx: Ctx) -> dict[str, Any]:
+    state = ctx.state
+    data = ctx.sandbox.stats.snapshot()
+    deliverer = ctx.sandbox.deliverer
+    data["webhooks"] = {
+        "delivered": deliverer.delivered,
+        "failed": deliverer.failed,
+        "logged": sum(len(logs) for logs in state.hook_logs.values()),
+    }
+    data["objects"] = {
+        "users": len(state.users),
+        "groups": len(state.groups),
+        "projects": len(state.projects),
+        "labels": len(state.labels),
+        "milestones": len(state.milestones),
+        "work_items": len(state.work_items),
+        "notes": len(state.notes),
+        "hooks": len(state.hooks),
+    }
+    data["tier"] = state.tier
+    return data
+
+
+@api.delete("/stats")
+def clear_stats(ctx: Ctx) -> Reply:
+    ctx.sandbox.stats.clear()
+    return Reply(None, 204)
+
+
+@api.get("/faults")
+def list_faults(ctx: Ctx) -> list[dict[str, Any]]:
+    return ctx.sandbox.faults.describe()
+
+
+@api.post("/faults")
+def add_faults(ctx: Ctx) -> list[dict[str, Any]]:
+    data = ctx.params.data
+    rules: list[FaultRule] = (
+        _parse(FaultSet, data).rules if "rules" in data else [_parse(FaultRule, data)]
+    )
+    ctx.sandbox.faults.set(rules)
+    return ctx.sandbox.faults.describe()
+
+
+@api.delete("/faults")
+def clear_faults(ctx: Ctx) -> Reply:
+    ctx.sandbox.faults.clear()
+    return Reply(None, 204)
+
+
+api.get("/hooks/{hook_id}/events")(hook_events_for_control)

@@ -1,0 +1,275 @@
+"""Legacy group epics REST (premium; 403 on free), sharing one store with GraphQL work items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import OWNER, REPORTER, Group, WorkItem
+from ..routing import Routes
+from ..state import now
+from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
+from ..workitems import HierarchyError, create_epic, group_label_ids, set_parent
+from .common import find_group
+from .issues import diff, exclusive, tracked
+from .notes import find_epic_item
+
+api = Routes()
+BASE = "/groups/{id}/epics"
+
+
+def _group(ctx: Ctx) -> Group:
+    group = find_group(ctx)
+    if ctx.state.tier != "premium":
+        raise forbidden()
+    return group
+
+
+def _need_reporter(ctx: Ctx, group: Group) -> None:
+    if ctx.state.group_access(ctx.me, group) < REPORTER:
+        raise forbidden()
+
+
+def _legacy(ctx: Ctx, legacy_id: int | None) -> WorkItem | None:
+    if not legacy_id:
+        return None
+    epic = next((w for w in ctx.state.work_items.values() if w.legacy_epic_id == legacy_id), None)
+    if epic is None:
+        raise not_found("Epic")
+    return epic
+
+
+def _attach(ctx: Ctx, child: WorkItem, parent: WorkItem | None) -> None:
+    try:
+        set_parent(ctx, child, parent, ctx.me)
+    except HierarchyError as error:
+        raise ApiError(400, str(error)) from None
+
+
+@api.get(BASE)
+def list_epics(ctx: Ctx) -> Reply:
+    group = _group(ctx)
+    state, p = ctx.state, ctx.params
+    groups = [group]
+    if p.bool("include_descendant_groups", True):
+        groups = state.descendants(group)
+    if p.bool("include_ancestor_groups", False):
+        groups += state.ancestors(group)[1:]
+    ids = {g.id for g in groups}
+    epics = [w for w in state.work_items.values()
+             if w.is_epic and w.group_id in ids and state.can_see_issue(ctx.user, w)]
+    wanted = p.str("state", "all")
+    if wanted in ("opened", "closed"):
+        epics = [e for e in epics if e.state == wanted]
+    if p.has("labels"):
+        names = set(p.list("labels") or [])
+        epics = [e for e in epics if names <= {state.labels[i].title for i in e.label_ids}]
+    if p.has("author_id"):
+        epics = [e for e in epics if e.author_id == p.int("author_id")]
+    if p.has("search"):
+        term = (p.str("search") or "").lower()
+        epics = [e for e in epics if term in f"{e.title} {e.description}".lower()]
+    if p.has("iids"):
+        iids = p.int_list("iids") or []
+        epics = [e for e in epics if e.iid in iids]
+    order_by = p.str("order_by", "created_at") or "created_at"
+    keys = {
+        "created_at": lambda e: (e.created_at, e.id),
+        "updated_at": lambda e: (e.updated_at, e.id),
+        "title": lambda e: (e.title.lower(), e.id),
+    }
+    epics.sort(key=keys.get(order_by, keys["created_at"]),
+               reverse=(p.str("sort", "desc") or "desc") != "asc")
+    return paginate(ctx, epics, ctx.render.epic)
+
+
+@api.get(BASE + "/{epic_iid}")
+def get_epic(ctx: Ctx) -> dict[str, Any]:
+    _group(ctx)
+    return ctx.render.epic(find_epic_item(ctx))
+
+
+@api.post(BASE)
+def create_group_epic(ctx: Ctx) -> dict[str, Any]:
+    group = _group(ctx)
+    _need_reporter(ctx, group)
+    p, user = ctx.params, ctx.me
+    p.require("title")
+    epic = create_epic(
+        ctx, group, user, p.str("title") or "",
+        description=p.str("description", "") or "",
+        label_ids=exclusive(ctx, group_label_ids(ctx, group, p.list("labels") or [], user)),
+        confidential=bool(p.bool("confidential", False)),
+        start_date=p.date("start_date_fixed") or p.date("start_date"),
+        due_date=p.date("due_date_fixed") or p.date("end_date") or p.date("due_date"),
+    )
+    parent = _legacy(ctx, p.int("parent_id"))
+    if parent is not None:
+        _attach(ctx, epic, parent)
+    ctx.emitter.issue(epic, "open", user, {})
+    return ctx.render.epic(epic)
+
+
+@api.put(BASE + "/{epic_iid}")
+def update_group_epic(ctx: Ctx) -> dict[str, Any]:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    user = ctx.me
+    if not ctx.state.can_edit_item(user, epic):
+        raise forbidden()
+    p = ctx.params
+    before = tracked(ctx, epic)
+    if p.has("title"):
+        epic.title = p.str("title") or epic.title
+    if p.has("description"):
+        epic.description = p.str("description") or ""
+    if p.has("confidential"):
+        epic.confidential = bool(p.bool("confidential"))
+    if p.has("labels"):
+        epic.label_ids = exclusive(ctx, group_label_ids(ctx, group, p.list("labels") or [], user))
+    if p.has("add_labels"):
+        extra = group_label_ids(ctx, group, p.list("add_labels") or [], user)
+        epic.label_ids = exclusive(ctx, [i for i in epic.label_ids if i not in extra] + extra)
+    if p.has("remove_labels"):
+        gone = set(p.list("remove_labels") or [])
+        epic.label_ids = [i for i in epic.label_ids if ctx.state.labels[i].title not in gone]
+    for name in ("start_date_fixed", "start_date"):
+        if p.has(name):
+            epic.start_date = p.date(name)
+    for name in ("due_date_fixed", "end_date", "due_date"):
+        if p.has(name):
+            epic.due_date = p.date(name)
+    if p.has("parent_id"):
+        _attach(ctx, epic, _legacy(ctx, p.int("parent_id")))
+    action = "update"
+    event = p.str("state_event")
+    if event == "close" and epic.state != "closed":
+        epic.state, epic.closed_at, epic.closed_by_id, action = "closed", now(), user.id, "close"
+    elif event == "reopen" and epic.state == "closed":
+        epic.state, epic.closed_at, action = "opened", None, "reopen"
+    after = tracked(ctx, epic)
+    if after != before:
+        epic.updated_at, epic.updated_by_id = now(), user.id
+        ctx.emitter.issue(epic, action, user, diff(before, tracked(ctx, epic)))
+    return ctx.render.epic(epic)
+
+
+@api.delete(BASE + "/{epic_iid}")
+def delete_group_epic(ctx: Ctx) -> Reply:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    if ctx.state.group_access(ctx.me, group) < OWNER:
+        raise forbidden()
+    for child in ctx.state.children(epic):
+        child.parent_id, child.epic_link_id = None, None
+    del ctx.state.work_items[epic.id]
+    return Reply(None, 204)
+
+
+def _epic_issue(ctx: Ctx, epic: WorkItem, issue: WorkItem) -> dict[str, Any]:
+    data = ctx.render.issue(issue)
+    data["epic_issue_id"] = issue.epic_link_id
+    data["relative_position"] = issue.relative_position
+    return data
+
+
+def _epic_issues(ctx: Ctx, epic: WorkItem) -> list[WorkItem]:
+    state = ctx.state
+    return sorted(
+        (w for w in state.children(epic) if not w.is_epic and state.can_see_issue(ctx.user, w)),
+        key=lambda w: (w.relative_position, w.id),
+    )
+
+
+@api.get(BASE + "/{epic_iid}/issues")
+def list_epic_issues(ctx: Ctx) -> Reply:
+    _group(ctx)
+    epic = find_epic_item(ctx)
+    return paginate(ctx, _epic_issues(ctx, epic), lambda w: _epic_issue(ctx, epic, w))
+
+
+@api.post(BASE + "/{epic_iid}/issues/{issue_id}")
+def add_epic_issue(ctx: Ctx) -> dict[str, Any]:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    _need_reporter(ctx, group)
+    issue = ctx.state.work_items.get(ctx.path_int("issue_id"))
+    if issue is None or issue.is_epic or not ctx.state.can_see_issue(ctx.user, issue):
+        raise not_found("Issue")
+    if issue.parent_id == epic.id:
+        raise ApiError(409, "Issue(s) already assigned")
+    _attach(ctx, issue, epic)
+    return {
+        "id": issue.epic_link_id,
+        "epic": ctx.render.epic(epic),
+        "issue": ctx.render.issue(issue),
+    }
+
+
+def _find_link(ctx: Ctx, epic: WorkItem) -> WorkItem:
+    link_id = ctx.path_int("epic_issue_id")
+    issue = next((w for w in ctx.state.children(epic) if w.epic_link_id == link_id), None)
+    if issue is None:
+        raise not_found("EpicIssue")
+    return issue
+
+
+@api.delete(BASE + "/{epic_iid}/issues/{epic_issue_id}", status=200)
+def remove_epic_issue(ctx: Ctx) -> dict[str, Any]:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    _need_reporter(ctx, group)
+    issue = _find_link(ctx, epic)
+    body = {"id": issue.epic_link_id, "epic": ctx.render.epic(epic)}
+    _attach(ctx, issue, None)
+    body["issue"] = ctx.render.issue(issue)
+    return body
+
+
+@api.put(BASE + "/{epic_iid}/issues/{epic_issue_id}")
+def move_epic_issue(ctx: Ctx) -> list[dict[str, Any]]:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    _need_reporter(ctx, group)
+    moved = _find_link(ctx, epic)
+    p = ctx.params
+    ordered = [w for w in _epic_issues(ctx, epic) if w is not moved]
+    anchor_id = p.int("move_before_id") or p.int("move_after_id")
+    anchor = next((i for i, w in enumerate(ordered) if w.epic_link_id == anchor_id), None)
+    if anchor is None:
+        ordered.append(moved)
+    else:
+        ordered.insert(anchor + (1 if p.has("move_after_id") else 0), moved)
+    for index, item in enumerate(ordered):
+        item.relative_position = (index + 1) * 513
+    return [_epic_issue(ctx, epic, w) for w in ordered]
+
+
+@api.get(BASE + "/{epic_iid}/epics")
+def list_child_epics(ctx: Ctx) -> list[dict[str, Any]]:
+    _group(ctx)
+    epic = find_epic_item(ctx)
+    children = sorted((w for w in ctx.state.children(epic) if w.is_epic), key=lambda w: w.id)
+    return [ctx.render.epic(w) for w in children]
+
+
+@api.post(BASE + "/{epic_iid}/epics/{child_epic_id}")
+def add_child_epic(ctx: Ctx) -> dict[str, Any]:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    _need_reporter(ctx, group)
+    child = _legacy(ctx, ctx.path_int("child_epic_id"))
+    assert child is not None
+    _attach(ctx, child, epic)
+    return ctx.render.epic(child)
+
+
+@api.delete(BASE + "/{epic_iid}/epics/{child_epic_id}", status=200)
+def remove_child_epic(ctx: Ctx) -> dict[str, Any]:
+    group = _group(ctx)
+    epic = find_epic_item(ctx)
+    _need_reporter(ctx, group)
+    child = _legacy(ctx, ctx.path_int("child_epic_id"))
+    if child is None or child.parent_id != epic.id:
+        raise not_found("Epic")
+    _attach(ctx, child, None)
+    return ctx.render.epic(child)

@@ -1,0 +1,258 @@
+"""Projects: create in a group or a user namespace, read by id or path, list, update, delete."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..model import DEVELOPER, MAINTAINER, OWNER, Member, Project, User
+from ..routing import Routes
+from ..state import now
+from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
+from .common import find_project, find_user, need_admin, need_project
+
+api = Routes()
+
+VISIBILITIES = ("private", "internal", "public")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", name.strip().lower()).strip("-") or "project"
+
+
+def filter_projects(ctx: Ctx, projects: list[Project]) -> list[Project]:
+    """Visibility first, then the documented list filters and ordering."""
+    p, state, viewer = ctx.params, ctx.state, ctx.user
+    projects = [pr for pr in projects if state.can_see_project(viewer, pr)]
+    if p.bool("owned"):
+        projects = [pr for pr in projects if viewer and pr.creator_id == viewer.id]
+    if p.bool("membership"):
+        projects = [pr for pr in projects if viewer and state.is_member(viewer, pr)]
+    if p.has("search"):
+        term = (p.str("search") or "").lower()
+        projects = [pr for pr in projects if term in pr.name.lower() or term in pr.path.lower()]
+    if p.has("visibility"):
+        projects = [pr for pr in projects if pr.visibility == p.str("visibility")]
+    if p.has("archived"):
+        projects = [pr for pr in projects if pr.archived == p.bool("archived")]
+    if p.has("topic"):
+        wanted = set(p.list("topic") or [])
+        projects = [pr for pr in projects if wanted <= set(pr.topics)]
+    min_access = p.int("min_access_level")
+    if min_access is not None:
+        projects = [pr for pr in projects if state.project_access(viewer, pr) >= min_access]
+    if p.has("id_after"):
+        projects = [pr for pr in projects if pr.id > (p.int("id_after") or 0)]
+    if p.has("id_before"):
+        projects = [pr for pr in projects if pr.id < (p.int("id_before") or 0)]
+    order_by = p.str("order_by", "created_at") or "created_at"
+    keys = {
+        "id": lambda pr: pr.id,
+        "name": lambda pr: pr.name.lower(),
+        "path": lambda pr: pr.path.lower(),
+        "created_at": lambda pr: (pr.created_at, pr.id),
+        "updated_at": lambda pr: (pr.last_activity_at, pr.id),
+        "last_activity_at": lambda pr: (pr.last_activity_at, pr.id),
+    }
+    key = keys.get(order_by, keys["created_at"])
+    return sorted(projects, key=key, reverse=(p.str("sort", "desc") or "desc") != "asc")
+
+
+@api.get("/projects")
+def list_projects(ctx: Ctx) -> Reply:
+    return paginate(ctx, filter_projects(ctx, list(ctx.state.projects.values())),
+                    _renderer(ctx))
+
+
+def _renderer(ctx: Ctx):
+    if ctx.params.bool("simple"):
+        def simple(project: Project) -> dict[str, Any]:
+            data = ctx.render.project(project)
+            keep = ("id", "description", "name", "name_with_namespace", "path",
+                    "path_with_namespace", "created_at", "default_branch", "tag_list", "topics",
+                    "ssh_url_to_repo", "http_url_to_repo", "web_url", "readme_url",
+                    "forks_count", "avatar_url", "star_count", "last_activity_at",
+                    "visibility", "namespace")
+            return {k: data[k] for k in keep}
+        return simple
+    return ctx.render.project
+
+
+@api.get("/users/{user_id}/projects")
+def list_user_projects(ctx: Ctx) -> Reply:
+    user = find_user(ctx)
+    owned = [p for p in ctx.state.projects.values()
+             if p.namespace_kind == "user" and p.namespace_id == user.namespace_id]
+    return paginate(ctx, filter_projects(ctx, owned), _renderer(ctx))
+
+
+def _create(ctx: Ctx, owner: User) -> dict[str, Any]:
+    p, state = ctx.params, ctx.state
+    name, path = p.str("name"), p.str("path")
+    if not name and not path:
+        raise ApiError(
+            400, "name, path are missing, at least one parameter must be provided", key="error"
+        )
+    name = name or path or ""
+    path = path or _slug(name)
+    namespace_key = p.str("namespace_id") or p.str("namespace")
+    kind, namespace_id, group = "user", owner.namespace_id, None
+    if namespace_key:
+        group = state.groups.get(int(namespace_key)) if namespace_key.isdigit() else (
+            state.group_by_path(namespace_key)
+        )
+        if group is None:
+            user = state.user_by_namespace(int(namespace_key)) if namespace_key.isdigit() else (
+                state.user_by_username(namespace_key)
+            )
+            if user is None or (user.id != owner.id and not ctx.me.is_admin):
+                raise not_found("Namespace")
+            namespace_id = user.namespace_id
+        else:
+            if not state.can_see_group(ctx.me, group):
+                raise not_found("Namespace")
+            if state.group_access(ctx.me, group) < DEVELOPER:
+                raise forbidden()
+            kind, namespace_id = "group", group.id
+    visibility = p.str("visibility", "private") or "private"
+    if visibility not in VISIBILITIES:
+        raise ApiError(400, "visibility does not have a valid value", key="error")
+    siblings = [pr for pr in state.projects.values()
+                if pr.namespace_kind == kind and pr.namespace_id == namespace_id]
+    errors: dict[str, list[str]] = {}
+    if any(pr.name == name for pr in siblings):
+        errors["project_namespace.name"] = ["has already been taken"]
+        errors["name"] = ["has already been taken"]
+    if any(pr.path.lower() == path.lower() for pr in siblings):
+        errors["path"] = ["has already been taken"]
+    if errors:
+        raise bad_request(errors)
+    moment = now()
+    project = Project(
+        id=state.next_id("project"),
+        name=name,
+        path=path,
+        namespace_kind=kind,  # type: ignore[arg-type]
+        namespace_id=namespace_id,
+        project_namespace_id=state.next_id("namespace"),
+        creator_id=owner.id,
+        created_at=moment,
+        last_activity_at=moment,
+        description=p.str("description", "") or "",
+        visibility=visibility,
+        topics=p.list("topics") or p.list("tag_list") or [],
+        default_branch=p.str("default_branch", "main") or "main",
+        issues_enabled=p.bool("issues_enabled", True) is not False,
+    )
+    state.projects[project.id] = project
+    if group is None or state.group_access(owner, group) < OWNER:
+        level = OWNER if group is None else MAINTAINER
+        state.members[("project", project.id, owner.id)] = Member(
+            "project", project.id, owner.id, level, moment, owner.id
+        )
+    ctx.emitter.project(project, "project_create")
+    return ctx.render.project(project)
+
+
+@api.post("/projects")
+def create_project(ctx: Ctx) -> dict[str, Any]:
+    return _create(ctx, ctx.me)
+
+
+@api.post("/projects/user/{user_id}")
+def create_project_for_user(ctx: Ctx) -> dict[str, Any]:
+    need_admin(ctx)
+    return _create(ctx, find_user(ctx))
+
+
+@api.get("/projects/{id}")
+def get_project(ctx: Ctx) -> dict[str, Any]:
+    return ctx.render.project(find_project(ctx))
+
+
+@api.put("/projects/{id}")
+def update_project(ctx: Ctx) -> dict[str, Any]:
+    project = find_project(ctx)
+    need_project(ctx, project, MAINTAINER)
+    p = ctx.params
+    for name in ("name", "path", "description", "default_branch"):
+        if p.has(name):
+            setattr(project, name, p.str(name) or "")
+    if p.has("visibility"):
+        if p.str("visibility") not in VISIBILITIES:
+            raise ApiError(400, "visibility does not have a valid value", key="error")
+        project.visibility = p.str("visibility") or "private"
+    if p.has("topics") or p.has("tag_list"):
+        project.topics = p.list("topics") or p.list("tag_list") or []
+    if p.has("issues_enabled"):
+        project.issues_enabled = bool(p.bool("issues_enabled"))
+    project.last_activity_at = now()
+    return ctx.render.project(project)
+
+
+@api.post("/projects/{id}/archive")
+def archive_project(ctx: Ctx) -> dict[str, Any]:
+    project = find_project(ctx)
+    need_project(ctx, project, MAINTAINER)
+    project.archived = True
+    return ctx.render.project(project)
+
+
+@api.post("/projects/{id}/unarchive")
+def unarchive_project(ctx: Ctx) -> dict[str, Any]:
+    project = find_project(ctx)
+    need_project(ctx, project, MAINTAINER)
+    project.archived = False
+    return ctx.render.project(project)
+
+
+def remove_project(ctx: Ctx, project: Project) -> None:
+    state = ctx.state
+    ctx.emitter.project(project, "project_destroy")
+    items = {w.id for w in state.work_items.values() if w.project_id == project.id}
+    for item_id in items:
+        del state.work_items[item_id]
+    for note in [n for n in state.notes.values() if n.noteable_id in items]:
+        del state.notes[note.id]
+    for link in [k for k in state.links.values() if {k.source_id, k.target_id} & items]:
+        del state.links[link.id]
+    for label in [la for la in state.labels.values()
+                  if la.owner == "project" and la.owner_id == project.id]:
+        del state.labels[label.id]
+    for m in [m for m in state.milestones.values()
+              if m.owner == "project" and m.owner_id == project.id]:
+        del state.milestones[m.id]
+    for board in [b for b in state.boards.values()
+                  if b.owner == "project" and b.owner_id == project.id]:
+        del state.boards[board.id]
+    for hook in [h for h in state.hooks.values()
+                 if h.kind == "project" and h.owner_id == project.id]:
+        del state.hooks[hook.id]
+    for key in [k for k in state.members if k[0] == "project" and k[1] == project.id]:
+        del state.members[key]
+    del state.projects[project.id]
+
+
+@api.delete("/projects/{id}", status=202)
+def delete_project(ctx: Ctx) -> Reply:
+    project = find_project(ctx)
+    need_project(ctx, project, OWNER)
+    remove_project(ctx, project)
+    return Reply({"message": "202 Accepted"}, 202)
+
+
+@api.get("/topics")
+def list_topics(ctx: Ctx) -> Reply:
+    names: dict[str, int] = {}
+    for project in ctx.state.projects.values():
+        for topic in project.topics:
+            names[topic] = names.get(topic, 0) + 1
+    if ctx.params.has("search"):
+        term = (ctx.params.str("search") or "").lower()
+        names = {k: v for k, v in names.items() if term in k.lower()}
+    rows = [
+        {"id": index, "name": name, "title": name, "description": None,
+         "total_projects_count": count, "organization_id": 1, "avatar_url": None}
+        for index, (name, count) in enumerate(sorted(names.items(), key=lambda kv: -kv[1]), 1)
+    ]
+    return paginate(ctx, rows, lambda row: row)

@@ -1,0 +1,1 @@
+"""Webhook emission: payloads as GitLab documents them, and their asynchronous delivery."""

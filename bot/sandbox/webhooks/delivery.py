@@ -1,0 +1,136 @@
+"""Send webhook jobs from a thread pool, log each attempt, and back off failing hooks."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from standardwebhooks import Webhook
+
+from ..model import Hook, HookLog
+from ..state import State, now
+from .emitter import Job
+
+TIMEOUT_SECONDS = 10.0
+USER_AGENT = "GitLab/18.2.0"
+TEMPORARY_THRESHOLD = 3
+PERMANENT_THRESHOLD = 39
+REDACTED = "[REDACTED]"
+
+
+class Deliverer:
+    """Delivers outside the state lock; a reset makes jobs queued before it vanish."""
+
+    def __init__(self, state: State, workers: int = 8) -> None:
+        self.state = state
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-hook")
+        self.client = httpx.Client(timeout=TIMEOUT_SECONDS)
+        self.delivered = 0
+        self.failed = 0
+
+    def submit(self, jobs: list[Job]) -> list[Future]:
+        generation = self.state.generation
+        return [self.pool.submit(self.deliver, job, generation) for job in jobs]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.client.close()
+
+    def deliver(self, job: Job, generation: int) -> HookLog | None:
+        """POST one job to its hook; returns the log entry, or None when the hook is gone."""
+        with self.state.lock:
+            hook = self.state.hooks.get(job.hook_id)
+            if hook is None or generation != self.state.generation:
+                return None
+            url = hook.url
+            headers = self._headers(hook, job)
+            body = json.dumps(job.payload, separators=(",", ":"))
+            if hook.signing_token:
+                headers.update(self._signature(hook.signing_token, job.idempotency_key, body))
+        started = time.perf_counter()
+        log_headers = {
+            k: (REDACTED if k == "X-Gitlab-Token" or k in _custom(hook) else v)
+            for k, v in headers.items()
+        }
+        log = HookLog(
+            id=0,
+            hook_id=job.hook_id,
+            url=url,
+            trigger=job.trigger,
+            event_header=job.event_header,
+            request_headers=log_headers,
+            request_data=job.payload,
+            idempotency_key=job.idempotency_key,
+            created_at=now(),
+        )
+        ok = False
+        try:
+            response = self.client.post(url, content=body.encode(), headers=headers)
+            log.response_status = str(response.status_code)
+            log.response_headers = dict(list(response.headers.items())[:50])
+            log.response_body = response.text[:8192]
+            ok = response.status_code < 400
+        except httpx.HTTPError as exc:
+            log.response_status = "internal error"
+            log.internal_error_message = str(exc) or type(exc).__name__
+        log.execution_duration = round(time.perf_counter() - started, 4)
+        with self.state.lock:
+            if generation != self.state.generation or job.hook_id not in self.state.hooks:
+                return None
+            log.id = self.state.next_id("hook_log")
+            self.state.hook_logs[job.hook_id].append(log)
+            self._record(self.state.hooks[job.hook_id], ok)
+        return log
+
+    def _headers(self, hook: Hook, job: Job) -> dict[str, str]:
+        headers = {h["key"]: h["value"] for h in hook.custom_headers}
+        headers.update(
+            {
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                "X-Gitlab-Event": job.event_header,
+                "X-Gitlab-Webhook-UUID": str(uuid.uuid4()),
+                "X-Gitlab-Instance": job.instance,
+                "X-Gitlab-Event-UUID": job.event_uuid,
+                "Idempotency-Key": job.idempotency_key,
+            }
+        )
+        if hook.token:
+            headers["X-Gitlab-Token"] = hook.token.replace("\n", "").replace("\r", "")
+        return headers
+
+    @staticmethod
+    def _signature(signing_token: str, message_id: str, body: str) -> dict[str, str]:
+        moment = datetime.now(UTC)
+        return {
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(moment.timestamp())),
+            "webhook-signature": Webhook(signing_token).sign(message_id, moment, body),
+        }
+
+    def _record(self, hook: Hook, ok: bool) -> None:
+        if ok:
+            self.delivered += 1
+            hook.recent_failures = 0
+            hook.disabled_until = None
+            hook.permanently_disabled = False
+            return
+        self.failed += 1
+        if hook.kind == "system":
+            return
+        hook.recent_failures += 1
+        if hook.recent_failures > PERMANENT_THRESHOLD:
+            hook.permanently_disabled = True
+            hook.disabled_until = None
+        elif hook.recent_failures > TEMPORARY_THRESHOLD:
+            exponent = hook.recent_failures - TEMPORARY_THRESHOLD
+            backoff = min(timedelta(minutes=1) * 2.0 ** (exponent - 1), timedelta(days=1))
+            hook.disabled_until = now() + backoff
+
+
+def _custom(hook: Hook) -> set[str]:
+    return {h["key"] for h in hook.custom_headers}

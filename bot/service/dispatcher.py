@@ -1,0 +1,85 @@
+"""Moves recorded deliveries from the inbox into durable workflows.
+
+Runs on its own thread, woken after every group commit and every second regardless (so rows
+left behind by a crash, here or on another instance, are picked up). A delivery no handler
+acts on is marked ignored without a workflow; the rest get one workflow each, whose ID is
+the delivery key, so starting the same delivery twice (after a crash between start and mark,
+or from two instances at once) still runs it once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import structlog
+
+from bot.service.metrics import BACKLOG, EVENTS_IGNORED
+from bot.service.store import DISPATCHED, IGNORED, Delivery, Store
+
+log = structlog.get_logger("psdm.dispatcher")
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        start: Callable[[Delivery], None],
+        wanted: Callable[[Delivery], bool],
+        *,
+        poll_seconds: float = 1.0,
+        batch: int = 200,
+    ) -> None:
+        self._store = store
+        self._start = start
+        self._wanted = wanted
+        self._poll = poll_seconds
+        self._batch = batch
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def run_once(self) -> int:
+        """Dispatch one batch; how many deliveries left the inbox."""
+        rows = self._store.undispatched(self._batch)
+        started: list[str] = []
+        ignored: list[str] = []
+        try:
+            for delivery in rows:
+                if self._wanted(delivery):
+                    self._start(delivery)
+                    started.append(delivery.key)
+                else:
+                    ignored.append(delivery.key)
+                    EVENTS_IGNORED.labels(kind=delivery.kind).inc()
+        finally:
+            self._store.mark(started, DISPATCHED)
+            self._store.mark(ignored, IGNORED)
+        return len(rows)
+
+    def _loop(self) -> None:
+        counted = 0.0
+        while not self._stop.is_set():
+            self._wake.wait(self._poll)
+            self._wake.clear()
+            try:
+                while self.run_once() and not self._stop.is_set():
+                    pass
+                if time.monotonic() - counted > 1.0:
+                    BACKLOG.set(self._store.counts().get("received", 0))
+                    counted = time.monotonic()
+            except Exception:
+                log.exception("dispatch failed; retrying on the next round")
+                self._stop.wait(self._poll)

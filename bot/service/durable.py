@@ -1,0 +1,126 @@
+"""Our one seam onto DBOS: start a workflow per delivery, run steps inside it.
+
+Everything else in the service speaks `Durable.start(delivery)` and `step(...)`; DBOS's API
+churn stops here. One workflow per delivery with the delivery key as its workflow ID, so a
+second start of the same delivery (a redelivery, a restarted dispatcher, another instance)
+joins the first instead of running again. The queue is partitioned by project with one
+workflow at a time per partition, so two events of one project never race.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
+
+from bot.service.store import Delivery
+
+R = TypeVar("R")
+QUEUE = "psdm-deliveries"
+WORKFLOW = "psdm.handle_delivery"
+
+_handler: Callable[[Delivery], str] | None = None
+
+
+@DBOS.workflow(name=WORKFLOW)
+def _handle_delivery(delivery: dict[str, Any]) -> str:
+    if _handler is None:
+        raise RuntimeError("no delivery handler registered")
+    return _handler(Delivery(**delivery))
+
+
+def system_database_url(database_url: str) -> str:
+    """DBOS shares PostgreSQL with us (its own schema); on SQLite it gets a file of its own."""
+    if not database_url.startswith("sqlite"):
+        return database_url
+    path = sa.engine.make_url(database_url).database or "psdm.sqlite"
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(target) as conn:
+        # WAL is a property of the file; DBOS's connections inherit it (readers stop blocking
+        # the writer, and a commit costs one append instead of a journal rewrite).
+        conn.execute("PRAGMA journal_mode=WAL")
+    return f"sqlite:///{target.with_name(target.stem + '.dbos' + target.suffix)}"
+
+
+class Durable:
+    def __init__(
+        self,
+        database_url: str,
+        handler: Callable[[Delivery], str],
+        *,
+        executor_id: str,
+        application_version: str,
+        concurrency: int,
+        polling_seconds: float,
+    ) -> None:
+        global _handler
+        _handler = handler
+        config: DBOSConfig = {
+            "name": "psdm-bot",
+            "system_database_url": system_database_url(database_url),
+            "application_version": application_version,
+            "executor_id": executor_id,
+            "log_level": "WARNING",
+        }
+        for name in ("dbos", "sqlalchemy"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        self._concurrency = concurrency
+        self._polling_seconds = polling_seconds
+        self._dbos = DBOS(config=config)
+        self._queue: Queue | None = None
+
+    def launch(self) -> None:
+        """Start DBOS (it recovers this executor's unfinished workflows) and our queue."""
+        DBOS.launch()
+        self._queue = DBOS.register_queue(
+            QUEUE,
+            worker_concurrency=self._concurrency,
+            partition_concurrency=1,
+            polling_interval_sec=self._polling_seconds,
+            on_conflict="always_update",
+        )
+
+    def shutdown(self) -> None:
+        global _handler
+        DBOS.destroy(destroy_registry=False)
+        _handler = None
+
+    def start(self, delivery: Delivery) -> None:
+        """Enqueue the delivery's workflow; a no-op when that workflow already exists."""
+        with (
+            SetWorkflowID(delivery.key),
+            SetEnqueueOptions(queue_partition_key=delivery.partition),
+        ):
+            self.queue.enqueue(_handle_delivery, asdict(delivery))
+
+    @property
+    def queue(self) -> Queue:
+        if self._queue is None:
+            raise RuntimeError("Durable.launch() has not run")
+        return self._queue
+
+    def status(self, key: str) -> str | None:
+        found = DBOS.get_workflow_status(key)
+        return found.status if found else None
+
+    def backlog(self) -> int:
+        return len(DBOS.list_queued_workflows(queue_name=QUEUE))
+
+
+def step(name: str, func: Callable[..., R], *args: Any, retries: bool = True) -> R:
+    """Run `func` as a checkpointed step of the current workflow, retried with backoff."""
+    options = {
+        "name": name,
+        "retries_allowed": retries,
+        "max_attempts": 5,
+        "interval_seconds": 1.0,
+        "backoff_rate": 2.0,
+    }
+    return DBOS.run_step(options, func, *args)  # type: ignore[arg-type]

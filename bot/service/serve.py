@@ -1,0 +1,41 @@
+"""`psdm-bot serve`: load the settings, build the app, run uvicorn until told to stop."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from pydantic import ValidationError
+
+from bot.config import Settings, load_settings
+from bot.service.app import create_app
+
+
+class ConfigProblem(Exception):
+    """The settings cannot be loaded; the message says what to fix."""
+
+
+def settings_or_problem() -> Settings:
+    try:
+        return load_settings()
+    except FileNotFoundError as error:
+        raise ConfigProblem(str(error)) from None
+    except ValidationError as error:
+        lines = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in error.errors()
+        ]
+        raise ConfigProblem("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+def serve(host: str, port: int, log_level: str = "info") -> None:
+    settings = settings_or_problem()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,201 @@
+"""The service's own tables: the inbox of accepted deliveries and the engagements it scaffolded.
+
+SQLite (WAL, synchronous FULL) by default, PostgreSQL when the URL says so; the same SQL
+through SQLAlchemy Core. The inbox's two unique columns are the deduplication: `key` (the
+delivery's Idempotency-Key, or its content key when GitLab sent none) and `content_key`
+(the event's content, which collapses a group hook and a project hook firing for one event).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+RECEIVED, DISPATCHED, IGNORED = "received", "dispatched", "ignored"
+
+metadata = sa.MetaData()
+
+inbox = sa.Table(
+    "psdm_inbox",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("content_key", sa.String(100), unique=True),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("partition", sa.String(100), nullable=False),
+    sa.Column("event_uuid", sa.String(100)),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, default=RECEIVED, index=True),
+)
+
+engagements = sa.Table(
+    "psdm_engagements",
+    metadata,
+    sa.Column("project_id", sa.Integer, primary_key=True),
+    sa.Column("project_path", sa.String(500), nullable=False),
+    sa.Column("playbook", sa.String(200), nullable=False),
+    sa.Column("variables", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.Float, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One authentic webhook delivery as recorded: what a workflow needs to handle it."""
+
+    key: str
+    content_key: str | None
+    kind: str
+    partition: str
+    event_uuid: str | None
+    payload: str
+
+
+@dataclass(frozen=True)
+class Engagement:
+    project_id: int
+    project_path: str
+    playbook: str
+    variables: dict[str, str]
+
+
+def engine_url(url: str) -> str:
+    """SQLAlchemy URL for ours: PostgreSQL through psycopg 3, the one driver we ship."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = sa.engine.make_url(url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
+        _create_tables(self.engine)
+
+    def _insert(self, table: sa.Table) -> sa.Insert:
+        dialect = sqlite if self.is_sqlite else postgresql
+        return dialect.insert(table).on_conflict_do_nothing()
+
+    def record(self, deliveries: Sequence[Delivery]) -> list[bool]:
+        """Write a batch in one transaction; per delivery, whether it was new (not a duplicate)."""
+        keys = [d.key for d in deliveries]
+        content_keys = [d.content_key for d in deliveries if d.content_key]
+        now = time.time()
+        with self.engine.begin() as conn:
+            seen_keys = set(conn.scalars(sa.select(inbox.c.key).where(inbox.c.key.in_(keys))))
+            seen_content: set[str] = set()
+            if content_keys:
+                query = sa.select(inbox.c.content_key).where(inbox.c.content_key.in_(content_keys))
+                seen_content = set(conn.scalars(query))
+            fresh: list[bool] = []
+            rows: list[dict[str, object]] = []
+            for d in deliveries:
+                new = d.key not in seen_keys and not (
+                    d.content_key and d.content_key in seen_content
+                )
+                fresh.append(new)
+                seen_keys.add(d.key)
+                if d.content_key:
+                    seen_content.add(d.content_key)
+                if new:
+                    rows.append(
+                        {
+                            "key": d.key,
+                            "content_key": d.content_key,
+                            "kind": d.kind,
+                            "partition": d.partition,
+                            "event_uuid": d.event_uuid,
+                            "received_at": now,
+                            "payload": d.payload,
+                            "state": RECEIVED,
+                        }
+                    )
+            if rows:
+                conn.execute(self._insert(inbox), rows)
+        return fresh
+
+    def undispatched(self, limit: int = 200) -> list[Delivery]:
+        query = sa.select(inbox).where(inbox.c.state == RECEIVED).order_by(inbox.c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                Delivery(
+                    row.key, row.content_key, row.kind, row.partition, row.event_uuid, row.payload
+                )
+                for row in conn.execute(query)
+            ]
+
+    def mark(self, keys: Sequence[str], state: str) -> None:
+        """Record that these deliveries left the inbox: to a workflow, or ignored."""
+        if not keys:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(inbox).where(inbox.c.key.in_(keys)).values(state=state))
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries recorded, by state."""
+        query = sa.select(inbox.c.state, sa.func.count()).group_by(inbox.c.state)
+        with self.engine.connect() as conn:
+            return {state: count for state, count in conn.execute(query)}
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def save_engagement(self, engagement: Engagement) -> None:
+        """Remember which playbook and variables scaffolded a project (first record wins)."""
+        row = {
+            "project_id": engagement.project_id,
+            "project_path": engagement.project_path,
+            "playbook": engagement.playbook,
+            "variables": json.dumps(engagement.variables, sort_keys=True),
+            "recorded_at": time.time(),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(self._insert(engagements), [row])
+
+    def engagement(self, project_id: int) -> Engagement | None:
+        query = sa.select(engagements).where(engagements.c.project_id == project_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Engagement(row.project_id, row.project_path, row.playbook, json.loads(row.variables))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _create_tables(engine: sa.Engine, attempts: int = 3) -> None:
+    """Create our tables; another instance creating them at the same moment is no error."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,105 @@
+import json
+from pathlib import Path
+
+from bot.events.actions import FollowIssueState, PhaseProgress, ScaffoldProject, TimeBoxClosed
+from bot.events.event import Event
+from bot.events.router import Context, Router
+from bot.events.routes import build_router
+
+PAYLOADS = Path("/work/shared/gitlab/payloads")
+
+
+def payload(name: str) -> dict:
+    return json.loads((PAYLOADS / name).read_text())
+
+
+def test_a_system_hook_project_create_asks_for_a_scaffold():
+    event = Event.from_delivery("System Hook", payload("system-project-create.json"))
+    assert build_router().dispatch(event, Context()) == [
+        ScaffoldProject(74, "jsmith/storecloud")
+    ]
+
+
+def test_a_group_hook_project_create_asks_for_a_scaffold():
+    event = Event.from_delivery("Project Hook", payload("group-project-create.json"))
+    assert build_router().dispatch(event, Context()) == [ScaffoldProject(22, "group1/project1")]
+
+
+def test_closing_a_milestone_asks_for_its_time_box_to_close():
+    data = payload("milestone-create.json") | {"action": "close"}
+    event = Event.from_delivery("Milestone Hook", data)
+    assert build_router().dispatch(event, Context()) == [TimeBoxClosed(1, 61, "v1.0")]
+
+
+def test_creating_a_milestone_decides_nothing():
+    event = Event.from_delivery("Milestone Hook", payload("milestone-create.json"))
+    assert build_router().dispatch(event, Context()) == []
+
+
+def test_closing_an_issue_moves_its_workflow_label_and_phase_progress():
+    data = payload("issue-open.json")
+    data["object_attributes"] |= {"action": "close", "state": "closed"}
+    event = Event.from_delivery("Issue Hook", data)
+    assert build_router().dispatch(event, Context()) == [
+        FollowIssueState(1, 23, "closed"),
+        PhaseProgress(1, 23),
+    ]
+
+
+def test_a_confidential_issue_is_routed_like_an_issue():
+    data = payload("issue-open.json")
+    data["object_attributes"] |= {"action": "reopen", "state": "opened"}
+    event = Event.from_delivery("Confidential Issue Hook", data)
+    assert event.confidential
+    assert build_router().dispatch(event, Context())[0] == FollowIssueState(1, 23, "opened")
+
+
+def test_events_caused_by_the_bot_itself_are_ignored():
+    data = payload("issue-open.json")
+    data["object_attributes"] |= {"action": "close", "state": "closed"}
+    event = Event.from_delivery("Issue Hook", data)
+    assert build_router().dispatch(event, Context(bot_username="root")) == []
+    assert build_router().dispatch(event, Context(bot_user_id=1)) == []
+
+
+def test_system_notes_and_comment_edits_reach_no_handler():
+    router = Router()
+    seen = []
+
+    @router.register("Note Hook")
+    def record(event, context):
+        seen.append(event.action)
+        return []
+
+    note = payload("note-issue.json")
+    router.dispatch(Event.from_delivery("Note Hook", note), Context())
+    edited = note | {"object_attributes": note["object_attributes"] | {"action": "update"}}
+    router.dispatch(Event.from_delivery("Note Hook", edited), Context())
+    system = note | {"object_attributes": note["object_attributes"] | {"system": True}}
+    router.dispatch(Event.from_delivery("Note Hook", system), Context())
+    assert seen == ["create"]
+
+
+def test_a_command_router_can_be_included_for_note_events():
+    commands = Router()
+
+    @commands.register("Note Hook", action="create")
+    def command(event, context):
+        yield ScaffoldProject(event.project_id, "from-a-comment")
+
+    router = Router(build_router().__class__(), commands)
+    event = Event.from_delivery("Note Hook", payload("note-issue.json"))
+    assert router.dispatch(event, Context()) == [ScaffoldProject(5, "from-a-comment")]
+
+
+def test_every_documented_payload_is_routed_without_error():
+    kinds = {
+        "emoji-award-note.json": "Emoji Hook",
+        "group-project-create.json": "Project Hook",
+        "issue-open.json": "Issue Hook",
+        "milestone-create.json": "Milestone Hook",
+        "note-issue.json": "Note Hook",
+        "system-project-create.json": "System Hook",
+    }
+    for name, kind in kinds.items():
+        build_router().dispatch(Event.from_delivery(kind, payload(name)), Context())

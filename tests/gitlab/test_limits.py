@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from bot.gitlab.connection import Pacing
+from bot.gitlab.limits import Limits, Window
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_window_lets_the_limit_through_then_waits_for_the_oldest_to_age_out():
+    clock = FakeClock()
+    window = Window(3, 60.0, clock=clock, sleep=clock.sleep)
+    assert [window.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    clock.now = 10.0
+    assert window.acquire() == 50.0
+    assert clock.now == 60.0
+
+
+def test_a_window_never_admits_more_than_its_limit_in_any_period():
+    clock = FakeClock()
+    window = Window(5, 60.0, clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(23):
+        window.acquire()
+        times.append(clock.now)
+        clock.now += 1.0
+    for start in times:
+        assert sum(1 for t in times if start <= t < start + 60.0) <= 5
+
+
+def test_pacing_counts_every_request_and_issue_creations_separately():
+    pacing = Pacing(Limits(requests_per_minute=100, issues_per_minute=2))
+    pacing.before("GET", "http://h/api/v4/projects/1/issues")
+    pacing.before("POST", "http://h/api/v4/projects/g%2Fp/issues")
+    pacing.before("POST", "http://h/api/v4/projects/1/issues/4/links")
+    pacing.before("POST", "http://h/api/graphql", b'{"query": "mutation { workItemCreate }"}')
+    assert pacing.requests == 4
+    assert len(pacing.issues._events) == 2

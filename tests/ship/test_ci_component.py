@@ -1,0 +1,281 @@
+"""The CI/CD component templates/psdm.yml: its spec, the jobs each pipeline gets, and the jobs
+run for real by gitlab-ci-local (shell executor) against `psdm-bot sandbox`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.ship.harness import (
+    REPO,
+    ConsumerRepo,
+    GitlabCiLocal,
+    MergeRequestNotes,
+    SandboxProcess,
+    make_consumer_repo,
+    require_commands,
+)
+
+COMPONENT = REPO / "templates" / "psdm.yml"
+JOBS = ("psdm:validate", "psdm:plan", "psdm:apply", "psdm:reconcile", "psdm:report")
+PLAN_MARKER = "<!-- psdm-bot:plan -->"
+VARS = "customer=Acme Corp\nstart_date=2026-01-06\n"
+INPUTS = {
+    "playbook": "playbooks/engagement.yml",
+    "project": "acme/engagement",
+    "image": "registry.example.com/tools/psdm-bot:0.1.0",
+    "stage": "psdm",
+    "vars": VARS,
+}
+
+
+def component_documents() -> tuple[dict[str, Any], dict[str, Any]]:
+    header, body = YAML(typ="safe").load_all(COMPONENT.read_text())
+    return header, body
+
+
+def test_component_header_declares_playbook_project_image_and_stage_inputs() -> None:
+    header, _ = component_documents()
+    inputs = header["spec"]["inputs"]
+    assert {"playbook", "project", "image", "stage"} <= set(inputs)
+    assert "default" not in inputs["playbook"]
+    assert "default" not in inputs["image"]
+    assert inputs["project"]["default"] == "$CI_PROJECT_PATH"
+    assert all(spec.get("description") for spec in inputs.values())
+
+
+def test_every_interpolated_input_is_declared_and_every_declared_input_is_used() -> None:
+    header, _ = component_documents()
+    body_text = COMPONENT.read_text().split("\n---\n", 1)[1]
+    used = set(re.findall(r"\$\[\[\s*inputs\.(\w+)\s*\]\]", body_text))
+    assert used == set(header["spec"]["inputs"])
+
+
+def test_component_defines_the_five_psdm_jobs_each_calling_psdm_bot() -> None:
+    _, body = component_documents()
+    jobs = {name: job for name, job in body.items() if not name.startswith(".")}
+    assert tuple(jobs) == JOBS
+    for name, job in jobs.items():
+        command = name.split(":")[1]
+        script = "\n".join(job["script"])
+        expected = "plan" if command == "reconcile" else command
+        assert f"psdm-bot {expected} " in script, name
+        assert job["rules"], name
+
+
+@pytest.fixture
+def consumer(tmp_path: Path) -> ConsumerRepo:
+    return make_consumer_repo(tmp_path / "consumer", INPUTS, "name: engagement\n", stages=["psdm"])
+
+
+def test_preview_interpolates_the_inputs_into_every_job(
+    gitlab_ci_local: GitlabCiLocal, consumer: ConsumerRepo
+) -> None:
+    done = gitlab_ci_local.run(consumer.path, "--preview")
+    assert done.returncode == 0, done.stderr + done.stdout
+    preview = YAML(typ="safe").load(done.stdout[done.stdout.index("---") :])
+    for name in JOBS:
+        job = preview[name]
+        assert job["image"]["name"] == "registry.example.com/tools/psdm-bot:0.1.0"
+        assert job["stage"] == "psdm"
+        assert job["variables"]["PSDM_PLAYBOOK"] == "playbooks/engagement.yml"
+        assert job["variables"]["PSDM_PROJECT"] == "acme/engagement"
+        assert job["variables"]["PSDM_VARS"] == VARS
+    assert "$[[" not in done.stdout
+
+
+MR = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "1"}
+
+
+@pytest.mark.parametrize(
+    ("branch", "changed", "variables", "expected"),
+    [
+        ("feature", "playbooks/engagement.yml", MR, ["psdm:plan", "psdm:validate"]),
+        ("feature", "README.md", MR, []),
+        ("main", "playbooks/engagement.yml", {"CI_PIPELINE_SOURCE": "push"}, ["psdm:apply"]),
+        ("main", "README.md", {"CI_PIPELINE_SOURCE": "push"}, []),
+        ("main", "README.md", {"CI_PIPELINE_SOURCE": "web"}, ["psdm:apply"]),
+        ("feature", "playbooks/engagement.yml", {"CI_PIPELINE_SOURCE": "push"}, []),
+        ("main", None, {"CI_PIPELINE_SOURCE": "schedule"}, ["psdm:reconcile"]),
+        (
+            "main",
+            None,
+            {"CI_PIPELINE_SOURCE": "schedule", "PSDM_SCHEDULE": "report"},
+            ["psdm:report"],
+        ),
+    ],
+    ids=[
+        "mr-touching-playbook",
+        "mr-elsewhere",
+        "default-branch-playbook",
+        "default-branch-elsewhere",
+        "default-branch-run-by-hand",
+        "feature-branch-push",
+        "schedule",
+        "weekly-report-schedule",
+    ],
+)
+def test_each_pipeline_gets_only_its_psdm_jobs(
+    gitlab_ci_local: GitlabCiLocal,
+    consumer: ConsumerRepo,
+    branch: str,
+    changed: str | None,
+    variables: dict[str, str],
+    expected: list[str],
+) -> None:
+    if branch != "main":
+        consumer.change("notes.txt", "branch\n", branch=branch)
+    if changed:
+        consumer.change(changed, (consumer.path / changed).read_text() + "# edited\n")
+    assert gitlab_ci_local.jobs(consumer.path, variables) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The jobs run for real: gitlab-ci-local's shell executor runs the component's scripts, which
+# call this checkout's psdm-bot against a sandbox process.
+
+
+@pytest.fixture
+def engagement(sandbox_process: SandboxProcess, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A fresh engagement project in the sandbox: (full path, id)."""
+    gl = sandbox_process.gitlab()
+    name = f"engagement-{uuid4().hex[:8]}"
+    group = gl.groups.create({"name": name, "path": name})
+    project = gl.projects.create({"name": "delivery", "path": "delivery", "namespace_id": group.id})
+    yield project.path_with_namespace, project.id
+
+
+def shipped_repo(tmp_path: Path, project: str) -> ConsumerRepo:
+    """A consumer repository whose playbook is the shipped tool-adoption one, copied in."""
+    inputs = {
+        "playbook": "playbooks/tool-adoption.yml",
+        "project": project,
+        "image": "registry.example.com/tools/psdm-bot:0.1.0",
+        "vars": VARS,
+    }
+    repo = make_consumer_repo(tmp_path / "ops", inputs, "")
+    (repo.path / "playbooks" / "engagement.yml").unlink()
+    for playbook in (REPO / "playbooks").glob("*.yml"):
+        shutil.copy(playbook, repo.path / "playbooks" / playbook.name)
+    repo.change("playbooks/README.md", "The engagement's playbook.\n")
+    return repo
+
+
+def run_job(
+    gitlab_ci_local: GitlabCiLocal,
+    repo: ConsumerRepo,
+    sandbox: SandboxProcess,
+    job: str,
+    variables: dict[str, str],
+) -> tuple[int, str]:
+    everything = {"GITLAB_URL": sandbox.url, "GITLAB_TOKEN": sandbox.token, **variables}
+    done = gitlab_ci_local.run(
+        repo.path, "--force-shell-executor", job, variables=everything, timeout=600
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def label_names(sandbox: SandboxProcess, project: str) -> set[str]:
+    labels = sandbox.gitlab().projects.get(project).labels.list(get_all=True)
+    return {label.name for label in labels}
+
+
+def test_validate_job_passes_a_valid_playbook_and_fails_a_broken_one_with_its_position(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    require_commands("validate")
+    repo = shipped_repo(tmp_path, engagement[0])
+    repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
+    assert code == 0, log
+
+    broken = (repo.path / "playbooks" / "tool-adoption.yml").read_text() + "colour: blue\n"
+    repo.change("playbooks/tool-adoption.yml", broken)
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
+    assert code != 0
+    assert re.search(r"tool-adoption\.yml:\d+:\d+: .*colour", log), log
+
+
+def test_plan_job_posts_the_dry_run_on_the_merge_request_once_and_changes_nothing(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    merge_request_notes: MergeRequestNotes,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    require_commands("plan")
+    project, _ = engagement
+    repo = shipped_repo(tmp_path, project)
+    repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
+    merge_request = {**MR, "CI_PROJECT_ID": "4242", "CI_API_V4_URL": merge_request_notes.api_url}
+
+    for _ in range(2):
+        code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:plan", merge_request)
+        assert code == 0, log
+        assert "plan posted as note" in log
+
+    (note,) = merge_request_notes.notes[("4242", "1")]
+    assert note["body"].startswith(PLAN_MARKER)
+    assert "Workstream::Platform" in note["body"]
+    assert not [line for line in note["body"].splitlines() if line.startswith("/")]
+    assert (repo.path / "psdm-plan.md").read_text().strip() in note["body"].replace("\n /", "\n/")
+    assert label_names(sandbox_process, project) == set()
+
+
+def test_apply_job_builds_the_engagement_and_reconcile_restores_what_a_person_deleted(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    require_commands("plan", "apply")
+    project, _ = engagement
+    repo = shipped_repo(tmp_path, project)
+
+    code, log = run_job(
+        gitlab_ci_local, repo, sandbox_process, "psdm:apply", {"CI_PIPELINE_SOURCE": "web"}
+    )
+    assert code == 0, log
+    built = label_names(sandbox_process, project)
+    assert "Workstream::Platform" in built
+
+    sandbox_process.gitlab().projects.get(project).labels.delete("Workstream::Platform")
+    schedule = {"CI_PIPELINE_SOURCE": "schedule"}
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:reconcile", schedule)
+    assert code == 0, log
+    assert label_names(sandbox_process, project) == built
+
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:reconcile", schedule)
+    assert code == 0, log
+    assert f"engagement {project} is in step with its playbook" in log
+
+
+def test_report_job_writes_the_weekly_status_of_an_applied_engagement(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    require_commands("apply", "report")
+    project, _ = engagement
+    repo = shipped_repo(tmp_path, project)
+    code, log = run_job(
+        gitlab_ci_local, repo, sandbox_process, "psdm:apply", {"CI_PIPELINE_SOURCE": "web"}
+    )
+    assert code == 0, log
+
+    weekly = {"CI_PIPELINE_SOURCE": "schedule", "PSDM_SCHEDULE": "report"}
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:report", weekly)
+    assert code == 0, log
+    report = (repo.path / "psdm-report.md").read_text()
+    assert "gantt" in report
