@@ -155,3 +155,23 @@ def serve(
     except ConfigProblem as problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2) from None
+
+
+@app.command()
+def sandbox(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8080, help="TCP port to listen on."),
+    tier: str = typer.Option("premium", help="premium (EE, epics) or free (CE)."),
+    token: str = typer.Option(
+        "sandbox-root-token", help="Personal access token of the administrator `root`."
+    ),
+) -> None:
+    """Serve the in-memory GitLab sandbox (REST v4, GraphQL, webhooks); state dies with it."""
+    import uvicorn
+
+    from bot.sandbox import create_app
+
+    if tier not in ("premium", "free"):
+        raise typer.BadParameter("--tier must be premium or free")
+    typer.echo(f"GitLab sandbox ({tier}) on http://{host}:{port}  root token: {token}", err=True)
+    uvicorn.run(create_app(tier=tier, admin_token=token), host=host, port=port, log_level="warning")

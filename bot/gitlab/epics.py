@@ -15,6 +15,7 @@ import gitlab
 from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.engine.port import EpicMode, LiveObject
+from bot.gitlab.graphql import execute
 from bot.gitlab.index import EpicHandle
 from bot.gitlab.rest import create_once, every
 from bot.playbook.blueprint import Blueprint
@@ -119,9 +120,7 @@ class WorkItemEpics(EpicStore):
         nodes: list[dict[str, Any]] = []
         after = None
         while True:
-            data = project.conn.graphql.execute(
-                EPICS_QUERY, variable_values={"path": project.group_path, "after": after}
-            )
+            data = execute(project.conn.graphql, EPICS_QUERY, path=project.group_path, after=after)
             namespace = data.get("namespace") or {}
             types = (namespace.get("workItemTypes") or {}).get("nodes") or types
             items = namespace.get("workItems") or {}
@@ -153,7 +152,7 @@ class WorkItemEpics(EpicStore):
         return {"epic_iid": int(parent)}
 
     def _mutate(self, query: str, payload: dict[str, Any], field: str) -> dict[str, Any]:
-        data = self.project.conn.graphql_once.execute(query, variable_values={"input": payload})
+        data = execute(self.project.conn.graphql_once, query, input=payload)
         result = data[field]
         if result.get("errors"):
             raise gitlab.GitlabCreateError(error_message="; ".join(result["errors"]))

@@ -33,11 +33,13 @@ class _Renderer:
         self.timeboxes: dict[str, TimeBox] = {}
         self.label_names: set[str] = set()
 
-    def fail(self, path: Path, message: str, *, at_key: bool = False) -> None:
-        self.problems.append(self.pb.position(path, at_key=at_key).problem(message))
+    def fail(self, path: Path, message: str) -> None:
+        self.problems.append(self.pb.position(path).problem(message))
 
     def week_start(self, week: int) -> date:
         """The first day of engagement week `week` (1-based)."""
+        if START_DATE not in self.values:
+            raise ValueError(f"week_start needs a variable '{START_DATE}'")
         return self.values[START_DATE] + timedelta(weeks=int(week) - 1)
 
     def timebox_on(self, day: date) -> str:
@@ -52,7 +54,7 @@ class _Renderer:
         key = "milestone:" + self.timebox_on(day)
         return (self.timeboxes[key].phase or "").removeprefix("phase:")
 
-    def count(self, name: str, path: Path) -> int:
+    def count(self, name: str) -> int:
         if name not in self.series:
             raw = self.spec.series[name]
             try:
@@ -78,7 +80,7 @@ class _Renderer:
             if each is None:
                 contexts = [self.context()]
             elif each in self.spec.series:
-                total = self.count(each, (section, index, "each"))
+                total = self.count(each)
                 contexts = [self.context(**{each: n}) for n in range(1, total + 1)]
             else:
                 continue  # reported by the static checks

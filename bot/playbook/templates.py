@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, Undefined, meta
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta
 from jinja2.nodes import Template as TemplateAst
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -30,6 +31,16 @@ def _parse(source: str) -> TemplateAst:
         raise TemplateProblem(f"template syntax error: {exc.message}") from exc
 
 
+@lru_cache(maxsize=4096)
+def _template(source: str) -> Template:
+    return ENV.from_string(source)
+
+
+@lru_cache(maxsize=1024)
+def _expression(expression: str) -> Callable[..., Any]:
+    return ENV.compile_expression(expression, undefined_to_none=False)
+
+
 def _expression_source(expression: str) -> str:
     return "{{ (" + expression + ") }}"
 
@@ -41,11 +52,12 @@ def names_in(text: str, *, expression: bool = False) -> set[str]:
 
 
 def render_text(text: str, context: dict[str, Any]) -> str:
+    """The rendered text without the surrounding whitespace YAML block scalars leave."""
     if not is_template(text):
-        return text
+        return text.strip()
     _parse(text)
     try:
-        return ENV.from_string(text).render(context).strip()
+        return _template(text).render(context).strip()
     except TemplateError as exc:
         raise TemplateProblem(f"template error: {exc.message}") from exc
     except (TypeError, ValueError, ArithmeticError) as exc:
@@ -56,7 +68,7 @@ def evaluate(expression: str, context: dict[str, Any]) -> Any:
     """The value of a Jinja expression such as `size == 'large'` or `sprint_weeks * 2`."""
     _parse(_expression_source(expression))
     try:
-        value = ENV.compile_expression(expression, undefined_to_none=False)(**context)
+        value = _expression(expression)(**context)
         if isinstance(value, Undefined):
             value._fail_with_undefined_error()
         return value

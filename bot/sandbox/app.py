@@ -129,14 +129,23 @@ def _endpoint(sandbox: Sandbox, route: Route):
                 if job and request.method not in ("GET", "HEAD"):
                     raise ApiError(401, "401 Unauthorized")
                 if control and (user is None or not user.is_admin):
-                    raise ApiError(401 if user is None else 403, "401 Unauthorized"
-                                   if user is None else "403 Forbidden")
+                    raise ApiError(
+                        401 if user is None else 403,
+                        "401 Unauthorized" if user is None else "403 Forbidden",
+                    )
                 base = sandbox.base_url or f"{request.url.scheme}://{request.url.netloc}"
                 render = Render(state, base, user)
                 event_uuid = request.headers.get("x-gitlab-event-uuid") or str(uuid.uuid4())
                 emitter = Emitter(state, Render(state, base, None), event_uuid)
                 ctx = Ctx(
-                    state, request, params, request.path_params, user, base, emitter, render,
+                    state,
+                    request,
+                    params,
+                    request.path_params,
+                    user,
+                    base,
+                    emitter,
+                    render,
                     sandbox,
                 )
                 result = route.handler(ctx)
@@ -232,6 +241,8 @@ def create_app(
     async def http_error(_: Request, exc: HTTPException) -> Response:
         if exc.status_code == 405:
             return error_response(ApiError(405, "405 Method Not Allowed", key="error"))
-        return error_response(ApiError(exc.status_code, f"{exc.status_code} Not Found", key="error"))
+        return error_response(
+            ApiError(exc.status_code, f"{exc.status_code} Not Found", key="error")
+        )
 
     return app

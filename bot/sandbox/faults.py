@@ -51,9 +51,7 @@ class Faults:
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {**rule.model_dump(), "burst_left": left[0]} for rule, _, left in self._rules
-            ]
+            return [{**rule.model_dump(), "burst_left": left[0]} for rule, _, left in self._rules]
 
     def check(self, method: str, path: str, template: str) -> tuple[float, Failure | None]:
         """Seconds to wait and the failure to answer with, if any."""

@@ -162,7 +162,9 @@ class State:
         groups = self.descendants(group) if include_subgroups else [group]
         ids = {g.id for g in groups}
         return [
-            p for p in self.projects.values() if p.namespace_kind == "group" and p.namespace_id in ids
+            p
+            for p in self.projects.values()
+            if p.namespace_kind == "group" and p.namespace_id in ids
         ]
 
     # -- roles -----------------------------------------------------------------------------
@@ -264,9 +266,7 @@ class State:
             found.extend(self.labels_of("group", g.id))
         return found
 
-    def find_label(
-        self, project: Project | None, group: Group | None, title: str
-    ) -> Label | None:
+    def find_label(self, project: Project | None, group: Group | None, title: str) -> Label | None:
         return next(
             (label for label in self.available_labels(project, group) if label.title == title),
             None,
@@ -275,9 +275,7 @@ class State:
     # -- milestones ------------------------------------------------------------------------
 
     def milestones_of(self, owner: str, owner_id: int) -> list[Milestone]:
-        return [
-            m for m in self.milestones.values() if m.owner == owner and m.owner_id == owner_id
-        ]
+        return [m for m in self.milestones.values() if m.owner == owner and m.owner_id == owner_id]
 
     def milestone_titles_in_scope(self, owner: str, owner_id: int) -> set[str]:
         """Titles a new milestone may not reuse: its owner's and every ancestor group's."""
@@ -328,9 +326,7 @@ class State:
         ]
 
     def links_of(self, item: WorkItem) -> list[IssueLink]:
-        return [
-            link for link in self.links.values() if item.id in (link.source_id, link.target_id)
-        ]
+        return [link for link in self.links.values() if item.id in (link.source_id, link.target_id)]
 
     def hooks_for(self, kind: str, owner_id: int | None) -> list[Hook]:
         return [h for h in self.hooks.values() if h.kind == kind and h.owner_id == owner_id]

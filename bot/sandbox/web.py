@@ -75,9 +75,7 @@ class Reply:
     def response(self) -> Response:
         if self.status == 204:
             return Response(status_code=204, headers=self.headers)
-        return Response(
-            dumps(self.body), self.status, self.headers, media_type="application/json"
-        )
+        return Response(dumps(self.body), self.status, self.headers, media_type="application/json")
 
 
 def error_response(error: ApiError) -> Response:

@@ -27,28 +27,34 @@ def reference(state: State, item: WorkItem) -> str:
 def check_parent(state: State, child: WorkItem, parent: WorkItem) -> None:
     ref = reference(state, child)
     if parent.id == child.id:
-        raise HierarchyError(f"{ref} cannot be added: it's not allowed to add this type of "
-                             "parent item")
+        raise HierarchyError(
+            f"{ref} cannot be added: it's not allowed to add this type of parent item"
+        )
     if child.kind not in ALLOWED_CHILDREN.get(parent.kind, ()):
-        raise HierarchyError(f"{ref} cannot be added: it's not allowed to add this type of "
-                             "parent item")
+        raise HierarchyError(
+            f"{ref} cannot be added: it's not allowed to add this type of parent item"
+        )
     if parent.is_epic and state.tier != "premium":
-        raise HierarchyError(f"{ref} cannot be added: it's not allowed to add this type of "
-                             "parent item")
+        raise HierarchyError(
+            f"{ref} cannot be added: it's not allowed to add this type of parent item"
+        )
     walker: WorkItem | None = parent
     depth = 1
     while walker is not None:
         if walker.id == child.id:
-            raise HierarchyError(f"{ref} cannot be added: it's not allowed to add this item as "
-                                 "a child of its own descendant")
+            raise HierarchyError(
+                f"{ref} cannot be added: it's not allowed to add this item as "
+                "a child of its own descendant"
+            )
         walker = state.work_items.get(walker.parent_id or 0)
         depth += 1
     if child.is_epic and depth + _height(state, child) > MAX_EPIC_DEPTH + 1:
         raise HierarchyError(f"{ref} cannot be added: reached maximum depth")
     siblings = [w for w in state.work_items.values() if w.parent_id == parent.id]
     if child.parent_id != parent.id and len(siblings) >= MAX_CHILDREN:
-        raise HierarchyError(f"{ref} cannot be added: parent already has maximum number of "
-                             "children.")
+        raise HierarchyError(
+            f"{ref} cannot be added: parent already has maximum number of children."
+        )
 
 
 def _height(state: State, item: WorkItem) -> int:

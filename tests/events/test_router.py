@@ -87,7 +87,7 @@ def test_a_command_router_can_be_included_for_note_events():
     def command(event, context):
         yield ScaffoldProject(event.project_id, "from-a-comment")
 
-    router = Router(build_router().__class__(), commands)
+    router = Router(build_router(), commands)
     event = Event.from_delivery("Note Hook", payload("note-issue.json"))
     assert router.dispatch(event, Context()) == [ScaffoldProject(5, "from-a-comment")]
 

@@ -23,7 +23,7 @@ def test_validate_prints_file_line_col_and_exits_1_on_mistakes():
     result = runner.invoke(app, ["validate", str(FIXTURES / "broken.yml")])
     assert result.exit_code == 1
     assert "tests/playbook/fixtures/broken.yml:40:23: unknown label 'PS Riks'" in result.output
-    assert "10 problem(s) in 1 of 1 playbook file(s)" in result.output
+    assert "11 problem(s) in 1 of 1 playbook file(s)" in result.output
 
 
 def test_validate_a_directory_checks_each_yml_in_it():

@@ -1,6 +1,6 @@
 """Golden files: the rendered blueprint of every shipped playbook for a sample customer.
 
-Regenerate after an intended change with `PSDM_REGENERATE_GOLDEN=1 python -m pytest
+Regenerate after an intended change with `PSDM_UPDATE_GOLDEN=1 python -m pytest
 tests/playbook/test_golden.py` and review the diff; without the switch they are only read.
 """
 
@@ -16,7 +16,7 @@ from bot.playbook import load_playbook, render, shipped_playbooks
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE = {"customer": "Acme Corp", "start_date": "2026-01-06"}
-REGENERATE = os.environ.get("PSDM_REGENERATE_GOLDEN") == "1"
+REGENERATE = os.environ.get("PSDM_UPDATE_GOLDEN") == "1"
 
 
 def as_json(blueprint) -> str:
@@ -34,5 +34,5 @@ def test_rendered_blueprint_matches_its_golden_file(name):
     golden = GOLDEN / f"{name}.json"
     if REGENERATE:
         golden.write_text(text, encoding="utf-8")
-    assert golden.is_file(), f"missing {golden}; regenerate with PSDM_REGENERATE_GOLDEN=1"
+    assert golden.is_file(), f"missing {golden}; regenerate with PSDM_UPDATE_GOLDEN=1"
     assert text == golden.read_text(encoding="utf-8")

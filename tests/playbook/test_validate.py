@@ -37,6 +37,7 @@ def test_a_broken_playbook_reports_every_mistake_at_its_position():
         (41, 11, "unknown epic 'delivry'"),
         (42, 10, "duplicate key 'kickoff' in issues (first at line 36)"),
         (46, 14, "unknown time-box 'sprint-9'"),
+        (52, 5, "unknown key 'assignee'"),
     }
     assert expected <= found
     weight = [p for p in problems if (p.line, p.col) == (47, 13)]
@@ -92,3 +93,31 @@ def test_mistakes_behind_a_size_switch_are_found_without_values(tmp_path):
     )
     (problem,) = validate_paths([path])
     assert (problem.line, problem.message) == (15, "unknown label 'Missing'")
+
+
+def test_a_reference_to_a_sprint_that_a_short_engagement_lacks_is_found(tmp_path):
+    path = tmp_path / "short.yml"
+    path.write_text(
+        "name: s\ntitle: S\nvariables:\n  start_date: {type: date}\n"
+        "  sprint_weeks: {type: integer, default: 2}\n"
+        "  sprints: {type: integer, default: 6, min: 1}\n"
+        "series: {sprint: sprints}\n"
+        "phases: [{key: p, name: P, label: L}]\n"
+        "labels: [{key: l, name: L, color: '#000000'}]\n"
+        "timeboxes: [{key: 'sprint-{{ sprint }}', each: sprint, title: S, kind: sprint}]\n"
+        "issues: [{key: i, title: I, phase: p, step: s, timebox: sprint-5}]\n"
+    )
+    (problem,) = validate_paths([path])
+    assert (problem.line, problem.message) == (11, "unknown time-box 'sprint-5'")
+
+
+def test_templates_run_sandboxed(tmp_path):
+    path = tmp_path / "escape.yml"
+    path.write_text(
+        "name: e\ntitle: E\nvariables:\n  customer: {}\n"
+        'labels:\n  - key: x\n    name: "{{ customer.__class__.__mro__ }}"\n'
+        "    color: '#000000'\n"
+    )
+    (problem,) = validate_paths([path])
+    assert (problem.line, problem.col) == (7, 11)
+    assert problem.message.startswith("template error:")

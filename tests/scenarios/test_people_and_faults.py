@@ -95,17 +95,15 @@ def test_given_an_unmarked_issue_with_a_playbook_title_when_applied_then_it_is_a
 
 def test_given_429_and_5xx_bursts_when_applied_then_the_engagement_is_complete(engagement):
     engagement.sandbox.set_faults(
-        [
-            {"route": "*/issues", "method": "POST", "status": 429, "burst": 3, "retry_after": 1},
-            {"route": "*", "status": 502, "burst": 4},
-            {"route": "*/labels", "method": "POST", "status": 503, "burst": 2},
-            {"route": "*", "status": 500, "error_rate": 0.02, "seed": 7},
-        ]
+        {"route": "*/issues", "method": "POST", "status": 429, "burst": 3, "retry_after": 1},
+        {"route": "*", "status": 502, "burst": 4},
+        {"route": "*/labels", "method": "POST", "status": 503, "burst": 2},
+        {"route": "*", "status": 500, "error_rate": 0.02, "seed": 7},
     )
     _, result = engagement.apply(tool_adoption())
     assert result.ok, result.failed[:3]
     stats = engagement.sandbox.stats()
     assert stats["faults_injected"] >= 9
-    engagement.sandbox.set_faults([])
+    engagement.sandbox.clear_faults()
     assert_built_once(engagement)
     assert not engagement.plan(tool_adoption()).pending

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +24,20 @@ from bot import cli
 REPO = Path(__file__).resolve().parents[2]
 CI_LOCAL = REPO / "scripts" / "ci-local.sh"
 VENV_BIN = Path(sys.executable).parent
+DOCKERFILE = REPO / "Dockerfile"
+
+
+def instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    joined = text.replace("\\\n", " ")
+    pairs = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            pairs.append((word.upper(), " ".join(rest.split())))
+    return pairs
+
 
 # Predefined variables the tests set on purpose (gitlab-ci-local warns about each otherwise).
 OVERRIDDEN = (
@@ -109,26 +122,36 @@ def pipeline_yaml(inputs: dict[str, Any], **top_level: Any) -> str:
     return out.getvalue()
 
 
-def make_consumer_repo(
-    path: Path, inputs: dict[str, Any], playbook: str, **top_level: Any
-) -> ConsumerRepo:
+def git_repository(path: Path, remote: str, files: dict[str, str]) -> Path:
+    """A repository with `files` committed on `main`, which is also its remote's default branch
+    (gitlab-ci-local takes the project path from the remote and compares changes to it)."""
     path.mkdir(parents=True)
     git(path, "init", "-q", "-b", "main")
     git(path, "config", "user.name", "CI")
     git(path, "config", "user.email", "ci@example.com")
-    git(path, "remote", "add", "origin", "git@gitlab.example.com:acme/engagement-ops.git")
-    (path / "templates").mkdir()
-    shutil.copy(REPO / "templates" / "psdm.yml", path / "templates" / "psdm.yml")
-    (path / ".gitlab-ci.yml").write_text(pipeline_yaml(inputs, **top_level))
-    (path / ".gitignore").write_text(".gitlab-ci-local/\npsdm-*.md\n")
-    (path / "playbooks").mkdir()
-    (path / "playbooks" / "engagement.yml").write_text(playbook)
-    (path / "README.md").write_text("engagement operations\n")
+    git(path, "remote", "add", "origin", remote)
+    for relative, text in files.items():
+        (path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (path / relative).write_text(text)
     git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "engagement playbook")
+    git(path, "commit", "-q", "-m", "start")
     git(path, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(path, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
-    return ConsumerRepo(path)
+    return path
+
+
+def make_consumer_repo(
+    path: Path, inputs: dict[str, Any], playbook: str, **top_level: Any
+) -> ConsumerRepo:
+    files = {
+        "templates/psdm.yml": (REPO / "templates" / "psdm.yml").read_text(),
+        ".gitlab-ci.yml": pipeline_yaml(inputs, **top_level),
+        ".gitignore": ".gitlab-ci-local/\npsdm-*.md\n",
+        "playbooks/engagement.yml": playbook,
+        "README.md": "engagement operations\n",
+    }
+    remote = "git@gitlab.example.com:acme/engagement-ops.git"
+    return ConsumerRepo(git_repository(path, remote, files))
 
 
 @dataclass

@@ -19,8 +19,8 @@ def _owner(ctx: Ctx, kind: str) -> Project | Group:
 def _need(ctx: Ctx, kind: str, owner: Any) -> None:
     user = ctx.me
     state = ctx.state
-    access = state.project_access(user, owner) if kind == "project" else state.group_access(
-        user, owner
+    access = (
+        state.project_access(user, owner) if kind == "project" else state.group_access(user, owner)
     )
     if access < REPORTER:
         raise forbidden()
@@ -88,8 +88,12 @@ def _register(kind: str) -> None:
         owner = _owner(ctx, kind)
         _need(ctx, kind, owner)
         ctx.params.require("name")
-        board = Board(ctx.state.next_id("board"), ctx.params.str("name") or "", kind,  # type: ignore[arg-type]
-                      owner.id)
+        board = Board(
+            ctx.state.next_id("board"),
+            ctx.params.str("name") or "",
+            kind,  # type: ignore[arg-type]
+            owner.id,
+        )
         _apply(ctx, kind, owner, board)
         ctx.state.boards[board.id] = board
         return ctx.render.board(board)
@@ -122,11 +126,16 @@ def _register(kind: str) -> None:
         board = _find_board(ctx, kind, owner)
         _need(ctx, kind, owner)
         p, state = ctx.params, ctx.state
-        chosen = [n for n in ("label_id", "assignee_id", "milestone_id", "iteration_id")
-                  if p.has(n)]
+        chosen = [
+            n for n in ("label_id", "assignee_id", "milestone_id", "iteration_id") if p.has(n)
+        ]
         if len(chosen) != 1:
-            raise ApiError(400, "label_id, assignee_id, milestone_id, iteration_id are missing, "
-                           "exactly one parameter must be provided", key="error")
+            raise ApiError(
+                400,
+                "label_id, assignee_id, milestone_id, iteration_id are missing, "
+                "exactly one parameter must be provided",
+                key="error",
+            )
         position = max((item.position for item in board.lists), default=-1) + 1
         new = BoardList(state.next_id("board_list"), None, position)
         if chosen[0] == "label_id":
@@ -160,8 +169,9 @@ def _register(kind: str) -> None:
         _need(ctx, kind, owner)
         moved = _find_list(ctx, board)
         ctx.params.require("position")
-        ordered = [item for item in sorted(board.lists, key=lambda i: i.position)
-                   if item is not moved]
+        ordered = [
+            item for item in sorted(board.lists, key=lambda i: i.position) if item is not moved
+        ]
         target = max(0, min(ctx.params.int("position") or 0, len(ordered)))
         ordered.insert(target, moved)
         for index, item in enumerate(ordered):

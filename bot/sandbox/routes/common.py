@@ -54,6 +54,11 @@ def need_group(ctx: Ctx, group: Group, level: int) -> User:
     return user
 
 
+def need_user(ctx: Ctx) -> User:
+    """The authenticated caller (401 for anonymous requests)."""
+    return ctx.me
+
+
 def need_admin(ctx: Ctx) -> User:
     user = ctx.me
     if not user.is_admin:

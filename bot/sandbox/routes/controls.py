@@ -70,7 +70,12 @@ def _member(ctx: Ctx, source: str, source_id: int, username: str, level: int) ->
     if user is None:
         raise ApiError(400, f"seed: unknown user {username!r}")
     ctx.state.members[(source, source_id, user.id)] = Member(  # type: ignore[arg-type]
-        source, source_id, user.id, level, now(), ctx.me.id  # type: ignore[arg-type]
+        source,
+        source_id,
+        user.id,
+        level,
+        now(),
+        ctx.me.id,  # type: ignore[arg-type]
     )
 
 
@@ -83,8 +88,10 @@ def seed(ctx: Ctx) -> dict[str, Any]:
     out: dict[str, Any] = {"tier": state.tier, "users": {}, "groups": {}, "projects": {}}
     for spec in body.users:
         user = state.user_by_username(spec.username) or state.add_user(
-            spec.username, spec.name or spec.username.title(),
-            spec.email or f"{spec.username}@example.com", is_admin=spec.admin,
+            spec.username,
+            spec.name or spec.username.title(),
+            spec.email or f"{spec.username}@example.com",
+            is_admin=spec.admin,
         )
         token = spec.token or f"{spec.username}-token"
         if token not in state.tokens:
@@ -94,8 +101,14 @@ def seed(ctx: Ctx) -> dict[str, Any]:
         parent = state.group_by_path(spec.parent) if spec.parent else None
         if spec.parent and parent is None:
             raise ApiError(400, f"seed: unknown parent group {spec.parent!r}")
-        group = Group(state.next_id("namespace"), spec.name or spec.path, spec.path,
-                      parent.id if parent else None, now(), visibility=spec.visibility)
+        group = Group(
+            state.next_id("namespace"),
+            spec.name or spec.path,
+            spec.path,
+            parent.id if parent else None,
+            now(),
+            visibility=spec.visibility,
+        )
         state.groups[group.id] = group
         if parent is None:
             state.members[("group", group.id, ctx.me.id)] = Member(
@@ -110,8 +123,16 @@ def seed(ctx: Ctx) -> dict[str, Any]:
             raise ApiError(400, f"seed: unknown group {spec.namespace!r}")
         moment = now()
         project = Project(
-            state.next_id("project"), spec.name or spec.path, spec.path, "group", group.id,
-            state.next_id("namespace"), ctx.me.id, moment, moment, visibility=spec.visibility,
+            state.next_id("project"),
+            spec.name or spec.path,
+            spec.path,
+            "group",
+            group.id,
+            state.next_id("namespace"),
+            ctx.me.id,
+            moment,
+            moment,
+            visibility=spec.visibility,
         )
         state.projects[project.id] = project
         for username, level in spec.members.items():

@@ -55,8 +55,11 @@ def list_epics(ctx: Ctx) -> Reply:
     if p.bool("include_ancestor_groups", False):
         groups += state.ancestors(group)[1:]
     ids = {g.id for g in groups}
-    epics = [w for w in state.work_items.values()
-             if w.is_epic and w.group_id in ids and state.can_see_issue(ctx.user, w)]
+    epics = [
+        w
+        for w in state.work_items.values()
+        if w.is_epic and w.group_id in ids and state.can_see_issue(ctx.user, w)
+    ]
     wanted = p.str("state", "all")
     if wanted in ("opened", "closed"):
         epics = [e for e in epics if e.state == wanted]
@@ -77,8 +80,10 @@ def list_epics(ctx: Ctx) -> Reply:
         "updated_at": lambda e: (e.updated_at, e.id),
         "title": lambda e: (e.title.lower(), e.id),
     }
-    epics.sort(key=keys.get(order_by, keys["created_at"]),
-               reverse=(p.str("sort", "desc") or "desc") != "asc")
+    epics.sort(
+        key=keys.get(order_by, keys["created_at"]),
+        reverse=(p.str("sort", "desc") or "desc") != "asc",
+    )
     return paginate(ctx, epics, ctx.render.epic)
 
 
@@ -95,7 +100,10 @@ def create_group_epic(ctx: Ctx) -> dict[str, Any]:
     p, user = ctx.params, ctx.me
     p.require("title")
     epic = create_epic(
-        ctx, group, user, p.str("title") or "",
+        ctx,
+        group,
+        user,
+        p.str("title") or "",
         description=p.str("description", "") or "",
         label_ids=exclusive(ctx, group_label_ids(ctx, group, p.list("labels") or [], user)),
         confidential=bool(p.bool("confidential", False)),

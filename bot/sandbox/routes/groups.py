@@ -54,8 +54,11 @@ def _filter(ctx: Ctx, groups: list[Group]) -> list[Group]:
 def list_groups(ctx: Ctx) -> Reply:
     groups = _filter(ctx, _visible(ctx))
     if ctx.user is not None and not ctx.user.is_admin and not ctx.params.bool("all_available"):
-        groups = [g for g in groups if ctx.state.group_access(ctx.user, g) > 0
-                  or g.visibility != "private"]
+        groups = [
+            g
+            for g in groups
+            if ctx.state.group_access(ctx.user, g) > 0 or g.visibility != "private"
+        ]
     return paginate(ctx, _order(ctx, groups), ctx.render.group)
 
 
@@ -65,8 +68,9 @@ def get_group(ctx: Ctx) -> dict[str, Any]:
     data = ctx.render.group(group, detail=True)
     if ctx.params.bool("with_projects", True):
         projects = ctx.state.projects_in(group, include_subgroups=False)
-        data["projects"] = [ctx.render.project(p) for p in projects
-                            if ctx.state.can_see_project(ctx.user, p)]
+        data["projects"] = [
+            ctx.render.project(p) for p in projects if ctx.state.can_see_project(ctx.user, p)
+        ]
     return data
 
 
@@ -138,7 +142,9 @@ def delete_group(ctx: Ctx) -> Reply:
         del state.groups[gid]
     for key in [k for k in state.members if k[0] == "group" and k[1] in doomed]:
         del state.members[key]
-    for label in [la for la in state.labels.values() if la.owner == "group" and la.owner_id in doomed]:
+    for label in [
+        la for la in state.labels.values() if la.owner == "group" and la.owner_id in doomed
+    ]:
         del state.labels[label.id]
     for m in [m for m in state.milestones.values() if m.owner == "group" and m.owner_id in doomed]:
         del state.milestones[m.id]
@@ -200,9 +206,7 @@ def get_namespace(ctx: Ctx) -> dict[str, Any]:
     group = state.groups.get(int(key)) if key.isdigit() else state.group_by_path(key)
     if group is not None and state.can_see_group(ctx.user, group):
         return _namespace(ctx, group)
-    user = (
-        state.user_by_namespace(int(key)) if key.isdigit() else state.user_by_username(key)
-    )
+    user = state.user_by_namespace(int(key)) if key.isdigit() else state.user_by_username(key)
     if user is not None and ctx.user is not None:
         return ctx.render.namespace_user(user)
     raise not_found("Namespace")

@@ -16,15 +16,31 @@ from .common import find_group, find_project, need_admin, need_group, need_proje
 api = Routes()
 
 PROJECT_EVENTS = (
-    "push_events", "tag_push_events", "merge_requests_events", "issues_events",
-    "confidential_issues_events", "note_events", "confidential_note_events", "job_events",
-    "pipeline_events", "wiki_page_events", "deployment_events", "feature_flag_events",
-    "releases_events", "emoji_events", "milestone_events", "resource_access_token_events",
-    "resource_deploy_token_events", "vulnerability_events",
+    "push_events",
+    "tag_push_events",
+    "merge_requests_events",
+    "issues_events",
+    "confidential_issues_events",
+    "note_events",
+    "confidential_note_events",
+    "job_events",
+    "pipeline_events",
+    "wiki_page_events",
+    "deployment_events",
+    "feature_flag_events",
+    "releases_events",
+    "emoji_events",
+    "milestone_events",
+    "resource_access_token_events",
+    "resource_deploy_token_events",
+    "vulnerability_events",
 )
 GROUP_EVENTS = (*PROJECT_EVENTS, "subgroup_events", "project_events", "member_events")
 SYSTEM_EVENTS = (
-    "push_events", "tag_push_events", "merge_requests_events", "repository_update_events",
+    "push_events",
+    "tag_push_events",
+    "merge_requests_events",
+    "repository_update_events",
 )
 EVENTS = {"project": PROJECT_EVENTS, "group": GROUP_EVENTS, "system": SYSTEM_EVENTS}
 TRIGGER_HEADERS = {
@@ -65,7 +81,8 @@ def _configure(ctx: Ctx, hook: Hook, *, creating: bool) -> None:
     if isinstance(headers, list):
         hook.custom_headers = [
             {"key": str(h["key"]), "value": str(h.get("value", ""))}
-            for h in headers if isinstance(h, dict) and "key" in h
+            for h in headers
+            if isinstance(h, dict) and "key" in h
         ]
 
 
@@ -96,6 +113,7 @@ def _logs(ctx: Ctx, hook: Hook) -> Reply:
     logs = list(reversed(ctx.state.hook_logs.get(hook.id, [])))
     status = ctx.params.list("status")
     if status:
+
         def matches(log: HookLog) -> bool:
             code = int(log.response_status) if log.response_status.isdigit() else 0
             return any(
@@ -122,8 +140,9 @@ def _send_now(ctx: Ctx, job: Job) -> Reply:
         code = int(log.response_status) if log.response_status.isdigit() else 0
         if 200 <= code < 400:
             return Reply({"message": "201 Created"}, 201)
-        return Reply({"message": f"[{log.response_status}] {log.internal_error_message or ''}"
-                                 .strip()}, 422)
+        return Reply(
+            {"message": f"[{log.response_status}] {log.internal_error_message or ''}".strip()}, 422
+        )
 
     return Reply(None, followup=followup)
 
@@ -137,33 +156,52 @@ def _test_payload(ctx: Ctx, hook: Hook, trigger: str, project_ids: set[int]) -> 
             raise ApiError(422, "Ensure the project has issues.")
         return payloads.issue_event(render, items[-1], "open", ctx.me, {})
     if trigger in ("note_events", "confidential_note_events"):
-        notes = [n for n in state.notes.values()
-                 if state.work_items[n.noteable_id].project_id in project_ids]
+        notes = [
+            n
+            for n in state.notes.values()
+            if state.work_items[n.noteable_id].project_id in project_ids
+        ]
         if not notes:
             raise ApiError(422, "Ensure the project has notes.")
         return payloads.note_event(render, notes[-1], "create", ctx.me)
     if trigger == "milestone_events":
-        milestones = [m for m in state.milestones.values()
-                      if m.owner == "project" and m.owner_id in project_ids]
+        milestones = [
+            m
+            for m in state.milestones.values()
+            if m.owner == "project" and m.owner_id in project_ids
+        ]
         if not milestones:
             raise ApiError(422, "Ensure the project has milestones.")
         return payloads.milestone_event(render, milestones[-1], "create", ctx.me)
     if trigger in ("push_events", "tag_push_events"):
-        return {"object_kind": "push" if trigger == "push_events" else "tag_push",
-                "event_name": "push" if trigger == "push_events" else "tag_push",
-                "before": "0" * 40, "after": "0" * 40, "ref": "refs/heads/main",
-                "user_id": ctx.me.id, "user_name": ctx.me.name,
-                "user_username": ctx.me.username, "project_id": min(project_ids, default=0),
-                "commits": [], "total_commits_count": 0}
+        return {
+            "object_kind": "push" if trigger == "push_events" else "tag_push",
+            "event_name": "push" if trigger == "push_events" else "tag_push",
+            "before": "0" * 40,
+            "after": "0" * 40,
+            "ref": "refs/heads/main",
+            "user_id": ctx.me.id,
+            "user_name": ctx.me.name,
+            "user_username": ctx.me.username,
+            "project_id": min(project_ids, default=0),
+            "commits": [],
+            "total_commits_count": 0,
+        }
     raise ApiError(400, "trigger does not have a valid value", key="error")
 
 
 def _test(ctx: Ctx, hook: Hook, project_ids: set[int]) -> Reply:
     trigger = ctx.path_id("trigger")
     payload = _test_payload(ctx, hook, trigger, project_ids)
-    job = Job(hook.id, trigger.replace("_events", "_hooks"),
-              TRIGGER_HEADERS.get(trigger, "Push Hook"), payload,
-              ctx.emitter.event_uuid, str(uuid.uuid4()), ctx.emitter.render.base)
+    job = Job(
+        hook.id,
+        trigger.replace("_events", "_hooks"),
+        TRIGGER_HEADERS.get(trigger, "Push Hook"),
+        payload,
+        ctx.emitter.event_uuid,
+        str(uuid.uuid4()),
+        ctx.emitter.render.base,
+    )
     return _send_now(ctx, job)
 
 
@@ -172,9 +210,15 @@ def _resend(ctx: Ctx, hook: Hook) -> Reply:
     log = next((x for x in ctx.state.hook_logs.get(hook.id, []) if x.id == log_id), None)
     if log is None:
         raise not_found("Hook log")
-    job = Job(hook.id, log.trigger, log.event_header, log.request_data,
-              log.request_headers.get("X-Gitlab-Event-UUID", str(uuid.uuid4())),
-              log.idempotency_key, ctx.emitter.render.base)
+    job = Job(
+        hook.id,
+        log.trigger,
+        log.event_header,
+        log.request_data,
+        log.request_headers.get("X-Gitlab-Event-UUID", str(uuid.uuid4())),
+        log.idempotency_key,
+        ctx.emitter.render.base,
+    )
     return _send_now(ctx, job)
 
 
@@ -302,11 +346,22 @@ def test_system_hook(ctx: Ctx) -> Reply:
     need_admin(ctx)
     hook = _find(ctx, "system", None)
     payload = {
-        "project_id": 1, "owner_email": "example@gitlabhq.com", "owner_name": "Someone",
-        "name": "Ruby", "path": "ruby", "event_name": "project_create",
+        "project_id": 1,
+        "owner_email": "example@gitlabhq.com",
+        "owner_name": "Someone",
+        "name": "Ruby",
+        "path": "ruby",
+        "event_name": "project_create",
     }
-    job = Job(hook.id, "system_hooks", "System Hook", payload, ctx.emitter.event_uuid,
-              str(uuid.uuid4()), ctx.emitter.render.base)
+    job = Job(
+        hook.id,
+        "system_hooks",
+        "System Hook",
+        payload,
+        ctx.emitter.event_uuid,
+        str(uuid.uuid4()),
+        ctx.emitter.render.base,
+    )
     return _send_now(ctx, job)
 
 

@@ -9,9 +9,9 @@ from ..model import DEVELOPER, GUEST, OWNER, Project, User, WorkItem
 from ..routing import Routes
 from ..state import now
 from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
+from ..webhooks.payloads import hook_label, zulu
 from .common import find_group, find_issue, find_project, need_project
 from .labels import create_label
-from ..webhooks.payloads import hook_label, zulu
 
 api = Routes()
 
@@ -101,11 +101,13 @@ def tracked(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
         "closed_at": zulu(item.closed_at),
         "updated_by_id": item.updated_by_id,
         "updated_at": zulu(item.updated_at),
-        "labels": [hook_label(ctx.state.labels[i]) for i in item.label_ids
-                   if i in ctx.state.labels],
+        "labels": [
+            hook_label(ctx.state.labels[i]) for i in item.label_ids if i in ctx.state.labels
+        ],
         "assignees": [
             {"id": u, "name": ctx.state.users[u].name, "username": ctx.state.users[u].username}
-            for u in item.assignee_ids if u in ctx.state.users
+            for u in item.assignee_ids
+            if u in ctx.state.users
         ],
     }
 
@@ -132,8 +134,9 @@ def create_issue(ctx: Ctx, project: Project, user: User) -> WorkItem:
     if iid is None:
         iid = project.next_issue_iid
     project.next_issue_iid = max(project.next_issue_iid, iid + 1)
-    assignee_ids = p.int_list("assignee_ids") or ([p.int("assignee_id")] if p.int(
-        "assignee_id") else [])
+    assignee_ids = p.int_list("assignee_ids") or (
+        [p.int("assignee_id")] if p.int("assignee_id") else []
+    )
     item = WorkItem(
         id=state.next_id("work_item"),
         iid=iid,
@@ -157,9 +160,10 @@ def create_issue(ctx: Ctx, project: Project, user: User) -> WorkItem:
     state.work_items[item.id] = item
     project.last_activity_at = moment
     empty = WorkItem(0, 0, item.kind, "", 0, moment, moment)
-    empty.state, empty.description = "opened", ""
     changes = diff(tracked(ctx, empty), tracked(ctx, item))
     changes.pop("state_id", None)
+    changes["updated_by_id"] = {"previous": None, "current": user.id}
+    changes["updated_at"] = {"previous": None, "current": zulu(moment)}
     ctx.emitter.issue(item, "open", user, changes)
     return item
 
@@ -257,8 +261,11 @@ def filter_issues(ctx: Ctx, items: list[WorkItem], *, default_scope: str) -> lis
         elif milestone.lower() == "any":
             items = [w for w in items if w.milestone_id is not None]
         else:
-            items = [w for w in items if w.milestone_id and
-                     state.milestones[w.milestone_id].title == milestone]
+            items = [
+                w
+                for w in items
+                if w.milestone_id and state.milestones[w.milestone_id].title == milestone
+            ]
     milestone_id = p.str("milestone_id")
     if milestone_id is not None:
         if milestone_id.lower() == "none":
@@ -290,8 +297,13 @@ def filter_issues(ctx: Ctx, items: list[WorkItem], *, default_scope: str) -> lis
     if p.has("search"):
         term = (p.str("search") or "").lower()
         fields = p.list("in") or ["title", "description"]
-        items = [w for w in items if any(term in getattr(w, f, "").lower() for f in fields
-                                         if f in ("title", "description"))]
+        items = [
+            w
+            for w in items
+            if any(
+                term in getattr(w, f, "").lower() for f in fields if f in ("title", "description")
+            )
+        ]
     if p.has("confidential"):
         items = [w for w in items if w.confidential == p.bool("confidential")]
     if p.has("issue_type"):
@@ -311,8 +323,9 @@ def filter_issues(ctx: Ctx, items: list[WorkItem], *, default_scope: str) -> lis
         elif epic_id.lower() == "any":
             items = [w for w in items if _epic_of(ctx, w)]
         else:
-            items = [w for w in items if (e := _epic_of(ctx, w)) and e.legacy_epic_id
-                     == p.int("epic_id")]
+            items = [
+                w for w in items if (e := _epic_of(ctx, w)) and e.legacy_epic_id == p.int("epic_id")
+            ]
     for name, attr, later in (
         ("created_after", "created_at", True),
         ("created_before", "created_at", False),
@@ -351,7 +364,8 @@ def _order(ctx: Ctx, items: list[WorkItem]) -> list[WorkItem]:
         "relative_position": lambda w: (w.relative_position, w.id),
         "weight": lambda w: (w.weight if w.weight is not None else 1 << 30, w.id),
         "milestone_due": lambda w: (
-            (state.milestones[w.milestone_id].due_date or far) if w.milestone_id else far, w.id
+            (state.milestones[w.milestone_id].due_date or far) if w.milestone_id else far,
+            w.id,
         ),
         "popularity": lambda w: (len(state.awards_on("Issue", w.id)), w.id),
         "priority": lambda w: (w.created_at, w.id),
@@ -370,8 +384,10 @@ def _render(ctx: Ctx):
 def list_all_issues(ctx: Ctx) -> Reply:
     state = ctx.state
     items = [
-        w for w in state.work_items.values()
-        if w.project_id is not None and state.can_see_project(ctx.user, state.projects[w.project_id])
+        w
+        for w in state.work_items.values()
+        if w.project_id is not None
+        and state.can_see_project(ctx.user, state.projects[w.project_id])
     ]
     default = "created_by_me" if ctx.user is not None else "all"
     return paginate(ctx, filter_issues(ctx, items, default_scope=default), _render(ctx))
@@ -393,7 +409,8 @@ def list_group_issues(ctx: Ctx) -> Reply:
     group = find_group(ctx)
     state = ctx.state
     projects = {
-        p.id for p in state.projects_in(group, include_subgroups=True)
+        p.id
+        for p in state.projects_in(group, include_subgroups=True)
         if state.can_see_project(ctx.user, p)
     }
     items = [w for w in state.work_items.values() if w.project_id in projects]
@@ -454,8 +471,7 @@ def issue_participants(ctx: Ctx) -> list[dict[str, Any]]:
     project = find_project(ctx)
     item = find_issue(ctx, project)
     ids = [item.author_id, *item.assignee_ids, *(n.author_id for n in ctx.state.notes_of(item))]
-    return [ctx.render.user(ctx.state.users[i]) for i in dict.fromkeys(ids) if i in
-            ctx.state.users]
+    return [ctx.render.user(ctx.state.users[i]) for i in dict.fromkeys(ids) if i in ctx.state.users]
 
 
 @api.get("/projects/{id}/issues/{issue_iid}/related_merge_requests")

@@ -87,7 +87,12 @@ def _listed_all(ctx: Ctx, kind: str, owner: Any) -> list[Label]:
 
 
 def create_label(
-    ctx: Ctx, kind: str, owner: Any, title: str, color: str, description: str | None,
+    ctx: Ctx,
+    kind: str,
+    owner: Any,
+    title: str,
+    color: str,
+    description: str | None,
     priority: int | None,
 ) -> Label:
     state = ctx.state
@@ -134,8 +139,13 @@ def _register(kind: str) -> None:
         p = ctx.params
         p.require("name", "color")
         label = create_label(
-            ctx, single, owner, p.str("name") or "", valid_color(p.str("color")),
-            p.str("description"), p.int("priority"),
+            ctx,
+            single,
+            owner,
+            p.str("name") or "",
+            valid_color(p.str("color")),
+            p.str("description"),
+            p.int("priority"),
         )
         return ctx.render.label(label)
 
@@ -143,18 +153,27 @@ def _register(kind: str) -> None:
         _, owner = _owner(ctx, kind)
         _need_admin(ctx, single, owner)
         p = ctx.params
-        key = ctx.path_id("label_id") if "label_id" in ctx.path else (
-            p.str("label_id") or p.str("name")
+        key = (
+            ctx.path_id("label_id")
+            if "label_id" in ctx.path
+            else (p.str("label_id") or p.str("name"))
         )
         if not key:
-            raise ApiError(400, "label_id, name are missing, exactly one parameter must be "
-                           "provided", key="error")
+            raise ApiError(
+                400,
+                "label_id, name are missing, exactly one parameter must be provided",
+                key="error",
+            )
         label = find_label(ctx, single, owner, key)
         if label.owner != single or label.owner_id != owner.id:
             raise not_found("Label")
         if not any(p.has(n) for n in ("new_name", "color", "description", "priority")):
-            raise ApiError(400, "new_name, color, description, priority are missing, at least "
-                           "one parameter must be provided", key="error")
+            raise ApiError(
+                400,
+                "new_name, color, description, priority are missing, at least "
+                "one parameter must be provided",
+                key="error",
+            )
         if p.has("new_name") and p.str("new_name") != label.title:
             project, group = _scope(ctx, single, owner)
             if ctx.state.find_label(project, group, p.str("new_name") or "") is not None:
@@ -172,8 +191,10 @@ def _register(kind: str) -> None:
     def delete(ctx: Ctx) -> Reply:
         _, owner = _owner(ctx, kind)
         _need_admin(ctx, single, owner)
-        key = ctx.path_id("label_id") if "label_id" in ctx.path else (
-            ctx.params.str("label_id") or ctx.params.str("name")
+        key = (
+            ctx.path_id("label_id")
+            if "label_id" in ctx.path
+            else (ctx.params.str("label_id") or ctx.params.str("name"))
         )
         label = find_label(ctx, single, owner, key)
         if label.owner != single or label.owner_id != owner.id:

@@ -36,9 +36,12 @@ def list_links(ctx: Ctx) -> list[dict[str, Any]]:
     item = find_issue(ctx, find_project(ctx))
     state = ctx.state
     links = [
-        link for link in sorted(state.links_of(item), key=lambda k: k.id)
-        if state.can_see_issue(ctx.user, state.work_items[
-            link.target_id if link.source_id == item.id else link.source_id])
+        link
+        for link in sorted(state.links_of(item), key=lambda k: k.id)
+        if state.can_see_issue(
+            ctx.user,
+            state.work_items[link.target_id if link.source_id == item.id else link.source_id],
+        )
     ]
     return [_linked(ctx, item, link) for link in links]
 
@@ -51,8 +54,11 @@ def create_link(ctx: Ctx) -> dict[str, Any]:
     state, p = ctx.state, ctx.params
     p.require("target_project_id", "target_issue_iid")
     target_key = p.str("target_project_id") or ""
-    target_project = (state.projects.get(int(target_key)) if target_key.isdigit()
-                      else state.project_by_path(target_key))
+    target_project = (
+        state.projects.get(int(target_key))
+        if target_key.isdigit()
+        else state.project_by_path(target_key)
+    )
     if target_project is None or not state.can_see_project(user, target_project):
         raise not_found("Project")
     target = state.issue_by_iid(target_project, p.int("target_issue_iid") or 0)

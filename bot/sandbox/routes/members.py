@@ -39,9 +39,9 @@ def _inherited(ctx: Ctx, kind: str, source: Any) -> list[Member]:
     """Each user once, with the highest role held here or on an ancestor group."""
     state = ctx.state
     found: dict[int, Member] = {m.user_id: m for m in _direct(ctx, kind, source)}
-    groups = state.project_ancestor_groups(source) if kind == "project" else state.ancestors(
-        source
-    )[1:]
+    groups = (
+        state.project_ancestor_groups(source) if kind == "project" else state.ancestors(source)[1:]
+    )
     for group in groups:
         for member in _direct(ctx, "group", group):
             held = found.get(member.user_id)
@@ -106,8 +106,11 @@ def _register(kind: str) -> None:
             targets = [state.user_by_username(name) for name in p.list("username") or []]
         else:
             if not p.has("user_id"):
-                raise ApiError(400, "user_id, username are missing, exactly one parameter must be"
-                               " provided", key="error")
+                raise ApiError(
+                    400,
+                    "user_id, username are missing, exactly one parameter must be provided",
+                    key="error",
+                )
             targets = [state.users.get(uid) for uid in p.int_list("user_id") or []]
         if any(t is None for t in targets) or not targets:
             raise not_found("User")
@@ -123,12 +126,23 @@ def _register(kind: str) -> None:
             if inherited is not None and inherited.access_level > level:
                 name = ACCESS_NAMES[inherited.access_level]
                 owner = state.groups[inherited.source_id].name
-                raise bad_request({"access_level": [
-                    f"should be greater than or equal to {name} inherited membership from group "
-                    f"{owner}"
-                ]})
-            member = Member(single, source.id, target.id, level, now(), ctx.me.id,  # type: ignore[arg-type]
-                            p.date("expires_at"))
+                raise bad_request(
+                    {
+                        "access_level": [
+                            f"should be greater than or equal to {name} inherited membership "
+                            f"from group {owner}"
+                        ]
+                    }
+                )
+            member = Member(
+                single,
+                source.id,
+                target.id,
+                level,
+                now(),
+                ctx.me.id,  # type: ignore[arg-type]
+                p.date("expires_at"),
+            )
             state.members[key] = member
             added.append(member)
             if single == "project":

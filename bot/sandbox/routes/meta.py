@@ -8,7 +8,7 @@ from typing import Any
 from ..routing import Routes
 from ..state import now
 from ..web import Ctx
-from .common import need_admin
+from .common import need_admin, need_user
 
 api = Routes()
 
@@ -21,21 +21,26 @@ def version_info(ctx: Ctx) -> dict[str, Any]:
     return {
         "version": f"{VERSION}-ee" if enterprise else VERSION,
         "revision": REVISION,
-        "kas": {"enabled": False, "externalUrl": None, "externalK8sProxyUrl": None, "version": None},
+        "kas": {
+            "enabled": False,
+            "externalUrl": None,
+            "externalK8sProxyUrl": None,
+            "version": None,
+        },
         "enterprise": enterprise,
     }
 
 
 @api.get("/version")
 def version(ctx: Ctx) -> dict[str, Any]:
-    ctx.me
+    need_user(ctx)
     info = version_info(ctx)
     return {"version": info["version"], "revision": info["revision"]}
 
 
 @api.get("/metadata")
 def metadata(ctx: Ctx) -> dict[str, Any]:
-    ctx.me
+    need_user(ctx)
     return version_info(ctx)
 
 
@@ -56,6 +61,10 @@ def license_(ctx: Ctx) -> dict[str, Any]:
         "overage": 0,
         "user_limit": 1000,
         "active_users": users,
-        "licensee": {"Name": "Sandbox", "Company": "psdm-bot sandbox", "Email": "admin@example.com"},
+        "licensee": {
+            "Name": "Sandbox",
+            "Company": "psdm-bot sandbox",
+            "Email": "admin@example.com",
+        },
         "add_ons": {},
     }

@@ -140,8 +140,11 @@ def _register(kind: str) -> None:
         p = ctx.params
         fields = ("title", "description", "due_date", "start_date", "state_event")
         if not any(p.has(name) for name in fields):
-            raise ApiError(400, ", ".join(fields) + " are missing, at least one parameter must "
-                           "be provided", key="error")
+            raise ApiError(
+                400,
+                ", ".join(fields) + " are missing, at least one parameter must be provided",
+                key="error",
+            )
         event = p.str("state_event")
         if event is not None and event not in ("close", "activate"):
             raise ApiError(400, "state_event does not have a valid value", key="error")
@@ -181,9 +184,9 @@ def _register(kind: str) -> None:
         milestone = find_milestone(ctx, kind, owner)
         state = ctx.state
         items = [
-            w for w in state.work_items.values()
-            if w.milestone_id == milestone.id and not w.is_epic
-            and state.can_see_issue(ctx.user, w)
+            w
+            for w in state.work_items.values()
+            if w.milestone_id == milestone.id and not w.is_epic and state.can_see_issue(ctx.user, w)
         ]
         return paginate(ctx, sorted(items, key=lambda w: w.id), ctx.render.issue)
 

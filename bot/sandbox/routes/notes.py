@@ -31,8 +31,14 @@ def find_epic_item(ctx: Ctx, name: str = "epic_iid", *, legacy_id: bool = False)
     number = ctx.path_int(name)
     epic = None
     if legacy_id:
-        epic = next((w for w in state.work_items.values() if w.legacy_epic_id == number
-                     and w.group_id == group.id), None)
+        epic = next(
+            (
+                w
+                for w in state.work_items.values()
+                if w.legacy_epic_id == number and w.group_id == group.id
+            ),
+            None,
+        )
     epic = epic or state.epic_by_iid(group, number)
     if epic is None or not state.can_see_issue(ctx.user, epic):
         raise not_found("Epic")
@@ -45,8 +51,10 @@ def _visible_notes(ctx: Ctx, item: WorkItem) -> list[Note]:
     notes = [n for n in state.notes_of(item) if not n.internal or sees_internal]
     order_by = ctx.params.str("order_by", "created_at") or "created_at"
     reverse = (ctx.params.str("sort", "desc") or "desc") != "asc"
-    key = (lambda n: (n.updated_at, n.id)) if order_by == "updated_at" else (
-        lambda n: (n.created_at, n.id)
+    key = (
+        (lambda n: (n.updated_at, n.id))
+        if order_by == "updated_at"
+        else (lambda n: (n.created_at, n.id))
     )
     return sorted(notes, key=key, reverse=reverse)
 
@@ -156,13 +164,21 @@ def _register_awards(base: str, lookup, awardable: str) -> None:
         ctx.params.require("name")
         name = (ctx.params.str("name") or "").strip(":")
         if not EMOJI_RE.match(name):
-            raise not_found(f'Award Emoji {{:name=>["is not a valid emoji name"]}}')
-        if any(a.name == name and a.user_id == user.id for a in ctx.state.awards_on(kind,
-                                                                                   target_id)):
+            raise not_found('Award Emoji {:name=>["is not a valid emoji name"]}')
+        if any(
+            a.name == name and a.user_id == user.id for a in ctx.state.awards_on(kind, target_id)
+        ):
             raise not_found('Award Emoji {:name=>["has already been taken"]}')
         moment = now()
-        award = AwardEmoji(ctx.state.next_id("award"), name, user.id, kind,  # type: ignore[arg-type]
-                           target_id, moment, moment)
+        award = AwardEmoji(
+            ctx.state.next_id("award"),
+            name,
+            user.id,
+            kind,  # type: ignore[arg-type]
+            target_id,
+            moment,
+            moment,
+        )
         ctx.state.awards[award.id] = award
         ctx.emitter.emoji(award, "award", user)
         return ctx.render.award(award)
@@ -195,5 +211,3 @@ _register_notes("/groups/{id}/epics/{epic_id}/notes", _epic_by_id)
 _register_awards("/projects/{id}/issues/{issue_iid}/award_emoji", _issue, "Issue")
 _register_awards("/projects/{id}/issues/{issue_iid}/notes/{note_id}/award_emoji", _issue, "Note")
 _register_awards("/groups/{id}/epics/{epic_iid}/award_emoji", _epic_by_iid, "Issue")
-
-

@@ -60,20 +60,38 @@ def filter_projects(ctx: Ctx, projects: list[Project]) -> list[Project]:
 
 @api.get("/projects")
 def list_projects(ctx: Ctx) -> Reply:
-    return paginate(ctx, filter_projects(ctx, list(ctx.state.projects.values())),
-                    _renderer(ctx))
+    return paginate(ctx, filter_projects(ctx, list(ctx.state.projects.values())), _renderer(ctx))
 
 
 def _renderer(ctx: Ctx):
     if ctx.params.bool("simple"):
+
         def simple(project: Project) -> dict[str, Any]:
             data = ctx.render.project(project)
-            keep = ("id", "description", "name", "name_with_namespace", "path",
-                    "path_with_namespace", "created_at", "default_branch", "tag_list", "topics",
-                    "ssh_url_to_repo", "http_url_to_repo", "web_url", "readme_url",
-                    "forks_count", "avatar_url", "star_count", "last_activity_at",
-                    "visibility", "namespace")
+            keep = (
+                "id",
+                "description",
+                "name",
+                "name_with_namespace",
+                "path",
+                "path_with_namespace",
+                "created_at",
+                "default_branch",
+                "tag_list",
+                "topics",
+                "ssh_url_to_repo",
+                "http_url_to_repo",
+                "web_url",
+                "readme_url",
+                "forks_count",
+                "avatar_url",
+                "star_count",
+                "last_activity_at",
+                "visibility",
+                "namespace",
+            )
             return {k: data[k] for k in keep}
+
         return simple
     return ctx.render.project
 
@@ -81,8 +99,11 @@ def _renderer(ctx: Ctx):
 @api.get("/users/{user_id}/projects")
 def list_user_projects(ctx: Ctx) -> Reply:
     user = find_user(ctx)
-    owned = [p for p in ctx.state.projects.values()
-             if p.namespace_kind == "user" and p.namespace_id == user.namespace_id]
+    owned = [
+        p
+        for p in ctx.state.projects.values()
+        if p.namespace_kind == "user" and p.namespace_id == user.namespace_id
+    ]
     return paginate(ctx, filter_projects(ctx, owned), _renderer(ctx))
 
 
@@ -98,12 +119,16 @@ def _create(ctx: Ctx, owner: User) -> dict[str, Any]:
     namespace_key = p.str("namespace_id") or p.str("namespace")
     kind, namespace_id, group = "user", owner.namespace_id, None
     if namespace_key:
-        group = state.groups.get(int(namespace_key)) if namespace_key.isdigit() else (
-            state.group_by_path(namespace_key)
+        group = (
+            state.groups.get(int(namespace_key))
+            if namespace_key.isdigit()
+            else (state.group_by_path(namespace_key))
         )
         if group is None:
-            user = state.user_by_namespace(int(namespace_key)) if namespace_key.isdigit() else (
-                state.user_by_username(namespace_key)
+            user = (
+                state.user_by_namespace(int(namespace_key))
+                if namespace_key.isdigit()
+                else (state.user_by_username(namespace_key))
             )
             if user is None or (user.id != owner.id and not ctx.me.is_admin):
                 raise not_found("Namespace")
@@ -117,8 +142,11 @@ def _create(ctx: Ctx, owner: User) -> dict[str, Any]:
     visibility = p.str("visibility", "private") or "private"
     if visibility not in VISIBILITIES:
         raise ApiError(400, "visibility does not have a valid value", key="error")
-    siblings = [pr for pr in state.projects.values()
-                if pr.namespace_kind == kind and pr.namespace_id == namespace_id]
+    siblings = [
+        pr
+        for pr in state.projects.values()
+        if pr.namespace_kind == kind and pr.namespace_id == namespace_id
+    ]
     errors: dict[str, list[str]] = {}
     if any(pr.name == name for pr in siblings):
         errors["project_namespace.name"] = ["has already been taken"]
@@ -216,17 +244,21 @@ def remove_project(ctx: Ctx, project: Project) -> None:
         del state.notes[note.id]
     for link in [k for k in state.links.values() if {k.source_id, k.target_id} & items]:
         del state.links[link.id]
-    for label in [la for la in state.labels.values()
-                  if la.owner == "project" and la.owner_id == project.id]:
+    for label in [
+        la for la in state.labels.values() if la.owner == "project" and la.owner_id == project.id
+    ]:
         del state.labels[label.id]
-    for m in [m for m in state.milestones.values()
-              if m.owner == "project" and m.owner_id == project.id]:
+    for m in [
+        m for m in state.milestones.values() if m.owner == "project" and m.owner_id == project.id
+    ]:
         del state.milestones[m.id]
-    for board in [b for b in state.boards.values()
-                  if b.owner == "project" and b.owner_id == project.id]:
+    for board in [
+        b for b in state.boards.values() if b.owner == "project" and b.owner_id == project.id
+    ]:
         del state.boards[board.id]
-    for hook in [h for h in state.hooks.values()
-                 if h.kind == "project" and h.owner_id == project.id]:
+    for hook in [
+        h for h in state.hooks.values() if h.kind == "project" and h.owner_id == project.id
+    ]:
         del state.hooks[hook.id]
     for key in [k for k in state.members if k[0] == "project" and k[1] == project.id]:
         del state.members[key]
@@ -251,8 +283,15 @@ def list_topics(ctx: Ctx) -> Reply:
         term = (ctx.params.str("search") or "").lower()
         names = {k: v for k, v in names.items() if term in k.lower()}
     rows = [
-        {"id": index, "name": name, "title": name, "description": None,
-         "total_projects_count": count, "organization_id": 1, "avatar_url": None}
+        {
+            "id": index,
+            "name": name,
+            "title": name,
+            "description": None,
+            "total_projects_count": count,
+            "organization_id": 1,
+            "avatar_url": None,
+        }
         for index, (name, count) in enumerate(sorted(names.items(), key=lambda kv: -kv[1]), 1)
     ]
     return paginate(ctx, rows, lambda row: row)

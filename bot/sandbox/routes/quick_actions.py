@@ -12,9 +12,26 @@ from .issues import update_issue
 
 COMMAND_RE = re.compile(r"^/([a-z_]+)(?:\s+(.*))?$")
 KNOWN = {
-    "label", "labels", "unlabel", "remove_label", "relabel", "close", "reopen", "title",
-    "milestone", "remove_milestone", "assign", "unassign", "weight", "clear_weight",
-    "confidential", "due", "remove_due_date", "epic", "set_parent", "remove_epic",
+    "label",
+    "labels",
+    "unlabel",
+    "remove_label",
+    "relabel",
+    "close",
+    "reopen",
+    "title",
+    "milestone",
+    "remove_milestone",
+    "assign",
+    "unassign",
+    "weight",
+    "clear_weight",
+    "confidential",
+    "due",
+    "remove_due_date",
+    "epic",
+    "set_parent",
+    "remove_epic",
     "remove_parent",
 }
 
@@ -41,14 +58,23 @@ def _translate(ctx: Ctx, item: WorkItem, name: str, arg: str) -> tuple[dict[str,
     if name in ("close", "reopen"):
         return {"state_event": name}, f"{name.capitalize()}d this issue."
     if name == "title":
-        return {"title": arg}, f"Changed the title to \"{arg}\"."
+        return {"title": arg}, f'Changed the title to "{arg}".'
     if name == "milestone":
         title = " ".join(_refs(arg, "%"))
         project = state.projects[item.project_id]  # type: ignore[index]
         groups = {g.id for g in state.project_ancestor_groups(project)}
-        match = next((m for m in state.milestones.values() if m.title == title and (
-            (m.owner == "project" and m.owner_id == project.id)
-            or (m.owner == "group" and m.owner_id in groups))), None)
+        match = next(
+            (
+                m
+                for m in state.milestones.values()
+                if m.title == title
+                and (
+                    (m.owner == "project" and m.owner_id == project.id)
+                    or (m.owner == "group" and m.owner_id in groups)
+                )
+            ),
+            None,
+        )
         return {"milestone_id": match.id if match else None}, f"Set the milestone to %{title}."
     if name == "remove_milestone":
         return {"milestone_id": None}, "Removed the milestone."

@@ -51,17 +51,19 @@ def create_user(ctx: Ctx) -> dict[str, Any]:
     p.require("email", "name", "username")
     if not (p.has("password") or p.bool("reset_password") or p.bool("force_random_password")):
         raise ApiError(
-            400, "password, reset_password, force_random_password are missing, "
-            "at least one parameter must be provided", key="error",
+            400,
+            "password, reset_password, force_random_password are missing, "
+            "at least one parameter must be provided",
+            key="error",
         )
     username, email = p.str("username") or "", p.str("email") or ""
     if ctx.state.user_by_username(username):
         raise ApiError(409, "Username has already been taken")
     if any(u.email.lower() == email.lower() for u in ctx.state.users.values()):
         raise ApiError(409, "Email has already been taken")
-    user = ctx.state.add_user(username, p.str("name") or username, email, is_admin=bool(
-        p.bool("admin")
-    ), bot=False)
+    user = ctx.state.add_user(
+        username, p.str("name") or username, email, is_admin=bool(p.bool("admin")), bot=False
+    )
     ctx.emitter.user_created(user)
     return ctx.render.user_full(user)
 
@@ -126,8 +128,11 @@ def _find_token(ctx: Ctx) -> Token:
     key = ctx.path_id("token_id")
     viewer = ctx.me
     if key == "self":
-        token = next(t for t in ctx.state.tokens.values() if t.user_id == viewer.id
-                     and t.token == _presented(ctx))
+        token = next(
+            t
+            for t in ctx.state.tokens.values()
+            if t.user_id == viewer.id and t.token == _presented(ctx)
+        )
         return token
     token = next((t for t in ctx.state.tokens.values() if str(t.id) == key), None)
     if token is None or (token.user_id != viewer.id and not viewer.is_admin):

@@ -198,7 +198,7 @@ def note_attributes(r: Render, note: Note) -> dict[str, Any]:
         "attachment": None,
         "author_id": note.author_id,
         "change_position": None,
-        "commit_id": None,
+        "commit_id": "",
         "created_at": utc_text(note.created_at),
         "discussion_id": note.discussion_id,
         "id": note.id,

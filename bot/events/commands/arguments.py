@@ -1,0 +1,95 @@
+"""The typed arguments of each command, read from the words after the command's name."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from bot.events.commands.errors import BadArguments
+
+
+@dataclass(frozen=True)
+class NoArguments:
+    pass
+
+
+@dataclass(frozen=True)
+class HelpTopic:
+    command: str | None
+
+
+@dataclass(frozen=True)
+class PlaybookChoice:
+    """A playbook (None: the engagement's own) and KEY=VALUE variables, in the order given."""
+
+    playbook: str | None
+    variables: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PhaseTarget:
+    """`next`, or a phase by key or name (matched against the playbook when the command runs)."""
+
+    target: str
+
+    @property
+    def is_next(self) -> bool:
+        return self.target.lower() == "next"
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text
+
+
+def words(rest: str, command: str) -> list[str]:
+    """Shell-like words, so `customer="Acme Corp"` stays one word."""
+    try:
+        return shlex.split(rest)
+    except ValueError as error:
+        raise BadArguments(f"cannot read the arguments ({error})", command) from None
+
+
+def nothing(rest: str, command: str) -> NoArguments:
+    if rest.strip():
+        raise BadArguments(f"`{command}` takes no arguments, but got `{rest.strip()}`", command)
+    return NoArguments()
+
+
+def playbook_choice(rest: str, command: str, *, variables: bool) -> PlaybookChoice:
+    playbook: str | None = None
+    pairs: list[tuple[str, str]] = []
+    for word in words(rest, command):
+        key, sep, value = word.partition("=")
+        if sep and variables:
+            if not key:
+                raise BadArguments(f"`{word}` has no variable name before `=`", command)
+            pairs.append((key, value))
+        elif sep:
+            raise BadArguments(f"`{command}` takes no variables, but got `{word}`", command)
+        elif playbook is None:
+            playbook = word
+        else:
+            raise BadArguments(
+                f"one playbook at most, but got `{playbook}` and `{word}`"
+                + (" (variables are written KEY=VALUE)" if variables else ""),
+                command,
+            )
+    return PlaybookChoice(playbook, tuple(pairs))
+
+
+def required_text(rest: str, command: str, what: str) -> Text:
+    text = rest.strip()
+    if not text:
+        raise BadArguments(f"`{command}` needs {what}", command)
+    return Text(text)
+
+
+def phase_target(rest: str, command: str) -> PhaseTarget:
+    target = " ".join(rest.split())
+    if not target:
+        raise BadArguments(f"`{command}` needs `next` or the name of a phase", command)
+    return PhaseTarget(target)
