@@ -51,7 +51,7 @@ class Sandbox:
         return response.json() if response.content else None
 
     def requests_since_clear(self) -> tuple[int, int]:
-        """API requests (controls excluded) and issue/work-item creations since the last clear."""
+        """API requests (controls excluded) and issue creations since the last clear."""
         routes = self.control("GET", "stats")["routes"]
         total = sum(n for route, n in routes.items() if "/-/sandbox" not in route)
         issues = sum(
@@ -157,6 +157,17 @@ def noop_requests(sandbox: Sandbox, path: str, blueprint: Blueprint) -> tuple[in
     plan = diff(blueprint, port.read_live(blueprint))
     apply(plan, port)
     return sandbox.requests_since_clear()[0], plan.pending
+
+
+def gitlab_objects(blueprint: Blueprint, tier: str) -> int:
+    """What GitLab stores for the blueprint: its objects, each board list, and on Free each link."""
+    lists = sum(len(board.lists) for board in blueprint.boards)
+    links = 0
+    if tier == "free":
+        links = sum(1 for i in blueprint.issues if i.epic) + sum(
+            1 for e in blueprint.epics if e.parent
+        )
+    return len(list(blueprint.objects())) + lists + links
 
 
 def bench(tier: str, latency_ms: float, concurrency: int, blueprint: Blueprint) -> None:

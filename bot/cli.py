@@ -175,3 +175,44 @@ def sandbox(
         raise typer.BadParameter("--tier must be premium or free")
     typer.echo(f"GitLab sandbox ({tier}) on http://{host}:{port}  root token: {token}", err=True)
     uvicorn.run(create_app(tier=tier, admin_token=token), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def report(
+    project: str = typer.Option(..., "--project", help="GROUP/PROJECT of the engagement."),
+    post: bool = typer.Option(
+        False, "--post", help="Also keep it as a comment on the status issue."
+    ),
+    fmt: str = typer.Option("markdown", "--format", help="markdown or json."),
+    playbook: str | None = typer.Option(
+        None, "--playbook", help="The engagement's playbook (default: its psdm::<name> topic)."
+    ),
+    var: list[str] = typer.Option(
+        None, "--var", help="KEY=VALUE the engagement was scaffolded with."
+    ),
+) -> None:
+    """Print the weekly status of an engagement (GITLAB_URL and GITLAB_TOKEN)."""
+    import json
+
+    from bot.gitlab.cli_support import credentials
+    from bot.gitlab.snapshot import post_report, read_snapshot
+    from bot.report.weekly import weekly_json, weekly_markdown
+
+    if fmt not in ("markdown", "json"):
+        raise typer.BadParameter("--format must be markdown or json")
+    pairs = dict(item.partition("=")[::2] for item in var or [])
+
+    def run() -> int:
+        url, token = credentials()
+        snapshot = read_snapshot((url, token), project, playbook=playbook, variables=pairs)
+        markdown = weekly_markdown(snapshot)
+        typer.echo(json.dumps(weekly_json(snapshot), indent=2) if fmt == "json" else markdown)
+        if post:
+            posted = post_report(url, token, snapshot, markdown)
+            if posted is None:
+                typer.echo("error: the engagement has no weekly status issue to post on", err=True)
+                return 1
+            typer.echo(f"posted on #{posted[0]}: {posted[1]}", err=True)
+        return 0
+
+    raise typer.Exit(_gitlab_errors(run))

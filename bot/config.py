@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     batch_interval_ms: float = Field(2.0, ge=0, le=1000)
     max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     queue_polling_seconds: float = Field(0.2, gt=0, le=10)
+    command_roles: dict[str, str] = Field(default_factory=dict)
+    """Lowest role per `/psdm` command, overriding the defaults (e.g. `plan: reporter`)."""
+    command_rate_limit: int = Field(10, ge=1, validation_alias="PSDM_COMMAND_RATE_LIMIT")
+    """`/psdm` commands one user may run per minute."""
 
     @field_validator("webhook_secrets", "signing_secrets", mode="before")
     @classmethod

@@ -15,10 +15,17 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "ci-local: npm is not installed (apt-get install npm, or use a Node.js 20+ image)" >&2
   exit 127
 fi
-if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$GCL_VERSION" ]; then
+installed() { [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "$GCL_VERSION" ]; }
+if ! installed; then
   mkdir -p "$prefix"
   printf '*\n' > "$prefix/.gitignore"
-  npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
-    "gitlab-ci-local@$GCL_VERSION" >&2
+  # Parallel test workers may all arrive here on a fresh checkout: one installs, others wait.
+  exec 9>"$prefix/.install.lock"
+  flock 9
+  if ! installed; then
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+      "gitlab-ci-local@$GCL_VERSION" >&2
+  fi
+  flock -u 9
 fi
 exec "$bin" "$@"

@@ -41,9 +41,9 @@ def follow_issue_state(event: Event, context: Context) -> Iterator[Action]:
         yield PhaseProgress(change.project_id, change.issue_iid)
 
 
-@router.register("Issue Hook", action="update")
-def restore_removed_labels(event: Event, context: Context) -> Iterator[Action]:
-    """A label that vanished from an issue may have been deleted or renamed in the project."""
-    change = issue_change(event)
-    if change and change.removed_labels:
-        yield RestoreLabels(change.project_id)
+@router.register("Issue Hook")
+@router.register("Milestone Hook")
+def restore_standard_labels(event: Event, context: Context) -> Iterator[Action]:
+    """GitLab sends no event when a label is deleted or renamed, so any activity checks them."""
+    if event.project_id is not None:
+        yield RestoreLabels(event.project_id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.events import handlers
+from bot.events import commands, handlers
 from bot.events.router import Router
 
 
 def build_router() -> Router:
-    return Router(handlers.router)
+    return Router(handlers.router, commands.router)

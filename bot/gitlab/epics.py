@@ -8,6 +8,7 @@ milestone's issue list), while a related issue stays an ordinary issue; links ar
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import gitlab
@@ -295,9 +296,11 @@ class IssueEpics(EpicStore):
         wanted = _wanted_parents(blueprint)
         key_of = {i["iid"]: m.key for i in issues if (m := parse(i.get("description"))[1])}
         candidates: dict[int, list[int]] = {}
-        for epic in epics:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            links = list(pool.map(self.project.links, [epic["iid"] for epic in epics]))
+        for epic, linked_issues in zip(epics, links, strict=True):
             self.project.index.epic(EpicHandle(epic["iid"]))
-            for linked in self.project.links(epic["iid"]):
+            for linked in linked_issues:
                 if linked["project_id"] == self.project.pid:
                     candidates.setdefault(linked["iid"], []).append(epic["iid"])
         for iid, parents in candidates.items():

@@ -6,6 +6,7 @@ with all its fields (an issue's epic included where the tier allows) and is find
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import gitlab
@@ -17,10 +18,12 @@ from bot.gitlab.connection import Connection
 from bot.gitlab.epics import EpicStore, IssueEpics, LegacyEpics, WorkItemEpics
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain
 from bot.gitlab.index import Index
-from bot.gitlab.rest import create_once, enc, every
+from bot.gitlab.rest import create_once, enc, every, first_contact
 from bot.playbook.blueprint import Blueprint
 
 DEVELOPER = 30
+READERS = 4
+"""Lists read in parallel at the start of a run."""
 
 
 class GitLabProject:
@@ -42,7 +45,10 @@ class GitLabProject:
     def load(self) -> dict[str, Any]:
         if not self.info:
             try:
-                self.info = self.rest.http_get(f"/projects/{enc(self.path)}")
+                path = f"/projects/{enc(self.path)}"
+                self.info = first_contact(
+                    lambda: self.rest.http_get(path, retry_transient_errors=False)
+                )
             except Exception as error:
                 raise self._fail(error, f"reading project {self.path}") from None
         return self.info
@@ -86,18 +92,23 @@ class GitLabProject:
 
     def _read(self, blueprint: Blueprint | None) -> LiveState:
         self.load()
-        self.epics = self._detect()
-        issues = sorted(
-            every(self.rest, f"/projects/{self.pid}/issues", state="all"),
-            key=lambda issue: issue["iid"],
-        )
-        objects = [
-            *self._labels(),
-            *self._milestones(),
-            *self.epics.read(issues, blueprint),
-            *(self._issue(issue) for issue in issues if not self.epics.owns(issue)),
-            *self._boards(),
-        ]
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            epics = pool.submit(self._detect)
+            labels, milestones, boards = (
+                pool.submit(self._labels),
+                pool.submit(self._milestones),
+                pool.submit(self._boards),
+            )
+            issues = pool.submit(every, self.rest, f"/projects/{self.pid}/issues", state="all")
+            self.epics = epics.result()
+            listed = sorted(issues.result(), key=lambda issue: issue["iid"])
+            objects = [
+                *labels.result(),
+                *milestones.result(),
+                *self.epics.read(listed, blueprint),
+                *(self._issue(issue) for issue in listed if not self.epics.owns(issue)),
+                *boards.result(),
+            ]
         for obj in objects:
             if obj.marker and obj.marker.key not in self.index.refs:
                 self.index.remember(obj.marker.key, obj.ref)
@@ -240,8 +251,10 @@ class GitLabProject:
     def _find_label(self, name: str) -> dict[str, Any] | None:
         try:
             return {"id": self._label_id(name)}
-        except gitlab.GitlabGetError:
-            return None
+        except gitlab.GitlabHttpError as error:
+            if error.response_code == 404:
+                return None
+            raise
 
     def _write_milestone(self, op: Operation) -> int:
         data: dict[str, Any] = {name: new for name, (_, new) in op.changes.items()}

@@ -43,3 +43,20 @@ def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: i
                 return found
             time.sleep(0.1 * 2**attempt)
             attempt += 1
+
+
+def first_contact(get: Callable[[], T], refused: int = 2, transient: int = 10) -> T:
+    """The first request of a run: a refused connection fails in about a second (a wrong URL
+    is likelier than an outage), while 5xx answers get python-gitlab's usual patience."""
+    attempt = 0
+    while True:
+        try:
+            return get()
+        except (requests.ConnectionError, requests.Timeout, gitlab.GitlabHttpError) as error:
+            http = isinstance(error, gitlab.GitlabHttpError)
+            if http and error.response_code not in TRANSIENT:
+                raise
+            attempt += 1
+            if attempt > (transient if http else refused):
+                raise
+            time.sleep(min(0.25 * 2**attempt, 10.0))

@@ -28,7 +28,12 @@ from bot.report.snapshot import (
     WorkstreamStatus,
 )
 
-RAID_KINDS = {"PS Risk": "Risk", "PS Action": "Action", "PS Issue": "Issue", "PS Decision": "Decision"}
+RAID_KINDS = {
+    "PS Risk": "Risk",
+    "PS Action": "Action",
+    "PS Issue": "Issue",
+    "PS Decision": "Decision",
+}
 RAID_LOG = "PS RAID Log"
 ESCALATED = "Escalated"
 SEVERITIES: dict[str, Severity] = {
@@ -173,11 +178,12 @@ def _members(
     marks = set(labels)
     found = []
     for issue in issues:
-        if issue.key in planned:
-            found.append(issue)
-        elif issue.key not in others and (
-            (issue.epic_iid is not None and epic_keys.get(issue.epic_iid) == epic_key)
-            or marks.intersection(issue.labels)
+        if issue.key in planned or (
+            issue.key not in others
+            and (
+                (issue.epic_iid is not None and epic_keys.get(issue.epic_iid) == epic_key)
+                or marks.intersection(issue.labels)
+            )
         ):
             found.append(issue)
     return found
@@ -209,9 +215,7 @@ def _sprints(
         planned = next(t for t in blueprint.timeboxes if t.key == box.key)
         found = _milestone_for(planned, milestones)
         work = [
-            i
-            for i in issues
-            if found and i.milestone_id == found.id and i.key not in bookkeeping
+            i for i in issues if found and i.milestone_id == found.id and i.key not in bookkeeping
         ]
         done = [i for i in work if i.closed]
         left = [i for i in work if not i.closed]

@@ -164,8 +164,10 @@ class EngagementSnapshot:
 
     @property
     def current_timebox(self) -> TimeBox | None:
-        active = [t for t in self.timeboxes if t.state in ("active", "overdue")]
-        return active[0] if active else None
+        """The open time-box whose dates contain today, else the latest one left overdue."""
+        active = [t for t in self.timeboxes if t.state == "active"]
+        overdue = [t for t in self.timeboxes if t.state == "overdue"]
+        return active[0] if active else (overdue[-1] if overdue else None)
 
     @property
     def next_timebox(self) -> TimeBox | None:

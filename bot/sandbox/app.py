@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 import uuid
@@ -20,8 +21,26 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .faults import Faults
+from .graphql import api as graphql_api
 from .model import User
 from .render import Render
+from .routes import (
+    boards,
+    controls,
+    discussions,
+    epics,
+    groups,
+    hooks,
+    issues,
+    labels,
+    links,
+    members,
+    meta,
+    milestones,
+    notes,
+    projects,
+    users,
+)
 from .routing import Route
 from .state import State
 from .stats import Stats
@@ -30,6 +49,7 @@ from .webhooks.delivery import Deliverer
 from .webhooks.emitter import Emitter
 
 DEFAULT_ADMIN_TOKEN = "sandbox-root-token"
+log = logging.getLogger("bot.sandbox")
 CONTROL_PREFIX = "/-/sandbox"
 
 
@@ -50,6 +70,7 @@ class Sandbox:
             if tier is not None:
                 self.state.tier = tier
             self.state.clear()
+            self.deliverer.delivered = self.deliverer.failed = 0
         self.stats.clear()
         self.faults.clear()
 
@@ -108,7 +129,6 @@ def _endpoint(sandbox: Sandbox, route: Route):
     control = route.template.startswith(CONTROL_PREFIX)
 
     async def endpoint(request: Request) -> Response:
-        injected = False
         response: Response
         emitter: Emitter | None = None
         if not control:
@@ -116,7 +136,6 @@ def _endpoint(sandbox: Sandbox, route: Route):
             if delay:
                 await asyncio.sleep(delay)
             if failure is not None:
-                injected = True
                 response = _fault_response(failure.status, failure.retry_after)
                 sandbox.stats.count(request.method, route.template, failure.status, injected=True)
                 return response
@@ -155,9 +174,15 @@ def _endpoint(sandbox: Sandbox, route: Route):
             response = reply.response()
         except ApiError as error:
             response = error_response(error)
+        except Exception:
+            log.exception("sandbox handler failed: %s %s", request.method, request.url.path)
+            response = error_response(ApiError(500, "500 Internal Server Error"))
         if emitter is not None and emitter.jobs and response.status_code < 400:
             sandbox.deliverer.submit(emitter.jobs)
-        sandbox.stats.count(request.method, route.template, response.status_code, injected=injected)
+        if not control:
+            sandbox.stats.count(
+                request.method, route.template, response.status_code, injected=False
+            )
         return response
 
     return endpoint
@@ -178,24 +203,6 @@ def _fault_response(status: int, retry_after: int | None) -> Response:
 
 
 def _routes() -> list[Route]:
-    from .graphql import api as graphql_api
-    from .routes import (
-        boards,
-        controls,
-        epics,
-        groups,
-        hooks,
-        issues,
-        labels,
-        links,
-        members,
-        meta,
-        milestones,
-        notes,
-        projects,
-        users,
-    )
-
     modules = [
         meta,
         users,
@@ -206,6 +213,7 @@ def _routes() -> list[Route]:
         milestones,
         issues,
         notes,
+        discussions,
         links,
         boards,
         epics,

@@ -142,6 +142,7 @@ class WorkItem:
     epic_link_id: int | None = None
     legacy_epic_id: int | None = None
     relative_position: int = 0
+    subscribers: set[int] = field(default_factory=set)
 
     @property
     def is_epic(self) -> bool:
@@ -159,6 +160,7 @@ class Note:
     internal: bool = False
     system: bool = False
     discussion_id: str = ""
+    individual: bool = True
 
 
 @dataclass

@@ -450,7 +450,7 @@ class Render:
                 "full": f"{full_path}#{item.iid}",
             },
             "severity": "UNKNOWN",
-            "subscribed": False,
+            "subscribed": self.viewer is not None and self.viewer.id in item.subscribers,
             "moved_to_id": None,
             "imported": False,
             "imported_from": "none",
@@ -541,7 +541,7 @@ class Render:
         awards = self.state.awards_on("Note", note.id)
         return {
             "id": note.id,
-            "type": None,
+            "type": None if note.individual else "DiscussionNote",
             "body": note.body,
             "author": self.user(self.state.users[note.author_id]),
             "created_at": note.created_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from datetime import UTC, datetime
 
 from .model import (
@@ -27,6 +27,7 @@ from .model import (
 )
 
 Tier = str  # "free" | "premium"
+RECURSION_MEMORY = 10_000
 
 
 def now() -> datetime:
@@ -62,7 +63,8 @@ class State:
         self.boards: dict[int, Board] = {}
         self.hooks: dict[int, Hook] = {}
         self.hook_logs: dict[int, list[HookLog]] = defaultdict(list)
-        self.recursion: dict[str, set[int]] = defaultdict(set)
+        self.recursion: OrderedDict[str, set[int]] = OrderedDict()
+        self.blocked_deliveries = 0
         root = self.add_user("root", "Administrator", "admin@example.com", is_admin=True)
         self.add_token(root.id, "sandbox-root", ["api", "sudo", "admin_mode"], self.admin_token)
 
@@ -93,6 +95,12 @@ class State:
         token = Token(self.next_id("token"), value, user_id, name, scopes, now())
         self.tokens[value] = token
         return token
+
+    def ghost(self) -> User:
+        """GitLab's stand-in author for the work of deleted users."""
+        return self.user_by_username("ghost") or self.add_user(
+            "ghost", "Ghost User", "ghost@example.com"
+        )
 
     def user_by_username(self, username: str) -> User | None:
         lowered = username.lower()
@@ -327,6 +335,15 @@ class State:
 
     def links_of(self, item: WorkItem) -> list[IssueLink]:
         return [link for link in self.links.values() if item.id in (link.source_id, link.target_id)]
+
+    def fired_hooks(self, event_uuid: str) -> set[int]:
+        """Hooks already fired for an event UUID; only the most recent UUIDs are kept."""
+        seen = self.recursion.get(event_uuid)
+        if seen is None:
+            seen = self.recursion[event_uuid] = set()
+            while len(self.recursion) > RECURSION_MEMORY:
+                self.recursion.popitem(last=False)
+        return seen
 
     def hooks_for(self, kind: str, owner_id: int | None) -> list[Hook]:
         return [h for h in self.hooks.values() if h.kind == kind and h.owner_id == owner_id]

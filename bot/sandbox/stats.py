@@ -15,6 +15,7 @@ class Stats:
     def clear(self) -> None:
         self.routes: Counter[str] = Counter()
         self.statuses: Counter[str] = Counter()
+        self.graphql: Counter[str] = Counter()
         self.faults = 0
         self.total = 0
 
@@ -26,6 +27,10 @@ class Stats:
             if injected:
                 self.faults += 1
 
+    def count_graphql(self, operation: str) -> None:
+        with self._lock:
+            self.graphql[operation] += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -33,4 +38,5 @@ class Stats:
                 "routes": dict(self.routes.most_common()),
                 "statuses": dict(sorted(self.statuses.items())),
                 "faults_injected": self.faults,
+                "graphql": {"query": self.graphql["query"], "mutation": self.graphql["mutation"]},
             }

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,6 +44,14 @@ def bad_request(message: Any) -> ApiError:
     return ApiError(400, message)
 
 
+def ruby_hash(errors: dict[str, list[str]]) -> str:
+    """Validation errors as GitLab prints them inside messages: `{:title=>["..."]}`."""
+    inner = ", ".join(
+        f":{key}=>[{', '.join(json.dumps(v) for v in values)}]" for key, values in errors.items()
+    )
+    return "{" + inner + "}"
+
+
 def iso(value: datetime | date | None) -> str | None:
     """GitLab's REST timestamps: ISO 8601 with milliseconds and Z; dates as YYYY-MM-DD."""
     if value is None:
@@ -73,8 +81,8 @@ class Reply:
     followup: Callable[[], Reply] | None = None
 
     def response(self) -> Response:
-        if self.status == 204:
-            return Response(status_code=204, headers=self.headers)
+        if self.status in (204, 304):
+            return Response(status_code=self.status, headers=self.headers)
         return Response(dumps(self.body), self.status, self.headers, media_type="application/json")
 
 
@@ -107,9 +115,9 @@ class Params:
                         raise ApiError(400, "400 Bad request - Invalid JSON", key="error") from exc
                     if isinstance(body, dict):
                         data.update(body)
-            elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-                form = await request.form()
-                _merge_pairs(data, [(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+            elif ctype.startswith("application/x-www-form-urlencoded"):
+                raw = await request.body()
+                _merge_pairs(data, parse_qsl(raw.decode(), keep_blank_values=True))
         return cls(data)
 
     def has(self, name: str) -> bool:

@@ -19,6 +19,8 @@ from bot.events.router import Context, Router
 from bot.events.routes import build_router
 from bot.gitlab.engagement import reachable
 from bot.service.batcher import GroupCommit
+from bot.service.commands import service_runners
+from bot.service.dashboard import dashboard_router
 from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable
 from bot.service.intake import authentic, delivery_of
@@ -28,7 +30,6 @@ from bot.service.metrics import (
     EVENTS_RECEIVED,
     EVENTS_REJECTED,
 )
-from bot.service.runners import engagement_runners
 from bot.service.store import Delivery, Store
 from bot.service.workflows import Runner, Workflows
 
@@ -87,7 +88,7 @@ def create_app(
     settings: Settings,
     *,
     router: Router | None = None,
-    runners: RunnerFactory = engagement_runners,
+    runners: RunnerFactory = service_runners,
 ) -> FastAPI:
     """The service; `runners` builds what carries out the actions handlers decide."""
     service = Service(settings, router or build_router(), runners)
@@ -102,6 +103,7 @@ def create_app(
 
     app = FastAPI(title="psdm-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
+    app.include_router(dashboard_router())
 
     @app.post("/webhook", status_code=202)
     async def webhook(request: Request) -> Response:

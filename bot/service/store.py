@@ -169,6 +169,21 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(self._insert(engagements), [row])
 
+    def replace_engagement(self, engagement: Engagement) -> None:
+        """Record a project's playbook and variables anew (`/psdm apply`, `/psdm wave add`)."""
+        row = {
+            "project_id": engagement.project_id,
+            "project_path": engagement.project_path,
+            "playbook": engagement.playbook,
+            "variables": json.dumps(engagement.variables, sort_keys=True),
+            "recorded_at": time.time(),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(
+                engagements.delete().where(engagements.c.project_id == engagement.project_id)
+            )
+            conn.execute(engagements.insert(), [row])
+
     def engagement(self, project_id: int) -> Engagement | None:
         query = sa.select(engagements).where(engagements.c.project_id == project_id)
         with self.engine.connect() as conn:

@@ -3,21 +3,37 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.engine.apply import apply, execute, waves
+from bot.engine.apply import apply, execute
 from bot.engine.diff import diff
 from tests.engine.memory import MemoryPort
 
 
-def test_waves_put_every_operation_after_what_it_references(blueprint):
+def test_every_operation_runs_after_the_operations_it_references(blueprint):
+    class Recording(MemoryPort):
+        def __init__(self) -> None:
+            super().__init__()
+            self.finished: list[str] = []
+
+        def perform(self, op):
+            assert all(dep in self.finished for dep in op.depends), op.key
+            time.sleep(0.001)
+            ref = super().perform(op)
+            with self._lock:
+                self.finished.append(op.key)
+            return ref
+
+    port = Recording()
     plan = diff(blueprint)
-    batches = waves(plan.operations)
-    seen: set[str] = set()
-    for batch in batches:
-        for op in batch:
-            assert all(dep in seen for dep in op.depends), op.key
-        seen |= {op.key for op in batch}
-    assert seen == {op.key for op in plan.operations}
-    assert sorted(op.key for op in batches[-1]) == ["epic:migration", "issue:discovery/kickoff"]
+    assert apply(plan, port, concurrency=4).ok
+    assert sorted(port.finished) == sorted(op.key for op in plan.operations)
+
+
+def test_after_a_failure_nothing_new_starts_and_the_rest_is_reported_not_started(blueprint):
+    port = MemoryPort(fail_after=2)
+    result = apply(diff(blueprint), port, concurrency=1)
+    assert len(result.done) == 2 and len(result.failed) == 1
+    assert len(result.skipped) == len(diff(blueprint).operations) - 3
+    assert "1 failed" in result.summary()
 
 
 def test_unchanged_operations_are_not_performed(blueprint):

@@ -14,10 +14,20 @@ BLUEPRINT = Blueprint(
     playbook="t",
     labels=tuple(Label(f"label:{n}", n, "#000000") for n in (*WORKFLOW, "PS Risk")),
     phases=(
-        Phase("phase:discovery", "Discovery", "PSDM Phase::Discovery", "epic:discovery",
-              ("milestone:discovery",)),
-        Phase("phase:sprinting", "Sprinting", "PSDM Phase::Sprinting", "epic:sprinting",
-              ("milestone:sprint-1", "milestone:sprint-2")),
+        Phase(
+            "phase:discovery",
+            "Discovery",
+            "PSDM Phase::Discovery",
+            "epic:discovery",
+            ("milestone:discovery",),
+        ),
+        Phase(
+            "phase:sprinting",
+            "Sprinting",
+            "PSDM Phase::Sprinting",
+            "epic:sprinting",
+            ("milestone:sprint-1", "milestone:sprint-2"),
+        ),
     ),
 )
 

@@ -1,7 +1,13 @@
 import json
 from pathlib import Path
 
-from bot.events.actions import FollowIssueState, PhaseProgress, ScaffoldProject, TimeBoxClosed
+from bot.events.actions import (
+    FollowIssueState,
+    PhaseProgress,
+    RestoreLabels,
+    ScaffoldProject,
+    TimeBoxClosed,
+)
 from bot.events.event import Event
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
@@ -15,9 +21,7 @@ def payload(name: str) -> dict:
 
 def test_a_system_hook_project_create_asks_for_a_scaffold():
     event = Event.from_delivery("System Hook", payload("system-project-create.json"))
-    assert build_router().dispatch(event, Context()) == [
-        ScaffoldProject(74, "jsmith/storecloud")
-    ]
+    assert build_router().dispatch(event, Context()) == [ScaffoldProject(74, "jsmith/storecloud")]
 
 
 def test_a_group_hook_project_create_asks_for_a_scaffold():
@@ -28,12 +32,23 @@ def test_a_group_hook_project_create_asks_for_a_scaffold():
 def test_closing_a_milestone_asks_for_its_time_box_to_close():
     data = payload("milestone-create.json") | {"action": "close"}
     event = Event.from_delivery("Milestone Hook", data)
-    assert build_router().dispatch(event, Context()) == [TimeBoxClosed(1, 61, "v1.0")]
+    assert build_router().dispatch(event, Context()) == [
+        RestoreLabels(1),
+        TimeBoxClosed(1, 61, "v1.0"),
+    ]
 
 
-def test_creating_a_milestone_decides_nothing():
+def test_any_issue_or_milestone_activity_checks_the_standard_labels():
+    """GitLab sends no event when a label is deleted or renamed."""
     event = Event.from_delivery("Milestone Hook", payload("milestone-create.json"))
-    assert build_router().dispatch(event, Context()) == []
+    assert build_router().dispatch(event, Context()) == [RestoreLabels(1)]
+    event = Event.from_delivery("Issue Hook", payload("issue-open.json"))
+    assert build_router().dispatch(event, Context()) == [RestoreLabels(1)]
+
+
+def test_comments_and_emoji_decide_nothing_without_commands():
+    for name, kind in (("note-issue.json", "Note Hook"), ("emoji-award-note.json", "Emoji Hook")):
+        assert build_router().dispatch(Event.from_delivery(kind, payload(name)), Context()) == []
 
 
 def test_closing_an_issue_moves_its_workflow_label_and_phase_progress():
@@ -41,6 +56,7 @@ def test_closing_an_issue_moves_its_workflow_label_and_phase_progress():
     data["object_attributes"] |= {"action": "close", "state": "closed"}
     event = Event.from_delivery("Issue Hook", data)
     assert build_router().dispatch(event, Context()) == [
+        RestoreLabels(1),
         FollowIssueState(1, 23, "closed"),
         PhaseProgress(1, 23),
     ]
@@ -51,7 +67,7 @@ def test_a_confidential_issue_is_routed_like_an_issue():
     data["object_attributes"] |= {"action": "reopen", "state": "opened"}
     event = Event.from_delivery("Confidential Issue Hook", data)
     assert event.confidential
-    assert build_router().dispatch(event, Context())[0] == FollowIssueState(1, 23, "opened")
+    assert FollowIssueState(1, 23, "opened") in build_router().dispatch(event, Context())
 
 
 def test_events_caused_by_the_bot_itself_are_ignored():

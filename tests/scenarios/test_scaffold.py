@@ -13,10 +13,8 @@ def titles(items) -> Counter[str]:
     return Counter(item.title for item in items)
 
 
-def epics_by_title(engagement: Engagement) -> dict[str, object]:
-    gl = engagement.sandbox.gitlab()
-    group = gl.groups.get("acme")
-    return {epic.title: epic for epic in group.epics.list(get_all=True)}
+def group_epics(engagement: Engagement) -> list:
+    return engagement.sandbox.gitlab().groups.get("acme").epics.list(get_all=True)
 
 
 def assert_built_once(engagement: Engagement) -> None:
@@ -37,12 +35,13 @@ def assert_built_once(engagement: Engagement) -> None:
     assert max(Counter(label.name for label in labels).values()) == 1
     boards = {board.name: board for board in project.boards.list(get_all=True)}
     for board in blueprint.boards:
-        lists = sorted(boards[board.name].lists, key=lambda item: item["position"])
+        lists = sorted(boards[board.name].attributes["lists"], key=lambda item: item["position"])
         assert [item["label"]["name"] for item in lists] == list(board.lists)
     epic_titles = {epic.key: epic.title for epic in blueprint.epics}
     if engagement.tier == "premium":
-        epics = epics_by_title(engagement)
-        assert Counter(epics) == Counter(epic_titles.values())
+        live_epics = group_epics(engagement)
+        assert titles(live_epics) == Counter(epic_titles.values())
+        epics = {epic.title: epic for epic in live_epics}
         for issue in blueprint.issues:
             live = by_title[issue.title]
             assert (live.epic or {}).get("iid") == (

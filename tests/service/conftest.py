@@ -16,7 +16,8 @@ def pg_url():
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with contextlib.suppress(psycopg.Error), psycopg.connect(
-        "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-    ) as admin:
+    with (
+        contextlib.suppress(psycopg.Error),
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin,
+    ):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -48,5 +48,7 @@ def test_a_recorded_delivery_keeps_what_the_workflow_needs(store):
 def test_the_first_engagement_record_of_a_project_wins(store):
     store.save_engagement(Engagement(5, "acme/portal", "tool-adoption", {"customer": "Acme"}))
     store.save_engagement(Engagement(5, "acme/portal", "other", {}))
-    assert store.engagement(5) == Engagement(5, "acme/portal", "tool-adoption", {"customer": "Acme"})
+    assert store.engagement(5) == Engagement(
+        5, "acme/portal", "tool-adoption", {"customer": "Acme"}
+    )
     assert store.engagement(6) is None

@@ -104,11 +104,13 @@ class ConsumerRepo:
     path: Path
 
     def change(self, relative: str, text: str, branch: str | None = None) -> None:
+        """Commit `text` appended to the file (created if new), on `branch` when given."""
         if branch:
             git(self.path, "checkout", "-q", "-B", branch)
         target = self.path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
+        with target.open("a") as file:
+            file.write(text)
         git(self.path, "add", "-A")
         git(self.path, "commit", "-q", "-m", f"change {relative}")
 

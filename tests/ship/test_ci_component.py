@@ -133,7 +133,7 @@ def test_each_pipeline_gets_only_its_psdm_jobs(
     if branch != "main":
         consumer.change("notes.txt", "branch\n", branch=branch)
     if changed:
-        consumer.change(changed, (consumer.path / changed).read_text() + "# edited\n")
+        consumer.change(changed, "# edited\n")
     assert gitlab_ci_local.jobs(consumer.path, variables) == expected
 
 
@@ -152,13 +152,13 @@ def engagement(sandbox_process: SandboxProcess, tmp_path: Path) -> Iterator[tupl
     yield project.path_with_namespace, project.id
 
 
-def shipped_repo(tmp_path: Path, project: str) -> ConsumerRepo:
+def shipped_repo(tmp_path: Path, project: str, variables: str = VARS) -> ConsumerRepo:
     """A consumer repository whose playbook is the shipped tool-adoption one, copied in."""
     inputs = {
         "playbook": "playbooks/tool-adoption.yml",
         "project": project,
         "image": "registry.example.com/tools/psdm-bot:0.1.0",
-        "vars": VARS,
+        "vars": variables,
     }
     repo = make_consumer_repo(tmp_path / "ops", inputs, "")
     (repo.path / "playbooks" / "engagement.yml").unlink()
@@ -199,11 +199,24 @@ def test_validate_job_passes_a_valid_playbook_and_fails_a_broken_one_with_its_po
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
     assert code == 0, log
 
-    broken = (repo.path / "playbooks" / "tool-adoption.yml").read_text() + "colour: blue\n"
-    repo.change("playbooks/tool-adoption.yml", broken)
+    repo.change("playbooks/tool-adoption.yml", "colour: blue\n")
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
     assert code != 0
     assert re.search(r"tool-adoption\.yml:\d+:\d+: .*colour", log), log
+
+
+def test_validate_job_fails_when_the_vars_input_lacks_a_required_variable(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    require_commands("validate", "plan")
+    repo = shipped_repo(tmp_path, engagement[0], variables="start_date=2026-01-06\n")
+    repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
+    assert code != 0
+    assert "missing required variable 'customer'" in log, log
 
 
 def test_plan_job_posts_the_dry_run_on_the_merge_request_once_and_changes_nothing(
@@ -249,7 +262,12 @@ def test_apply_job_builds_the_engagement_and_reconcile_restores_what_a_person_de
     built = label_names(sandbox_process, project)
     assert "Workstream::Platform" in built
 
-    sandbox_process.gitlab().projects.get(project).labels.delete("Workstream::Platform")
+    group = sandbox_process.gitlab().groups.get(project.rsplit("/", 1)[0])
+    (platform,) = [
+        label for label in group.labels.list(get_all=True) if label.name == "Workstream::Platform"
+    ]
+    group.labels.delete(platform.id)
+    assert "Workstream::Platform" not in label_names(sandbox_process, project)
     schedule = {"CI_PIPELINE_SOURCE": "schedule"}
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:reconcile", schedule)
     assert code == 0, log
@@ -279,3 +297,8 @@ def test_report_job_writes_the_weekly_status_of_an_applied_engagement(
     assert code == 0, log
     report = (repo.path / "psdm-report.md").read_text()
     assert "gantt" in report
+    posted = re.search(r"posted on #(\d+)", log)
+    assert posted, log
+    issue = sandbox_process.gitlab().projects.get(project).issues.get(int(posted[1]))
+    bodies = [note.body for note in issue.notes.list(get_all=True)]
+    assert any(report.strip()[:200] in body for body in bodies)

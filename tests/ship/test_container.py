@@ -6,10 +6,18 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import time
 from fnmatch import fnmatch
 from pathlib import Path
 
-from tests.ship.harness import DOCKERFILE, REPO, VENV_BIN, instructions
+from tests.ship.harness import (
+    DOCKERFILE,
+    REPO,
+    VENV_BIN,
+    free_port,
+    instructions,
+    require_commands,
+)
 
 
 def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
@@ -105,3 +113,40 @@ def test_build_context_holds_what_the_dockerfile_copies_and_nothing_local() -> N
     ):
         assert not dockerignore_allows(local), local
     assert not dockerignore_allows("bot/__pycache__/cli.cpython-311.pyc")
+
+
+def healthcheck_probe(port: int) -> list[str]:
+    """The image's HEALTHCHECK command, pointed at `port`."""
+    healthcheck = dict(instructions(DOCKERFILE.read_text()))["HEALTHCHECK"]
+    probe = json.loads(healthcheck[healthcheck.index("CMD") + 3 :])
+    return [str(VENV_BIN / probe[0]), probe[1], probe[2].replace(":8080/", f":{port}/")]
+
+
+def test_image_command_starts_the_service_and_its_healthcheck_passes(tmp_path: Path) -> None:
+    """The CMD and HEALTHCHECK run here as the image would run them, on a free loopback port."""
+    require_commands("serve")
+    command = json.loads(dict(instructions(DOCKERFILE.read_text()))["CMD"])
+    port = free_port()
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    env = {
+        "PATH": f"{VENV_BIN}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PSDM_DATABASE_URL": f"sqlite:///{tmp_path}/data/psdm.sqlite",
+        "PSDM_WEBHOOK_SECRET": "container-secret",
+        "GITLAB_URL": "http://127.0.0.1:9",
+    }
+    probe = healthcheck_probe(port)
+    assert subprocess.run(probe, capture_output=True, timeout=30).returncode != 0
+    with (tmp_path / "serve.log").open("w") as log:
+        service = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while subprocess.run(probe, capture_output=True, timeout=30).returncode != 0:
+            assert service.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.5)
+    finally:
+        service.terminate()
+        service.wait(30)
+    assert (tmp_path / "data" / "psdm.sqlite").is_file()

@@ -31,13 +31,13 @@ def no_quick_actions(text: str) -> str:
     return _LEADING_SLASH.sub(r"\1\\/", text)
 
 
-def reply_body(author: str | None, note_id: int, outcomes: Sequence[Outcome]) -> str:
+def reply_body(author: str | None, outcomes: Sequence[Outcome]) -> str:
     """The single reply to a comment: each command line with its result, in order."""
     parts = [f"@{author}" if author else "Results:"]
     for outcome in outcomes:
         mark = ":white_check_mark:" if outcome.ok else ":x:"
         parts.append(f"{mark} `{outcome.line}`\n\n{outcome.text.strip()}")
-    return no_quick_actions("\n\n---\n\n".join(parts)) + "\n\n" + reply_marker(note_id)
+    return no_quick_actions("\n\n---\n\n".join(parts))
 
 
 def finished_award(outcomes: Sequence[Outcome]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, build_schema, graphql_sync
+from graphql import GraphQLError, OperationDefinitionNode, build_schema, graphql_sync, parse
 
 from ..model import GUEST, OWNER, REPORTER, Group, Project, WorkItem
 from ..routes.issues import create_issue, diff, exclusive, tracked, update_issue
@@ -347,6 +347,20 @@ for _name, _resolver in MUTATIONS.items():
     SCHEMA.mutation_type.fields[_name].resolve = _resolver  # type: ignore[union-attr]
 
 
+def _operation_kinds(query: str, operation_name: str | None) -> list[str]:
+    """`query` / `mutation` of the operation(s) a request runs, for the statistics."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return []
+    return [
+        node.operation.value
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode)
+        and (operation_name is None or (node.name and node.name.value == operation_name))
+    ]
+
+
 @api.post("/graphql", status=200)
 def graphql_endpoint(ctx: Ctx) -> Reply:
     query = ctx.params.str("query")
@@ -355,13 +369,16 @@ def graphql_endpoint(ctx: Ctx) -> Reply:
     variables = ctx.params.raw("variables")
     if not isinstance(variables, dict):
         variables = None
+    operation_name = ctx.params.str("operationName")
+    for kind in _operation_kinds(query, operation_name)[:1]:
+        ctx.sandbox.stats.count_graphql(kind)
     result = graphql_sync(
         SCHEMA,
         query,
         root_value=_query_root(ctx),
         context_value=ctx,
         variable_values=variables,
-        operation_name=ctx.params.str("operationName"),
+        operation_name=operation_name,
     )
     body: dict[str, Any] = {}
     if result.errors:

@@ -150,6 +150,7 @@ def stats(ctx: Ctx) -> dict[str, Any]:
         "delivered": deliverer.delivered,
         "failed": deliverer.failed,
         "logged": sum(len(logs) for logs in state.hook_logs.values()),
+        "blocked_recursive": state.blocked_deliveries,
     }
     data["objects"] = {
         "users": len(state.users),

@@ -8,7 +8,16 @@ from typing import Any
 from ..model import MAINTAINER, OWNER, Group, Member
 from ..routing import Routes
 from ..state import now
-from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
+from ..web import (
+    ApiError,
+    Ctx,
+    Reply,
+    bad_request,
+    forbidden,
+    not_found,
+    paginate,
+    ruby_hash,
+)
 from .common import find_group, need_group
 from .projects import filter_projects, remove_project
 
@@ -100,7 +109,7 @@ def create_group(ctx: Ctx) -> dict[str, Any]:
     if any(g.name == name for g in siblings):
         errors["name"] = ["has already been taken"]
     if errors:
-        raise bad_request(errors)
+        raise bad_request(f"Failed to save group {ruby_hash(errors)}")
     group = Group(
         id=state.next_id("namespace"),
         name=name,

@@ -128,7 +128,7 @@ def _logs(ctx: Ctx, hook: Hook) -> Reply:
     return paginate(ctx, logs, ctx.render.hook_log)
 
 
-def _send_now(ctx: Ctx, job: Job) -> Reply:
+def _send_now(ctx: Ctx, job: Job, *, resend: bool = False) -> Reply:
     """Deliver synchronously (after the lock is released), as GitLab's test and resend do."""
     deliverer = ctx.sandbox.deliverer
     generation = ctx.state.generation
@@ -138,6 +138,8 @@ def _send_now(ctx: Ctx, job: Job) -> Reply:
         if log is None:
             return Reply({"message": "404 Hook Not Found"}, 404)
         code = int(log.response_status) if log.response_status.isdigit() else 0
+        if resend:
+            return Reply({"response_status": code or log.response_status}, 201)
         if 200 <= code < 400:
             return Reply({"message": "201 Created"}, 201)
         return Reply(
@@ -219,7 +221,7 @@ def _resend(ctx: Ctx, hook: Hook) -> Reply:
         log.idempotency_key,
         ctx.emitter.render.base,
     )
-    return _send_now(ctx, job)
+    return _send_now(ctx, job, resend=True)
 
 
 def _custom_header(ctx: Ctx, hook: Hook, *, remove: bool) -> Reply:

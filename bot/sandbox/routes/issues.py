@@ -484,3 +484,58 @@ def related_merge_requests(ctx: Ctx) -> Reply:
 def closed_by(ctx: Ctx) -> Reply:
     find_issue(ctx, find_project(ctx))
     return paginate(ctx, [], lambda row: row)
+
+
+def _statistics(ctx: Ctx, items: list[WorkItem]) -> dict[str, Any]:
+    visible = [w for w in items if not w.is_epic and ctx.state.can_see_issue(ctx.user, w)]
+    opened = sum(1 for w in visible if w.state == "opened")
+    counts = {"all": len(visible), "closed": len(visible) - opened, "opened": opened}
+    return {"statistics": {"counts": counts}}
+
+
+@api.get("/projects/{id}/issues_statistics")
+def project_issue_statistics(ctx: Ctx) -> dict[str, Any]:
+    project = find_project(ctx)
+    items = [w for w in ctx.state.work_items.values() if w.project_id == project.id]
+    return _statistics(ctx, filter_issues(ctx, items, default_scope="all"))
+
+
+@api.get("/groups/{id}/issues_statistics")
+def group_issue_statistics(ctx: Ctx) -> dict[str, Any]:
+    group = find_group(ctx)
+    projects = {p.id for p in ctx.state.projects_in(group, include_subgroups=True)}
+    items = [w for w in ctx.state.work_items.values() if w.project_id in projects]
+    return _statistics(ctx, filter_issues(ctx, items, default_scope="all"))
+
+
+@api.get("/projects/{id}/issues/{issue_iid}/time_stats")
+def time_stats(ctx: Ctx) -> dict[str, Any]:
+    find_issue(ctx, find_project(ctx))
+    return {
+        "time_estimate": 0,
+        "total_time_spent": 0,
+        "human_time_estimate": None,
+        "human_total_time_spent": None,
+    }
+
+
+def _subscription(ctx: Ctx, subscribe: bool) -> Reply:
+    item = find_issue(ctx, find_project(ctx))
+    user = ctx.me
+    if (user.id in item.subscribers) == subscribe:
+        return Reply(None, 304)
+    if subscribe:
+        item.subscribers.add(user.id)
+    else:
+        item.subscribers.discard(user.id)
+    return Reply(_render(ctx)(item), 201)
+
+
+@api.post("/projects/{id}/issues/{issue_iid}/subscribe")
+def subscribe(ctx: Ctx) -> Reply:
+    return _subscription(ctx, True)
+
+
+@api.post("/projects/{id}/issues/{issue_iid}/unsubscribe")
+def unsubscribe(ctx: Ctx) -> Reply:
+    return _subscription(ctx, False)

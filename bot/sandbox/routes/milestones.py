@@ -8,7 +8,7 @@ from typing import Any
 from ..model import REPORTER, Group, Milestone, Project
 from ..routing import Routes
 from ..state import now
-from ..web import ApiError, Ctx, Reply, not_found, paginate
+from ..web import ApiError, Ctx, Reply, not_found, paginate, ruby_hash
 from .common import find_group, find_project, need_group, need_project
 
 api = Routes()
@@ -40,14 +40,6 @@ def _dates_error(start: date | None, due: date | None) -> dict[str, list[str]] |
     if start and due and due < start:
         return {"due_date": ["must be greater than start date"]}
     return None
-
-
-def _ruby(errors: dict[str, list[str]]) -> str:
-    inner = ", ".join(
-        f":{key}=>[{', '.join(chr(34) + v + chr(34) for v in values)}]"
-        for key, values in errors.items()
-    )
-    return "{" + inner + "}"
 
 
 def _sorted(milestones: list[Milestone]) -> list[Milestone]:
@@ -113,7 +105,7 @@ def _register(kind: str) -> None:
         if title in taken_titles(ctx, kind, owner):
             errors["title"] = [TITLE_TAKEN]
         if errors:
-            raise ApiError(400, f"Failed to create milestone {_ruby(errors)}")
+            raise ApiError(400, f"Failed to create milestone {ruby_hash(errors)}")
         moment = now()
         iid = owner.next_milestone_iid
         owner.next_milestone_iid += 1
@@ -155,7 +147,7 @@ def _register(kind: str) -> None:
         if title != milestone.title and title in taken_titles(ctx, kind, owner):
             errors["title"] = [TITLE_TAKEN]
         if errors:
-            raise ApiError(400, f"Failed to update milestone {_ruby(errors)}")
+            raise ApiError(400, f"Failed to update milestone {ruby_hash(errors)}")
         milestone.title = title or milestone.title
         milestone.start_date, milestone.due_date = start, due
         if p.has("description"):

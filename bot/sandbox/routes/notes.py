@@ -18,7 +18,7 @@ api = Routes()
 EMOJI_RE = re.compile(r"^[a-z0-9_+-]+$")
 
 
-def _issue(ctx: Ctx) -> WorkItem:
+def issue_of(ctx: Ctx) -> WorkItem:
     return find_issue(ctx, find_project(ctx))
 
 
@@ -45,7 +45,7 @@ def find_epic_item(ctx: Ctx, name: str = "epic_iid", *, legacy_id: bool = False)
     return epic
 
 
-def _visible_notes(ctx: Ctx, item: WorkItem) -> list[Note]:
+def visible_notes(ctx: Ctx, item: WorkItem) -> list[Note]:
     state = ctx.state
     sees_internal = ctx.user is not None and state.item_access(ctx.user, item) >= REPORTER
     notes = [n for n in state.notes_of(item) if not n.internal or sees_internal]
@@ -59,14 +59,22 @@ def _visible_notes(ctx: Ctx, item: WorkItem) -> list[Note]:
     return sorted(notes, key=key, reverse=reverse)
 
 
-def _find_note(ctx: Ctx, item: WorkItem) -> Note:
+def find_note(ctx: Ctx, item: WorkItem) -> Note:
     note = ctx.state.notes.get(ctx.path_int("note_id"))
-    if note is None or note.noteable_id != item.id or note not in _visible_notes(ctx, item):
+    if note is None or note.noteable_id != item.id or note not in visible_notes(ctx, item):
         raise not_found("Note")
     return note
 
 
-def add_note(ctx: Ctx, item: WorkItem, body: str, *, internal: bool) -> Note:
+def add_note(
+    ctx: Ctx,
+    item: WorkItem,
+    body: str,
+    *,
+    internal: bool,
+    discussion_id: str | None = None,
+    individual: bool = True,
+) -> Note:
     user = ctx.me
     moment = now()
     note = Note(
@@ -78,7 +86,8 @@ def add_note(ctx: Ctx, item: WorkItem, body: str, *, internal: bool) -> Note:
         updated_at=moment,
         internal=internal,
     )
-    note.discussion_id = hashlib.sha1(f"note-{note.id}".encode()).hexdigest()
+    note.discussion_id = discussion_id or hashlib.sha1(f"note-{note.id}".encode()).hexdigest()
+    note.individual = individual
     ctx.state.notes[note.id] = note
     ctx.emitter.note(note, "create", user)
     return note
@@ -87,10 +96,10 @@ def add_note(ctx: Ctx, item: WorkItem, body: str, *, internal: bool) -> Note:
 def _register_notes(base: str, lookup) -> None:
     def listing(ctx: Ctx) -> Reply:
         item = lookup(ctx)
-        return paginate(ctx, _visible_notes(ctx, item), ctx.render.note)
+        return paginate(ctx, visible_notes(ctx, item), ctx.render.note)
 
     def get(ctx: Ctx) -> dict[str, Any]:
-        return ctx.render.note(_find_note(ctx, lookup(ctx)))
+        return ctx.render.note(find_note(ctx, lookup(ctx)))
 
     def create(ctx: Ctx) -> Any:
         item = lookup(ctx)
@@ -109,7 +118,7 @@ def _register_notes(base: str, lookup) -> None:
 
     def update(ctx: Ctx) -> dict[str, Any]:
         item = lookup(ctx)
-        note = _find_note(ctx, item)
+        note = find_note(ctx, item)
         user = ctx.me
         if note.author_id != user.id and not user.is_admin:
             raise forbidden()
@@ -122,7 +131,7 @@ def _register_notes(base: str, lookup) -> None:
 
     def delete(ctx: Ctx) -> Reply:
         item = lookup(ctx)
-        note = _find_note(ctx, item)
+        note = find_note(ctx, item)
         user = ctx.me
         if note.author_id != user.id and ctx.state.item_access(user, item) < MAINTAINER:
             raise forbidden()
@@ -140,7 +149,7 @@ def _register_awards(base: str, lookup, awardable: str) -> None:
     def target(ctx: Ctx) -> tuple[str, int, WorkItem]:
         item = lookup(ctx)
         if awardable == "Note":
-            return "Note", _find_note(ctx, item).id, item
+            return "Note", find_note(ctx, item).id, item
         return "Issue", item.id, item
 
     def listing(ctx: Ctx) -> Reply:
@@ -206,8 +215,8 @@ def _epic_by_iid(ctx: Ctx) -> WorkItem:
     return find_epic_item(ctx, "epic_iid")
 
 
-_register_notes("/projects/{id}/issues/{issue_iid}/notes", _issue)
+_register_notes("/projects/{id}/issues/{issue_iid}/notes", issue_of)
 _register_notes("/groups/{id}/epics/{epic_id}/notes", _epic_by_id)
-_register_awards("/projects/{id}/issues/{issue_iid}/award_emoji", _issue, "Issue")
-_register_awards("/projects/{id}/issues/{issue_iid}/notes/{note_id}/award_emoji", _issue, "Note")
+_register_awards("/projects/{id}/issues/{issue_iid}/award_emoji", issue_of, "Issue")
+_register_awards("/projects/{id}/issues/{issue_iid}/notes/{note_id}/award_emoji", issue_of, "Note")
 _register_awards("/groups/{id}/epics/{epic_iid}/award_emoji", _epic_by_iid, "Issue")

@@ -9,6 +9,7 @@ from ..model import Token
 from ..routing import Routes
 from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
 from .common import find_user, need_admin
+from .projects import remove_project
 
 api = Routes()
 
@@ -90,7 +91,24 @@ def delete_user(ctx: Ctx) -> Reply:
     user = find_user(ctx)
     if user.id == admin.id:
         raise forbidden()
-    del ctx.state.users[user.id]
+    state = ctx.state
+    for project in [p for p in state.projects.values() if p.namespace_kind == "user"]:
+        if project.namespace_id == user.namespace_id:
+            remove_project(ctx, project)
+    ghost = state.ghost()
+    for record in [*state.work_items.values(), *state.notes.values()]:
+        if record.author_id == user.id:
+            record.author_id = ghost.id
+    for award in state.awards.values():
+        if award.user_id == user.id:
+            award.user_id = ghost.id
+    for project in state.projects.values():
+        if project.creator_id == user.id:
+            project.creator_id = ghost.id
+    for item in state.work_items.values():
+        if user.id in item.assignee_ids:
+            item.assignee_ids.remove(user.id)
+    del state.users[user.id]
     for value in [t.token for t in ctx.state.tokens.values() if t.user_id == user.id]:
         del ctx.state.tokens[value]
     for key in [k for k in ctx.state.members if k[2] == user.id]:

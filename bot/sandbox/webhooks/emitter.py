@@ -37,17 +37,18 @@ class Emitter:
     render: Render
     event_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     jobs: list[Job] = field(default_factory=list)
-    blocked: int = 0
 
     def _fire(
         self, hooks: list[Hook], flag: str | None, trigger: str, header: str, payload: dict
     ) -> None:
-        seen = self.state.recursion[self.event_uuid]
+        if not hooks:
+            return
+        seen = self.state.fired_hooks(self.event_uuid)
         for hook in hooks:
             if (flag and not hook.events.get(flag, False)) or not hook_is_executable(hook):
                 continue
             if hook.id in seen or len(seen) >= 100:
-                self.blocked += 1
+                self.state.blocked_deliveries += 1
                 continue
             seen.add(hook.id)
             self.jobs.append(

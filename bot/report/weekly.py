@@ -1,0 +1,251 @@
+"""The handbook's weekly status from a snapshot: Markdown for GitLab, JSON for machines.
+
+Report text never starts a line with `/`: GitLab would read such a line as a quick action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from bot.report.snapshot import EngagementSnapshot, Progress, SprintFigures, TimeBox
+from bot.report.timeline import gantt
+
+DORA_NAMES = {
+    "deployment_frequency": "Deployment frequency",
+    "lead_time_for_changes": "Lead time for changes",
+    "time_to_restore_service": "Time to restore service",
+    "change_failure_rate": "Change failure rate",
+}
+
+
+def no_quick_actions(text: str) -> str:
+    """Escape a `/` that starts a line so GitLab shows it instead of running it."""
+    return "\n".join("\\" + line if line.startswith("/") else line for line in text.split("\n"))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _bar(progress: Progress, width: int = 10) -> str:
+    filled = round(width * progress.percent / 100)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _progress(progress: Progress) -> str:
+    text = f"{progress.closed} of {progress.total} ({progress.percent}%)"
+    if progress.weighted:
+        total = progress.weight_closed + progress.weight_open
+        text += f", weight {progress.weight_closed} of {total}"
+    return text
+
+
+def _dates(box: TimeBox) -> str:
+    if box.start_date and box.due_date:
+        return f"{box.start_date} to {box.due_date}"
+    return "no dates"
+
+
+def _timebox_line(snapshot: EngagementSnapshot) -> str:
+    current, following = snapshot.current_timebox, snapshot.next_timebox
+    parts = []
+    if current:
+        parts.append(f"Current time-box: **{current.title}** ({_dates(current)}, {current.state}).")
+    else:
+        parts.append("No time-box is running.")
+    if following:
+        parts.append(f"Next: **{following.title}** from {following.start_date or 'a date to set'}.")
+    return " ".join(parts)
+
+
+def _phase_line(snapshot: EngagementSnapshot) -> str:
+    if not snapshot.phase:
+        return "Current phase: not known (the playbook defines no phases)."
+    order = [p.name for p in snapshot.phases]
+    return (
+        f"Current phase: **{snapshot.phase}** "
+        f"(phase {order.index(snapshot.phase) + 1} of {len(order)})."
+    )
+
+
+def _sprint_row(sprint: SprintFigures) -> str:
+    unit = "weight" if sprint.weighted else "issues"
+    return (
+        f"| {_cell(sprint.title)} | {sprint.state} | {sprint.committed} | {sprint.done} | "
+        f"{sprint.slipped if sprint.finished else '-'} | {sprint.velocity} {unit} |"
+    )
+
+
+def _table(head: Iterable[str], rows: Iterable[str]) -> list[str]:
+    head = list(head)
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *rows]
+
+
+def _raid_summary(snapshot: EngagementSnapshot) -> str:
+    counts = snapshot.raid_by_severity()
+    parts = [f"{counts[s]} {s.lower()}" for s in ("High", "Medium", "Low") if counts[s]]
+    if counts["none"]:
+        parts.append(f"{counts['none']} without severity")
+    total = len(snapshot.raid)
+    if not total:
+        return "No open RAID items."
+    return (
+        f"{total} open RAID item{'s' if total != 1 else ''}: {', '.join(parts)}; "
+        f"{len(snapshot.escalated)} escalated."
+    )
+
+
+def _dora_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no data"
+    if unit == "seconds":
+        return f"{value / 3600:.1f} h"
+    if unit == "ratio":
+        return f"{100 * value:.0f}%"
+    return f"{value:g} {unit}"
+
+
+def weekly_markdown(snapshot: EngagementSnapshot) -> str:
+    """The weekly status the handbook asks for, as GitLab Markdown with a Mermaid gantt."""
+    project = snapshot.project
+    lines = [
+        f"## Weekly status: {project.name}, week of {_monday(snapshot.taken_on)}",
+        "",
+        f"Engagement [{project.path}]({project.web_url}) on playbook `{snapshot.playbook}`; "
+        f"report of {snapshot.taken_on}.",
+        "",
+        "### Phase and time-box",
+        "",
+        _phase_line(snapshot) + " " + _timebox_line(snapshot),
+        "",
+        gantt(snapshot),
+        "",
+        "### Progress by phase",
+        "",
+        *_table(
+            ("Phase", "Dates", "Done", "Progress"),
+            (
+                f"| {'**' + _cell(p.name) + '**' if p.current else _cell(p.name)} | "
+                f"{p.start_date or '?'} to {p.due_date or '?'} | {_progress(p.progress)} | "
+                f"`{_bar(p.progress)}` |"
+                for p in snapshot.phases
+            ),
+        ),
+    ]
+    if snapshot.workstreams:
+        lines += [
+            "",
+            "### Progress by workstream",
+            "",
+            *_table(
+                ("Workstream", "Done", "Progress"),
+                (
+                    f"| {_cell(w.title)} | {_progress(w.progress)} | `{_bar(w.progress)}` |"
+                    for w in snapshot.workstreams
+                ),
+            ),
+        ]
+    lines += ["", "### Sprints", ""]
+    if snapshot.sprints:
+        lines += _table(
+            ("Sprint", "State", "Committed", "Done", "Slipped", "Velocity"),
+            (_sprint_row(s) for s in snapshot.sprints),
+        )
+        velocity = snapshot.velocity
+        lines += [
+            "",
+            (
+                f"Average velocity: {velocity:g} {snapshot.velocity_unit} per finished sprint."
+                if velocity is not None
+                else "Average velocity: no sprint has finished yet."
+            ),
+        ]
+    else:
+        lines.append("The playbook plans no sprints.")
+    lines += ["", "### RAID", "", _raid_summary(snapshot)]
+    if snapshot.raid:
+        lines += [
+            "",
+            *_table(
+                ("Item", "Type", "Severity", "Escalated"),
+                (
+                    f"| #{i.iid} {_cell(i.title)} | {i.kind} | {i.severity or '-'} | "
+                    f"{'yes' if i.escalated else 'no'} |"
+                    for i in snapshot.raid
+                ),
+            ),
+        ]
+    lines += ["", "### Retrospective actions", ""]
+    if snapshot.retro_actions:
+        lines += [f"- {a.text} (from #{a.issue_iid})" for a in snapshot.retro_actions]
+    else:
+        lines.append("No open retrospective actions.")
+    lines += ["", "### DORA metrics", ""]
+    if snapshot.dora is None:
+        lines.append(f"DORA metrics {snapshot.dora_note}.")
+    else:
+        lines += _table(
+            ("Metric", "Value"),
+            (
+                f"| {DORA_NAMES.get(m.name, m.name)} | {_dora_value(m.value, m.unit)} |"
+                for m in snapshot.dora
+            ),
+        )
+        lines += ["", f"Source: {snapshot.dora_note}."]
+    return no_quick_actions("\n".join(lines) + "\n")
+
+
+def status_markdown(snapshot: EngagementSnapshot) -> str:
+    """The short answer to `/psdm status`: phase, time-box, progress, open RAID by severity."""
+    lines = [
+        f"**{snapshot.project.name}** on `{snapshot.playbook}`, {snapshot.taken_on}",
+        "",
+        _phase_line(snapshot) + " " + _timebox_line(snapshot),
+        "",
+    ]
+    lines += [
+        f"- {p.name}: {_progress(p.progress)}" + (" (current)" if p.current else "")
+        for p in snapshot.phases
+    ]
+    running = [s for s in snapshot.sprints if s.state in ("active", "overdue")]
+    for sprint in running:
+        lines.append(f"- {sprint.title}: {sprint.done} of {sprint.committed} issues done")
+    if snapshot.velocity is not None:
+        lines.append(f"- Velocity: {snapshot.velocity:g} {snapshot.velocity_unit} per sprint")
+    lines += ["", _raid_summary(snapshot)]
+    return no_quick_actions("\n".join(lines) + "\n")
+
+
+def weekly_json(snapshot: EngagementSnapshot) -> dict[str, Any]:
+    """The snapshot as JSON-ready data, with the derived figures the Markdown shows."""
+    data = _plain(asdict(snapshot))
+    current, following = snapshot.current_timebox, snapshot.next_timebox
+    data["current_timebox"] = current.key if current else None
+    data["next_timebox"] = following.key if following else None
+    data["velocity"] = snapshot.velocity
+    data["velocity_unit"] = snapshot.velocity_unit
+    data["raid_by_severity"] = snapshot.raid_by_severity()
+    data["escalated"] = [item.iid for item in snapshot.escalated]
+    for phase, status in zip(data["phases"], snapshot.phases, strict=True):
+        phase["percent"] = status.progress.percent
+        phase["done"] = status.done
+    for sprint, figures in zip(data["sprints"], snapshot.sprints, strict=True):
+        sprint["velocity"] = figures.velocity
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _monday(day: date) -> date:
+    return date.fromordinal(day.toordinal() - day.weekday())

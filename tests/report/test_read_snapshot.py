@@ -1,0 +1,192 @@
+"""Reading a scaffolded engagement from the sandbox, on premium and Free, and posting the report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.engine.apply import apply
+from bot.engine.diff import diff
+from bot.gitlab import connect
+from bot.gitlab.connection import open_connection
+from bot.gitlab.errors import GitLabError
+from bot.gitlab.snapshot import (
+    REPORT_MARKER,
+    engagement_blueprint,
+    facts_of,
+    post_report,
+    read_snapshot,
+)
+from bot.playbook.blueprint import Blueprint
+from bot.report.weekly import weekly_markdown
+
+PATH = "acme/delivery"
+
+
+@dataclass
+class Scaffolded:
+    sandbox: Any
+    tier: str
+    blueprint: Blueprint
+    project: Any
+
+    def issue(self, key: str) -> Any:
+        for issue in self.project.issues.list(state="all", get_all=True, per_page=100):
+            if f"key={key} " in (issue.description or ""):
+                return issue
+        raise KeyError(key)
+
+    def milestone(self, key: str) -> Any:
+        for milestone in self.project.milestones.list(get_all=True, per_page=100):
+            if f"key={key} " in (milestone.description or ""):
+                return milestone
+        raise KeyError(key)
+
+
+def scaffold(sandbox: Any, tier: str) -> Scaffolded:
+    """A `psdm::tool-adoption` project acme/delivery, scaffolded as the service would."""
+    gl = sandbox.gitlab()
+    group = gl.groups.create({"name": "Acme", "path": "acme"})
+    gl.projects.create(
+        {
+            "name": "delivery",
+            "path": "delivery",
+            "namespace_id": group.id,
+            "topics": ["psdm::tool-adoption"],
+        }
+    )
+    port = connect(sandbox.url, sandbox.token, PATH)
+    blueprint = engagement_blueprint(facts_of(port.load()))
+    assert apply(diff(blueprint, port.read_live(blueprint)), port).ok
+    return Scaffolded(sandbox, tier, blueprint, gl.projects.get(PATH))
+
+
+@pytest.fixture(params=["premium", "free"])
+def scaffolded(request) -> Scaffolded:
+    tier = request.param
+    return scaffold(
+        request.getfixturevalue("sandbox" if tier == "premium" else "sandbox_free"), tier
+    )
+
+
+def walk_first_sprint(s: Scaffolded) -> dict[str, Any]:
+    """Close two discovery issues, one sprint-1 issue and sprint 1; add a risk and an action."""
+    discovery = [
+        i.key for i in s.blueprint.issues if i.epic == "epic:discovery" and i.role == "task"
+    ]
+    for key in discovery[:2]:
+        issue = s.issue(key)
+        issue.state_event = "close"
+        issue.save()
+    sprint_work = [
+        i.key
+        for i in s.blueprint.issues
+        if i.milestone == "milestone:sprint-1" and i.role in ("story", "task")
+    ]
+    done = s.issue(sprint_work[0])
+    done.state_event = "close"
+    done.save()
+    sprint = s.milestone("milestone:sprint-1")
+    sprint.state_event = "close"
+    sprint.save()
+    s.project.issues.create(
+        {
+            "title": "Source tokens expire during wave 1",
+            "labels": "PS RAID Log,PS Risk,PS:: Priority High,Escalated",
+        }
+    )
+    retro = s.issue("issue:sprint-1/retrospective")
+    retro.description = "## Action items\n\n- [ ] Book the SSO workshop\n\n" + retro.description
+    retro.save()
+    return {"discovery_closed": 2, "sprint_work": len(sprint_work)}
+
+
+def test_a_walked_sprint_shows_in_the_snapshot(scaffolded: Scaffolded) -> None:
+    walked = walk_first_sprint(scaffolded)
+    conn = open_connection(scaffolded.sandbox.url, scaffolded.sandbox.token)
+    snapshot = read_snapshot(conn, PATH, today=date.today())
+
+    assert snapshot.playbook == "tool-adoption"
+    assert snapshot.epics == ("issues" if scaffolded.tier == "free" else "legacy")
+    assert snapshot.phase == "Discovery"
+    assert snapshot.phases[0].progress.closed == walked["discovery_closed"]
+    sprint = next(s for s in snapshot.sprints if s.key == "milestone:sprint-1")
+    assert sprint.state == "closed"
+    assert (sprint.committed, sprint.done) == (walked["sprint_work"], 1)
+    assert sprint.slipped == walked["sprint_work"] - 1
+    assert [(i.kind, i.severity, i.escalated) for i in snapshot.raid] == [("Risk", "High", True)]
+    assert [a.text for a in snapshot.retro_actions] == ["Book the SSO workshop"]
+    assert snapshot.dora is None
+    assert "404" in snapshot.dora_note
+    assert conn.requests <= 8
+
+
+def test_the_phase_label_on_the_engagement_epic_sets_the_current_phase(
+    scaffolded: Scaffolded,
+) -> None:
+    if scaffolded.tier == "free":
+        epic = scaffolded.issue("epic:engagement")
+        epic.labels = ["PSDM Phase::Sprint 0"]
+        epic.save()
+    else:
+        gl = scaffolded.sandbox.gitlab()
+        group = gl.groups.get("acme")
+        epic = next(
+            e
+            for e in gl.http_list(f"/groups/{group.id}/epics", get_all=True)
+            if "key=epic:engagement " in (e["description"] or "")
+        )
+        gl.http_put(
+            f"/groups/{group.id}/epics/{epic['iid']}", post_data={"labels": "PSDM Phase::Sprint 0"}
+        )
+    snapshot = read_snapshot((scaffolded.sandbox.url, scaffolded.sandbox.token), PATH)
+    assert snapshot.phase == "Sprint 0"
+
+
+def test_posting_twice_keeps_one_report_comment_on_the_status_issue(
+    scaffolded: Scaffolded,
+) -> None:
+    url, token = scaffolded.sandbox.url, scaffolded.sandbox.token
+    snapshot = read_snapshot((url, token), PATH)
+    assert snapshot.status_issue is not None
+    first = post_report(url, token, snapshot, weekly_markdown(snapshot))
+    second = post_report(url, token, snapshot, "changed body")
+    assert first == second
+    assert first[0] == snapshot.status_issue
+    notes = scaffolded.project.issues.get(snapshot.status_issue).notes.list(get_all=True)
+    ours = [n for n in notes if REPORT_MARKER in n.body]
+    assert len(ours) == 1
+    assert ours[0].body.startswith("changed body")
+
+
+def test_a_project_without_a_playbook_topic_is_refused_with_what_to_do(sandbox) -> None:
+    gl = sandbox.gitlab()
+    gl.projects.create({"name": "plain", "path": "plain"})
+    with pytest.raises(GitLabError, match="psdm::<playbook> topic or pass --playbook"):
+        read_snapshot((sandbox.url, sandbox.token), "root/plain")
+
+
+def test_report_command_prints_json_and_posts(sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    scaffolded = scaffold(sandbox, "premium")
+    monkeypatch.setenv("GITLAB_URL", scaffolded.sandbox.url)
+    monkeypatch.setenv("GITLAB_TOKEN", scaffolded.sandbox.token)
+    result = CliRunner().invoke(app, ["report", "--project", PATH, "--format", "json", "--post"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["playbook"] == "tool-adoption"
+    assert data["project"]["path"] == PATH
+    assert f"posted on #{data['status_issue']}" in result.stderr
+
+
+def test_report_command_names_a_missing_project(sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITLAB_URL", sandbox.url)
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    result = CliRunner().invoke(app, ["report", "--project", "nobody/nothing"])
+    assert result.exit_code == 1
+    assert "project nobody/nothing not found" in result.stderr
