@@ -170,37 +170,40 @@ def gitlab_objects(blueprint: Blueprint, tier: str) -> int:
     return len(list(blueprint.objects())) + lists + links
 
 
-def bench(tier: str, latency_ms: float, concurrency: int, blueprint: Blueprint) -> None:
+def bench(tier: str, latency_ms: float, concurrency: int, blueprint: Blueprint, runs: int) -> None:
     sandbox = Sandbox(tier)
     try:
-        ours_path, script_path = sandbox.project("acme"), sandbox.project("acme-script")
+        paths = [sandbox.project(f"acme-{n}") for n in range(runs)]
+        script_path = sandbox.project("acme-script")
         sandbox.control("POST", "faults", {"route": "*", "latency_ms": latency_ms})
-        ours = bot_apply(sandbox, ours_path, blueprint, concurrency)
-        noop, pending = noop_requests(sandbox, ours_path, blueprint)
+        applies = sorted(
+            (bot_apply(sandbox, path, blueprint, concurrency) for path in paths),
+            key=lambda run: run.seconds,
+        )
+        ours = applies[len(applies) // 2]
+        noop, pending = noop_requests(sandbox, paths[0], blueprint)
         script = sequential_script(sandbox, script_path, blueprint)
     finally:
         sandbox.stop()
-    fixed = noop
-    print(
-        f"\n{tier} (epics {'as work items' if tier == 'premium' else 'as parent issues'}), "
-        f"{latency_ms:g} ms per request, concurrency {concurrency}"
-    )
-    print(f"  {'':28}{'objects':>9}{'requests':>10}{'wall s':>9}")
-    print(f"  {'psdm-bot apply':28}{ours.objects:>9}{ours.requests:>10}{ours.seconds:>9.2f}")
-    print(
+    stored = gitlab_objects(blueprint, tier)
+    epics = "epics as work items" if tier == "premium" else "epics as parent issues"
+    lines = [
+        f"{tier} ({epics}), {latency_ms:g} ms added per request, concurrency {concurrency}",
+        f"  {'':28}{'objects':>9}{'requests':>10}{'wall s':>9}",
+        f"  {'psdm-bot apply':28}{ours.objects:>9}{ours.requests:>10}{ours.seconds:>9.2f}"
+        f"   (median of {runs})",
         f"  {'sequential python-gitlab':28}{script.objects:>9}{script.requests:>10}"
-        f"{script.seconds:>9.2f}"
-    )
-    print(f"  second apply (no-op): {noop} requests, changes pending: {pending}")
-    print(
-        f"  requests / (objects + no-op reads): {ours.requests / (ours.objects + fixed):.2f}"
-        f"  (target <= 1.1)"
-    )
-    print(f"  wall time vs sequential: {ours.seconds / script.seconds:.2f}  (target <= 0.20)")
-    print(
-        f"  busiest minute: {ours.requests} requests (GitLab.com: 2,000), "
-        f"{ours.issue_creations} issue creations (GitLab.com: 200)"
-    )
+        f"{script.seconds:>9.2f}",
+        f"  second apply (no-op): {noop} requests, changes pending: {pending}",
+        f"  requests / (objects + no-op reads): {ours.requests / (ours.objects + noop):.2f}"
+        "   (target <= 1.1)",
+        f"  requests / (GitLab objects, i.e. also {stored - ours.objects} board lists and links,"
+        f" + no-op reads): {ours.requests / (stored + noop):.2f}",
+        f"  wall time / sequential: {ours.seconds / script.seconds:.2f}   (target <= 0.20)",
+        f"  whole apply: {ours.requests} requests, {ours.issue_creations} issue creations"
+        " (GitLab.com allows 2,000 and 200 a minute)",
+    ]
+    print("\n" + "\n".join(lines))
 
 
 def main() -> None:
@@ -208,11 +211,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--tier", choices=["premium", "free", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3, help="applies to take the median of")
     args = parser.parse_args()
     blueprint = render(load_playbook("tool-adoption"), SAMPLE)
     print(f"tool-adoption for {SAMPLE['customer']}: {len(list(blueprint.objects()))} objects")
     for tier in ("premium", "free") if args.tier == "both" else (args.tier,):
-        bench(tier, args.latency_ms, args.concurrency, blueprint)
+        bench(tier, args.latency_ms, args.concurrency, blueprint, args.runs)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ def apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; change nothing."),
     yes: bool = typer.Option(False, "--yes", help="Apply without asking."),
     fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
-    concurrency: int = typer.Option(6, "--concurrency", min=1, max=32, help="Requests in flight."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=32, help="Requests in flight."),
 ) -> None:
     """Create what is missing in GitLab, adopt same-named objects, update what the bot owns."""
     import sys
@@ -200,6 +200,8 @@ def report(
 
     if fmt not in ("markdown", "json"):
         raise typer.BadParameter("--format must be markdown or json")
+    if any("=" not in item for item in var or []):
+        raise typer.BadParameter("--var expects KEY=VALUE")
     pairs = dict(item.partition("=")[::2] for item in var or [])
 
     def run() -> int:
@@ -216,3 +218,21 @@ def report(
         return 0
 
     raise typer.Exit(_gitlab_errors(run))
+
+
+@app.command()
+def demo(
+    exit_: bool = typer.Option(
+        False, "--exit", help="End after the summary instead of staying up."
+    ),
+) -> None:
+    """Run the sandbox and the bot locally and walk one engagement through a sprint."""
+    from bot.demo import DemoFailed, run
+
+    try:
+        run(typer.echo, stay=not exit_)
+    except DemoFailed as failure:
+        typer.echo(f"error: {failure}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None

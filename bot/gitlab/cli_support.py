@@ -89,15 +89,15 @@ def apply_command(
     if dry_run or not plan.pending:
         echo(show(plan, fmt))
         return NOTHING
-    if confirm is not None:
-        echo(plan.to_text())
-        if not confirm():
-            echo("Nothing applied.")
-            return ERROR
+    if fmt != "json":
+        echo(show(plan, fmt))
+    if confirm is not None and not confirm():
+        echo("Nothing applied.")
+        return ERROR
     port.check_writable()
     with progress_bar(sum(op.pending for op in plan.operations)) as progress:
         result = apply(plan, port, concurrency=concurrency, progress=progress)
-    echo(show(plan, fmt, result))
+    echo(show(plan, fmt, result) if fmt == "json" else _result_text(result, fmt))
     return NOTHING if result.ok else ERROR
 
 

@@ -51,6 +51,7 @@ class LiveLabel:
     name: str
     color: str
     description: str
+    project_label: bool
 
 
 def _issue(data: dict[str, Any]) -> LiveIssue:
@@ -158,11 +159,16 @@ class EngagementGitLab:
             self.rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
 
     def labels(self) -> list[LiveLabel]:
+        found = every(self.rest, f"{self._base}/labels", include_ancestor_groups=True)
         return [
             LiveLabel(
-                int(d["id"]), str(d["name"]), str(d.get("color") or ""), d.get("description") or ""
+                int(d["id"]),
+                str(d["name"]),
+                str(d.get("color") or ""),
+                d.get("description") or "",
+                bool(d.get("is_project_label", True)),
             )
-            for d in every(self.rest, f"{self._base}/labels", include_ancestor_groups=True)
+            for d in found
         ]
 
     def create_label(self, name: str, color: str, description: str) -> None:
@@ -173,8 +179,23 @@ class EngagementGitLab:
             if error.response_code != 409:
                 raise
 
-    def rename_label(self, label_id: int, name: str) -> None:
-        self.rest.http_put(f"{self._base}/labels/{label_id}", post_data={"new_name": name})
+    def rename_label(self, label: LiveLabel, name: str) -> None:
+        """Rename a project label, or a group label in whichever ancestor group owns it."""
+        data = {"new_name": name}
+        if label.project_label:
+            self.rest.http_put(f"{self._base}/labels/{label.id}", post_data=data)
+            return
+        namespace = self.rest.http_get(self._base)["namespace"]["full_path"]
+        parts = namespace.split("/")
+        for depth in range(len(parts), 0, -1):
+            group = enc("/".join(parts[:depth]))
+            try:
+                self.rest.http_put(f"/groups/{group}/labels/{label.id}", post_data=data)
+                return
+            except gitlab.GitlabHttpError as error:
+                if error.response_code != 404:
+                    raise
+        raise gitlab.GitlabUpdateError(f"label {label.name!r} belongs to no group of {namespace}")
 
 
 def reachable(url: str, token: str, timeout: float = 3.0) -> bool:

@@ -286,12 +286,17 @@ class IssueEpics(EpicStore):
     def __init__(self, project: GitLabProject) -> None:
         super().__init__(project)
         self.parents: dict[int, str] = {}
+        self.titles: set[str] = set()
 
     def owns(self, issue: Mapping[str, Any]) -> bool:
+        """Issues marked as an epic, and unmarked ones titled like a blueprint epic (to adopt)."""
         marker = parse(issue.get("description"))[1]
-        return marker is not None and marker.key.startswith("epic:")
+        if marker is None:
+            return issue.get("title") in self.titles
+        return marker.key.startswith("epic:")
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
+        self.titles = {epic.title for epic in blueprint.epics} if blueprint else set()
         epics = [issue for issue in issues if self.owns(issue)]
         wanted = _wanted_parents(blueprint)
         key_of = {i["iid"]: m.key for i in issues if (m := parse(i.get("description"))[1])}

@@ -36,6 +36,7 @@ class GitLabProject:
         self.index = Index()
         self.info: dict[str, Any] = {}
         self.epics: EpicStore = IssueEpics(self)
+        self.live: LiveState | None = None
 
     def _fail(self, error: Exception, doing: str) -> GitLabError:
         return explain(error, url=self.conn.url, project=self.path, doing=doing)
@@ -112,7 +113,8 @@ class GitLabProject:
         for obj in objects:
             if obj.marker and obj.marker.key not in self.index.refs:
                 self.index.remember(obj.marker.key, obj.ref)
-        return LiveState(tuple(objects), self.epics.mode, self.epics.unsupported)
+        self.live = LiveState(tuple(objects), self.epics.mode, self.epics.unsupported)
+        return self.live
 
     def _detect(self) -> EpicStore:
         """Work-item epics, else legacy epics, else (Free, or a project without a group) issues."""
@@ -210,8 +212,8 @@ class GitLabProject:
         return ref
 
     def ref(self, key: str) -> str:
-        """The live ref of a blueprint key, reading the project again if this process lacks it."""
-        if key not in self.index.refs:
+        """The live ref of a blueprint key; a fresh adapter (a resumed step) reads GitLab first."""
+        if key not in self.index.refs and self.live is None:
             self._read(None)
         if key not in self.index.refs:
             raise Rejected(f"{key} does not exist in {self.path} yet: run apply again")

@@ -87,7 +87,7 @@ def assemble(live: LiveEngagement, blueprint: Blueprint, today: date) -> Engagem
         dora=live.dora,
         dora_note=live.dora_note,
         status_issue=_status_issue(blueprint, boxes, issues, today),
-        epics=live.epic_mode,
+        epic_mode=live.epic_mode,
     )
 
 
@@ -303,18 +303,15 @@ def _status_issue(
     planned = [i for i in blueprint.issues if i.role == "status" and i.key in by_key]
     if not planned:
         return None
-    dated = {box.key: box for box in boxes if box.start_date and box.due_date}
     chosen = planned[0]
     for box in boxes:
         weekly = [i for i in planned if i.milestone == box.key]
-        if not weekly or box.key not in dated:
+        if not weekly or box.start_date is None or box.due_date is None:
             continue
-        start, due = dated[box.key].start_date, dated[box.key].due_date
-        assert start and due
-        if start > today:
+        if box.start_date > today:
             break
         chosen = weekly[-1]
-        if today <= due:
-            chosen = weekly[min((today - start).days // 7, len(weekly) - 1)]
+        if today <= box.due_date:
+            chosen = weekly[min((today - box.start_date).days // 7, len(weekly) - 1)]
             break
     return by_key[chosen.key].iid

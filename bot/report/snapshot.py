@@ -7,7 +7,7 @@ says (phases, time-boxes, epics, issue roles); it invents nothing: figures GitLa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -159,8 +159,8 @@ class EngagementSnapshot:
     """Why `dora` is None, or where its figures come from."""
     status_issue: int | None = None
     """The weekly status issue of the current week (its iid), where `report --post` writes."""
-    epics: str = "issues"
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    epic_mode: str = "issues"
+    """Where the epics live: `work_items`, `legacy` group epics, or `issues` on Free."""
 
     @property
     def current_timebox(self) -> TimeBox | None:

@@ -211,8 +211,13 @@ def status_markdown(snapshot: EngagementSnapshot) -> str:
         for p in snapshot.phases
     ]
     running = [s for s in snapshot.sprints if s.state in ("active", "overdue")]
-    for sprint in running:
-        lines.append(f"- {sprint.title}: {sprint.done} of {sprint.committed} issues done")
+    closed = [s for s in snapshot.sprints if s.state == "closed"]
+    for sprint in closed[-1:] + running:
+        slipped = f", {sprint.slipped} slipped" if sprint.finished else ""
+        lines.append(
+            f"- {sprint.title} ({sprint.state}): {sprint.done} of {sprint.committed} issues "
+            f"done{slipped}"
+        )
     if snapshot.velocity is not None:
         lines.append(f"- Velocity: {snapshot.velocity:g} {snapshot.velocity_unit} per sprint")
     lines += ["", _raid_summary(snapshot)]

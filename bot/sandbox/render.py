@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -56,6 +57,25 @@ class Render:
     base: str
     viewer: User | None
     with_label_details: bool = False
+    _tallies: dict[str, Counter] = field(default_factory=dict)
+
+    def _tally(self, kind: str) -> Counter:
+        """Counts computed once per request instead of one scan per rendered object."""
+        cached = self._tallies.get(kind)
+        if cached is None:
+            state = self.state
+            if kind == "open_issues":
+                cached = Counter(
+                    w.project_id for w in state.work_items.values() if w.state == "opened"
+                )
+            elif kind == "notes":
+                cached = Counter(n.noteable_id for n in state.notes.values() if not n.system)
+            else:
+                cached = Counter(
+                    (a.awardable_type, a.awardable_id, a.name) for a in state.awards.values()
+                )
+            self._tallies[kind] = cached
+        return cached
 
     # -- URLs ------------------------------------------------------------------------------
 
@@ -256,11 +276,7 @@ class Render:
         direct = state.members.get(("project", project.id, viewer.id)) if viewer else None
         group = state.project_group(project)
         inherited = state.group_access(viewer, group) if viewer and group else 0
-        open_issues = sum(
-            1
-            for w in state.work_items.values()
-            if w.project_id == project.id and w.state == "opened"
-        )
+        open_issues = self._tally("open_issues")[project.id]
         return {
             "id": project.id,
             "description": project.description,
@@ -395,7 +411,7 @@ class Render:
         labels = [state.labels[i] for i in item.label_ids if i in state.labels]
         assignees = [self.user(state.users[u]) for u in item.assignee_ids if u in state.users]
         milestone = state.milestones.get(item.milestone_id or 0)
-        awards = state.awards_on("Issue", item.id)
+        votes = self._tally("votes")
         closed_by = state.users.get(item.closed_by_id or 0)
         if self.with_label_details:
             label_field: list[Any] = [self.label_brief(label) for label in labels]
@@ -418,10 +434,10 @@ class Render:
             "author": self.user(state.users[item.author_id]),
             "type": item.kind.upper(),
             "assignee": assignees[0] if assignees else None,
-            "user_notes_count": sum(1 for n in state.notes_of(item) if not n.system),
+            "user_notes_count": self._tally("notes")[item.id],
             "merge_requests_count": 0,
-            "upvotes": sum(1 for a in awards if a.name == "thumbsup"),
-            "downvotes": sum(1 for a in awards if a.name == "thumbsdown"),
+            "upvotes": votes[("Issue", item.id, "thumbsup")],
+            "downvotes": votes[("Issue", item.id, "thumbsdown")],
             "due_date": item.due_date,
             "confidential": item.confidential,
             "discussion_locked": item.discussion_locked,
@@ -484,7 +500,7 @@ class Render:
         full_path = state.group_full_path(group)
         parent = state.work_items.get(epic.parent_id or 0)
         labels = [state.labels[i] for i in epic.label_ids if i in state.labels]
-        awards = state.awards_on("Issue", epic.id)
+        votes = self._tally("votes")
         api = f"{self.base}/api/v4/groups/{group.id}/epics/{epic.iid}"
         return {
             "id": epic.legacy_epic_id,
@@ -521,8 +537,8 @@ class Render:
             "updated_at": epic.updated_at,
             "closed_at": epic.closed_at,
             "labels": [label.title for label in labels],
-            "upvotes": sum(1 for a in awards if a.name == "thumbsup"),
-            "downvotes": sum(1 for a in awards if a.name == "thumbsdown"),
+            "upvotes": votes[("Issue", epic.id, "thumbsup")],
+            "downvotes": votes[("Issue", epic.id, "thumbsdown")],
             "color": "#1068bf",
             "imported": False,
             "imported_from": "none",
@@ -538,7 +554,7 @@ class Render:
 
     def note(self, note: Note) -> dict[str, Any]:
         item = self.state.work_items[note.noteable_id]
-        awards = self.state.awards_on("Note", note.id)
+        votes = self._tally("votes")
         return {
             "id": note.id,
             "type": None if note.individual else "DiscussionNote",
@@ -557,8 +573,8 @@ class Render:
             "imported_from": "none",
             "noteable_iid": item.iid,
             "commands_changes": {},
-            "upvotes": sum(1 for a in awards if a.name == "thumbsup"),
-            "downvotes": sum(1 for a in awards if a.name == "thumbsdown"),
+            "upvotes": votes[("Note", note.id, "thumbsup")],
+            "downvotes": votes[("Note", note.id, "thumbsdown")],
         }
 
     def award(self, award: AwardEmoji) -> dict[str, Any]:

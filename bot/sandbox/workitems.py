@@ -18,14 +18,14 @@ class HierarchyError(Exception):
     """A parent/child change GitLab refuses, with GitLab's wording."""
 
 
-def reference(state: State, item: WorkItem) -> str:
+def reference(item: WorkItem) -> str:
     if item.is_epic:
         return f"&{item.iid}"
     return f"#{item.iid}"
 
 
 def check_parent(state: State, child: WorkItem, parent: WorkItem) -> None:
-    ref = reference(state, child)
+    ref = reference(child)
     if parent.id == child.id:
         raise HierarchyError(
             f"{ref} cannot be added: it's not allowed to add this type of parent item"

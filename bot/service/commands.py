@@ -168,6 +168,8 @@ class CommandRunners:
     def explain(self, line: CommandLine, error: CommandError) -> Outcome:
         """The one place a command's failure becomes words for its author."""
         text = error.reason[:1].upper() + error.reason[1:]
+        if text[-1:] not in (".", "?", "!", ":", "\n"):
+            text += "."
         if error.show_help:
             text += "\n\n" + command_help.topic(error.command, self.commands)
         return Outcome(line.text, False, text)

@@ -388,7 +388,7 @@ class EngagementRunners:
                 None,
             )
             if renamed:
-                gl.rename_label(renamed.id, label.name)
+                gl.rename_label(renamed, label.name)
                 names.discard(renamed.name)
             else:
                 gl.create_label(label.name, label.color, label.description)

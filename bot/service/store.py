@@ -93,41 +93,32 @@ class Store:
         return dialect.insert(table).on_conflict_do_nothing()
 
     def record(self, deliveries: Sequence[Delivery]) -> list[bool]:
-        """Write a batch in one transaction; per delivery, whether it was new (not a duplicate)."""
-        keys = [d.key for d in deliveries]
-        content_keys = [d.content_key for d in deliveries if d.content_key]
+        """Write a batch in one transaction; per delivery, whether it was new (not a duplicate).
+
+        The unique columns decide, even against another instance writing the same event at
+        the same moment: a conflicting row is skipped, and RETURNING says which rows landed.
+        """
         now = time.time()
+        rows = [
+            {
+                "key": d.key,
+                "content_key": d.content_key,
+                "kind": d.kind,
+                "partition": d.partition,
+                "event_uuid": d.event_uuid,
+                "received_at": now,
+                "payload": d.payload,
+                "state": RECEIVED,
+            }
+            for d in deliveries
+        ]
         with self.engine.begin() as conn:
-            seen_keys = set(conn.scalars(sa.select(inbox.c.key).where(inbox.c.key.in_(keys))))
-            seen_content: set[str] = set()
-            if content_keys:
-                query = sa.select(inbox.c.content_key).where(inbox.c.content_key.in_(content_keys))
-                seen_content = set(conn.scalars(query))
-            fresh: list[bool] = []
-            rows: list[dict[str, object]] = []
-            for d in deliveries:
-                new = d.key not in seen_keys and not (
-                    d.content_key and d.content_key in seen_content
-                )
-                fresh.append(new)
-                seen_keys.add(d.key)
-                if d.content_key:
-                    seen_content.add(d.content_key)
-                if new:
-                    rows.append(
-                        {
-                            "key": d.key,
-                            "content_key": d.content_key,
-                            "kind": d.kind,
-                            "partition": d.partition,
-                            "event_uuid": d.event_uuid,
-                            "received_at": now,
-                            "payload": d.payload,
-                            "state": RECEIVED,
-                        }
-                    )
-            if rows:
-                conn.execute(self._insert(inbox), rows)
+            result = conn.execute(self._insert(inbox).returning(inbox.c.key), rows)
+            landed = set(result.scalars())
+        fresh: list[bool] = []
+        for d in deliveries:
+            fresh.append(d.key in landed)
+            landed.discard(d.key)
         return fresh
 
     def undispatched(self, limit: int = 200) -> list[Delivery]:

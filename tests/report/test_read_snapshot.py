@@ -113,7 +113,7 @@ def test_a_walked_sprint_shows_in_the_snapshot(scaffolded: Scaffolded) -> None:
     snapshot = read_snapshot(conn, PATH, today=date.today())
 
     assert snapshot.playbook == "tool-adoption"
-    assert snapshot.epics == ("issues" if scaffolded.tier == "free" else "legacy")
+    assert snapshot.epic_mode == ("issues" if scaffolded.tier == "free" else "legacy")
     assert snapshot.phase == "Discovery"
     assert snapshot.phases[0].progress.closed == walked["discovery_closed"]
     sprint = next(s for s in snapshot.sprints if s.key == "milestone:sprint-1")
@@ -190,3 +190,18 @@ def test_report_command_names_a_missing_project(sandbox, monkeypatch: pytest.Mon
     result = CliRunner().invoke(app, ["report", "--project", "nobody/nothing"])
     assert result.exit_code == 1
     assert "project nobody/nothing not found" in result.stderr
+
+
+def test_playbook_and_variables_given_explicitly_replace_the_topic(sandbox) -> None:
+    gl = sandbox.gitlab()
+    gl.projects.create({"name": "plain", "path": "plain"})
+    snapshot = read_snapshot(
+        (sandbox.url, sandbox.token),
+        "root/plain",
+        playbook="tool-adoption",
+        variables={"start_date": "2026-03-02"},
+    )
+    assert snapshot.playbook == "tool-adoption"
+    assert snapshot.timeboxes[0].start_date == date(2026, 3, 2)
+    assert {t.state for t in snapshot.timeboxes} == {"missing"}
+    assert snapshot.status_issue is None

@@ -116,3 +116,15 @@ def test_weekly_json_is_serialisable_and_carries_derived_figures() -> None:
     assert data["raid_by_severity"] == {"High": 0, "Medium": 0, "Low": 0, "none": 0}
     assert data["phases"][0]["done"] is True
     assert data["timeboxes"][0]["start_date"] == "2026-01-05"
+
+
+def test_status_markdown_shows_the_last_closed_sprint_with_its_slipped_issues() -> None:
+    sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
+    work = [i for i in blueprint().issues if i.milestone == sprint.key and i.role == "task"]
+    found = issues(**{work[0].key: {"state": "closed"}})
+    closed = ("milestone:discovery", "milestone:sprint-1")
+    text = status_markdown(assemble(live(found, closed), blueprint(), TODAY))
+    committed = len(
+        [i for i in blueprint().issues if i.milestone == sprint.key and i.role in ("story", "task")]
+    )
+    assert f"- Sprint 1 (closed): 1 of {committed} issues done, {committed - 1} slipped" in text

@@ -124,3 +124,16 @@ def test_controls_answer_only_the_administrator(sandbox, seeded):
     response = httpx.get(f"{sandbox.url}/-/sandbox/stats", headers={"PRIVATE-TOKEN": "dev-token"})
     assert response.status_code == 403
     assert httpx.get(f"{sandbox.url}/-/sandbox/stats").status_code == 401
+
+
+def test_a_revoked_token_no_longer_authenticates(sandbox, seeded):
+    own = httpx.get(
+        f"{sandbox.url}/api/v4/personal_access_tokens/self", headers={"PRIVATE-TOKEN": "dev-token"}
+    ).json()
+    assert own["active"] is True and "token" not in own
+    revoked = httpx.delete(
+        f"{sandbox.url}/api/v4/personal_access_tokens/self", headers={"PRIVATE-TOKEN": "dev-token"}
+    )
+    assert revoked.status_code == 204
+    with pytest.raises(gitlab.GitlabAuthenticationError):
+        sandbox.gitlab("dev-token").auth()

@@ -242,3 +242,18 @@ def test_resending_a_logged_delivery_keeps_its_idempotency_key(sandbox, project,
     assert again.headers["idempotency-key"] == original.headers["idempotency-key"]
     assert again.headers["x-gitlab-webhook-uuid"] != original.headers["x-gitlab-webhook-uuid"]
     assert again.json == original.json
+
+
+def test_system_hooks_hear_about_users_groups_and_memberships(gl, receiver):
+    gl.hooks.create({"url": receiver.url})
+    user = gl.users.create(
+        {"username": "pat", "name": "Pat", "email": "pat@example.com", "reset_password": True}
+    )
+    group = gl.groups.create({"name": "Acme", "path": "acme"})
+    group.members.create({"user_id": user.id, "access_level": 30})
+    deliveries = receiver.wait_for(3)
+    assert {d.headers["x-gitlab-event"] for d in deliveries} == {"System Hook"}
+    events = {d.json["event_name"]: d.json for d in deliveries}
+    assert set(events) == {"user_create", "group_create", "user_add_to_group"}
+    assert events["user_add_to_group"]["group_access"] == "Developer"
+    assert events["group_create"]["full_path"] == "acme"

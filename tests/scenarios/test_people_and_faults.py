@@ -93,6 +93,22 @@ def test_given_an_unmarked_issue_with_a_playbook_title_when_applied_then_it_is_a
     assert_built_once(engagement)
 
 
+def test_given_an_unmarked_epic_with_a_playbook_title_when_applied_then_it_is_adopted(
+    engagement,
+):
+    epic = next(epic for epic in tool_adoption().epics if epic.parent is None)
+    if engagement.tier == "premium":
+        group = engagement.sandbox.gitlab().groups.get("acme")
+        group.epics.create({"title": epic.title, "description": "Planned by hand."})
+    else:
+        engagement.project.issues.create({"title": epic.title, "description": "Planned by hand."})
+    plan, result = engagement.apply(tool_adoption())
+    assert next(op for op in plan.operations if op.key == epic.key).op == "adopt"
+    assert result.ok
+    assert_built_once(engagement)
+    assert not engagement.plan(tool_adoption()).pending
+
+
 def test_given_429_and_5xx_bursts_when_applied_then_the_engagement_is_complete(engagement):
     engagement.sandbox.set_faults(
         {"route": "*/issues", "method": "POST", "status": 429, "burst": 3, "retry_after": 1},

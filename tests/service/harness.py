@@ -51,6 +51,7 @@ class ServiceProcess:
     database_url: str
     workdir: Path
     executor_id: str
+    extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     starts: int = 0
@@ -72,6 +73,7 @@ class ServiceProcess:
             "PSDM_DATABASE_URL": self.database_url,
             "PSDM_BOT_USERNAME": BOT,
             "PSDM_EXECUTOR_ID": self.executor_id,
+            **self.extra_env,
         }
         env.pop("PSDM_CONFIG", None)
         self.starts += 1

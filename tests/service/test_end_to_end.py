@@ -168,7 +168,8 @@ def test_a_hook_with_a_wrong_token_gets_401(world):
 
 
 def test_a_service_killed_mid_scaffold_completes_after_restart_without_duplicates(world):
-    _, service, gl, _, _ = world
+    sandbox, service, gl, _, _ = world
+    sandbox.set_faults({"route": "*", "method": "POST", "latency_ms": 40})
     group = gl.groups.get("globex")
     gl.projects.create(
         {"name": "Rollout", "path": "rollout", "namespace_id": group.id, "topics": TOPICS}
@@ -181,6 +182,7 @@ def test_a_service_killed_mid_scaffold_completes_after_restart_without_duplicate
         every=0.02,
     )
     service.kill()
+    sandbox.clear_faults()
     assert sum(issue_titles(gl, "globex/rollout").values()) < total
     service.start()
     assert wait_for(lambda: scaffolded(gl, "globex/rollout", blueprint), timeout=120)

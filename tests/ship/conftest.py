@@ -20,7 +20,6 @@ from tests.ship.harness import (
     SandboxProcess,
     free_port,
     merge_request_notes_app,
-    require_commands,
 )
 
 
@@ -39,7 +38,6 @@ def gitlab_ci_local(tmp_path_factory: pytest.TempPathFactory) -> GitlabCiLocal:
 @pytest.fixture(scope="module")
 def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     """`psdm-bot sandbox` as its own process on a free port; its log goes to a file."""
-    require_commands("sandbox")
     port, token = free_port(), "ship-root-token"
     log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
     with log.open("w") as output:

@@ -20,7 +20,6 @@ from tests.ship.harness import (
     MergeRequestNotes,
     SandboxProcess,
     make_consumer_repo,
-    require_commands,
 )
 
 COMPONENT = REPO / "templates" / "psdm.yml"
@@ -193,7 +192,6 @@ def test_validate_job_passes_a_valid_playbook_and_fails_a_broken_one_with_its_po
     engagement: tuple[str, int],
     tmp_path: Path,
 ) -> None:
-    require_commands("validate")
     repo = shipped_repo(tmp_path, engagement[0])
     repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
@@ -211,7 +209,6 @@ def test_validate_job_fails_when_the_vars_input_lacks_a_required_variable(
     engagement: tuple[str, int],
     tmp_path: Path,
 ) -> None:
-    require_commands("validate", "plan")
     repo = shipped_repo(tmp_path, engagement[0], variables="start_date=2026-01-06\n")
     repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:validate", MR)
@@ -226,7 +223,6 @@ def test_plan_job_posts_the_dry_run_on_the_merge_request_once_and_changes_nothin
     engagement: tuple[str, int],
     tmp_path: Path,
 ) -> None:
-    require_commands("plan")
     project, _ = engagement
     repo = shipped_repo(tmp_path, project)
     repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
@@ -245,13 +241,30 @@ def test_plan_job_posts_the_dry_run_on_the_merge_request_once_and_changes_nothin
     assert label_names(sandbox_process, project) == set()
 
 
+def test_plan_job_fails_with_a_readable_reason_when_the_comment_is_refused(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    merge_request_notes: MergeRequestNotes,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    merge_request_notes.token = "a-token-the-job-does-not-hold"
+    repo = shipped_repo(tmp_path, engagement[0])
+    repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
+    merge_request = {**MR, "CI_PROJECT_ID": "4242", "CI_API_V4_URL": merge_request_notes.api_url}
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:plan", merge_request)
+    assert code != 0
+    assert "could not post the plan on merge request !1: HTTP 401" in log
+    assert "Traceback" not in log
+    assert merge_request_notes.notes == {}
+
+
 def test_apply_job_builds_the_engagement_and_reconcile_restores_what_a_person_deleted(
     gitlab_ci_local: GitlabCiLocal,
     sandbox_process: SandboxProcess,
     engagement: tuple[str, int],
     tmp_path: Path,
 ) -> None:
-    require_commands("plan", "apply")
     project, _ = engagement
     repo = shipped_repo(tmp_path, project)
 
@@ -284,7 +297,6 @@ def test_report_job_writes_the_weekly_status_of_an_applied_engagement(
     engagement: tuple[str, int],
     tmp_path: Path,
 ) -> None:
-    require_commands("apply", "report")
     project, _ = engagement
     repo = shipped_repo(tmp_path, project)
     code, log = run_job(

@@ -33,11 +33,12 @@ def no_quick_actions(text: str) -> str:
 
 def reply_body(author: str | None, outcomes: Sequence[Outcome]) -> str:
     """The single reply to a comment: each command line with its result, in order."""
-    parts = [f"@{author}" if author else "Results:"]
+    parts = []
     for outcome in outcomes:
         mark = ":white_check_mark:" if outcome.ok else ":x:"
         parts.append(f"{mark} `{outcome.line}`\n\n{outcome.text.strip()}")
-    return no_quick_actions("\n\n---\n\n".join(parts))
+    head = f"@{author}\n\n" if author else ""
+    return no_quick_actions(head + "\n\n---\n\n".join(parts))
 
 
 def finished_award(outcomes: Sequence[Outcome]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Group, Project, User, WorkItem
-from ..web import ApiError, Ctx, forbidden, not_found
+from ..web import Ctx, forbidden, not_found
 
 
 def find_project(ctx: Ctx, name: str = "id") -> Project:
@@ -64,13 +64,3 @@ def need_admin(ctx: Ctx) -> User:
     if not user.is_admin:
         raise forbidden()
     return user
-
-
-def validation_error(what: str, errors: dict[str, list[str]]) -> ApiError:
-    """GitLab's 400 for a model that failed validation, e.g. `{"message": {"name": [...]}}`."""
-    return ApiError(400, errors) if not what else ApiError(400, f"{what} {errors}")
-
-
-def sort_items(items: list, order_by: str, sort: str, key_map: dict) -> list:
-    key = key_map.get(order_by) or next(iter(key_map.values()))
-    return sorted(items, key=key, reverse=sort != "asc")

@@ -146,13 +146,9 @@ def _find_token(ctx: Ctx) -> Token:
     key = ctx.path_id("token_id")
     viewer = ctx.me
     if key == "self":
-        token = next(
-            t
-            for t in ctx.state.tokens.values()
-            if t.user_id == viewer.id and t.token == _presented(ctx)
-        )
-        return token
-    token = next((t for t in ctx.state.tokens.values() if str(t.id) == key), None)
+        token = ctx.state.tokens.get(_presented(ctx))
+    else:
+        token = next((t for t in ctx.state.tokens.values() if str(t.id) == key), None)
     if token is None or (token.user_id != viewer.id and not viewer.is_admin):
         raise not_found()
     return token

@@ -1,0 +1,379 @@
+"""Webhook intake: acknowledged events per second and ack latency, then a burst with two kill -9s.
+
+    python bench/intake.py [--seconds 10] [--burst 5000] [--database URL]
+
+Phase 1 drives POST /webhook with wrk (64 connections, unique deliveries) against three
+servers, one after another, in one run: a no-op FastAPI endpoint (parse JSON, answer 202:
+the ceiling), the service with events no handler wants (durably recorded, then marked
+ignored), and the service with events that each start a workflow. Phase 2 sends a burst of
+deliveries with 64 concurrent clients, kills the service with SIGKILL twice during it and
+restarts it; a delivery whose request failed is resent with the same Idempotency-Key, as a
+GitLab admin would. At the end it counts, from the database, that every delivery was
+recorded once and its effect happened once. The service runs as a subprocess
+(`python bench/intake.py serve`) with a counting handler instead of GitLab work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret"
+PAYLOAD = Path("/work/shared/gitlab/payloads/issue-open.json")
+NOTE = Path("/work/shared/gitlab/payloads/note-issue.json")
+
+WRK_SCRIPT = """
+local counter = 0
+local prefix = "%(prefix)s"
+local template = [==[%(body)s]==]
+function setup(thread)
+  thread:set("id", tostring(math.random(1, 1000000000)))
+end
+function request()
+  counter = counter + 1
+  local key = prefix .. "-" .. id .. "-" .. counter
+  local body = string.gsub(template, "__ID__", tostring(id) .. tostring(counter))
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-Gitlab-Token"] = "%(secret)s"
+  wrk.headers["X-Gitlab-Event"] = "%(kind)s"
+  wrk.headers["Idempotency-Key"] = key
+  return wrk.format("POST", "/webhook", wrk.headers, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- the servers under test ----------------------------------------------------------------
+
+
+def serve_counting(port: int, database_url: str, executor: str) -> None:
+    """The service with a counting handler: every Issue Hook event is one durable effect."""
+    from dataclasses import dataclass as _dataclass
+
+    import uvicorn
+
+    from bot.config import Settings
+    from bot.events.router import Router
+    from bot.service.app import create_app
+    from bot.service.durable import step
+
+    @_dataclass(frozen=True)
+    class Count:
+        key: str
+
+    router = Router()
+
+    @router.register("Issue Hook")
+    def count(event, context):
+        yield Count(str(event.attributes.get("id")))
+
+    def runners(settings, store):
+        effects = sa.Table(
+            "bench_effects",
+            sa.MetaData(),
+            sa.Column("key", sa.String(100), primary_key=True),
+        )
+        executions = sa.Table(
+            "bench_executions",
+            sa.MetaData(),
+            sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("key", sa.String(100), nullable=False),
+        )
+        effects.create(store.engine, checkfirst=True)
+        executions.create(store.engine, checkfirst=True)
+        insert = sqlite.insert if store.is_sqlite else postgresql.insert
+
+        def effect(key: str) -> str:
+            with store.engine.begin() as conn:
+                conn.execute(executions.insert(), [{"key": key}])
+                conn.execute(insert(effects).on_conflict_do_nothing(), [{"key": key}])
+            return key
+
+        return {Count: lambda action, event: step("count", effect, action.key)}
+
+    settings = Settings(
+        webhook_secrets=[SECRET],
+        database_url=database_url,
+        gitlab_url="http://127.0.0.1:9",
+        executor_id=executor,
+        concurrency=16,
+        queue_polling_seconds=0.05,
+    )
+    app = create_app(settings, router=router, runners=runners)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_noop(port: int) -> None:
+    import uvicorn
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    @app.post("/webhook")
+    async def webhook(request: Request) -> JSONResponse:
+        json.loads(await request.body())
+        return JSONResponse({"accepted": True}, status_code=202)
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+@dataclass
+class Server:
+    args: list[str]
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        log = open(self.log, "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, *self.args, "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.log.parent,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.post(f"{self.url}/webhook", content=b"{}", timeout=1).status_code in (
+                    202,
+                    401,
+                ):
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server {self.args} did not start; see {self.log}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+
+
+# -- phase 1: wrk -------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, seconds: int, kind: str, payload: Path, workdir: Path) -> Load:
+    body = payload.read_text()
+    data = json.loads(body)
+    if "object_attributes" in data:
+        data["object_attributes"]["id"] = "__ID__"
+    template = json.dumps(data).replace('"__ID__"', "__ID__")
+    script = workdir / f"wrk-{kind.replace(' ', '-')}.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {"prefix": f"{time.time_ns()}", "body": template, "secret": SECRET, "kind": kind}
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", str(script), url + "/webhook"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Load(rate, p50, p99, int(errors.group(1)) if errors else 0)
+
+
+# -- phase 2: the burst -------------------------------------------------------------------
+
+
+async def burst(server: Server, total: int, kills: tuple[int, ...]) -> dict[str, float]:
+    template = json.loads(PAYLOAD.read_text())
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(total):
+        queue.put_nowait(n)
+    acked: set[int] = set()
+    resent = 0
+    pending_kills = list(kills)
+    lock = asyncio.Lock()
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal resent
+        while True:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            body = json.loads(json.dumps(template))
+            body["object_attributes"]["id"] = 10_000_000 + n
+            headers = {
+                "X-Gitlab-Token": SECRET,
+                "X-Gitlab-Event": "Issue Hook",
+                "Idempotency-Key": f"burst-{n}",
+                "Content-Type": "application/json",
+            }
+            while True:
+                try:
+                    response = await http.post("/webhook", json=body, headers=headers)
+                    if response.status_code == 202:
+                        break
+                except httpx.HTTPError:
+                    pass
+                resent += 1
+                await asyncio.sleep(0.05)
+            acked.add(n)
+            async with lock:
+                if pending_kills and len(acked) >= pending_kills[0]:
+                    pending_kills.pop(0)
+                    server.kill()
+                    await asyncio.to_thread(server.start)
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        await asyncio.gather(*(client(http) for _ in range(64)))
+    return {"acked": len(acked), "resent": resent, "seconds": time.perf_counter() - started}
+
+
+def counts(database_url: str) -> dict[str, int]:
+    from bot.service.durable import system_database_url
+    from bot.service.store import engine_url
+
+    engine = sa.create_engine(engine_url(database_url))
+    with engine.connect() as conn:
+        found = {
+            "inbox": conn.scalar(sa.text("select count(*) from psdm_inbox")),
+            "effects": conn.scalar(sa.text("select count(*) from bench_effects")),
+            "executions": conn.scalar(sa.text("select count(*) from bench_executions")),
+            "handled twice": conn.scalar(
+                sa.text(
+                    "select count(*) from (select key from bench_executions group by key "
+                    "having count(*) > 1) twice"
+                )
+            ),
+        }
+    engine.dispose()
+    system = sa.create_engine(engine_url(system_database_url(database_url)))
+    table = "workflow_status" if database_url.startswith("sqlite") else "dbos.workflow_status"
+    with system.connect() as conn:
+        found["workflows done"] = conn.scalar(
+            sa.text(f"select count(*) from {table} where status = 'SUCCESS'")
+        )
+    system.dispose()
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "serve", "noop"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--database", default="", help="default: a SQLite file in a temp dir")
+    parser.add_argument("--executor", default="bench-node")
+    args = parser.parse_args()
+    if args.mode == "serve":
+        serve_counting(args.port, args.database, args.executor)
+        return
+    if args.mode == "noop":
+        serve_noop(args.port)
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="psdm-bench-"))
+    print(f"workdir {workdir}; 2 cores shared; wrk -t2 -c64 -d{args.seconds}s")
+
+    def service(name: str) -> Server:
+        url = args.database or f"sqlite:///{workdir}/{name}/psdm.sqlite"
+        (workdir / name).mkdir(exist_ok=True)
+        return Server(["serve", "--database", url], free_port(), workdir / name / "serve.log")
+
+    noop = Server(["noop"], free_port(), workdir / "noop.log").start()
+    ceiling = wrk(noop.url, args.seconds, "Issue Hook", PAYLOAD, workdir)
+    noop.stop()
+    recorded = service("recorded").start()
+    only_recorded = wrk(recorded.url, args.seconds, "Note Hook", NOTE, workdir)
+    recorded.stop()
+    handled = service("handled").start()
+    with_workflows = wrk(handled.url, args.seconds, "Issue Hook", PAYLOAD, workdir)
+    handled.stop()
+
+    print(f"{'receiver':<52} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, load in (
+        ("no-op FastAPI endpoint (the ceiling)", ceiling),
+        ("service: durable record, no handler wants it", only_recorded),
+        ("service: durable record, each starts a workflow", with_workflows),
+    ):
+        print(
+            f"{name:<52} {load.rate:>9.0f} {load.p50_ms:>8.1f} {load.p99_ms:>8.1f} "
+            f"{load.errors:>8}"
+        )
+    print(f"recorded/no-op ratio: {only_recorded.rate / ceiling.rate:.2f}")
+
+    database = args.database or f"sqlite:///{workdir}/burst/psdm.sqlite"
+    (workdir / "burst").mkdir(exist_ok=True)
+    server = Server(["serve", "--database", database], free_port(), workdir / "burst" / "serve.log")
+    server.start()
+    third = args.burst // 3
+    outcome = asyncio.run(burst(server, args.burst, (third, 2 * third)))
+    print(
+        f"burst: {outcome['acked']:.0f} deliveries acknowledged in {outcome['seconds']:.1f}s "
+        f"with 2 kill -9 and restarts; {outcome['resent']:.0f} requests resent"
+    )
+    started = time.monotonic()
+    found = counts(database)
+    while found["workflows done"] < args.burst and time.monotonic() - started < 900:
+        time.sleep(2)
+        found = counts(database)
+    drained = time.monotonic() - started
+    server.stop()
+    print(f"drained {drained:.0f}s after the burst: " + ", ".join(f"{k} {v}" for k, v in found.items()))
+    exact = found["inbox"] == found["effects"] == found["workflows done"] == args.burst
+    print("every event handled exactly once:", "yes" if exact else "NO")
+    print(
+        "step executions beyond one per event (at-least-once steps re-run after a kill): "
+        f"{found['executions'] - found['effects']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
