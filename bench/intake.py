@@ -32,6 +32,9 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.dialects import postgresql, sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,16 +75,12 @@ def free_port() -> int:
 
 def serve_counting(port: int, database_url: str, executor: str) -> None:
     """The service with a counting handler: every Issue Hook event is one durable effect."""
-    from dataclasses import dataclass as _dataclass
-
-    import uvicorn
-
     from bot.config import Settings
     from bot.events.router import Router
     from bot.service.app import create_app
     from bot.service.durable import step
 
-    @_dataclass(frozen=True)
+    @dataclass(frozen=True)
     class Count:
         key: str
 
@@ -128,10 +127,6 @@ def serve_counting(port: int, database_url: str, executor: str) -> None:
 
 
 def serve_noop(port: int) -> None:
-    import uvicorn
-    from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
-
     app = FastAPI()
 
     @app.post("/webhook")
@@ -156,7 +151,7 @@ class Server:
     def start(self) -> Server:
         log = open(self.log, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, __file__, *self.args, "--port", str(self.port)],
+            [sys.executable, str(Path(__file__).resolve()), *self.args, "--port", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.log.parent,

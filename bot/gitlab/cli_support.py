@@ -33,20 +33,20 @@ def credentials(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
     return url, token
 
 
-def show(plan: Plan, fmt: str, result: ApplyResult | None = None) -> str:
+def show(plan: Plan, fmt: str) -> str:
     if fmt == "json":
-        data: dict[str, object] = plan.to_json()
-        if result is not None:
-            data["result"] = {
-                "applied": len(result.done),
-                "failed": [{"key": f.op.key, "message": f.message} for f in result.failed],
-                "not_started": [op.key for op in result.skipped],
-            }
-        return json.dumps(data, indent=2, ensure_ascii=False)
-    text = plan.to_markdown() if fmt == "markdown" else plan.to_text()
-    if result is not None:
-        text += "\n\n" + _result_text(result, fmt)
-    return text
+        return json.dumps(plan.to_json(), indent=2, ensure_ascii=False)
+    return plan.to_markdown() if fmt == "markdown" else plan.to_text()
+
+
+def _result_json(plan: Plan, result: ApplyResult) -> str:
+    data = plan.to_json()
+    data["result"] = {
+        "applied": len(result.done),
+        "failed": [{"key": f.op.key, "message": f.message} for f in result.failed],
+        "not_started": [op.key for op in result.skipped],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _result_text(result: ApplyResult, fmt: str) -> str:
@@ -97,7 +97,7 @@ def apply_command(
     port.check_writable()
     with progress_bar(sum(op.pending for op in plan.operations)) as progress:
         result = apply(plan, port, concurrency=concurrency, progress=progress)
-    echo(show(plan, fmt, result) if fmt == "json" else _result_text(result, fmt))
+    echo(_result_json(plan, result) if fmt == "json" else _result_text(result, fmt))
     return NOTHING if result.ok else ERROR
 
 

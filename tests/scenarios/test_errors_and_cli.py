@@ -89,3 +89,19 @@ def test_a_role_too_low_to_write_is_reported_before_any_write(engagement):
     with pytest.raises(RoleTooLow, match="too low a role"):
         reconcile(engagement.sandbox.url, token, engagement.path, tool_adoption())
     assert engagement.project.issues.list(get_all=True) == []
+
+
+def test_given_gitlab_refuses_issues_when_apply_runs_then_it_fails_and_the_next_one_completes(
+    engagement,
+):
+    env = env_for(engagement.sandbox)
+    args = ["apply", "tool-adoption", "--project", engagement.path, *VARS, "--yes"]
+    engagement.sandbox.set_faults(
+        {"route": "*/issues", "method": "POST", "status": 422, "burst": 1}
+    )
+    failed = run(env, *args)
+    assert failed.exit_code == 1
+    assert "failed: " in failed.output and "Run apply again" in failed.output
+    assert run(env, *args).exit_code == 0
+    after = run(env, "plan", "tool-adoption", "--project", engagement.path, *VARS)
+    assert "0 to create, 0 to update, 0 to adopt" in after.output
