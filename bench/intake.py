@@ -339,8 +339,7 @@ def main() -> None:
         ("service: durable record, each starts a workflow", with_workflows),
     ):
         print(
-            f"{name:<52} {load.rate:>9.0f} {load.p50_ms:>8.1f} {load.p99_ms:>8.1f} "
-            f"{load.errors:>8}"
+            f"{name:<52} {load.rate:>9.0f} {load.p50_ms:>8.1f} {load.p99_ms:>8.1f} {load.errors:>8}"
         )
     print(f"recorded/no-op ratio: {only_recorded.rate / ceiling.rate:.2f}")
 
@@ -361,7 +360,10 @@ def main() -> None:
         found = counts(database)
     drained = time.monotonic() - started
     server.stop()
-    print(f"drained {drained:.0f}s after the burst: " + ", ".join(f"{k} {v}" for k, v in found.items()))
+    print(
+        f"drained {drained:.0f}s after the burst: "
+        + ", ".join(f"{k} {v}" for k, v in found.items())
+    )
     exact = found["inbox"] == found["effects"] == found["workflows done"] == args.burst
     print("every event handled exactly once:", "yes" if exact else "NO")
     print(

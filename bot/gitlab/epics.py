@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import gitlab
+from gql.transport.exceptions import TransportQueryError
 
 from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.engine.port import EpicMode, LiveObject
+from bot.gitlab.errors import Rejected
 from bot.gitlab.graphql import execute
 from bot.gitlab.index import EpicHandle
 from bot.gitlab.rest import create_once, every
@@ -111,7 +113,7 @@ class WorkItemEpics(EpicStore):
         """The store if the group has an EPIC work-item type (one query also reads the epics)."""
         try:
             types, nodes = cls._query(project)
-        except gitlab.GitlabError:
+        except (gitlab.GitlabError, TransportQueryError):  # no work items on this GitLab
             return None
         return cls(project, types[0]["id"], nodes) if types else None
 
@@ -156,7 +158,7 @@ class WorkItemEpics(EpicStore):
         data = execute(self.project.conn.graphql_once, query, input=payload)
         result = data[field]
         if result.get("errors"):
-            raise gitlab.GitlabCreateError(error_message="; ".join(result["errors"]))
+            raise Rejected(f"GitLab refused {field}: {'; '.join(result['errors'])}")
         return result["workItem"]
 
     def write(self, op: Operation) -> str:
@@ -201,7 +203,7 @@ class WorkItemEpics(EpicStore):
     def _gid_of_ref(self, ref: str | None) -> str:
         handle = self.project.index.epics.get(str(ref))
         if handle is None or handle.gid is None:
-            raise gitlab.GitlabError(f"epic &{ref} is not known; run plan again")
+            raise Rejected(f"epic &{ref} is not known here: run apply again")
         return handle.gid
 
     def _find(self, key: str) -> dict[str, Any] | None:
@@ -244,7 +246,7 @@ class LegacyEpics(EpicStore):
     def _legacy_id(self, ref: str) -> int:
         handle = self.project.index.epics.get(str(ref))
         if handle is None or handle.legacy_id is None:
-            raise gitlab.GitlabError(f"epic &{ref} is not known; run plan again")
+            raise Rejected(f"epic &{ref} is not known here: run apply again")
         return handle.legacy_id
 
     def write(self, op: Operation) -> str:

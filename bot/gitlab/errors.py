@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gitlab
+import httpx
 import requests
 from gql.transport.exceptions import TransportQueryError
 
@@ -39,7 +40,7 @@ def explain(error: Exception, *, url: str, project: str, doing: str) -> GitLabEr
     """Turn a python-gitlab, requests or gql exception into a GitLabError a user can act on."""
     if isinstance(error, GitLabError):
         return error
-    if isinstance(error, requests.ConnectionError | requests.Timeout):
+    if isinstance(error, requests.ConnectionError | requests.Timeout | httpx.TransportError):
         return Unreachable(
             f"cannot reach GitLab at {url} while {doing}: check GITLAB_URL and the network"
         )

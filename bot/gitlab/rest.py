@@ -8,10 +8,13 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import gitlab
+import httpx
 import requests
 
 T = TypeVar("T")
 TRANSIENT = {500, 502, 503, 504, *range(520, 531)}
+NETWORK = (requests.ConnectionError, requests.Timeout, httpx.TransportError)
+"""Failures of the connection itself, from REST (requests) or GraphQL (httpx)."""
 
 
 def enc(value: str | int) -> str:
@@ -34,7 +37,7 @@ def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: i
     while True:
         try:
             return post()
-        except (requests.ConnectionError, requests.Timeout, gitlab.GitlabHttpError) as error:
+        except (*NETWORK, gitlab.GitlabHttpError) as error:
             http = isinstance(error, gitlab.GitlabHttpError)
             if (http and error.response_code not in TRANSIENT) or attempt >= attempts:
                 raise
@@ -52,7 +55,7 @@ def first_contact(get: Callable[[], T], refused: int = 2, transient: int = 10) -
     while True:
         try:
             return get()
-        except (requests.ConnectionError, requests.Timeout, gitlab.GitlabHttpError) as error:
+        except (*NETWORK, gitlab.GitlabHttpError) as error:
             http = isinstance(error, gitlab.GitlabHttpError)
             if http and error.response_code not in TRANSIENT:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Callable
@@ -240,11 +241,31 @@ class Ctx:
             raise not_found() from None
 
 
-def paginate(ctx: Ctx, items: list[Any], render: Callable[[Any], Any]) -> Reply:
-    """Offset pagination with GitLab's headers and a Link built from the request's own URL."""
-    page = max(ctx.params.int("page", 1) or 1, 1)
+def _request_base(ctx: Ctx) -> tuple[str, list[tuple[str, str]]]:
+    """The request's own URL without query, and its query minus the paging parameters."""
+    url = ctx.request.url
+    raw_path = ctx.request.scope.get("raw_path", b"").split(b"?", 1)[0].decode("latin-1")
+    paging = ("page", "per_page", "cursor")
+    query = [(k, v) for k, v in ctx.request.query_params.multi_items() if k not in paging]
+    return f"{url.scheme}://{url.netloc}{raw_path or url.path}", query
+
+
+def paginate(
+    ctx: Ctx, items: list[Any], render: Callable[[Any], Any], *, keyset: bool = False
+) -> Reply:
+    """Offset pagination with GitLab's headers and a Link built from the request's own URL.
+
+    With `pagination=keyset` (where `keyset` allows it) only a `rel="next"` Link is sent.
+    """
     per_page = ctx.params.int("per_page", 20) or 20
     per_page = min(max(per_page, 1), 100)
+    if ctx.params.str("pagination") == "keyset":
+        if not keyset:
+            raise ApiError(
+                405, "Keyset pagination is not yet available for this type of request", key="error"
+            )
+        return _keyset(ctx, items, render, per_page)
+    page = max(ctx.params.int("page", 1) or 1, 1)
     total = len(items)
     total_pages = max(math.ceil(total / per_page), 1)
     start = (page - 1) * per_page
@@ -258,11 +279,8 @@ def paginate(ctx: Ctx, items: list[Any], render: Callable[[Any], Any]) -> Reply:
     if total <= 10_000:
         headers["X-Total"] = str(total)
         headers["X-Total-Pages"] = str(total_pages)
-    url = ctx.request.url
-    raw_path = ctx.request.scope.get("raw_path", b"").split(b"?", 1)[0].decode("latin-1")
-    base = f"{url.scheme}://{url.netloc}{raw_path or url.path}"
-    query = [(k, v) for k, v in ctx.request.query_params.multi_items() if k != "page"]
-    query = [(k, v) for k, v in query if k != "per_page"] + [("per_page", str(per_page))]
+    base, query = _request_base(ctx)
+    query.append(("per_page", str(per_page)))
 
     def link(target: int, rel: str) -> str:
         return f'<{base}?{urlencode([*query, ("page", str(target))])}>; rel="{rel}"'
@@ -276,4 +294,22 @@ def paginate(ctx: Ctx, items: list[Any], render: Callable[[Any], Any]) -> Reply:
     if total <= 10_000:
         links.append(link(total_pages, "last"))
     headers["Link"] = ", ".join(links)
+    return Reply([render(item) for item in chunk], 200, headers)
+
+
+def _keyset(ctx: Ctx, items: list[Any], render: Callable[[Any], Any], per_page: int) -> Reply:
+    cursor = ctx.params.str("cursor")
+    start = 0
+    if cursor:
+        try:
+            start = int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)[1])
+        except (ValueError, IndexError):
+            raise ApiError(400, "cursor is invalid", key="error") from None
+    chunk = items[start : start + per_page]
+    headers: dict[str, str] = {}
+    if start + per_page < len(items):
+        base, query = _request_base(ctx)
+        token = base64.urlsafe_b64encode(f"offset:{start + per_page}".encode()).decode()
+        query += [("per_page", str(per_page)), ("cursor", token)]
+        headers["Link"] = f'<{base}?{urlencode(query)}>; rel="next"'
     return Reply([render(item) for item in chunk], 200, headers)

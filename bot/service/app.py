@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -27,6 +27,7 @@ from bot.service.intake import authentic, delivery_of
 from bot.service.metrics import (
     ACK_SECONDS,
     EVENTS_DEDUPLICATED,
+    EVENTS_IGNORED,
     EVENTS_RECEIVED,
     EVENTS_REJECTED,
 )
@@ -49,6 +50,7 @@ class Service:
     durable: Durable | None = None
     dispatcher: Dispatcher | None = None
     batcher: GroupCommit[Delivery, bool] | None = None
+    workflows: Workflows | None = None
 
     async def open(self) -> None:
         settings = self.settings
@@ -64,7 +66,8 @@ class Service:
             polling_seconds=settings.queue_polling_seconds,
         )
         await asyncio.to_thread(self.durable.launch)
-        self.dispatcher = Dispatcher(self.store, self.durable.start, workflows.wanted)
+        self.workflows = workflows
+        self.dispatcher = Dispatcher(self.store, self.durable.start)
         self.dispatcher.start()
         self.batcher = GroupCommit(
             self.store.record,
@@ -126,8 +129,10 @@ def create_app(
             return _refuse(400, "malformed", "the body is not JSON")
         if not isinstance(payload, dict):
             return _refuse(400, "malformed", "the body is not a JSON object")
+        assert service.batcher is not None and service.workflows is not None
         delivery = delivery_of(headers, raw, payload)
-        assert service.batcher is not None
+        wanted = service.workflows.wants(delivery.kind, payload)
+        delivery = replace(delivery, wanted=wanted)
         try:
             fresh = await service.batcher.submit(delivery)
         except Exception:
@@ -136,6 +141,8 @@ def create_app(
         EVENTS_RECEIVED.labels(kind=delivery.kind).inc()
         if not fresh:
             EVENTS_DEDUPLICATED.labels(kind=delivery.kind).inc()
+        elif not wanted:
+            EVENTS_IGNORED.labels(kind=delivery.kind).inc()
         ACK_SECONDS.observe(time.perf_counter() - started)
         return JSONResponse({"delivery": delivery.key, "duplicate": not fresh}, status_code=202)
 

@@ -1,10 +1,10 @@
 """Moves recorded deliveries from the inbox into durable workflows.
 
 Runs on its own thread, woken after every group commit and every second regardless (so rows
-left behind by a crash, here or on another instance, are picked up). A delivery no handler
-acts on is marked ignored without a workflow; the rest get one workflow each, whose ID is
-the delivery key, so starting the same delivery twice (after a crash between start and mark,
-or from two instances at once) still runs it once.
+left behind by a crash, here or on another instance, are picked up). Each delivery gets one
+workflow whose ID is the delivery key, so starting the same delivery twice (after a crash
+between start and mark, or from two instances at once) still runs it once. Deliveries no
+handler acts on never get here: intake records them as ignored.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import structlog
 
-from bot.service.metrics import BACKLOG, EVENTS_IGNORED
-from bot.service.store import DISPATCHED, IGNORED, Delivery, Store
+from bot.service.metrics import BACKLOG
+from bot.service.store import DISPATCHED, Delivery, Store
 
 log = structlog.get_logger("psdm.dispatcher")
 
@@ -26,14 +26,12 @@ class Dispatcher:
         self,
         store: Store,
         start: Callable[[Delivery], None],
-        wanted: Callable[[Delivery], bool],
         *,
         poll_seconds: float = 1.0,
         batch: int = 200,
     ) -> None:
         self._store = store
         self._start = start
-        self._wanted = wanted
         self._poll = poll_seconds
         self._batch = batch
         self._wake = threading.Event()
@@ -55,18 +53,12 @@ class Dispatcher:
         """Dispatch one batch; how many deliveries left the inbox."""
         rows = self._store.undispatched(self._batch)
         started: list[str] = []
-        ignored: list[str] = []
         try:
             for delivery in rows:
-                if self._wanted(delivery):
-                    self._start(delivery)
-                    started.append(delivery.key)
-                else:
-                    ignored.append(delivery.key)
-                    EVENTS_IGNORED.labels(kind=delivery.kind).inc()
+                self._start(delivery)
+                started.append(delivery.key)
         finally:
             self._store.mark(started, DISPATCHED)
-            self._store.mark(ignored, IGNORED)
         return len(rows)
 
     def _loop(self) -> None:

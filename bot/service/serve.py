@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 
+import structlog
 import uvicorn
 from pydantic import ValidationError
 
@@ -28,9 +30,29 @@ def settings_or_problem() -> Settings:
         raise ConfigProblem("invalid settings:\n  " + "\n  ".join(lines)) from None
 
 
+def configure_logging(level: str) -> None:
+    """JSON lines in production, readable lines in a terminal; plain tracebacks either way."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    if sys.stderr.isatty():
+        renderer: structlog.typing.Processor = structlog.dev.ConsoleRenderer(
+            exception_formatter=structlog.dev.plain_traceback
+        )
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+    )
+
+
 def serve(host: str, port: int, log_level: str = "info") -> None:
     settings = settings_or_problem()
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(log_level)
     uvicorn.run(
         create_app(settings),
         host=host,

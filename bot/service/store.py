@@ -56,6 +56,8 @@ class Delivery:
     partition: str
     event_uuid: str | None
     payload: str
+    wanted: bool = True
+    """Whether any handler acts on it; a delivery nobody wants is recorded as ignored."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class Store:
                 "event_uuid": d.event_uuid,
                 "received_at": now,
                 "payload": d.payload,
-                "state": RECEIVED,
+                "state": RECEIVED if d.wanted else IGNORED,
             }
             for d in deliveries
         ]

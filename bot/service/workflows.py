@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import structlog
 
@@ -28,9 +29,9 @@ class Workflows:
         event = Event.from_delivery(delivery.kind, payload, delivery.event_uuid)
         return event, self.router.dispatch(event, self.context)
 
-    def wanted(self, delivery: Delivery) -> bool:
-        """Whether any handler acts on the delivery (otherwise no workflow is started)."""
-        return bool(self.decide(delivery)[1])
+    def wants(self, kind: str, payload: dict[str, Any]) -> bool:
+        """Whether any handler acts on the event (otherwise no workflow is started)."""
+        return bool(self.router.dispatch(Event.from_delivery(kind, payload), self.context))
 
     def handle(self, delivery: Delivery) -> str:
         """Run inside the delivery's durable workflow; the runners make their own steps."""

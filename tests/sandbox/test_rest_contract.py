@@ -180,3 +180,15 @@ def test_statistics_subscriptions_and_time_stats(api, project_id):
     assert api.post(f"{base}/subscribe").json()["subscribed"] is True
     assert api.post(f"{base}/subscribe").status_code == 304
     assert api.get(f"{base}/time_stats").json()["total_time_spent"] == 0
+
+
+def test_keyset_pagination_follows_only_the_next_link(sandbox, api):
+    for number in range(7):
+        api.post("/projects", json={"name": f"p{number}"})
+    gl = sandbox.gitlab(pagination="keyset", order_by="id", per_page=3)
+    names = [p.name for p in gl.projects.list(iterator=True)]
+    assert sorted(names) == [f"p{n}" for n in range(7)]
+    first = api.get("/projects", params={"pagination": "keyset", "per_page": 3})
+    assert "x-total" not in first.headers and 'rel="next"' in first.headers["link"]
+    refused = api.get("/groups", params={"pagination": "keyset"})
+    assert refused.status_code == 405

@@ -61,7 +61,7 @@ def world(gitlab_sandbox, tmp_path_factory):
 @pytest.fixture(scope="module")
 def portal(world):
     """acme/portal, created with the psdm::tool-adoption topic and scaffolded by the service."""
-    sandbox, service, gl, _, _ = world
+    gl = world[2]
     group = gl.groups.get("acme")
     gl.projects.create(
         {"name": "Portal", "path": "portal", "namespace_id": group.id, "topics": TOPICS}

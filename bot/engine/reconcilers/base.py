@@ -24,11 +24,9 @@ class Context:
 
     blueprint: Blueprint
     live: LiveState
-    matched: dict[str, LiveObject] = field(default_factory=dict)
     keys: dict[tuple[Kind, str], str] = field(default_factory=dict)
 
     def match(self, key: str, live: LiveObject) -> None:
-        self.matched[key] = live
         self.keys[live.kind, live.ref] = key
 
     def free(self, kind: Kind) -> list[LiveObject]:

@@ -421,7 +421,8 @@ def list_group_issues(ctx: Ctx) -> Reply:
 def list_project_issues(ctx: Ctx) -> Reply:
     project = find_project(ctx)
     items = [w for w in ctx.state.work_items.values() if w.project_id == project.id]
-    return paginate(ctx, filter_issues(ctx, items, default_scope="all"), _render(ctx))
+    issues = filter_issues(ctx, items, default_scope="all")
+    return paginate(ctx, issues, _render(ctx), keyset=True)
 
 
 @api.post("/projects/{id}/issues")

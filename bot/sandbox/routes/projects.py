@@ -60,7 +60,8 @@ def filter_projects(ctx: Ctx, projects: list[Project]) -> list[Project]:
 
 @api.get("/projects")
 def list_projects(ctx: Ctx) -> Reply:
-    return paginate(ctx, filter_projects(ctx, list(ctx.state.projects.values())), _renderer(ctx))
+    projects = filter_projects(ctx, list(ctx.state.projects.values()))
+    return paginate(ctx, projects, _renderer(ctx), keyset=True)
 
 
 def _renderer(ctx: Ctx):

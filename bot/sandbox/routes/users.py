@@ -37,7 +37,7 @@ def list_users(ctx: Ctx) -> Reply:
         users = [u for u in users if not u.bot]
     viewer = ctx.user
     render = ctx.render.user_full if viewer and viewer.is_admin else ctx.render.user
-    return paginate(ctx, users, render)
+    return paginate(ctx, users, render, keyset=True)
 
 
 @api.get("/users/{user_id}")
