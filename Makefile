@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test lint fmt
+.PHONY: demo plan test lint fmt
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/psdm-bot demo
 
 plan: $(STAMP)
 	$(BIN)/psdm-bot plan tool-adoption --var customer=Acme --var start_date=2026-01-06

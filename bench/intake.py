@@ -213,8 +213,8 @@ def wrk(url: str, seconds: int, kind: str, payload: Path, workdir: Path) -> Load
         check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Load(rate, p50, p99, int(errors.group(1)) if errors else 0)
 
@@ -322,15 +322,16 @@ def main() -> None:
         (workdir / name).mkdir(exist_ok=True)
         return Server(["serve", "--database", url], free_port(), workdir / name / "serve.log")
 
-    noop = Server(["noop"], free_port(), workdir / "noop.log").start()
-    ceiling = wrk(noop.url, args.seconds, "Issue Hook", PAYLOAD, workdir)
-    noop.stop()
-    recorded = service("recorded").start()
-    only_recorded = wrk(recorded.url, args.seconds, "Note Hook", NOTE, workdir)
-    recorded.stop()
-    handled = service("handled").start()
-    with_workflows = wrk(handled.url, args.seconds, "Issue Hook", PAYLOAD, workdir)
-    handled.stop()
+    def measure(server: Server, kind: str, payload: Path) -> Load:
+        server.start()
+        try:
+            return wrk(server.url, args.seconds, kind, payload, workdir)
+        finally:
+            server.stop()
+
+    ceiling = measure(Server(["noop"], free_port(), workdir / "noop.log"), "Issue Hook", PAYLOAD)
+    only_recorded = measure(service("recorded"), "Note Hook", NOTE)
+    with_workflows = measure(service("handled"), "Issue Hook", PAYLOAD)
 
     print(f"{'receiver':<52} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, load in (
@@ -343,23 +344,28 @@ def main() -> None:
         )
     print(f"recorded/no-op ratio: {only_recorded.rate / ceiling.rate:.2f}")
 
+    if args.burst <= 0:
+        return
     database = args.database or f"sqlite:///{workdir}/burst/psdm.sqlite"
     (workdir / "burst").mkdir(exist_ok=True)
     server = Server(["serve", "--database", database], free_port(), workdir / "burst" / "serve.log")
     server.start()
     third = args.burst // 3
-    outcome = asyncio.run(burst(server, args.burst, (third, 2 * third)))
-    print(
-        f"burst: {outcome['acked']:.0f} deliveries acknowledged in {outcome['seconds']:.1f}s "
-        f"with 2 kill -9 and restarts; {outcome['resent']:.0f} requests resent"
-    )
-    started = time.monotonic()
-    found = counts(database)
-    while found["workflows done"] < args.burst and time.monotonic() - started < 900:
-        time.sleep(2)
+    try:
+        outcome = asyncio.run(burst(server, args.burst, (third, 2 * third)))
+        print(
+            f"burst: {outcome['acked']:.0f} deliveries acknowledged in "
+            f"{outcome['seconds']:.1f}s with 2 kill -9 and restarts; "
+            f"{outcome['resent']:.0f} requests resent"
+        )
+        started = time.monotonic()
         found = counts(database)
-    drained = time.monotonic() - started
-    server.stop()
+        while found["workflows done"] < args.burst and time.monotonic() - started < 900:
+            time.sleep(2)
+            found = counts(database)
+        drained = time.monotonic() - started
+    finally:
+        server.stop()
     print(
         f"drained {drained:.0f}s after the burst: "
         + ", ".join(f"{k} {v}" for k, v in found.items())

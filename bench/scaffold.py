@@ -144,6 +144,8 @@ def sequential_script(sandbox: Sandbox, path: str, blueprint: Blueprint) -> Run:
             )
     for board in blueprint.boards:
         made = project.boards.create({"name": board.name})
+        if premium and board.labels:
+            project.boards.update(made.id, {"labels": ",".join(board.labels)})
         for name in board.lists:
             made.lists.create({"label_id": labels[name]})
     seconds = time.perf_counter() - started

@@ -87,7 +87,6 @@ class IssueChange:
     state: str
     labels: tuple[str, ...]
     milestone_id: int | None
-    removed_labels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,16 +120,12 @@ def issue_change(event: Event) -> IssueChange | None:
     if event.project_id is None or attrs.get("iid") is None:
         return None
     labels = _titles(event.data.get("labels") or attrs.get("labels"))
-    previous = event.data.get("changes", {}).get("labels", {})
-    before = _titles(previous.get("previous")) if isinstance(previous, Mapping) else ()
-    after = _titles(previous.get("current")) if isinstance(previous, Mapping) else labels
     return IssueChange(
         project_id=event.project_id,
         issue_iid=int(attrs["iid"]),
         state=str(attrs.get("state", "")),
         labels=labels,
         milestone_id=attrs.get("milestone_id"),
-        removed_labels=tuple(name for name in before if name not in after),
     )
 
 

@@ -198,6 +198,20 @@ class EngagementGitLab:
         raise gitlab.GitlabUpdateError(f"label {label.name!r} belongs to no group of {namespace}")
 
 
+def token_user(url: str, token: str, timeout: float = 3.0) -> tuple[int, str] | None:
+    """The id and username of the token's user (the bot itself), or None if GitLab won't say."""
+    try:
+        response = httpx.get(
+            f"{url.rstrip('/')}/api/v4/user", headers={"PRIVATE-TOKEN": token}, timeout=timeout
+        )
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    data = response.json()
+    return int(data["id"]), str(data["username"])
+
+
 def reachable(url: str, token: str, timeout: float = 3.0) -> bool:
     """Whether GitLab answers our token on its version endpoint."""
     try:

@@ -283,7 +283,8 @@ class IssueEpics(EpicStore):
     """Free: each epic is an issue with its phase label; children are linked with `relates_to`."""
 
     mode = "issues"
-    unsupported = frozenset({"issue.weight"})
+    unsupported = frozenset({"issue.weight", "board.labels"})
+    """Free has no issue weights and no board scopes."""
 
     def __init__(self, project: GitLabProject) -> None:
         super().__init__(project)

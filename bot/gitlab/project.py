@@ -186,7 +186,9 @@ class GitLabProject:
         ):
             lists = sorted(board.get("lists") or [], key=lambda item: item.get("position") or 0)
             names = tuple(item["label"]["name"] for item in lists if item.get("label"))
-            found.append(LiveObject("board", str(board["id"]), board["name"], {"lists": names}))
+            scope = tuple(sorted(label["name"] for label in board.get("labels") or ()))
+            fields = {"lists": names, "labels": scope}
+            found.append(LiveObject("board", str(board["id"]), board["name"], fields))
         return found
 
     def links(self, iid: int) -> list[dict[str, Any]]:
@@ -352,8 +354,18 @@ class GitLabProject:
             )
             board_id, have = board["id"], ()
         else:
-            board_id, have = int(str(op.ref)), tuple(op.changes["lists"][0])  # type: ignore[arg-type]
-        for name in op.fields["lists"]:  # type: ignore[attr-defined]
+            board_id = int(str(op.ref))
+            have = (
+                tuple(op.changes["lists"][0])
+                if "lists" in op.changes
+                else tuple(op.fields["lists"])
+            )
+        scope = op.fields.get("labels", ())
+        if op.op != "create":
+            scope = op.changes["labels"][1] if "labels" in op.changes else ()
+        if scope:  # the board's scope (Premium): only by update, the create call takes a name
+            self.rest.http_put(f"{path}/{board_id}", post_data={"labels": ",".join(scope)})
+        for name in op.fields["lists"]:
             if name not in have:
                 self._add_list(f"{path}/{board_id}/lists", name)
         return board_id

@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.config import Settings
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
-from bot.gitlab.engagement import reachable
+from bot.gitlab.engagement import reachable, token_user
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
 from bot.service.dashboard import dashboard_router
 from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable
-from bot.service.intake import authentic, delivery_of
-from bot.service.metrics import (
-    ACK_SECONDS,
-    EVENTS_DEDUPLICATED,
-    EVENTS_IGNORED,
-    EVENTS_RECEIVED,
-    EVENTS_REJECTED,
-)
 from bot.service.store import Delivery, Store
+from bot.service.webhook import WebhookIntake
 from bot.service.workflows import Runner, Workflows
 
 RunnerFactory = Callable[[Settings, Store], Mapping[type, Runner]]
@@ -55,7 +46,7 @@ class Service:
     async def open(self) -> None:
         settings = self.settings
         self.store = await asyncio.to_thread(Store, settings.database_url)
-        context = Context(bot_username=settings.bot_username)
+        context = await asyncio.to_thread(bot_context, settings)
         workflows = Workflows(self.router, context, self.runners(settings, self.store))
         self.durable = Durable(
             settings.database_url,
@@ -72,9 +63,13 @@ class Service:
         self.batcher = GroupCommit(
             self.store.record,
             interval=settings.batch_interval_ms / 1000,
-            after_commit=self.dispatcher.wake,
+            after_commit=self._wake_dispatcher,
         )
         self.batcher.start()
+
+    def _wake_dispatcher(self, committed: Sequence[Delivery]) -> None:
+        if self.dispatcher and any(d.wanted for d in committed):
+            self.dispatcher.wake()
 
     async def close(self) -> None:
         if self.batcher:
@@ -85,6 +80,17 @@ class Service:
             await asyncio.to_thread(self.durable.shutdown)
         if self.store:
             self.store.close()
+
+
+def bot_context(settings: Settings) -> Context:
+    """Who the bot is, so handlers ignore its own events: configured, else asked of GitLab."""
+    if settings.bot_username:
+        return Context(bot_username=settings.bot_username)
+    found = token_user(settings.gitlab_url, settings.gitlab_token)
+    if found is None:
+        log.warning("could not tell the bot's own user; set bot_username to ignore its events")
+        return Context()
+    return Context(bot_user_id=found[0], bot_username=found[1])
 
 
 def create_app(
@@ -106,45 +112,8 @@ def create_app(
 
     app = FastAPI(title="psdm-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
+    app.add_middleware(WebhookIntake, service=service)
     app.include_router(dashboard_router())
-
-    @app.post("/webhook", status_code=202)
-    async def webhook(request: Request) -> Response:
-        started = time.perf_counter()
-        headers = {name.lower(): value for name, value in request.headers.items()}
-        limit = settings.max_body_bytes
-        if int(headers.get("content-length") or 0) > limit:
-            return _refuse(413, "payload too large", f"the body exceeds {limit} bytes")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                return _refuse(413, "payload too large", f"the body exceeds {limit} bytes")
-        raw = bytes(body)
-        if not authentic(raw, headers, settings.webhook_secrets, settings.signing_secrets):
-            return _refuse(401, "unauthenticated", "missing or wrong X-Gitlab-Token or signature")
-        try:
-            payload = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _refuse(400, "malformed", "the body is not JSON")
-        if not isinstance(payload, dict):
-            return _refuse(400, "malformed", "the body is not a JSON object")
-        assert service.batcher is not None and service.workflows is not None
-        delivery = delivery_of(headers, raw, payload)
-        wanted = service.workflows.wants(delivery.kind, payload)
-        delivery = replace(delivery, wanted=wanted)
-        try:
-            fresh = await service.batcher.submit(delivery)
-        except Exception:
-            log.exception("could not record a delivery", delivery=delivery.key)
-            return _refuse(503, "unrecorded", "the delivery could not be recorded; resend it")
-        EVENTS_RECEIVED.labels(kind=delivery.kind).inc()
-        if not fresh:
-            EVENTS_DEDUPLICATED.labels(kind=delivery.kind).inc()
-        elif not wanted:
-            EVENTS_IGNORED.labels(kind=delivery.kind).inc()
-        ACK_SECONDS.observe(time.perf_counter() - started)
-        return JSONResponse({"delivery": delivery.key, "duplicate": not fresh}, status_code=202)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -170,8 +139,3 @@ def create_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-def _refuse(status: int, reason: str, message: str) -> JSONResponse:
-    EVENTS_REJECTED.labels(reason=reason).inc()
-    return JSONResponse({"message": message}, status_code=status)

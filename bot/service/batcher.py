@@ -25,7 +25,7 @@ class GroupCommit(Generic[T, R]):
         *,
         interval: float = 0.002,
         max_batch: int = 500,
-        after_commit: Callable[[], None] | None = None,
+        after_commit: Callable[[Sequence[T]], None] | None = None,
     ) -> None:
         self._write = write
         self._interval = interval
@@ -89,4 +89,4 @@ class GroupCommit(Generic[T, R]):
             if not future.done():
                 future.set_result(result)
         if self._after_commit:
-            self._after_commit()
+            self._after_commit(items)

@@ -100,18 +100,16 @@ class Durable:
         ):
             self.queue.enqueue(_handle_delivery, asdict(delivery))
 
+    def status(self, key: str) -> str | None:
+        """The delivery's workflow status (PENDING, ENQUEUED, SUCCESS, ERROR...), if it has one."""
+        found = DBOS.get_workflow_status(key)
+        return found.status if found else None
+
     @property
     def queue(self) -> Queue:
         if self._queue is None:
             raise RuntimeError("Durable.launch() has not run")
         return self._queue
-
-    def status(self, key: str) -> str | None:
-        found = DBOS.get_workflow_status(key)
-        return found.status if found else None
-
-    def backlog(self) -> int:
-        return len(DBOS.list_queued_workflows(queue_name=QUEUE))
 
 
 def step(name: str, func: Callable[..., R], *args: Any, retries: bool = True) -> R:

@@ -256,13 +256,7 @@ class EngagementRunners:
                 )
             )
         marker = f"<!-- psdm-bot phase-ended={ended.key} -->"
-        gl = EngagementGitLab(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            port.pid,
-            event_uuid=event.event_uuid,
-            on_response=count_gitlab_response,
-        )
+        gl = self.gitlab(port.pid, event)
         gl.upsert_note(
             epic_notes_path(gl, live.epics, epic.ref, port.group_id),
             marker,
@@ -320,13 +314,7 @@ class EngagementRunners:
         epic = _live(live.objects, phase.epic or "")
         if epic is None:
             return f"the {phase.name} epic does not exist yet"
-        gl = EngagementGitLab(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            port.pid,
-            event_uuid=event.event_uuid,
-            on_response=count_gitlab_response,
-        )
+        gl = self.gitlab(port.pid, event)
         marker = "<!-- psdm-bot progress -->"
         gl.upsert_note(
             epic_notes_path(gl, live.epics, epic.ref, port.group_id),

@@ -183,3 +183,15 @@ def _with_issue(blueprint: Blueprint, key: str, **changes: object) -> Blueprint:
 
     issues = tuple(replace(i, **changes) if i.key == key else i for i in blueprint.issues)
     return replace(blueprint, issues=issues)
+
+
+def test_a_board_without_scope_gets_the_playbooks_and_a_persons_scope_is_kept(blueprint):
+    from dataclasses import replace
+
+    scoped = replace(blueprint, boards=(replace(blueprint.boards[0], labels=("PS RAID Log",)),))
+    bare = LiveObject("board", "3", "RAID board", {"lists": ("PS RAID Log",), "labels": ()})
+    op = op_for(diff(scoped, LiveState((bare,))), "board:raid")
+    assert op.changes == {"labels": ((), ("PS RAID Log",))}
+    chosen = replace(bare, fields={**bare.fields, "labels": ("Escalated",)})
+    op = op_for(diff(scoped, LiveState((chosen,))), "board:raid")
+    assert op.op == "unchanged" and op.kept == {"labels": (("Escalated",), ("PS RAID Log",))}

@@ -61,3 +61,26 @@ def test_a_description_without_marker_has_none():
 def test_fingerprints_do_not_depend_on_tuple_or_list():
     assert fingerprint(("a", "b")) == fingerprint(["a", "b"])
     assert fingerprint("1") != fingerprint(1)
+
+
+def test_plan_text_and_markdown_show_each_field_change_and_what_a_person_kept(blueprint):
+    from dataclasses import replace
+
+    from bot.engine.apply import apply
+    from tests.engine.memory import MemoryPort
+
+    port = MemoryPort()
+    apply(diff(blueprint), port)
+    port.edit("issue:raid", title="Risk log")
+    issues = tuple(
+        replace(i, description="Hold it on site.") if i.key == "issue:discovery/kickoff" else i
+        for i in blueprint.issues
+    )
+    plan = diff(replace(blueprint, issues=issues), port.read_live(blueprint))
+    text = plan.to_text()
+    assert "~ issue     Customer kickoff  [issue:discovery/kickoff]" in text
+    assert "description: Hold the kickoff. -> Hold it on site." in text
+    assert "kept title (edited by a person): Risk log" in text
+    md = plan.to_markdown()
+    assert "| update | issue | Customer kickoff | description: Hold the kickoff. -> Hold" in md
+    assert "| unchanged | issue | RAID log | kept title (edited by a person): Risk log |" in md

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.gitlab import BadToken, ProjectNotFound, RoleTooLow, Unreachable, reconcile
-from tests.scenarios.conftest import ACME, tool_adoption
+from tests.scenarios.support import ACME, tool_adoption
 
 VARS = [arg for key, value in ACME.items() for arg in ("--var", f"{key}={value}")]
 

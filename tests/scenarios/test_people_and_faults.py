@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine.marker import parse
-from tests.scenarios.conftest import tool_adoption
-from tests.scenarios.test_scaffold import assert_built_once
+from tests.scenarios.support import assert_built_once, tool_adoption
 
 
 def first_issue_with_epic():

@@ -2,60 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from bot.engine.apply import apply
 from bot.engine.diff import diff
-from tests.scenarios.conftest import Engagement, tool_adoption
-
-
-def titles(items) -> Counter[str]:
-    return Counter(item.title for item in items)
-
-
-def group_epics(engagement: Engagement) -> list:
-    return engagement.sandbox.gitlab().groups.get("acme").epics.list(get_all=True)
-
-
-def assert_built_once(engagement: Engagement) -> None:
-    """Every blueprint object exists exactly once, and each issue sits under its epic."""
-    blueprint = tool_adoption()
-    project = engagement.project
-    issues = project.issues.list(get_all=True, state="all")
-    by_title = {issue.title: issue for issue in issues}
-    expected = [issue.title for issue in blueprint.issues]
-    if engagement.tier == "free":
-        expected += [epic.title for epic in blueprint.epics]
-    assert titles(issues) == Counter(expected)
-    assert titles(project.milestones.list(get_all=True)) == Counter(
-        tb.title for tb in blueprint.timeboxes
-    )
-    labels = project.labels.list(get_all=True, include_ancestor_groups=True)
-    assert Counter(label.name for label in labels) >= Counter(lb.name for lb in blueprint.labels)
-    assert max(Counter(label.name for label in labels).values()) == 1
-    boards = {board.name: board for board in project.boards.list(get_all=True)}
-    for board in blueprint.boards:
-        lists = sorted(boards[board.name].attributes["lists"], key=lambda item: item["position"])
-        assert [item["label"]["name"] for item in lists] == list(board.lists)
-    epic_titles = {epic.key: epic.title for epic in blueprint.epics}
-    if engagement.tier == "premium":
-        live_epics = group_epics(engagement)
-        assert titles(live_epics) == Counter(epic_titles.values())
-        epics = {epic.title: epic for epic in live_epics}
-        for issue in blueprint.issues:
-            live = by_title[issue.title]
-            assert (live.epic or {}).get("iid") == (
-                epics[epic_titles[issue.epic]].iid if issue.epic else None
-            ), issue.key
-        for epic in blueprint.epics:
-            parent = epics[epic_titles[epic.parent]].iid if epic.parent else None
-            assert epics[epic.title].parent_iid == parent, epic.key
-    else:
-        for epic in blueprint.epics:
-            parent = by_title[epic.title]
-            linked = {link.title for link in parent.links.list(get_all=True)}
-            children = {i.title for i in blueprint.issues if i.epic == epic.key}
-            assert children <= linked, epic.key
+from tests.scenarios.support import assert_built_once, tool_adoption
 
 
 def test_given_an_empty_project_when_the_playbook_is_applied_then_every_object_exists_once(

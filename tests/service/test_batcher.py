@@ -19,7 +19,7 @@ def test_concurrent_submissions_share_commits_and_each_gets_its_own_result():
         return [item * 10 for item in items]
 
     async def main():
-        batcher = GroupCommit(write, interval=0.002, after_commit=committed.set)
+        batcher = GroupCommit(write, interval=0.002, after_commit=lambda items: committed.set())
         batcher.start()
         results = await asyncio.gather(*(batcher.submit(n) for n in range(200)))
         await batcher.close()

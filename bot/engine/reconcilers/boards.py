@@ -1,4 +1,8 @@
-"""Issue boards, matched by name; the bot adds missing label lists, never removes or reorders."""
+"""Issue boards, matched by name; the bot adds missing label lists, never removes or reorders.
+
+A board's scope labels (a Premium feature) are set when the board has none; a scope a person
+chose is kept.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ class Boards(Reconciler):
         return obj.name
 
     def fields(self, obj: Board, ctx: Context) -> dict[str, object]:  # type: ignore[override]
-        return {"lists": obj.lists}
+        return {"lists": obj.lists, "labels": tuple(sorted(obj.labels))}
 
     def references(self, obj: Board) -> tuple[str | None, str | None, tuple[str, ...]]:  # type: ignore[override]
         return None, None, tuple(dict.fromkeys((*obj.lists, *obj.labels)))
@@ -26,6 +30,12 @@ class Boards(Reconciler):
         return next((live for live in ctx.live.of_kind("board") if live.title == obj.name), None)
 
     def compare(self, want, have, marker):
+        changes, kept = {}, {}
         lists = tuple(have.get("lists", ()))
         missing = tuple(name for name in want["lists"] if name not in lists)
-        return ({"lists": (lists, lists + missing)} if missing else {}), {}
+        if missing:
+            changes["lists"] = (lists, lists + missing)
+        scope = tuple(have.get("labels", ()))
+        if "labels" in want and scope != want["labels"]:
+            (kept if scope else changes)["labels"] = (scope, want["labels"])
+        return changes, kept

@@ -1,0 +1,96 @@
+"""What the scenarios share: the sample blueprint, the engagement under test, its checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from bot.engine.apply import apply
+from bot.engine.diff import diff
+from bot.gitlab import GitLabProject, connect
+from bot.playbook import load_playbook, render
+from bot.playbook.blueprint import Blueprint
+
+ACME = {"customer": "Acme Corp", "start_date": "2026-01-06"}
+
+
+@cache
+def tool_adoption() -> Blueprint:
+    return render(load_playbook("tool-adoption"), ACME)
+
+
+@dataclass
+class Engagement:
+    """The sandbox, a group `acme` and its empty project `acme/delivery`."""
+
+    sandbox: Any
+    tier: str
+    path: str = "acme/delivery"
+
+    def port(self, **options: Any) -> GitLabProject:
+        return connect(self.sandbox.url, self.sandbox.token, self.path, **options)
+
+    def apply(self, blueprint: Blueprint, port: GitLabProject | None = None):
+        port = port or self.port()
+        plan = diff(blueprint, port.read_live(blueprint))
+        return plan, apply(plan, port)
+
+    def plan(self, blueprint: Blueprint):
+        return diff(blueprint, self.port().read_live(blueprint))
+
+    @property
+    def project(self):
+        return self.sandbox.gitlab().projects.get(self.path)
+
+
+def titles(items) -> Counter[str]:
+    return Counter(item.title for item in items)
+
+
+def group_epics(engagement: Engagement) -> list:
+    return engagement.sandbox.gitlab().groups.get("acme").epics.list(get_all=True)
+
+
+def assert_built_once(engagement: Engagement) -> None:
+    """Every blueprint object exists exactly once, and each issue sits under its epic."""
+    blueprint = tool_adoption()
+    project = engagement.project
+    issues = project.issues.list(get_all=True, state="all")
+    by_title = {issue.title: issue for issue in issues}
+    expected = [issue.title for issue in blueprint.issues]
+    if engagement.tier == "free":
+        expected += [epic.title for epic in blueprint.epics]
+    assert titles(issues) == Counter(expected)
+    assert titles(project.milestones.list(get_all=True)) == Counter(
+        tb.title for tb in blueprint.timeboxes
+    )
+    labels = project.labels.list(get_all=True, include_ancestor_groups=True)
+    assert Counter(label.name for label in labels) >= Counter(lb.name for lb in blueprint.labels)
+    assert max(Counter(label.name for label in labels).values()) == 1
+    boards = {board.name: board for board in project.boards.list(get_all=True)}
+    for board in blueprint.boards:
+        lists = sorted(boards[board.name].attributes["lists"], key=lambda item: item["position"])
+        assert [item["label"]["name"] for item in lists] == list(board.lists)
+        scope = {label["name"] for label in boards[board.name].attributes["labels"]}
+        assert scope == (set(board.labels) if engagement.tier == "premium" else set())
+    epic_titles = {epic.key: epic.title for epic in blueprint.epics}
+    if engagement.tier == "premium":
+        live_epics = group_epics(engagement)
+        assert titles(live_epics) == Counter(epic_titles.values())
+        epics = {epic.title: epic for epic in live_epics}
+        for issue in blueprint.issues:
+            live = by_title[issue.title]
+            assert (live.epic or {}).get("iid") == (
+                epics[epic_titles[issue.epic]].iid if issue.epic else None
+            ), issue.key
+        for epic in blueprint.epics:
+            parent = epics[epic_titles[epic.parent]].iid if epic.parent else None
+            assert epics[epic.title].parent_iid == parent, epic.key
+    else:
+        for epic in blueprint.epics:
+            parent = by_title[epic.title]
+            linked = {link.title for link in parent.links.list(get_all=True)}
+            children = {i.title for i in blueprint.issues if i.epic == epic.key}
+            assert children <= linked, epic.key

@@ -1,0 +1,68 @@
+import pytest
+from pydantic import ValidationError
+
+from bot.config import DEFAULT_DATABASE_URL, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in (
+        "GITLAB_URL",
+        "GITLAB_TOKEN",
+        "PSDM_WEBHOOK_SECRET",
+        "PSDM_WEBHOOK_SIGNING_SECRET",
+        "PSDM_DATABASE_URL",
+        "PSDM_CONFIG",
+        "PSDM_CONCURRENCY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_environment_alone_configures_the_service(monkeypatch):
+    monkeypatch.setenv("GITLAB_URL", "https://gitlab.example.com")
+    monkeypatch.setenv("PSDM_WEBHOOK_SECRET", "one, two")
+    settings = load_settings()
+    assert settings.gitlab_url == "https://gitlab.example.com"
+    assert settings.webhook_secrets == ["one", "two"]
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert [(r.playbook, r.topic) for r in settings.rules] == [("from-topic", "psdm::*")]
+
+
+def test_a_yaml_file_adds_rules_and_the_environment_wins(monkeypatch, tmp_path):
+    path = tmp_path / "psdm.yml"
+    path.write_text(
+        "gitlab_url: https://from-file\n"
+        "webhook_secrets: [s]\n"
+        "database_url: postgresql://db/psdm\n"
+        "rules:\n"
+        "  - playbook: transformation\n"
+        "    namespace: customers/acme\n"
+    )
+    monkeypatch.setenv("PSDM_CONFIG", str(path))
+    monkeypatch.setenv("GITLAB_URL", "https://from-env")
+    settings = load_settings()
+    assert settings.gitlab_url == "https://from-env"
+    assert settings.uses_postgres
+    assert settings.rules[0].namespace == "customers/acme"
+
+
+def test_the_shipped_sample_config_is_valid(monkeypatch):
+    monkeypatch.setenv("PSDM_CONFIG", "config.sample.yml")
+    assert len(load_settings().rules) == 3
+
+
+def test_unknown_keys_and_bad_values_are_reported_together(monkeypatch, tmp_path):
+    path = tmp_path / "psdm.yml"
+    path.write_text("gitlab_ulr: https://typo\nconcurrency: 0\n")
+    monkeypatch.setenv("PSDM_CONFIG", str(path))
+    with pytest.raises(ValidationError) as error:
+        load_settings()
+    text = str(error.value).lower()
+    assert error.value.error_count() == 2
+    assert "gitlab_ulr" in text and "concurrency" in text
+
+
+def test_a_config_path_that_is_not_a_file_names_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("PSDM_CONFIG", str(tmp_path / "missing.yml"))
+    with pytest.raises(FileNotFoundError, match=r"missing\.yml"):
+        load_settings()
