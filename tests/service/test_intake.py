@@ -73,6 +73,7 @@ def service(tmp_path_factory, gitlab):
         max_body_bytes=64 * 1024,
         queue_polling_seconds=0.05,
         executor_id="intake-test",
+        bot_username="psdm-bot",
     )
     app = create_app(settings, router=counting_router(), runners=runners)
     server = run_in_thread(app)
