@@ -3,6 +3,9 @@ parent issues carrying their phase label with their child issues linked by `rela
 
 `relates_to` links rather than tasks: a task is not an issue (it leaves the issue boards and the
 milestone's issue list), while a related issue stays an ordinary issue; links are on Free.
+On Free, one GraphQL query reads the links of every parent issue (LINKED_ITEMS widget), and a
+child issue is created already linked (workItemCreate with linkedItemsWidget); where GraphQL
+work items do not answer, REST does it with one links read per parent and one link per child.
 """
 
 from __future__ import annotations
@@ -51,6 +54,29 @@ mutation($input: WorkItemCreateInput!) {
 }
 """
 
+LINKS_QUERY = """
+query($path: ID!, $iids: [String!], $some: Boolean!, $after: String) {
+  project(fullPath: $path) {
+    workItemTypes(name: ISSUE) { nodes { id } }
+    workItems(iids: $iids, first: 100, after: $after) @include(if: $some) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        iid
+        widgets {
+          type
+          ... on WorkItemWidgetLinkedItems {
+            linkedItems(filter: RELATED, first: 100) {
+              pageInfo { hasNextPage }
+              nodes { workItem { id } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
 UPDATE = """
 mutation($input: WorkItemUpdateInput!) {
   workItemUpdate(input: $input) { workItem { id iid } errors }
@@ -82,6 +108,11 @@ class EpicStore:
 
     def link(self, issue_iid: int, parent: str) -> None:
         """Put an existing issue under epic `parent` when the issue call itself could not."""
+
+    def create_linked(self, op: Operation, parent: str) -> tuple[int, int] | None:
+        """Create the issue of `op` already under epic `parent` in one request, as (iid, id);
+        None when the issue create call itself puts it there (or cannot)."""
+        return None
 
     def write(self, op: Operation) -> str:
         raise NotImplementedError
@@ -290,6 +321,8 @@ class IssueEpics(EpicStore):
         super().__init__(project)
         self.parents: dict[int, str] = {}
         self.titles: set[str] = set()
+        self.type_id: str | None = None
+        """The ISSUE work-item type; None where GraphQL work items do not answer (REST then)."""
 
     def owns(self, issue: Mapping[str, Any]) -> bool:
         """Issues marked as an epic, and unmarked ones titled like a blueprint epic (to adopt)."""
@@ -303,14 +336,12 @@ class IssueEpics(EpicStore):
         epics = [issue for issue in issues if self.owns(issue)]
         wanted = _wanted_parents(blueprint)
         key_of = {i["iid"]: m.key for i in issues if (m := parse(i.get("description"))[1])}
+        linked = self._linked(issues, epics)
         candidates: dict[int, list[int]] = {}
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            links = list(pool.map(self.project.links, [epic["iid"] for epic in epics]))
-        for epic, linked_issues in zip(epics, links, strict=True):
-            self.project.index.epic(EpicHandle(epic["iid"]))
-            for linked in linked_issues:
-                if linked["project_id"] == self.project.pid:
-                    candidates.setdefault(linked["iid"], []).append(epic["iid"])
+        for epic in epics:
+            self.project.index.epic(EpicHandle(epic["iid"], gid=work_item_gid(epic["id"])))
+            for iid in linked[epic["iid"]]:
+                candidates.setdefault(iid, []).append(epic["iid"])
         for iid, parents in candidates.items():
             want = wanted.get(key_of.get(iid, ""))
             self.parents[iid] = str(next((p for p in parents if key_of.get(p) == want), parents[0]))
@@ -325,15 +356,136 @@ class IssueEpics(EpicStore):
             for epic in epics
         ]
 
+    def _linked(
+        self, issues: list[dict[str, Any]], epics: list[dict[str, Any]]
+    ) -> dict[int, list[int]]:
+        """Per parent issue, the iids of this project's issues related to it.
+
+        One GraphQL query answers for up to 100 parents with up to 100 links each; a parent
+        it leaves out (more links, or a GitLab without the widget) is read through REST.
+        """
+        try:
+            found = self._query_links(issues, epics)
+        except (gitlab.GitlabError, TransportQueryError):  # no GraphQL work items here
+            self.type_id, found = None, {}
+        missing = [epic["iid"] for epic in epics if epic["iid"] not in found]
+        if missing:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                found.update(zip(missing, pool.map(self._rest_links, missing), strict=True))
+        return found
+
+    def _query_links(
+        self, issues: list[dict[str, Any]], epics: list[dict[str, Any]]
+    ) -> dict[int, list[int]]:
+        project = self.project
+        iid_of = {issue["id"]: issue["iid"] for issue in issues}
+        found: dict[int, list[int]] = {}
+        after = None
+        while True:
+            data = execute(
+                project.conn.graphql,
+                LINKS_QUERY,
+                path=project.load()["path_with_namespace"],
+                iids=[str(epic["iid"]) for epic in epics],
+                some=bool(epics),
+                after=after,
+            )
+            node = data.get("project") or {}
+            types = (node.get("workItemTypes") or {}).get("nodes") or []
+            self.type_id = types[0]["id"] if types else None
+            items = node.get("workItems") or {}
+            for item in items.get("nodes") or []:
+                widget = next(
+                    (w for w in item.get("widgets") or [] if w.get("type") == "LINKED_ITEMS"), None
+                )
+                if widget is None:  # a GitLab without linked work items cannot link on create
+                    self.type_id = None
+                    continue
+                links = widget.get("linkedItems") or {}
+                if (links.get("pageInfo") or {}).get("hasNextPage"):
+                    continue
+                ids = [
+                    gid_number(n["workItem"]["id"])
+                    for n in links.get("nodes") or []
+                    if n["workItem"]
+                ]
+                found[int(item["iid"])] = [iid_of[i] for i in ids if i in iid_of]
+            page = items.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return found
+            after = page["endCursor"]
+
+    def _rest_links(self, iid: int) -> list[int]:
+        pid = self.project.pid
+        return [
+            linked["iid"]
+            for linked in self.project.links(iid)
+            if linked["project_id"] == pid and linked.get("link_type", "relates_to") == "relates_to"
+        ]
+
     def parent_of(self, issue: Mapping[str, Any]) -> str | None:
         return self.parents.get(issue["iid"])
 
     def link(self, issue_iid: int, parent: str) -> None:
         self.project.relate(issue_iid, int(parent))
 
+    def create_linked(self, op: Operation, parent: str) -> tuple[int, int] | None:
+        """GraphQL workItemCreate with the description, labels, milestone and the link to the
+        parent issue as widgets: one request where REST needs a create and a link."""
+        handle = self.project.index.epics.get(parent)
+        if self.type_id is None or handle is None or handle.gid is None:
+            return None
+        project = self.project
+        wanted = op.fields
+        payload: dict[str, Any] = {
+            "projectPath": project.load()["path_with_namespace"],
+            "workItemTypeId": self.type_id,
+            "title": op.title,
+            "confidential": bool(wanted.get("confidential")),
+            "labelsWidget": {"labelIds": project.label_gids(wanted.get("labels") or ())},
+            "linkedItemsWidget": {"workItemsIds": [handle.gid]},
+        }
+        if op.body is not None:
+            payload["descriptionWidget"] = {"description": op.body}
+        if wanted.get("milestone"):
+            milestone = project.ref(str(wanted["milestone"]))
+            payload["milestoneWidget"] = {"milestoneId": f"gid://gitlab/Milestone/{milestone}"}
+        if wanted.get("weight") is not None:
+            payload["weightWidget"] = {"weight": wanted["weight"]}
+
+        def post() -> dict[str, Any]:
+            answer = execute(project.conn.graphql_once, CREATE, input=payload)["workItemCreate"]
+            item = answer.get("workItem")
+            if item is None:
+                raise Rejected(f"GitLab refused workItemCreate: {'; '.join(answer['errors'])}")
+            made = {"iid": int(item["iid"]), "id": gid_number(item["id"])}
+            if answer.get("errors"):  # created, but not linked: link it the REST way
+                project.relate(made["iid"], int(parent))
+            return made
+
+        def find() -> dict[str, Any] | None:
+            issue = project.find_issue(op)
+            if issue is not None:
+                project.relate(issue["iid"], int(parent))
+            return issue
+
+        issue = create_once(post, find)
+        return int(issue["iid"]), int(issue["id"])
+
     def write(self, op: Operation) -> str:
-        iid = self.project.write_issue(op)
+        iid, issue_id = self.project.put_issue(op)
+        if issue_id is not None:
+            self.project.index.epic(EpicHandle(iid, gid=work_item_gid(issue_id)))
         return str(iid)
+
+
+def work_item_gid(issue_id: int) -> str:
+    """An issue's work-item global ID: the same number as its REST `id`."""
+    return f"gid://gitlab/WorkItem/{issue_id}"
+
+
+def gid_number(value: str) -> int:
+    return int(str(value).rsplit("/", 1)[1])
 
 
 def _wanted_parents(blueprint: Blueprint | None) -> dict[str, str]:

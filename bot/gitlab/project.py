@@ -293,6 +293,10 @@ class GitLabProject:
 
     def write_issue(self, op: Operation) -> int:
         """Create or update a project issue (a Free epic is one too), under its epic if any."""
+        return self.put_issue(op)[0]
+
+    def put_issue(self, op: Operation) -> tuple[int, int | None]:
+        """`write_issue`, answering the issue's iid and, when it was created, its id."""
         path = f"/projects/{self.pid}/issues"
         wanted = op.fields if op.op == "create" else {n: new for n, (_, new) in op.changes.items()}
         data: dict[str, Any] = {}
@@ -312,21 +316,25 @@ class GitLabProject:
         parent = op.parent if (op.op == "create" or "parent" in op.changes) else None
         if parent:
             data.update(self.epics.issue_fields(self.ref(parent)))
+        issue_id = None
         if op.op == "create":
+            linked = self.epics.create_linked(op, self.ref(parent)) if parent else None
+            if linked is not None:
+                return linked
             issue = create_once(
                 lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
-                lambda: self._find_issue(op),
+                lambda: self.find_issue(op),
             )
-            iid = issue["iid"]
+            iid, issue_id = issue["iid"], issue["id"]
         else:
             iid = int(str(op.ref))
             if data:
                 self.rest.http_put(f"{path}/{iid}", post_data=data)
         if parent:
             self.epics.link(iid, self.ref(parent))
-        return iid
+        return iid, issue_id
 
-    def _find_issue(self, op: Operation) -> dict[str, Any] | None:
+    def find_issue(self, op: Operation) -> dict[str, Any] | None:
         issues = every(self.rest, f"/projects/{self.pid}/issues", search=op.title, state="all")
         for issue in issues:
             marker = parse(issue.get("description"))[1]

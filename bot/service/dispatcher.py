@@ -71,6 +71,7 @@ class Dispatcher:
                     pass
                 if time.monotonic() - counted > 1.0:
                     BACKLOG.set(self._store.counts().get("received", 0))
+                    self._store.checkpoint()
                     counted = time.monotonic()
             except Exception:
                 log.exception("dispatch failed; retrying on the next round")

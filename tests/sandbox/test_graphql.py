@@ -155,3 +155,17 @@ def test_work_items_of_a_namespace_page_with_cursors(setup):
             break
         after = page["pageInfo"]["endCursor"]
     assert sorted(seen) == ["1", "2", "3", "4", "5"] and page["count"] == 5
+
+
+def test_queries_with_values_written_inline_are_validated_like_any_other(setup):
+    _, _, project, client = setup
+    project.issues.create({"title": "Kickoff"})
+    for path in ("acme/app", "acme/other"):
+        found = client.execute(f'{{ project(fullPath: "{path}") {{ workItems {{ count }} }} }}')
+        assert found["project"] == ({"workItems": {"count": 1}} if path == "acme/app" else None)
+    for wrong in (
+        '{ project(fullPath: "acme/app") { workItems { count colour } } }',
+        '{ project(fullPath: "acme/app") { workItems(first: "two") { count } } }',
+    ):
+        with pytest.raises(TransportQueryError, match=r"colour|Int"):
+            client.execute(wrong)

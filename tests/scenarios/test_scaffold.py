@@ -34,8 +34,7 @@ def test_given_a_scaffolded_project_when_applied_again_then_nothing_is_written(e
     }
     assert not any(writes.values()), writes
     assert after["objects"] == before["objects"]
-    fixed = 12 if engagement.tier == "premium" else 12 + len(blueprint.epics)
-    assert port.conn.requests <= fixed
+    assert port.conn.requests <= 12
 
 
 def test_given_an_apply_interrupted_after_n_operations_when_applied_again_then_it_completes(

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, build_schema, graphql_sync, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    TokenKind,
+    build_schema,
+    execute_sync,
+    parse,
+    validate,
+)
 
 from ..model import GUEST, OWNER, REPORTER, Group, Project, WorkItem
 from ..routes.issues import create_issue, diff, exclusive, tracked, update_issue
+from ..routes.links import add_link, linked
 from ..routes.meta import version_info
 from ..routing import Routes
 from ..state import now
@@ -30,6 +41,12 @@ NOT_AVAILABLE = (
     "permission to perform this action"
 )
 LABEL_KINDS = ("ProjectLabel", "GroupLabel", "Label")
+MAX_LINKED_ON_CREATE = 10
+LINK_TYPES = {"RELATED": "relates_to", "BLOCKS": "blocks", "BLOCKED_BY": "is_blocked_by"}
+NO_MATCHING_ITEM = (
+    "No matching work item found. Make sure you are adding a valid ID and you have access to "
+    "the item."
+)
 
 
 def _owner(ctx: Ctx, path: str) -> Project | Group | None:
@@ -119,11 +136,51 @@ def _parent_of(ctx: Ctx, widget: dict[str, Any] | None) -> tuple[bool, WorkItem 
     return True, _find_item(ctx, widget["parentId"])
 
 
+def _links_wanted(ctx: Ctx, widget: dict[str, Any] | None) -> tuple[list[Any], str]:
+    """The ids and link type a create's linkedItemsWidget asks for, checked as GitLab does."""
+    if not widget:
+        return [], "relates_to"
+    ids = list(widget.get("workItemsIds") or [])
+    if len(ids) > MAX_LINKED_ON_CREATE:
+        raise GraphQLError(
+            f"No more than {MAX_LINKED_ON_CREATE} work items can be linked at the same time."
+        )
+    kind = widget.get("linkType") or "RELATED"
+    if kind != "RELATED" and ctx.state.tier != "premium":
+        raise GraphQLError(
+            f"Argument 'linkType' on InputObject 'WorkItemWidgetLinkedItemsCreateInput' has an "
+            f"invalid value ({kind}). Expected type 'WorkItemRelatedLinkType'."
+        )
+    return ids, LINK_TYPES[kind]
+
+
+def _link_created(ctx: Ctx, item: WorkItem, ids: list[Any], link_type: str) -> list[str]:
+    """Link the new item to `ids` after it is saved; what cannot be linked becomes an error."""
+    state, user = ctx.state, ctx.user
+    assert user is not None
+    if not ids or state.item_access(user, item) < REPORTER:
+        return []  # GitLab drops the widget silently without the right to set metadata
+    missing = False
+    for value in ids:
+        other = state.work_items.get(parse_gid(value, "WorkItem", "Issue") or 0)
+        if (
+            other is None
+            or other.id == item.id
+            or not state.can_see_issue(user, other)
+            or state.item_access(user, other) < REPORTER
+        ):
+            missing = True
+        elif not linked(state, item, other):
+            add_link(state, item, other, link_type)
+    return [NO_MATCHING_ITEM] if missing else []
+
+
 def work_item_create(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     user = ctx.user
     if user is None:
         raise GraphQLError(NOT_AVAILABLE)
+    link_ids, link_type = _links_wanted(ctx, input.get("linkedItemsWidget"))
     paths = [p for p in (input.get("namespacePath"), input.get("projectPath")) if p]
     if len(paths) != 1:
         raise GraphQLError(
@@ -175,7 +232,7 @@ def work_item_create(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
     if parent is not None:
         set_parent(ctx, item, parent, user)
     return {
-        "errors": [],
+        "errors": _link_created(ctx, item, link_ids, link_type),
         "workItem": item_node(ctx, item),
         "clientMutationId": input.get("clientMutationId"),
     }
@@ -347,12 +404,34 @@ for _name, _resolver in MUTATIONS.items():
     SCHEMA.mutation_type.fields[_name].resolve = _resolver  # type: ignore[union-attr]
 
 
-def _operation_kinds(query: str, operation_name: str | None) -> list[str]:
-    """`query` / `mutation` of the operation(s) a request runs, for the statistics."""
+def _masked(query: str, document: DocumentNode) -> str:
+    """The query with every string literal emptied, found through the parser's own tokens."""
+    parts, start = [], 0
+    token = document.loc.start_token if document.loc else None
+    while token is not None:
+        if token.kind in (TokenKind.STRING, TokenKind.BLOCK_STRING):
+            parts += [query[start : token.start], '""']
+            start = token.end
+        token = token.next
+    return "".join(parts) + query[start:]
+
+
+@lru_cache(maxsize=512)
+def _valid_shape(masked: str) -> bool:
+    """Whether a query whose string literals are emptied validates.
+
+    No validation rule looks inside a string (the schema's custom scalars accept any text), so
+    queries that differ only in their strings share the answer; clients that write their values
+    inline (as the bot does) then pay for validation once per shape, not per request.
+    """
     try:
-        document = parse(query)
+        return not validate(SCHEMA, parse(masked))
     except GraphQLError:
-        return []
+        return False
+
+
+def _operation_kinds(document: DocumentNode, operation_name: str | None) -> list[str]:
+    """`query` / `mutation` of the operation(s) a request runs, for the statistics."""
     return [
         node.operation.value
         for node in document.definitions
@@ -370,11 +449,18 @@ def graphql_endpoint(ctx: Ctx) -> Reply:
     if not isinstance(variables, dict):
         variables = None
     operation_name = ctx.params.str("operationName")
-    for kind in _operation_kinds(query, operation_name)[:1]:
+    try:  # parsed once, for the statistics and the execution both
+        document = parse(query)
+    except GraphQLError as error:
+        return Reply({"errors": [error.formatted]}, 200)
+    for kind in _operation_kinds(document, operation_name)[:1]:
         ctx.sandbox.stats.count_graphql(kind)
-    result = graphql_sync(
+    invalid = [] if _valid_shape(_masked(query, document)) else validate(SCHEMA, document)
+    if invalid:
+        return Reply({"errors": [error.formatted for error in invalid]}, 200)
+    result = execute_sync(
         SCHEMA,
-        query,
+        document,
         root_value=_query_root(ctx),
         context_value=ctx,
         variable_values=variables,

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..model import Group, Label, Milestone, Project, User, WorkItem
 from ..render import avatar, text_color
+from ..routes.links import seen_from
 from ..web import Ctx
 
 TYPE_IDS = {
@@ -35,6 +36,7 @@ TYPE_NAMES = {
 ICONS = {"epic": "issue-type-epic", "task": "issue-type-task", "issue": "issue-type-issue"}
 PROJECT_KINDS = ("issue", "incident", "test_case", "task")
 MAX_PAGE = 100
+LINK_FILTERS = {"RELATED": "relates_to", "BLOCKS": "blocks", "BLOCKED_BY": "is_blocked_by"}
 
 
 def gid(kind: str, number: int) -> str:
@@ -308,6 +310,7 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
             "isFixed": item.start_date is not None or item.due_date is not None,
         },
     ]
+    built.append(linked_items_widget(ctx, item))
     if not item.is_epic:
         built.append(
             {
@@ -321,3 +324,43 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
             {"__typename": "WorkItemWidgetWeight", "type": "WEIGHT", "weight": item.weight}
         )
     return built
+
+
+def linked_items_widget(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
+    """Related and blocking items, read from the issue-link store REST's /links uses too."""
+    state = ctx.state
+    seen = []
+    for link in sorted(state.links_of(item), key=lambda k: k.id):
+        other_id, link_type = seen_from(item, link)
+        other = state.work_items.get(other_id)
+        if other is not None and state.can_see_issue(ctx.user, other):
+            seen.append((link, link_type, other))
+
+    def node(entry) -> dict[str, Any]:
+        link, link_type, other = entry
+        return {
+            "linkId": gid("WorkItems::RelatedWorkItemLink", link.id),
+            "linkType": link_type,
+            "linkCreatedAt": time(link.created_at),
+            "linkUpdatedAt": time(link.created_at),
+            "workItemState": "OPEN" if other.state == "opened" else "CLOSED",
+            "workItem": lambda _info: item_node(ctx, other),
+        }
+
+    def linked_items(
+        _info, filter: str | None = None, first: int | None = None, after: str | None = None
+    ) -> dict[str, Any]:
+        wanted = [e for e in seen if filter is None or e[1] == LINK_FILTERS[filter]]
+        return connection(wanted, first, after, node)
+
+    blocked_by = sum(
+        1 for _, kind, other in seen if kind == "is_blocked_by" and other.state == "opened"
+    )
+    return {
+        "__typename": "WorkItemWidgetLinkedItems",
+        "type": "LINKED_ITEMS",
+        "blocked": blocked_by > 0,
+        "blockedByCount": blocked_by,
+        "blockingCount": sum(1 for _, kind, _ in seen if kind == "blocks"),
+        "linkedItems": linked_items,
+    }

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..model import REPORTER, IssueLink, WorkItem
 from ..routing import Routes
-from ..state import now
+from ..state import State, now
 from ..web import ApiError, Ctx, Reply, forbidden, not_found
 from .common import find_issue, find_project
 
@@ -16,12 +16,32 @@ LINK_TYPES = ("relates_to", "blocks", "is_blocked_by")
 BASE = "/projects/{id}/issues/{issue_iid}/links"
 
 
-def _linked(ctx: Ctx, item: WorkItem, link: IssueLink) -> dict[str, Any]:
+def seen_from(item: WorkItem, link: IssueLink) -> tuple[int, str]:
+    """The id of the link's other end, and the link's type as `item` sees it."""
     other_id = link.target_id if link.source_id == item.id else link.source_id
-    data = ctx.render.issue(ctx.state.work_items[other_id])
     link_type = link.link_type
     if link.target_id == item.id and link_type != "relates_to":
         link_type = "is_blocked_by" if link_type == "blocks" else "blocks"
+    return other_id, link_type
+
+
+def linked(state: State, item: WorkItem, other: WorkItem) -> bool:
+    return any({k.source_id, k.target_id} == {item.id, other.id} for k in state.links.values())
+
+
+def add_link(state: State, item: WorkItem, other: WorkItem, link_type: str) -> IssueLink:
+    """Store one link (REST and GraphQL share the store); `is_blocked_by` is kept as `blocks`."""
+    source_id, target_id = item.id, other.id
+    if link_type == "is_blocked_by":
+        source_id, target_id, link_type = other.id, item.id, "blocks"
+    link = IssueLink(state.next_id("issue_link"), source_id, target_id, link_type, now())
+    state.links[link.id] = link
+    return link
+
+
+def _linked(ctx: Ctx, item: WorkItem, link: IssueLink) -> dict[str, Any]:
+    other_id, link_type = seen_from(item, link)
+    data = ctx.render.issue(ctx.state.work_items[other_id])
     data.update(
         issue_link_id=link.id,
         link_type=link_type,
@@ -73,13 +93,9 @@ def create_link(ctx: Ctx) -> dict[str, Any]:
         raise forbidden()
     if target.id == item.id:
         raise ApiError(400, "Cannot link an issue to itself")
-    if any({k.source_id, k.target_id} == {item.id, target.id} for k in state.links.values()):
+    if linked(state, item, target):
         raise ApiError(409, "Issue(s) already assigned")
-    source_id, target_id = item.id, target.id
-    if link_type == "is_blocked_by":
-        source_id, target_id, link_type = target.id, item.id, "blocks"
-    link = IssueLink(state.next_id("issue_link"), source_id, target_id, link_type, now())
-    state.links[link.id] = link
+    add_link(state, item, target, link_type)
     shown = p.str("link_type", "relates_to") or "relates_to"
     return {
         "source_issue": ctx.render.issue(item),

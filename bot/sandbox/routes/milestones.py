@@ -49,10 +49,11 @@ def _sorted(milestones: list[Milestone]) -> list[Milestone]:
 def visible_milestones(ctx: Ctx, kind: str, owner: Any) -> list[Milestone]:
     state, p = ctx.state, ctx.params
     milestones = state.milestones_of(kind, owner.id)
-    if kind == "project" and p.bool("include_parent_milestones", False):
+    ancestors = p.bool("include_ancestors") or p.bool("include_parent_milestones")
+    if kind == "project" and ancestors:  # include_ancestors since 16.7; the old name still works
         for g in state.project_ancestor_groups(owner):
             milestones += state.milestones_of("group", g.id)
-    if kind == "group" and (p.bool("include_ancestors") or p.bool("include_parent_milestones")):
+    if kind == "group" and ancestors:
         for g in state.ancestors(owner)[1:]:
             milestones += state.milestones_of("group", g.id)
     if kind == "group" and p.bool("include_descendants"):
