@@ -50,21 +50,38 @@ def schema() -> None:
 FORMATS = ("text", "json", "markdown")
 
 
-def _blueprint(playbook: str, var: list[str] | None):
-    """Load and render a playbook; problems end the command with exit 1, one per line."""
-    from bot.playbook import PlaybookError, load_playbook, render
-
+def _variables(var: list[str] | None) -> dict[str, str]:
+    """--var KEY=VALUE pairs; a malformed one ends the command with exit 1."""
     pairs = [item.partition("=") for item in var or []]
     bad = [item for item, (_, sep, _) in zip(var or [], pairs, strict=True) if not sep]
     if bad:
         typer.echo(f"error: --var expects KEY=VALUE, got {', '.join(bad)}", err=True)
         raise typer.Exit(1)
-    try:
-        return render(load_playbook(playbook), {key: value for key, _, value in pairs})
-    except PlaybookError as error:
+    return {key: value for key, _, value in pairs}
+
+
+def _renderer(playbook: str):
+    """Load a playbook now, render it later (once the project's own variables are known);
+    problems end the command with exit 1, one per line."""
+    from bot.playbook import PlaybookError, load_playbook, render
+
+    def fail(error: PlaybookError) -> typer.Exit:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
+        return typer.Exit(1)
+
+    try:
+        loaded = load_playbook(playbook)
+    except PlaybookError as error:
+        raise fail(error) from None
+
+    def rendered(variables):
+        try:
+            return render(loaded, variables)
+        except PlaybookError as error:
+            raise fail(error) from None
+
+    return rendered
 
 
 def _gitlab_errors(run):
@@ -84,7 +101,12 @@ def plan(
     project: str | None = typer.Option(
         None, "--project", help="GROUP/PROJECT to diff against; without it, an empty project."
     ),
-    var: list[str] = typer.Option(None, "--var", help="KEY=VALUE for a playbook variable."),
+    var: list[str] = typer.Option(
+        None,
+        "--var",
+        help="KEY=VALUE for a playbook variable; with --project, customer and start_date "
+        "default to the project's name and creation day.",
+    ),
     fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 2 when changes are pending (0 none, 1 error)."
@@ -95,10 +117,10 @@ def plan(
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
-    blueprint = _blueprint(playbook, var)
+    render, given = _renderer(playbook), _variables(var)
     code = _gitlab_errors(
         lambda: plan_command(
-            blueprint, project, fmt=fmt, detailed_exitcode=detailed_exitcode, echo=typer.echo
+            render, given, project, fmt=fmt, detailed_exitcode=detailed_exitcode, echo=typer.echo
         )
     )
     raise typer.Exit(code)
@@ -108,7 +130,12 @@ def plan(
 def apply(
     playbook: str = typer.Argument(..., help="A shipped playbook's name or a playbook file."),
     project: str = typer.Option(..., "--project", help="GROUP/PROJECT to build the engagement in."),
-    var: list[str] = typer.Option(None, "--var", help="KEY=VALUE for a playbook variable."),
+    var: list[str] = typer.Option(
+        None,
+        "--var",
+        help="KEY=VALUE for a playbook variable; with --project, customer and start_date "
+        "default to the project's name and creation day.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; change nothing."),
     yes: bool = typer.Option(False, "--yes", help="Apply without asking."),
     fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
@@ -124,11 +151,12 @@ def apply(
     if not (yes or dry_run or sys.stdin.isatty()):
         typer.echo("error: not a terminal, so nobody can confirm: pass --yes to apply", err=True)
         raise typer.Exit(1)
-    blueprint = _blueprint(playbook, var)
+    render, given = _renderer(playbook), _variables(var)
     confirm = None if yes else (lambda: typer.confirm("Apply this plan?"))
     code = _gitlab_errors(
         lambda: apply_command(
-            blueprint,
+            render,
+            given,
             project,
             fmt=fmt,
             dry_run=dry_run,

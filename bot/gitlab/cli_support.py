@@ -11,12 +11,17 @@ from contextlib import contextmanager
 from bot.engine.apply import ApplyResult, Progress, apply
 from bot.engine.diff import diff
 from bot.engine.plan import Plan
+from bot.events.rules import default_variables
 from bot.gitlab.errors import GitLabError
+from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect
+from bot.gitlab.snapshot import facts_of
 from bot.playbook.blueprint import Blueprint
 
 NOTHING, ERROR, PENDING = 0, 1, 2
 Echo = Callable[[str], None]
+Render = Callable[[Mapping[str, str]], Blueprint]
+"""The playbook, rendered with the variables it is given."""
 
 
 def credentials(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
@@ -59,21 +64,39 @@ def _result_text(result: ApplyResult, fmt: str) -> str:
     return ("\n\n" if fmt == "markdown" else "\n").join(lines)
 
 
+def project_variables(port: GitLabProject, given: Mapping[str, str]) -> dict[str, str]:
+    """The variables the project supplies itself, exactly as the webhook service scaffolds a new
+    project (its name as the customer, its creation day as the start date), then `given`."""
+    return {**default_variables(facts_of(port.load())), **given}
+
+
+def _planned(port: GitLabProject, render: Render, given: Mapping[str, str]) -> Plan:
+    blueprint = render(project_variables(port, given))
+    return diff(blueprint, port.read_live(blueprint))
+
+
 def plan_command(
-    blueprint: Blueprint, project: str | None, *, fmt: str, detailed_exitcode: bool, echo: Echo
+    render: Render,
+    given: Mapping[str, str],
+    project: str | None,
+    *,
+    fmt: str,
+    detailed_exitcode: bool,
+    echo: Echo,
 ) -> int:
     """Diff against the project (or, without one, an empty project) and print the plan."""
     if project is None:
-        plan = diff(blueprint)
+        plan = diff(render(given))
     else:
         url, token = credentials()
-        plan = diff(blueprint, connect(url, token, project).read_live(blueprint))
+        plan = _planned(connect(url, token, project), render, given)
     echo(show(plan, fmt))
     return PENDING if detailed_exitcode and plan.pending else NOTHING
 
 
 def apply_command(
-    blueprint: Blueprint,
+    render: Render,
+    given: Mapping[str, str],
     project: str,
     *,
     fmt: str,
@@ -85,7 +108,7 @@ def apply_command(
     """Plan, ask (unless `confirm` is None), apply; 0 when GitLab matches the playbook after."""
     url, token = credentials()
     port = connect(url, token, project, concurrency=concurrency)
-    plan = diff(blueprint, port.read_live(blueprint))
+    plan = _planned(port, render, given)
     if dry_run or not plan.pending:
         echo(show(plan, fmt))
         return NOTHING

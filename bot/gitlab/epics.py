@@ -342,9 +342,15 @@ class IssueEpics(EpicStore):
             self.project.index.epic(EpicHandle(epic["iid"], gid=work_item_gid(epic["id"])))
             for iid in linked[epic["iid"]]:
                 candidates.setdefault(iid, []).append(epic["iid"])
-        for iid, parents in candidates.items():
-            want = wanted.get(key_of.get(iid, ""))
-            self.parents[iid] = str(next((p for p in parents if key_of.get(p) == want), parents[0]))
+        for iid, linked_to in candidates.items():
+            key = key_of.get(iid, "")
+            # a link is symmetric: a parent issue is related to its children too
+            parents = [p for p in linked_to if not key or wanted.get(key_of.get(p, "")) != key]
+            if parents:
+                want = wanted.get(key)
+                self.parents[iid] = str(
+                    next((p for p in parents if key_of.get(p) == want), parents[0])
+                )
         return [
             _epic_object(
                 str(epic["iid"]),

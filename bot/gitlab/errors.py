@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gitlab
-import httpx
-import requests
 from gql.transport.exceptions import TransportQueryError
+
+from bot.gitlab.rest import NETWORK
 
 
 class GitLabError(Exception):
@@ -40,7 +40,7 @@ def explain(error: Exception, *, url: str, project: str, doing: str) -> GitLabEr
     """Turn a python-gitlab, requests or gql exception into a GitLabError a user can act on."""
     if isinstance(error, GitLabError):
         return error
-    if isinstance(error, requests.ConnectionError | requests.Timeout | httpx.TransportError):
+    if isinstance(error, NETWORK):
         return Unreachable(
             f"cannot reach GitLab at {url} while {doing}: check GITLAB_URL and the network"
         )

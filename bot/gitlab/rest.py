@@ -10,11 +10,17 @@ from urllib.parse import quote
 import gitlab
 import httpx
 import requests
+from gql.transport.exceptions import TransportConnectionFailed
 
 T = TypeVar("T")
 TRANSIENT = {500, 502, 503, 504, *range(520, 531)}
-NETWORK = (requests.ConnectionError, requests.Timeout, httpx.TransportError)
-"""Failures of the connection itself, from REST (requests) or GraphQL (httpx)."""
+NETWORK = (
+    requests.ConnectionError,
+    requests.Timeout,
+    httpx.TransportError,
+    TransportConnectionFailed,
+)
+"""Failures of the connection itself, from REST (requests) or GraphQL (httpx, which gql wraps)."""
 
 
 def enc(value: str | int) -> str:

@@ -88,9 +88,8 @@ class Durable:
         )
 
     def shutdown(self) -> None:
-        global _handler
+        """Stop DBOS; workflows cut off here resume from their last step at the next launch."""
         DBOS.destroy(destroy_registry=False)
-        _handler = None
 
     def start(self, delivery: Delivery) -> None:
         """Enqueue the delivery's workflow; a no-op when that workflow already exists."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+import structlog
+
 from bot.config import Settings
 from bot.engine.marker import Marker
 from bot.engine.plan import Operation
@@ -45,12 +47,14 @@ from bot.events.rules import Choice, PlaybookRule, choose_playbook
 from bot.gitlab.engagement import EngagementGitLab, epic_notes_path
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect, reconcile
-from bot.playbook import load_playbook, render
+from bot.playbook import PlaybookError, load_playbook, render
 from bot.playbook.blueprint import Blueprint, Epic, Issue, Phase, TimeBox
 from bot.service.durable import step
 from bot.service.metrics import count_gitlab_response
 from bot.service.store import Engagement, Store
 from bot.service.workflows import Runner
+
+log = structlog.get_logger("psdm.runners")
 
 
 @lru_cache(maxsize=64)
@@ -107,10 +111,20 @@ class EngagementRunners:
         """The project and its blueprint; None when the project is no engagement of ours."""
         facts = step("read project", gl.facts)
         recorded = self.store.engagement(facts.id)
-        if recorded:
-            return facts, blueprint_of(Choice(recorded.playbook, recorded.variables))
-        choice = choose_playbook(facts, self.rules)
-        return (facts, blueprint_of(choice)) if choice else None
+        choice = (
+            Choice(recorded.playbook, recorded.variables)
+            if recorded
+            else choose_playbook(facts, self.rules)
+        )
+        if choice is None:
+            return None
+        try:
+            return facts, blueprint_of(choice)
+        except PlaybookError as error:
+            log.warning(
+                "engagement playbook unusable", project=facts.path_with_namespace, error=str(error)
+            )
+            return None
 
     # -- project created -----------------------------------------------------------------------
 
@@ -120,7 +134,10 @@ class EngagementRunners:
         choice = choose_playbook(facts, self.rules)
         if choice is None:
             return f"{facts.path_with_namespace}: no rule chooses a playbook; nothing scaffolded"
-        blueprint = blueprint_of(choice)
+        try:
+            blueprint = blueprint_of(choice)
+        except PlaybookError as error:
+            return f"{facts.path_with_namespace}: not scaffolded, {error}"
         engagement = Engagement(
             facts.id, facts.path_with_namespace, choice.playbook, dict(choice.variables)
         )

@@ -105,3 +105,26 @@ def test_given_gitlab_refuses_issues_when_apply_runs_then_it_fails_and_the_next_
     assert run(env, *args).exit_code == 0
     after = run(env, "plan", "tool-adoption", "--project", engagement.path, *VARS)
     assert "0 to create, 0 to update, 0 to adopt" in after.output
+
+
+def test_given_only_a_project_when_apply_runs_from_the_cli_then_the_project_supplies_variables(
+    engagement,
+):
+    env = env_for(engagement.sandbox)
+    project = ["--project", engagement.path]
+    created = engagement.project.created_at[:10]
+    applied = run(env, "apply", "tool-adoption", *project, "--yes", "--format", "json")
+    assert applied.exit_code == 0, applied.output
+    variables = json.loads(applied.output)["variables"]
+    assert (variables["customer"], variables["start_date"]) == ("delivery", created)
+    after = run(env, "plan", "tool-adoption", *project, "--detailed-exitcode")
+    assert after.exit_code == 0, after.output
+    assert "0 to create, 0 to update, 0 to adopt" in after.output
+    blueprint = tool_adoption()
+    built = len(blueprint.issues) + (len(blueprint.epics) if engagement.tier == "free" else 0)
+    assert len(engagement.project.issues.list(get_all=True)) == built
+    overridden = run(
+        env, "plan", "tool-adoption", *project, "--var", "customer=Acme Corp", "--format", "json"
+    )
+    variables = json.loads(overridden.output)["variables"]
+    assert (variables["customer"], variables["start_date"]) == ("Acme Corp", created)

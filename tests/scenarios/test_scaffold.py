@@ -62,3 +62,14 @@ def test_given_an_apply_interrupted_after_n_operations_when_applied_again_then_i
     assert second.ok, second.failed[:3]
     assert_built_once(engagement)
     assert not engagement.plan(blueprint).pending
+
+
+def test_a_scaffold_costs_at_most_a_tenth_more_requests_than_objects_and_reads(engagement):
+    blueprint = tool_adoption()
+    port = engagement.port()
+    plan, result = engagement.apply(blueprint, port)
+    assert result.ok, result.failed[:3]
+    created = sum(op.pending for op in plan.operations)
+    again = engagement.port()
+    assert not diff(blueprint, again.read_live(blueprint)).pending
+    assert port.conn.requests <= 1.1 * (created + again.conn.requests)
