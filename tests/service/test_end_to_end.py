@@ -256,3 +256,16 @@ def test_closing_an_issue_moves_its_workflow_label_to_done(world, portal):
 
     assert wait_for(lambda: "PSD Workflow::Done" in labels(), timeout=30)
     assert "PSD Workflow::Not Started" not in labels()
+
+
+def test_a_topic_naming_no_playbook_is_handled_without_a_failure(world):
+    _, service, gl, _, _ = world
+    group = gl.groups.get("acme")
+    handled = service.metric("psdm_events_handled_total")
+    failed = service.metric("psdm_events_failed_total")
+    gl.projects.create(
+        {"name": "Odd", "path": "odd", "namespace_id": group.id, "topics": ["psdm::no-such"]}
+    )
+    assert wait_for(lambda: service.metric("psdm_events_handled_total") > handled, timeout=30)
+    assert service.metric("psdm_events_failed_total") == failed
+    assert issue_titles(gl, "acme/odd") == {}
