@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 SECRET = "bench-secret"
 PROJECTS = 50
 """The burst spreads over this many projects; events of one project run one at a time."""
-PAYLOAD = Path("/work/shared/gitlab/payloads/issue-open.json")
-NOTE = Path("/work/shared/gitlab/payloads/note-issue.json")
+PAYLOAD = ROOT / "tests" / "payloads" / "issue-open.json"
+NOTE = ROOT / "tests" / "payloads" / "note-issue.json"
 
 WRK_SCRIPT = """
 local counter = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gitlab
@@ -18,6 +19,9 @@ import pytest
 
 from bot.sandbox import DEFAULT_ADMIN_TOKEN, create_app
 from bot.service.threaded import RunningServer, run_in_thread
+
+PAYLOADS = Path(__file__).resolve().parent / "payloads"
+"""GitLab's documented webhook payload examples, verbatim."""
 
 
 @dataclass

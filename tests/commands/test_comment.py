@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from bot.events.commands import CommandComment
 from bot.events.event import Event
 from bot.events.router import Context
 from bot.events.routes import build_router
+from tests.conftest import PAYLOADS
 
-PAYLOAD = json.loads(Path("/work/shared/gitlab/payloads/note-issue.json").read_text())
+PAYLOAD = json.loads((PAYLOADS / "note-issue.json").read_text())
 
 
 def note(body: str, **attributes) -> dict:

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 from bot.events.actions import (
     FollowIssueState,
@@ -11,8 +10,7 @@ from bot.events.actions import (
 from bot.events.event import Event
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
-
-PAYLOADS = Path("/work/shared/gitlab/payloads")
+from tests.conftest import PAYLOADS
 
 
 def payload(name: str) -> dict:

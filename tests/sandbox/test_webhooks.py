@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import gitlab
@@ -12,9 +11,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-PAYLOADS = Path("/work/shared/gitlab/payloads")
-if not PAYLOADS.exists():
-    PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "gitlab" / "payloads"
+from tests.conftest import PAYLOADS
+
 # GitLab sends null for these until someone sets them; the examples show them set.
 NULLABLE = {
     "health_status",

@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import PAYLOADS
 from tests.service.harness import SECRET, ServiceProcess
 
 pytestmark = pytest.mark.xdist_group("service-e2e")
-NOTE = json.loads(Path("/work/shared/gitlab/payloads/note-issue.json").read_text())
+NOTE = json.loads((PAYLOADS / "note-issue.json").read_text())
 TOTAL = 400
 KILL_AFTER = 150
 

@@ -1,9 +1,7 @@
 import json
-from pathlib import Path
 
 from bot.service.intake import content_key, delivery_of, partition_of, token_matches
-
-PAYLOADS = Path("/work/shared/gitlab/payloads")
+from tests.conftest import PAYLOADS
 
 
 def payload(name):

@@ -6,7 +6,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,8 +18,8 @@ from bot.sandbox.app import create_app as create_sandbox
 from bot.service.app import create_app
 from bot.service.durable import step
 from bot.service.threaded import run_in_thread
+from tests.conftest import PAYLOADS
 
-PAYLOADS = Path("/work/shared/gitlab/payloads")
 KINDS = {
     "emoji-award-note.json": "Emoji Hook",
     "group-project-create.json": "Project Hook",
