@@ -39,9 +39,16 @@ class LiveState:
     epics: EpicMode = "none"
     unsupported: frozenset[str] = frozenset()
     """Fields this GitLab cannot hold, as `kind.field` (for example `issue.weight` on Free)."""
+    scope: int | None = None
+    """The engagement's project id; group epics of other engagements are not in `objects`."""
 
     def of_kind(self, kind: Kind) -> tuple[LiveObject, ...]:
         return tuple(obj for obj in self.objects if obj.kind == kind)
+
+    def owner(self, kind: Kind) -> int | None:
+        """The project id that markers of `kind` carry: set only for objects living in the group
+        (work-item or legacy epics), which every engagement of the group sees."""
+        return self.scope if kind == "epic" and self.epics in ("work_items", "legacy") else None
 
 
 EMPTY = LiveState()

@@ -24,10 +24,6 @@ class Progress:
         return f"{phase.name}: {self.done} of {self.total} issues done ({percent}%)"
 
 
-def phase_by_key(blueprint: Blueprint, key: str | None) -> Phase | None:
-    return next((p for p in blueprint.phases if key and p.key == key), None)
-
-
 def phase_ended_by(blueprint: Blueprint, timebox_key: str) -> Phase | None:
     """The phase whose last time-box this is: closing it ends the phase."""
     for phase in blueprint.phases:
@@ -44,10 +40,6 @@ def next_phase(blueprint: Blueprint, phase: Phase) -> Phase | None:
     order = [p.key for p in blueprint.phases]
     at = order.index(phase.key)
     return blueprint.phases[at + 1] if at + 1 < len(order) else None
-
-
-def phase_labels(blueprint: Blueprint) -> tuple[str, ...]:
-    return tuple(p.label for p in blueprint.phases)
 
 
 def advance_note(ended: Phase, following: Phase | None, reason: str) -> str:

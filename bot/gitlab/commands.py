@@ -5,27 +5,14 @@ again after a crash answers and changes nothing twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import gitlab
 
-from bot.engine.marker import parse
-from bot.gitlab.engagement import EngagementGitLab
+from bot.gitlab.engagement import EngagementGitLab, live_milestone
 from bot.gitlab.rest import create_once, every
-
-
-@dataclass(frozen=True)
-class LiveTimeBox:
-    id: int
-    title: str
-    state: str
-    key: str | None
-
-    @property
-    def active(self) -> bool:
-        return self.state == "active"
+from bot.report.live import LiveMilestone
 
 
 class CommandGitLab(EngagementGitLab):
@@ -68,35 +55,12 @@ class CommandGitLab(EngagementGitLab):
     def reply(self, issue_iid: int, marker: str, body: str, internal: bool) -> int:
         """Post the reply carrying `marker` once; when it exists, bring its text up to date."""
         path = f"{self._base}/issues/{issue_iid}/notes"
-        text = f"{body}\n\n{marker}"
+        return self.upsert_note(path, marker, body, internal=internal)
 
-        def find() -> dict[str, Any] | None:
-            return next(
-                (n for n in every(self.rest, path) if marker in (n.get("body") or "")), None
-            )
-
-        found = find()
-        if found is None:
-            data = {"body": text, "internal": internal}
-            found = create_once(lambda: self.rest.http_post(path, post_data=data), find)
-        elif found.get("body") != text:
-            self.rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
-        return int(found["id"])
-
-    def timeboxes(self) -> list[LiveTimeBox]:
+    def timeboxes(self) -> list[LiveMilestone]:
         """The project's milestones (its group's too), oldest first."""
-        found = []
-        for data in every(self.rest, f"{self._base}/milestones", include_ancestors=True):
-            _, marker = parse(data.get("description"))
-            found.append(
-                LiveTimeBox(
-                    int(data["id"]),
-                    str(data["title"]),
-                    str(data["state"]),
-                    marker.key if marker else None,
-                )
-            )
-        return sorted(found, key=lambda t: t.id)
+        found = every(self.rest, f"{self._base}/milestones", include_ancestors=True)
+        return sorted((live_milestone(data) for data in found), key=lambda t: t.id)
 
     def set_milestone(self, issue_iid: int, milestone_id: int) -> None:
         issue = self.issue(issue_iid)

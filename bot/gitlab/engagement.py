@@ -7,7 +7,7 @@ the connection), so GitLab itself blocks webhook loops caused by our own writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,30 +19,7 @@ from bot.engine.marker import parse
 from bot.events.event import ProjectFacts
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.rest import create_once, enc, every
-
-
-@dataclass(frozen=True)
-class LiveIssue:
-    iid: int
-    title: str
-    state: str
-    labels: tuple[str, ...]
-    weight: int | None
-    description: str
-    milestone_id: int | None
-    key: str | None
-
-    @property
-    def closed(self) -> bool:
-        return self.state == "closed"
-
-
-@dataclass(frozen=True)
-class LiveMilestone:
-    id: int
-    title: str
-    state: str
-    key: str | None
+from bot.report.live import LiveIssue, LiveMilestone
 
 
 @dataclass(frozen=True)
@@ -54,18 +31,52 @@ class LiveLabel:
     project_label: bool
 
 
-def _issue(data: dict[str, Any]) -> LiveIssue:
-    _, marker = parse(data.get("description"))
+def _day(value: object) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def live_issue(data: Mapping[str, Any]) -> LiveIssue:
+    """An issue as the REST API answers it, with the blueprint key its marker carries."""
+    marker = parse(data.get("description"))[1]
     milestone = data.get("milestone") or {}
+    epic = data.get("epic") or {}
     return LiveIssue(
         iid=int(data["iid"]),
-        title=str(data.get("title", "")),
-        state=str(data.get("state", "")),
+        title=str(data.get("title") or ""),
+        state=str(data.get("state") or ""),
         labels=tuple(data.get("labels") or ()),
         weight=data.get("weight"),
-        description=data.get("description") or "",
         milestone_id=milestone.get("id"),
         key=marker.key if marker else None,
+        description=data.get("description") or "",
+        web_url=data.get("web_url"),
+        epic_iid=epic.get("iid") or data.get("epic_iid"),
+    )
+
+
+def live_milestone(data: Mapping[str, Any]) -> LiveMilestone:
+    """A milestone as the REST API answers it, with the blueprint key its marker carries."""
+    marker = parse(data.get("description"))[1]
+    return LiveMilestone(
+        id=int(data["id"]),
+        title=str(data["title"]),
+        state=str(data.get("state") or "active"),
+        start_date=_day(data.get("start_date")),
+        due_date=_day(data.get("due_date")),
+        key=marker.key if marker else None,
+        web_url=data.get("web_url"),
+    )
+
+
+def facts_of(info: Mapping[str, Any]) -> ProjectFacts:
+    """What the playbook rules look at, from the project as the REST API answers it."""
+    created = str(info.get("created_at") or "")[:10]
+    return ProjectFacts(
+        id=int(info["id"]),
+        path_with_namespace=str(info["path_with_namespace"]),
+        name=str(info.get("name") or info["path"]),
+        topics=tuple(info.get("topics") or info.get("tag_list") or ()),
+        created=date.fromisoformat(created) if created else None,
     )
 
 
@@ -94,39 +105,28 @@ class EngagementGitLab:
         return self.connection.rest
 
     def facts(self) -> ProjectFacts:
-        data = self.rest.http_get(self._base)
-        created = str(data.get("created_at") or "")[:10]
-        return ProjectFacts(
-            id=int(data["id"]),
-            path_with_namespace=str(data["path_with_namespace"]),
-            name=str(data.get("name") or data["path"]),
-            topics=tuple(data.get("topics") or data.get("tag_list") or ()),
-            created=date.fromisoformat(created) if created else None,
-        )
+        return facts_of(self.rest.http_get(self._base))
 
     def milestone(self, milestone_id: int) -> LiveMilestone:
-        data = self.rest.http_get(f"{self._base}/milestones/{milestone_id}")
-        _, marker = parse(data.get("description"))
-        return LiveMilestone(
-            int(data["id"]), str(data["title"]), str(data["state"]), marker.key if marker else None
-        )
+        return live_milestone(self.rest.http_get(f"{self._base}/milestones/{milestone_id}"))
 
     def milestone_issues(self, milestone_id: int) -> list[LiveIssue]:
         return [
-            _issue(i) for i in every(self.rest, f"{self._base}/milestones/{milestone_id}/issues")
+            live_issue(i)
+            for i in every(self.rest, f"{self._base}/milestones/{milestone_id}/issues")
         ]
 
     def issues(self) -> list[LiveIssue]:
-        return [_issue(i) for i in every(self.rest, f"{self._base}/issues", state="all")]
+        return [live_issue(i) for i in every(self.rest, f"{self._base}/issues", state="all")]
 
     def issue(self, iid: int) -> LiveIssue:
-        return _issue(self.rest.http_get(f"{self._base}/issues/{iid}"))
+        return live_issue(self.rest.http_get(f"{self._base}/issues/{iid}"))
 
     def issue_by_key(self, key: str) -> LiveIssue | None:
         return next((i for i in self.issues() if i.key == key), None)
 
     def update_issue(self, iid: int, **fields: Any) -> LiveIssue:
-        return _issue(self.rest.http_put(f"{self._base}/issues/{iid}", post_data=fields))
+        return live_issue(self.rest.http_put(f"{self._base}/issues/{iid}", post_data=fields))
 
     def create_issue(self, title: str, description: str, labels: Sequence[str], key: str) -> int:
         """Create an issue that carries `key` in its marker, unless one already does."""
@@ -143,8 +143,11 @@ class EngagementGitLab:
             lambda: int(self.rest.http_post(f"{self._base}/issues", post_data=data)["iid"]), find
         )
 
-    def upsert_note(self, path: str, marker: str, body: str) -> None:
-        """Keep one comment carrying `marker` (an HTML comment): edit it, or post it once."""
+    def upsert_note(self, path: str, marker: str, body: str, **created: Any) -> int:
+        """Keep one comment carrying `marker` (an HTML comment): edit it, or post it once.
+
+        `created` are further fields of the first post (`internal`); returns the comment's id.
+        """
         text = f"{body}\n\n{marker}"
 
         def find() -> dict[str, Any] | None:
@@ -154,9 +157,11 @@ class EngagementGitLab:
 
         found = find()
         if found is None:
-            create_once(lambda: self.rest.http_post(path, post_data={"body": text}), find)
+            data = {"body": text, **created}
+            found = create_once(lambda: self.rest.http_post(path, post_data=data), find)
         elif found.get("body") != text:
             self.rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
+        return int(found["id"])
 
     def labels(self) -> list[LiveLabel]:
         found = every(self.rest, f"{self._base}/labels", include_ancestor_groups=True)

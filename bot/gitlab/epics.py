@@ -6,6 +6,10 @@ milestone's issue list), while a related issue stays an ordinary issue; links ar
 On Free, one GraphQL query reads the links of every parent issue (LINKED_ITEMS widget), and a
 child issue is created already linked (workItemCreate with linkedItemsWidget); where GraphQL
 work items do not answer, REST does it with one links read per parent and one link per child.
+
+Group epics are seen by every project of the group: the stores keep only those whose marker
+names no project or this one (`Marker.belongs_to`), so an engagement never matches, adopts,
+retitles or links to the epics of another engagement in the same group.
 """
 
 from __future__ import annotations
@@ -129,6 +133,18 @@ def _epic_object(ref: str, title: str, description: str | None, labels, parent) 
     return LiveObject("epic", ref, title, fields, marker)
 
 
+def _ours(epic: Mapping[str, Any], project: int) -> bool:
+    """Whether a group epic may belong to this project's engagement (not marked for another)."""
+    marker = parse(epic.get("description"))[1]
+    return marker is None or marker.belongs_to(project)
+
+
+def _made(epic: Mapping[str, Any], key: str, project: int) -> bool:
+    """Whether this is the group epic the bot created for `key` in this project's engagement."""
+    marker = parse(epic.get("description"))[1]
+    return marker is not None and marker.key == key and marker.project == project
+
+
 class WorkItemEpics(EpicStore):
     """Epics as group work items (GitLab 18.1+): GraphQL reads and writes."""
 
@@ -146,7 +162,9 @@ class WorkItemEpics(EpicStore):
             types, nodes = cls._query(project)
         except (gitlab.GitlabError, TransportQueryError):  # no work items on this GitLab
             return None
-        return cls(project, types[0]["id"], nodes) if types else None
+        if not types:
+            return None
+        return cls(project, types[0]["id"], [n for n in nodes if _ours(n, project.pid)])
 
     @staticmethod
     def _query(project: GitLabProject) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -239,11 +257,7 @@ class WorkItemEpics(EpicStore):
 
     def _find(self, key: str) -> dict[str, Any] | None:
         _, nodes = self._query(self.project)
-        for node in nodes:
-            marker = parse(node.get("description"))[1]
-            if marker and marker.key == key:
-                return node
-        return None
+        return next((node for node in nodes if _made(node, key, self.project.pid)), None)
 
 
 class LegacyEpics(EpicStore):
@@ -253,7 +267,7 @@ class LegacyEpics(EpicStore):
 
     def __init__(self, project: GitLabProject, epics: list[dict[str, Any]]) -> None:
         super().__init__(project)
-        self.epics = epics
+        self.epics = [epic for epic in epics if _ours(epic, project.pid)]
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
         found = []
@@ -303,11 +317,8 @@ class LegacyEpics(EpicStore):
         return str(epic["iid"])
 
     def _find(self, base: str, op: Operation) -> dict[str, Any] | None:
-        for epic in every(self.project.rest, base, search=op.title):
-            marker = parse(epic.get("description"))[1]
-            if marker and marker.key == op.key:
-                return epic
-        return None
+        epics = every(self.project.rest, base, search=op.title)
+        return next((epic for epic in epics if _made(epic, op.key, self.project.pid)), None)
 
 
 class IssueEpics(EpicStore):

@@ -19,7 +19,6 @@ class EpicHandle:
 class Index:
     refs: dict[str, str] = field(default_factory=dict)
     labels: dict[str, int] = field(default_factory=dict)
-    group_milestones: set[str] = field(default_factory=set)
     epics: dict[str, EpicHandle] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -113,7 +113,14 @@ class GitLabProject:
         for obj in objects:
             if obj.marker and obj.marker.key not in self.index.refs:
                 self.index.remember(obj.marker.key, obj.ref)
-        self.live = LiveState(tuple(objects), self.epics.mode, self.epics.unsupported)
+        if blueprint is not None:  # a group milestone is used unmarked: known by its title
+            shared = {o.title: o.ref for o in objects if o.kind == "milestone" and o.inherited}
+            for timebox in blueprint.timeboxes:
+                if timebox.key not in self.index.refs and timebox.title in shared:
+                    self.index.remember(timebox.key, shared[timebox.title])
+        self.live = LiveState(
+            tuple(objects), self.epics.mode, self.epics.unsupported, scope=self.pid
+        )
         return self.live
 
     def _detect(self) -> EpicStore:
@@ -157,8 +164,6 @@ class GitLabProject:
                 "due_date": milestone.get("due_date"),
             }
             inherited = milestone.get("group_id") is not None
-            if inherited:
-                self.index.group_milestones.add(str(milestone["id"]))
             ref = str(milestone["id"])
             found.append(
                 LiveObject("milestone", ref, milestone["title"], fields, marker, inherited)
@@ -266,14 +271,9 @@ class GitLabProject:
             data = {name: value for name, value in op.fields.items() if value is not None}
         if op.body is not None:
             data["description"] = op.body
-        if op.op != "create":
-            owner = (
-                f"/groups/{self.group_id}"
-                if op.ref in self.index.group_milestones
-                else f"/projects/{self.pid}"
-            )
-            return self.rest.http_put(f"{owner}/milestones/{op.ref}", post_data=data)["id"]
         path = f"/projects/{self.pid}/milestones"
+        if op.op != "create":  # a group milestone is never written: only the project's own
+            return self.rest.http_put(f"{path}/{op.ref}", post_data=data)["id"]
         try:
             return create_once(
                 lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),

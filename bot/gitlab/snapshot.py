@@ -17,7 +17,7 @@ from bot.engine.marker import parse
 from bot.events.event import ProjectFacts
 from bot.events.rules import FROM_TOPIC, PlaybookRule, choose_playbook
 from bot.gitlab.connection import Connection, open_connection
-from bot.gitlab.engagement import EngagementGitLab
+from bot.gitlab.engagement import EngagementGitLab, facts_of, live_issue, live_milestone
 from bot.gitlab.epics import WorkItemEpics
 from bot.gitlab.errors import GitLabError, explain
 from bot.gitlab.project import GitLabProject
@@ -25,7 +25,7 @@ from bot.gitlab.rest import every
 from bot.playbook import PlaybookError, load_playbook, render
 from bot.playbook.blueprint import Blueprint
 from bot.report.assemble import assemble
-from bot.report.live import LiveEngagement, LiveEpic, LiveIssue, LiveMilestone
+from bot.report.live import LiveEngagement, LiveEpic, LiveIssue
 from bot.report.snapshot import DoraMetric, EngagementSnapshot, ProjectRef
 
 DORA_METRICS = {
@@ -66,17 +66,6 @@ def read_snapshot(
     return assemble(live, blueprint, today or date.today())
 
 
-def facts_of(info: Mapping[str, Any]) -> ProjectFacts:
-    created = str(info.get("created_at") or "")[:10]
-    return ProjectFacts(
-        id=int(info["id"]),
-        path_with_namespace=str(info["path_with_namespace"]),
-        name=str(info.get("name") or info["path"]),
-        topics=tuple(info.get("topics") or info.get("tag_list") or ()),
-        created=date.fromisoformat(created) if created else None,
-    )
-
-
 def engagement_blueprint(
     facts: ProjectFacts, playbook: str | None = None, variables: Mapping[str, str] | None = None
 ) -> Blueprint:
@@ -103,10 +92,11 @@ def _read(port: GitLabProject, info: Mapping[str, Any]) -> LiveEngagement:
     rest = port.rest
     pid = int(info["id"])
     milestones = tuple(
-        _milestone(m) for m in every(rest, f"/projects/{pid}/milestones", include_ancestors=True)
+        live_milestone(m)
+        for m in every(rest, f"/projects/{pid}/milestones", include_ancestors=True)
     )
     issues = tuple(
-        _issue(i)
+        live_issue(i)
         for i in sorted(every(rest, f"/projects/{pid}/issues", state="all"), key=lambda i: i["iid"])
     )
     epics, mode = _epics(port, issues)
@@ -118,41 +108,6 @@ def _read(port: GitLabProject, info: Mapping[str, Any]) -> LiveEngagement:
         str(info.get("web_url") or ""),
     )
     return LiveEngagement(project, milestones, issues, epics, mode, dora, note)
-
-
-def _day(value: object) -> date | None:
-    return date.fromisoformat(str(value)[:10]) if value else None
-
-
-def _milestone(data: Mapping[str, Any]) -> LiveMilestone:
-    marker = parse(data.get("description"))[1]
-    return LiveMilestone(
-        id=int(data["id"]),
-        title=str(data["title"]),
-        state=str(data.get("state") or "active"),
-        start_date=_day(data.get("start_date")),
-        due_date=_day(data.get("due_date")),
-        key=marker.key if marker else None,
-        web_url=data.get("web_url"),
-    )
-
-
-def _issue(data: Mapping[str, Any]) -> LiveIssue:
-    marker = parse(data.get("description"))[1]
-    milestone = data.get("milestone") or {}
-    epic = data.get("epic") or {}
-    return LiveIssue(
-        iid=int(data["iid"]),
-        title=str(data.get("title") or ""),
-        state=str(data.get("state") or ""),
-        labels=tuple(data.get("labels") or ()),
-        weight=data.get("weight"),
-        milestone_id=milestone.get("id"),
-        key=marker.key if marker else None,
-        description=data.get("description") or "",
-        web_url=data.get("web_url"),
-        epic_iid=epic.get("iid") or data.get("epic_iid"),
-    )
 
 
 def _epics(port: GitLabProject, issues: tuple[LiveIssue, ...]) -> tuple[tuple[LiveEpic, ...], str]:

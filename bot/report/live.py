@@ -1,4 +1,6 @@
-"""What the GitLab adapter reads for a report, before the playbook gives it meaning."""
+"""An engagement's issues, milestones and epics as the GitLab adapter reads them, before the
+playbook gives them meaning (the report arranges them; the event handlers decide on them).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ class LiveMilestone:
     due_date: date | None
     key: str | None
     web_url: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
 
 
 @dataclass(frozen=True)

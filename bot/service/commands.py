@@ -51,14 +51,14 @@ from bot.events.event import Event, ProjectFacts
 from bot.events.rules import Choice, choose_playbook, default_variables
 from bot.gitlab.commands import CommandGitLab
 from bot.gitlab.errors import GitLabError
-from bot.gitlab.reconcile import connect, reconcile
+from bot.gitlab.reconcile import connect
 from bot.gitlab.snapshot import post_report, read_snapshot
 from bot.playbook import PlaybookError
 from bot.playbook.blueprint import Blueprint
+from bot.report.snapshot import EngagementSnapshot
 from bot.report.weekly import status_markdown, weekly_markdown
 from bot.service.durable import step
-from bot.service.metrics import count_gitlab_response
-from bot.service.runners import EngagementRunners, blueprint_of
+from bot.service.runners import EngagementRunners, blueprint_of, live_object, open_gitlab
 from bot.service.store import Engagement, Store
 from bot.service.workflows import Runner
 
@@ -94,13 +94,7 @@ class CommandRunners:
         return {CommandComment: self.run}  # type: ignore[dict-item]
 
     def gitlab(self, project_id: int, event: Event) -> CommandGitLab:
-        return CommandGitLab(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            project_id,
-            event_uuid=event.event_uuid,
-            on_response=count_gitlab_response,
-        )
+        return open_gitlab(CommandGitLab, self.settings, project_id, event)
 
     # -- the comment ---------------------------------------------------------------------------
 
@@ -203,24 +197,21 @@ class CommandRunners:
                 f"the playbook `{choice.playbook}` cannot be used:\n\n{problems}"
             ) from None
 
-    def engagement(self, gl: CommandGitLab) -> tuple[ProjectFacts, Choice, Blueprint]:
+    def engagement(
+        self, gl: CommandGitLab, wanted: PlaybookChoice | None = None
+    ) -> tuple[ProjectFacts, Choice, Blueprint]:
         facts = gl.facts()
-        choice = self.choice(facts)
+        choice = self.choice(facts, wanted)
         return facts, choice, self.blueprint(choice)
+
+    @staticmethod
+    def milestones(gl: CommandGitLab) -> list[Milestone]:
+        """The project's milestones as the command decisions read them."""
+        return [Milestone(t.id, t.title, t.state, t.key) for t in gl.timeboxes()]
 
     def remember(self, facts: ProjectFacts, choice: Choice) -> None:
         self.store.replace_engagement(
             Engagement(facts.id, facts.path_with_namespace, choice.playbook, dict(choice.variables))
-        )
-
-    def reconcile(self, path: str, blueprint: Blueprint, event: Event, *, dry_run: bool):
-        return reconcile(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            path,
-            blueprint,
-            dry_run=dry_run,
-            event_uuid=event.event_uuid,
         )
 
     # -- the commands --------------------------------------------------------------------------
@@ -229,16 +220,16 @@ class CommandRunners:
         topic = getattr(invocation.arguments, "command", None)
         return command_help.topic(topic, self.commands)
 
-    def status(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
+    def snapshot(self, comment: CommandComment, event: Event) -> EngagementSnapshot:
         gl = self.gitlab(comment.project_id, event)
         facts, _, blueprint = self.engagement(gl)
-        snapshot = read_snapshot(gl.connection, facts.path_with_namespace, blueprint=blueprint)
-        return status_markdown(snapshot)
+        return read_snapshot(gl.connection, facts.path_with_namespace, blueprint=blueprint)
+
+    def status(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
+        return status_markdown(self.snapshot(comment, event))
 
     def report(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        gl = self.gitlab(comment.project_id, event)
-        facts, _, blueprint = self.engagement(gl)
-        snapshot = read_snapshot(gl.connection, facts.path_with_namespace, blueprint=blueprint)
+        snapshot = self.snapshot(comment, event)
         posted = post_report(
             self.settings.gitlab_url,
             self.settings.gitlab_token,
@@ -254,10 +245,9 @@ class CommandRunners:
     def plan(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
         assert isinstance(invocation.arguments, PlaybookChoice)
         gl = self.gitlab(comment.project_id, event)
-        facts = gl.facts()
-        choice = self.choice(facts, invocation.arguments)
-        plan, _ = self.reconcile(
-            facts.path_with_namespace, self.blueprint(choice), event, dry_run=True
+        facts, choice, blueprint = self.engagement(gl, invocation.arguments)
+        plan, _ = self.engagements.reconcile(
+            facts.path_with_namespace, blueprint, event, dry_run=True
         )
         head = f"Plan for `{choice.playbook}`: {plan.summary()}. Nothing was changed."
         if not plan.pending:
@@ -268,11 +258,9 @@ class CommandRunners:
     def apply(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
         assert isinstance(invocation.arguments, PlaybookChoice)
         gl = self.gitlab(comment.project_id, event)
-        facts = gl.facts()
-        choice = self.choice(facts, invocation.arguments)
-        blueprint = self.blueprint(choice)
+        facts, choice, blueprint = self.engagement(gl, invocation.arguments)
         self.remember(facts, choice)
-        plan, result = self.reconcile(facts.path_with_namespace, blueprint, event, dry_run=False)
+        plan, result = self.engagements.reconcile(facts.path_with_namespace, blueprint, event)
         if result is None:
             return f"`{choice.playbook}` is already in place: {plan.summary()}."
         if not result.ok:
@@ -294,8 +282,7 @@ class CommandRunners:
             facts.path_with_namespace,
             event_uuid=event.event_uuid,
         )
-        live = port.read_live(blueprint)
-        epic = next((o for o in live.objects if o.marker and o.marker.key == root.key), None)
+        epic = live_object(port.read_live(blueprint).objects, root.key)
         if epic is None:
             raise NotPossible("the engagement epic does not exist yet: apply the playbook first.")
         labels = tuple(epic.fields.get("labels") or ())
@@ -321,7 +308,7 @@ class CommandRunners:
     def sprint_close(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
         gl = self.gitlab(comment.project_id, event)
         _, _, blueprint = self.engagement(gl)
-        live = [Milestone(t.id, t.title, t.state, t.key) for t in gl.timeboxes()]
+        live = self.milestones(gl)
         sprint, milestone = current_sprint(blueprint, live)
         following = following_sprint(blueprint, sprint, live)
         retro = retrospective_of(blueprint, sprint)
@@ -352,9 +339,8 @@ class CommandRunners:
     def retro(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
         gl = self.gitlab(comment.project_id, event)
         _, _, blueprint = self.engagement(gl)
-        live = [Milestone(t.id, t.title, t.state, t.key) for t in gl.timeboxes()]
-        sprint, milestone = current_sprint(blueprint, live)
-        done = self.engagements._retrospective(gl, blueprint, sprint, milestone.id)
+        sprint, milestone = current_sprint(blueprint, self.milestones(gl))
+        done = self.engagements.complete_retrospective(gl, blueprint, sprint, milestone.id)
         return f"{sprint.title}: {done}."
 
     def wave_add(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
@@ -372,7 +358,7 @@ class CommandRunners:
             {**choice.variables, "waves": str(waves_after_adding(blueprint.variables))},
         )
         bigger = self.blueprint(grown)
-        _, result = self.reconcile(facts.path_with_namespace, bigger, event, dry_run=False)
+        _, result = self.engagements.reconcile(facts.path_with_namespace, bigger, event)
         if result is not None and not result.ok:
             failures = "\n".join(f"- {f.op.key}: {f.message}" for f in result.failed)
             raise NotPossible(f"adding the wave stopped:\n\n{failures}")

@@ -9,14 +9,17 @@ gets its playbook from the same rules instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+from typing import Protocol, TypeVar
 
 import structlog
 
 from bot.config import Settings
+from bot.engine.apply import ApplyResult
 from bot.engine.marker import Marker
-from bot.engine.plan import Operation
+from bot.engine.plan import Operation, Plan
 from bot.engine.port import LiveObject
 from bot.events.actions import (
     FollowIssueState,
@@ -25,13 +28,20 @@ from bot.events.actions import (
     ScaffoldProject,
     TimeBoxClosed,
 )
+from bot.events.commands.engagement import (
+    current_phase,
+    engagement_epic,
+    phase_labels_after,
+    retrospective_of,
+    sprints,
+)
+from bot.events.commands.errors import NotPossible
 from bot.events.event import Event, ProjectFacts
 from bot.events.phases import (
     Progress,
     advance_note,
     next_phase,
     phase_ended_by,
-    phase_labels,
     phase_of_epic,
     workflow_label_for,
     workflow_labels,
@@ -48,13 +58,29 @@ from bot.gitlab.engagement import EngagementGitLab, epic_notes_path
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect, reconcile
 from bot.playbook import PlaybookError, load_playbook, render
-from bot.playbook.blueprint import Blueprint, Epic, Issue, Phase, TimeBox
+from bot.playbook.blueprint import Blueprint, Issue, Phase, TimeBox
 from bot.service.durable import step
 from bot.service.metrics import count_gitlab_response
 from bot.service.store import Engagement, Store
 from bot.service.workflows import Runner
 
 log = structlog.get_logger("psdm.runners")
+
+
+ProjectGitLab = TypeVar("ProjectGitLab", bound=EngagementGitLab)
+
+
+def open_gitlab(
+    kind: type[ProjectGitLab], settings: Settings, project_id: int, event: Event
+) -> ProjectGitLab:
+    """One project's GitLab for `event`: its writes carry the event's UUID, its answers count."""
+    return kind(
+        settings.gitlab_url,
+        settings.gitlab_token,
+        project_id,
+        event_uuid=event.event_uuid,
+        on_response=count_gitlab_response,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -64,6 +90,39 @@ def _blueprint(playbook: str, variables: tuple[tuple[str, str], ...]) -> Bluepri
 
 def blueprint_of(choice: Choice) -> Blueprint:
     return _blueprint(choice.playbook, tuple(sorted(choice.variables.items())))
+
+
+@dataclass(frozen=True)
+class Engaged:
+    """A project that is one of our engagements: its GitLab, its facts, its blueprint."""
+
+    gl: EngagementGitLab
+    facts: ProjectFacts
+    blueprint: Blueprint
+
+
+class OnProject(Protocol):
+    @property
+    def project_id(self) -> int: ...
+
+
+ActionOnProject = TypeVar("ActionOnProject", bound=OnProject)
+
+
+def _engagements_only(
+    handle: Callable[[EngagementRunners, ActionOnProject, Event, Engaged], str],
+) -> Callable[[EngagementRunners, ActionOnProject, Event], str]:
+    """Run `handle` for a project that is one of our engagements; skip any other project."""
+
+    @wraps(handle)
+    def run(self: EngagementRunners, action: ActionOnProject, event: Event) -> str:
+        gl = self.gitlab(action.project_id, event)
+        found = self.engagement(gl)
+        if found is None:
+            return "not an engagement"
+        return handle(self, action, event, Engaged(gl, *found))
+
+    return run
 
 
 class EngagementRunners:
@@ -87,13 +146,7 @@ class EngagementRunners:
     # -- connections ---------------------------------------------------------------------------
 
     def gitlab(self, project_id: int, event: Event) -> EngagementGitLab:
-        return EngagementGitLab(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            project_id,
-            event_uuid=event.event_uuid,
-            on_response=count_gitlab_response,
-        )
+        return open_gitlab(EngagementGitLab, self.settings, project_id, event)
 
     def port(self, project_path: str, event: Event) -> GitLabProject:
         port = connect(
@@ -142,17 +195,24 @@ class EngagementRunners:
             facts.id, facts.path_with_namespace, choice.playbook, dict(choice.variables)
         )
         step("record engagement", self.store.save_engagement, engagement)
-        return step("scaffold", self._reconcile, facts.path_with_namespace, blueprint, event)
+        return step("scaffold", self._scaffold, facts.path_with_namespace, blueprint, event)
 
-    def _reconcile(self, project_path: str, blueprint: Blueprint, event: Event) -> str:
-        """Read, plan and apply as one step: after a crash it reads again and only completes."""
-        _, result = reconcile(
+    def reconcile(
+        self, project_path: str, blueprint: Blueprint, event: Event, *, dry_run: bool = False
+    ) -> tuple[Plan, ApplyResult | None]:
+        """Read, plan and (unless `dry_run`) apply the blueprint to the project."""
+        return reconcile(
             self.settings.gitlab_url,
             self.settings.gitlab_token,
             project_path,
             blueprint,
+            dry_run=dry_run,
             event_uuid=event.event_uuid,
         )
+
+    def _scaffold(self, project_path: str, blueprint: Blueprint, event: Event) -> str:
+        """Read, plan and apply as one step: after a crash it reads again and only completes."""
+        _, result = self.reconcile(project_path, blueprint, event)
         if result is None:
             return f"{project_path}: {blueprint.playbook} already in place"
         if not result.ok:
@@ -162,19 +222,18 @@ class EngagementRunners:
 
     # -- milestone closed ----------------------------------------------------------------------
 
-    def close_time_box(self, action: TimeBoxClosed, event: Event) -> str:
-        gl = self.gitlab(action.project_id, event)
-        found = self.engagement(gl)
-        if found is None:
-            return "not an engagement"
-        facts, blueprint = found
+    @_engagements_only
+    def close_time_box(self, action: TimeBoxClosed, event: Event, engaged: Engaged) -> str:
+        gl, facts, blueprint = engaged.gl, engaged.facts, engaged.blueprint
         milestone = step("read milestone", gl.milestone, action.milestone_id)
         timebox = _timebox(blueprint, milestone.key, milestone.title)
         if timebox is None:
             return f"milestone {milestone.title!r} is not one of the engagement's time-boxes"
         outcomes = []
         if timebox.kind == "sprint":
-            outcomes.append(self._retrospective(gl, blueprint, timebox, action.milestone_id))
+            outcomes.append(
+                self.complete_retrospective(gl, blueprint, timebox, action.milestone_id)
+            )
         ended = phase_ended_by(blueprint, timebox.key)
         if ended:
             reason = f"its time-box {timebox.title} closed"
@@ -191,17 +250,11 @@ class EngagementRunners:
             )
         return "; ".join(outcomes) or f"{timebox.title} closed"
 
-    def _retrospective(
+    def complete_retrospective(
         self, gl: EngagementGitLab, blueprint: Blueprint, sprint: TimeBox, milestone_id: int
     ) -> str:
-        retro = next(
-            (
-                i
-                for i in blueprint.issues
-                if i.role == "retrospective" and i.milestone == sprint.key
-            ),
-            None,
-        )
+        """Fill the sprint's retrospective with its figures, open issues and carried actions."""
+        retro = retrospective_of(blueprint, sprint)
         if retro is None:
             return f"{sprint.title} has no retrospective in the playbook"
         issues = step("read sprint issues", gl.milestone_issues, milestone_id)
@@ -211,7 +264,7 @@ class EngagementRunners:
         carried: list[str] = []
         previous = _previous_retrospective(blueprint, sprint)
         if previous:
-            before = step("read previous retrospective", gl.issue_by_key, previous)
+            before = step("read previous retrospective", gl.issue_by_key, previous.key)
             carried = unchecked_actions(before.description if before else None)
         owned = section(
             sprint.title, figures(counted), [i for i in counted if not i.closed], carried
@@ -243,23 +296,21 @@ class EngagementRunners:
         self, project_path: str, blueprint: Blueprint, ended: Phase, reason: str, event: Event
     ) -> str:
         """Move the engagement epic's phase label on from `ended`; a comment says so."""
-        root = _engagement_epic(blueprint)
-        if root is None:
+        try:
+            root = engagement_epic(blueprint)
+        except NotPossible:
             return "the playbook has no engagement epic to carry the phase label"
         port = self.port(project_path, event)
         live = port.read_live(blueprint)
-        epic = _live(live.objects, root.key)
+        epic = live_object(live.objects, root.key)
         if epic is None:
             return f"{root.title} does not exist yet"
         following = next_phase(blueprint, ended)
         old = tuple(epic.fields.get("labels") or ())
-        marks = phase_labels(blueprint)
-        current = [p for p in blueprint.phases if p.label in old]
-        if current and blueprint.phases.index(current[-1]) > blueprint.phases.index(ended):
+        current = current_phase(blueprint, old)
+        if current and blueprint.phases.index(current) > blueprint.phases.index(ended):
             return f"the engagement is already past {ended.name}"
-        new = tuple(
-            sorted({*(n for n in old if n not in marks), *([following.label] if following else [])})
-        )
+        new = phase_labels_after(blueprint, old, following)
         if new != old:
             port.perform(
                 Operation(
@@ -281,12 +332,9 @@ class EngagementRunners:
         )
         return f"phase {ended.name} ended" + (f"; now {following.name}" if following else "")
 
-    def phase_progress(self, action: PhaseProgress, event: Event) -> str:
-        gl = self.gitlab(action.project_id, event)
-        found = self.engagement(gl)
-        if found is None:
-            return "not an engagement"
-        facts, blueprint = found
+    @_engagements_only
+    def phase_progress(self, action: PhaseProgress, event: Event, engaged: Engaged) -> str:
+        gl, facts, blueprint = engaged.gl, engaged.facts, engaged.blueprint
         issue = step("read issue", gl.issue, action.issue_iid)
         wanted = next((i for i in blueprint.issues if i.key == issue.key), None)
         phase = phase_of_epic(blueprint, wanted.epic if wanted else None)
@@ -328,7 +376,7 @@ class EngagementRunners:
     ) -> str:
         port = self.port(project_path, event)
         live = port.read_live(blueprint)
-        epic = _live(live.objects, phase.epic or "")
+        epic = live_object(live.objects, phase.epic or "")
         if epic is None:
             return f"the {phase.name} epic does not exist yet"
         gl = self.gitlab(port.pid, event)
@@ -342,17 +390,19 @@ class EngagementRunners:
 
     # -- labels --------------------------------------------------------------------------------
 
-    def follow_issue_state(self, action: FollowIssueState, event: Event) -> str:
-        gl = self.gitlab(action.project_id, event)
-        found = self.engagement(gl)
-        if found is None:
-            return "not an engagement"
-        names = workflow_labels(found[1])
+    @_engagements_only
+    def follow_issue_state(self, action: FollowIssueState, event: Event, engaged: Engaged) -> str:
+        names = workflow_labels(engaged.blueprint)
         target = workflow_label_for(action.state, names)
         if target is None:
             return "the playbook has no workflow labels"
         return step(
-            "follow issue state", self._set_workflow_label, gl, action.issue_iid, target, names
+            "follow issue state",
+            self._set_workflow_label,
+            engaged.gl,
+            action.issue_iid,
+            target,
+            names,
         )
 
     @staticmethod
@@ -366,12 +416,9 @@ class EngagementRunners:
         gl.update_issue(iid, add_labels=target, remove_labels=",".join(stale))
         return f"#{iid} now {target}"
 
-    def restore_labels(self, action: RestoreLabels, event: Event) -> str:
-        gl = self.gitlab(action.project_id, event)
-        found = self.engagement(gl)
-        if found is None:
-            return "not an engagement"
-        return step("restore labels", self._restore_labels, gl, found[1])
+    @_engagements_only
+    def restore_labels(self, action: RestoreLabels, event: Event, engaged: Engaged) -> str:
+        return step("restore labels", self._restore_labels, engaged.gl, engaged.blueprint)
 
     @staticmethod
     def _restore_labels(gl: EngagementGitLab, blueprint: Blueprint) -> str:
@@ -409,29 +456,12 @@ def _timebox(blueprint: Blueprint, key: str | None, title: str) -> TimeBox | Non
     )
 
 
-def _previous_retrospective(blueprint: Blueprint, sprint: TimeBox) -> str | None:
-    sprints = [t for t in blueprint.timeboxes if t.kind == "sprint"]
-    at = sprints.index(sprint)
-    if at == 0:
-        return None
-    before = sprints[at - 1].key
-    return next(
-        (i.key for i in blueprint.issues if i.role == "retrospective" and i.milestone == before),
-        None,
-    )
+def _previous_retrospective(blueprint: Blueprint, sprint: TimeBox) -> Issue | None:
+    order = sprints(blueprint)
+    at = order.index(sprint)
+    return retrospective_of(blueprint, order[at - 1]) if at else None
 
 
-def _engagement_epic(blueprint: Blueprint) -> Epic | None:
-    """The root epic that stands for the whole engagement (no parent, no phase, no workstream)."""
-    return next(
-        (e for e in blueprint.epics if e.parent is None and e.phase is None and not e.workstream),
-        None,
-    )
-
-
-def _live(objects: tuple[LiveObject, ...], key: str) -> LiveObject | None:
+def live_object(objects: tuple[LiveObject, ...], key: str) -> LiveObject | None:
+    """The live object whose ownership marker carries `key`."""
     return next((o for o in objects if o.marker and o.marker.key == key), None)
-
-
-def engagement_runners(settings: Settings, store: Store) -> Mapping[type, Runner]:
-    return EngagementRunners(settings, store).runners()

@@ -158,30 +158,16 @@ class Store:
 
     def save_engagement(self, engagement: Engagement) -> None:
         """Remember which playbook and variables scaffolded a project (first record wins)."""
-        row = {
-            "project_id": engagement.project_id,
-            "project_path": engagement.project_path,
-            "playbook": engagement.playbook,
-            "variables": json.dumps(engagement.variables, sort_keys=True),
-            "recorded_at": time.time(),
-        }
         with self.engine.begin() as conn:
-            conn.execute(self._insert(engagements), [row])
+            conn.execute(self._insert(engagements), [_engagement_row(engagement)])
 
     def replace_engagement(self, engagement: Engagement) -> None:
         """Record a project's playbook and variables anew (`/psdm apply`, `/psdm wave add`)."""
-        row = {
-            "project_id": engagement.project_id,
-            "project_path": engagement.project_path,
-            "playbook": engagement.playbook,
-            "variables": json.dumps(engagement.variables, sort_keys=True),
-            "recorded_at": time.time(),
-        }
         with self.engine.begin() as conn:
             conn.execute(
                 engagements.delete().where(engagements.c.project_id == engagement.project_id)
             )
-            conn.execute(engagements.insert(), [row])
+            conn.execute(engagements.insert(), [_engagement_row(engagement)])
 
     def engagement(self, project_id: int) -> Engagement | None:
         query = sa.select(engagements).where(engagements.c.project_id == project_id)
@@ -216,3 +202,13 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _engagement_row(engagement: Engagement) -> dict[str, object]:
+    return {
+        "project_id": engagement.project_id,
+        "project_path": engagement.project_path,
+        "playbook": engagement.playbook,
+        "variables": json.dumps(engagement.variables, sort_keys=True),
+        "recorded_at": time.time(),
+    }

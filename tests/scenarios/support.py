@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.engine.apply import apply
 from bot.engine.diff import diff
+from bot.engine.marker import parse
 from bot.gitlab import GitLabProject, connect
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
@@ -54,7 +55,8 @@ def group_epics(engagement: Engagement) -> list:
 
 
 def assert_built_once(engagement: Engagement) -> None:
-    """Every blueprint object exists exactly once, and each issue sits under its epic."""
+    """Every blueprint object exists exactly once, and each issue sits under its epic (of the
+    group's epics, those not marked for another project's engagement)."""
     blueprint = tool_adoption()
     project = engagement.project
     issues = project.issues.list(get_all=True, state="all")
@@ -77,7 +79,11 @@ def assert_built_once(engagement: Engagement) -> None:
         assert scope == (set(board.labels) if engagement.tier == "premium" else set())
     epic_titles = {epic.key: epic.title for epic in blueprint.epics}
     if engagement.tier == "premium":
-        live_epics = group_epics(engagement)
+        live_epics = [
+            epic
+            for epic in group_epics(engagement)
+            if (marker := parse(epic.description)[1]) is None or marker.belongs_to(project.id)
+        ]
         assert titles(live_epics) == Counter(epic_titles.values())
         epics = {epic.title: epic for epic in live_epics}
         for issue in blueprint.issues:

@@ -4,6 +4,11 @@ Update rule for objects that carry the ownership marker: a field is written only
 value is still what the bot last wrote (the marker's digest says so) and the blueprint now wants
 something else. A field a person changed is kept and reported. A missing parent link is always
 set; a parent a person chose is kept.
+
+A group epic's marker also names the engagement's project (`LiveState.owner`); one marked
+before that was recorded is claimed by the first engagement that applies (its marker is
+rewritten with the project, nothing else). A milestone inherited from a group is shared by
+every project of the group: it is used as it is, like a group label, and never written.
 """
 
 from __future__ import annotations
@@ -100,12 +105,18 @@ class Reconciler:
             "labels": labels,
             "depends": depends,
         }
+        owner = ctx.live.owner(self.kind)
         live = self.find(obj, ctx)
         if live is None:
-            body = with_marker(str(want.get("description", "")), Marker.of(obj.key, want))
+            marker = Marker.of(obj.key, want, owner)
+            body = with_marker(str(want.get("description", "")), marker)
             return Operation("create", body=body if self.marked else None, **common)
         ctx.match(obj.key, live)
-        changes, kept = self.compare(want, self.live_fields(live, ctx), live.marker)
+        have = self.live_fields(live, ctx)
+        if live.inherited:
+            kept = {name: (have.get(name), v) for name, v in want.items() if have.get(name) != v}
+            return Operation("unchanged", kept=kept, ref=live.ref, **common)
+        changes, kept = self.compare(want, have, live.marker)
         live_parent = self.live_parent(live, ctx)
         if parent is not None and live_parent != parent:
             if live.fields.get("parent") is None:
@@ -117,9 +128,12 @@ class Reconciler:
             op = "update" if changes else "unchanged"
             return Operation(op, changes=changes, kept=kept, **common)
         if live.marker is None:
-            body = with_marker(str(live.fields.get("description", "")), Marker.of(obj.key, want))
+            marker = Marker.of(obj.key, want, owner)
+            body = with_marker(str(live.fields.get("description", "")), marker)
             return Operation("adopt", changes=changes, kept=kept, body=body, **common)
-        return self.update(want, live, changes, kept, common)
+        if owner is not None and live.marker.project != owner:
+            changes["project"] = (live.marker.project, owner)
+        return self.update(want, live, changes, kept, common, owner)
 
     def live_fields(self, live: LiveObject, ctx: Context) -> Mapping[str, object]:
         """The live values in blueprint terms (references as keys)."""
@@ -148,13 +162,14 @@ class Reconciler:
         changes: Changes,
         kept: Changes,
         common: dict[str, object],
+        owner: int | None,
     ) -> Operation:
         assert live.marker is not None
         written = {name: new for name, (_, new) in changes.items() if name in want}
-        if not written:
+        if not written and "project" not in changes:
             op = "update" if changes else "unchanged"
             return Operation(op, changes=changes, kept=kept, **common)
         digest = {**live.marker.digest, **{n: fingerprint(v) for n, v in written.items()}}
         text = written.get("description", live.fields.get("description", ""))
-        body = with_marker(str(text), Marker(live.marker.key, digest))
+        body = with_marker(str(text), Marker(live.marker.key, digest, owner))
         return Operation("update", changes=changes, kept=kept, body=body, **common)

@@ -67,11 +67,13 @@ def target_phase(blueprint: Blueprint, current: Phase | None, wanted: PhaseTarge
 
 
 def phase_labels_after(
-    blueprint: Blueprint, labels: Sequence[str], target: Phase
+    blueprint: Blueprint, labels: Sequence[str], target: Phase | None
 ) -> tuple[str, ...]:
-    """The epic's labels with every phase label replaced by the target phase's label."""
+    """The epic's labels with every phase label replaced by the target phase's (if any)."""
     marks = {p.label for p in blueprint.phases}
-    return tuple(sorted({*(n for n in labels if n not in marks), target.label}))
+    return tuple(
+        sorted({*(n for n in labels if n not in marks), *([target.label] if target else [])})
+    )
 
 
 def sprints(blueprint: Blueprint) -> list[TimeBox]:
