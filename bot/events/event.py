@@ -69,7 +69,6 @@ def _action_of(kind: str, payload: Mapping[str, Any]) -> str | None:
 class ProjectCreated:
     project_id: int
     path_with_namespace: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,6 @@ class MilestoneChange:
     project_id: int
     milestone_id: int
     title: str
-    state: str
 
 
 @dataclass(frozen=True)
@@ -85,8 +83,6 @@ class IssueChange:
     project_id: int
     issue_iid: int
     state: str
-    labels: tuple[str, ...]
-    milestone_id: int | None
 
 
 @dataclass(frozen=True)
@@ -102,34 +98,18 @@ class ProjectFacts:
 
 def project_created(event: Event) -> ProjectCreated:
     data = event.data
-    path = str(data.get("path_with_namespace") or "")
-    return ProjectCreated(int(data["project_id"]), path, str(data.get("name") or path))
+    return ProjectCreated(int(data["project_id"]), str(data.get("path_with_namespace") or ""))
 
 
 def milestone_change(event: Event) -> MilestoneChange | None:
     attrs = event.attributes
     if event.project_id is None or attrs.get("id") is None:
         return None
-    return MilestoneChange(
-        event.project_id, int(attrs["id"]), str(attrs.get("title", "")), str(attrs.get("state"))
-    )
+    return MilestoneChange(event.project_id, int(attrs["id"]), str(attrs.get("title", "")))
 
 
 def issue_change(event: Event) -> IssueChange | None:
     attrs = event.attributes
     if event.project_id is None or attrs.get("iid") is None:
         return None
-    labels = _titles(event.data.get("labels") or attrs.get("labels"))
-    return IssueChange(
-        project_id=event.project_id,
-        issue_iid=int(attrs["iid"]),
-        state=str(attrs.get("state", "")),
-        labels=labels,
-        milestone_id=attrs.get("milestone_id"),
-    )
-
-
-def _titles(labels: Any) -> tuple[str, ...]:
-    if not isinstance(labels, list):
-        return ()
-    return tuple(str(label["title"]) for label in labels if isinstance(label, Mapping))
+    return IssueChange(event.project_id, int(attrs["iid"]), str(attrs.get("state", "")))

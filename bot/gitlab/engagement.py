@@ -1,4 +1,5 @@
-"""GitLab calls the event handlers need, for one project: read what they decide on, then act.
+"""GitLab calls the event handlers need, for one project: read what they decide on, then act;
+and the readers of the REST answers (issues, milestones, the project) the report shares.
 
 Every write is a find-or-create or a compare-and-update, so a step that runs again after a
 crash changes nothing twice. Every request carries the event's X-Gitlab-Event-UUID (set on
