@@ -23,7 +23,8 @@ import structlog
 
 from bot.config import Settings
 from bot.gitlab import connect
-from bot.gitlab.snapshot import engagement_blueprint, facts_of, read_snapshot
+from bot.gitlab.engagement import facts_of
+from bot.gitlab.snapshot import engagement_blueprint, read_snapshot
 from bot.playbook.blueprint import Blueprint
 from bot.report.snapshot import EngagementSnapshot
 from bot.sandbox import DEFAULT_ADMIN_TOKEN

@@ -133,7 +133,7 @@ def _epic_object(ref: str, title: str, description: str | None, labels, parent) 
     return LiveObject("epic", ref, title, fields, marker)
 
 
-def _ours(epic: Mapping[str, Any], project: int) -> bool:
+def belongs(epic: Mapping[str, Any], project: int) -> bool:
     """Whether a group epic may belong to this project's engagement (not marked for another)."""
     marker = parse(epic.get("description"))[1]
     return marker is None or marker.belongs_to(project)
@@ -164,7 +164,7 @@ class WorkItemEpics(EpicStore):
             return None
         if not types:
             return None
-        return cls(project, types[0]["id"], [n for n in nodes if _ours(n, project.pid)])
+        return cls(project, types[0]["id"], [n for n in nodes if belongs(n, project.pid)])
 
     @staticmethod
     def _query(project: GitLabProject) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -267,7 +267,7 @@ class LegacyEpics(EpicStore):
 
     def __init__(self, project: GitLabProject, epics: list[dict[str, Any]]) -> None:
         super().__init__(project)
-        self.epics = [epic for epic in epics if _ours(epic, project.pid)]
+        self.epics = [epic for epic in epics if belongs(epic, project.pid)]
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
         found = []

@@ -16,7 +16,6 @@ import structlog
 
 from bot.config import Settings
 from bot.engine.marker import Marker
-from bot.engine.plan import Operation
 from bot.events.actions import TimeBoxClosed
 from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
@@ -58,7 +57,13 @@ from bot.playbook.blueprint import Blueprint
 from bot.report.snapshot import EngagementSnapshot
 from bot.report.weekly import status_markdown, weekly_markdown
 from bot.service.durable import step
-from bot.service.runners import EngagementRunners, blueprint_of, live_object, open_gitlab
+from bot.service.runners import (
+    EngagementRunners,
+    blueprint_of,
+    live_object,
+    open_gitlab,
+    relabel_epic,
+)
 from bot.service.store import Engagement, Store
 from bot.service.workflows import Runner
 
@@ -290,18 +295,7 @@ class CommandRunners:
         target = target_phase(blueprint, current, invocation.arguments)
         if target == current:
             return f"The engagement is already in {target.name}."
-        new = phase_labels_after(blueprint, labels, target)
-        port.perform(
-            Operation(
-                "update",
-                "epic",
-                root.key,
-                epic.title,
-                changes={"labels": (labels, new)},
-                ref=epic.ref,
-                labels=new,
-            )
-        )
+        relabel_epic(port, root.key, epic, phase_labels_after(blueprint, labels, target))
         moved = f"from {current.name} " if current else ""
         return f'The engagement moves {moved}to {target.name} (label ~"{target.label}").'
 

@@ -312,17 +312,7 @@ class EngagementRunners:
             return f"the engagement is already past {ended.name}"
         new = phase_labels_after(blueprint, old, following)
         if new != old:
-            port.perform(
-                Operation(
-                    "update",
-                    "epic",
-                    root.key,
-                    epic.title,
-                    changes={"labels": (old, new)},
-                    ref=epic.ref,
-                    labels=new,
-                )
-            )
+            relabel_epic(port, root.key, epic, new)
         marker = f"<!-- psdm-bot phase-ended={ended.key} -->"
         gl = self.gitlab(port.pid, event)
         gl.upsert_note(
@@ -460,6 +450,22 @@ def _previous_retrospective(blueprint: Blueprint, sprint: TimeBox) -> Issue | No
     order = sprints(blueprint)
     at = order.index(sprint)
     return retrospective_of(blueprint, order[at - 1]) if at else None
+
+
+def relabel_epic(port: GitLabProject, key: str, epic: LiveObject, labels: tuple[str, ...]) -> None:
+    """Give the epic (blueprint `key`) these labels in place of the ones it carries."""
+    old = tuple(epic.fields.get("labels") or ())
+    port.perform(
+        Operation(
+            "update",
+            "epic",
+            key,
+            epic.title,
+            changes={"labels": (old, labels)},
+            ref=epic.ref,
+            labels=labels,
+        )
+    )
 
 
 def live_object(objects: tuple[LiveObject, ...], key: str) -> LiveObject | None:

@@ -14,7 +14,8 @@ from bot.config import Settings
 from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.gitlab import connect
-from bot.gitlab.snapshot import engagement_blueprint, facts_of
+from bot.gitlab.engagement import facts_of
+from bot.gitlab.snapshot import engagement_blueprint
 from bot.playbook.blueprint import Blueprint
 from bot.service.dashboard import dashboard_router
 from bot.service.store import DISPATCHED, Delivery, Engagement, Store
