@@ -18,7 +18,7 @@ from bot.events.event import ProjectFacts
 from bot.events.rules import FROM_TOPIC, PlaybookRule, choose_playbook
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.engagement import EngagementGitLab, facts_of, live_issue, live_milestone
-from bot.gitlab.epics import WorkItemEpics
+from bot.gitlab.epics import WorkItemEpics, belongs
 from bot.gitlab.errors import GitLabError, explain
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.rest import every
@@ -119,7 +119,7 @@ def _epics(port: GitLabProject, issues: tuple[LiveIssue, ...]) -> tuple[tuple[Li
             if error.response_code not in (403, 404):
                 raise
         else:
-            return tuple(_legacy_epic(epic) for epic in legacy), "legacy"
+            return tuple(_legacy_epic(e) for e in legacy if belongs(e, port.pid)), "legacy"
         store = WorkItemEpics.probe(port)
         if store is not None:
             return tuple(_work_item_epic(node) for node in store.nodes), "work_items"
