@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 _CONFIDENTIAL = {"Confidential Issue Hook": "Issue Hook", "Confidential Note Hook": "Note Hook"}
@@ -83,17 +82,6 @@ class IssueChange:
     project_id: int
     issue_iid: int
     state: str
-
-
-@dataclass(frozen=True)
-class ProjectFacts:
-    """What rules look at, read from GitLab: the creation payload carries no topics."""
-
-    id: int
-    path_with_namespace: str
-    name: str
-    topics: tuple[str, ...]
-    created: date | None
 
 
 def project_created(event: Event) -> ProjectCreated:

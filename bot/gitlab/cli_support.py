@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from bot.engine.apply import ApplyResult, Progress, apply
 from bot.engine.diff import diff
 from bot.engine.plan import Plan
-from bot.events.rules import default_variables
 from bot.gitlab.errors import GitLabError
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect
 from bot.gitlab.snapshot import facts_of
 from bot.playbook.blueprint import Blueprint
+from bot.playbook.selection import default_variables
 
 NOTHING, ERROR, PENDING = 0, 1, 2
 Echo = Callable[[str], None]

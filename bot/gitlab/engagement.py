@@ -17,9 +17,9 @@ import gitlab
 import httpx
 
 from bot.engine.marker import parse
-from bot.events.event import ProjectFacts
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.rest import create_once, enc, every
+from bot.playbook.selection import ProjectFacts
 from bot.report.live import LiveIssue, LiveMilestone
 
 

@@ -14,8 +14,6 @@ from typing import Any
 import gitlab
 
 from bot.engine.marker import parse
-from bot.events.event import ProjectFacts
-from bot.events.rules import FROM_TOPIC, PlaybookRule, choose_playbook
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.engagement import EngagementGitLab, facts_of, live_issue, live_milestone
 from bot.gitlab.epics import WorkItemEpics, belongs
@@ -24,6 +22,7 @@ from bot.gitlab.project import GitLabProject
 from bot.gitlab.rest import every
 from bot.playbook import PlaybookError, load_playbook, render
 from bot.playbook.blueprint import Blueprint
+from bot.playbook.selection import FROM_TOPIC, PlaybookRule, ProjectFacts, choose_playbook
 from bot.report.assemble import assemble
 from bot.report.live import LiveEngagement, LiveEpic, LiveIssue
 from bot.report.snapshot import DoraMetric, EngagementSnapshot, ProjectRef

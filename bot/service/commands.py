@@ -46,14 +46,14 @@ from bot.events.commands.reply import (
     reply_marker,
 )
 from bot.events.commands.roles import Role
-from bot.events.event import Event, ProjectFacts
-from bot.events.rules import Choice, choose_playbook, default_variables
+from bot.events.event import Event
 from bot.gitlab.commands import CommandGitLab
 from bot.gitlab.errors import GitLabError
 from bot.gitlab.reconcile import connect
 from bot.gitlab.snapshot import post_report, read_snapshot
 from bot.playbook import PlaybookError
 from bot.playbook.blueprint import Blueprint
+from bot.playbook.selection import Choice, ProjectFacts, choose_playbook, default_variables
 from bot.report.snapshot import EngagementSnapshot
 from bot.report.weekly import status_markdown, weekly_markdown
 from bot.service.durable import step

@@ -36,7 +36,7 @@ from bot.events.commands.engagement import (
     sprints,
 )
 from bot.events.commands.errors import NotPossible
-from bot.events.event import Event, ProjectFacts
+from bot.events.event import Event
 from bot.events.phases import (
     Progress,
     advance_note,
@@ -53,12 +53,12 @@ from bot.events.retrospective import (
     section,
     unchecked_actions,
 )
-from bot.events.rules import Choice, PlaybookRule, choose_playbook
 from bot.gitlab.engagement import EngagementGitLab, epic_notes_path
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect, reconcile
 from bot.playbook import PlaybookError, load_playbook, render
 from bot.playbook.blueprint import Blueprint, Issue, Phase, TimeBox
+from bot.playbook.selection import Choice, PlaybookRule, ProjectFacts, choose_playbook
 from bot.service.durable import step
 from bot.service.metrics import count_gitlab_response
 from bot.service.store import Engagement, Store

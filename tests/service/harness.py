@@ -17,10 +17,9 @@ from pathlib import Path
 import gitlab
 import httpx
 
-from bot.events.event import ProjectFacts
-from bot.events.rules import PlaybookRule, choose_playbook
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
+from bot.playbook.selection import PlaybookRule, ProjectFacts, choose_playbook
 
 SECRET = "e2e-secret"
 BOT = "psdm-bot"

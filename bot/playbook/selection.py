@@ -1,15 +1,28 @@
-"""Which playbook scaffolds a new project: the first rule that matches it wins."""
+"""Which playbook an engagement project gets: the first rule that matches it wins.
+
+Also the variables a project supplies itself, so every way in renders the same blueprint.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from fnmatch import fnmatchcase
-
-from bot.events.event import ProjectFacts
 
 FROM_TOPIC = "from-topic"
 TOPIC_PREFIX = "psdm::"
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What rules look at, read from GitLab: the creation payload carries no topics."""
+
+    id: int
+    path_with_namespace: str
+    name: str
+    topics: tuple[str, ...]
+    created: date | None
 
 
 @dataclass(frozen=True)

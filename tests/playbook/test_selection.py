@@ -1,7 +1,6 @@
 from datetime import date
 
-from bot.events.event import ProjectFacts
-from bot.events.rules import Choice, PlaybookRule, choose_playbook
+from bot.playbook.selection import Choice, PlaybookRule, ProjectFacts, choose_playbook
 
 DEFAULT = [PlaybookRule("from-topic", topic="psdm::*")]
 

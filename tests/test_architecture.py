@@ -1,0 +1,67 @@
+"""The rules of the house, checked on the source: which room may import which."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+
+ALLOWED_ROOMS = {
+    "playbook": set(),
+    "engine": {"playbook"},
+    "events": {"engine", "playbook"},
+    "report": {"engine", "playbook"},
+    # The adapter reads GitLab into the report's plain data types, so the report stays pure.
+    "gitlab": {"engine", "playbook", "report"},
+    "sandbox": set(),
+}
+IO_LIBRARIES = {"fastapi", "starlette", "uvicorn", "typer", "dbos", "gitlab", "httpx", "requests"}
+PURE_ROOMS = ("playbook", "engine", "events", "report")
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def room_files(room: str) -> list[Path]:
+    return sorted((BOT / room).rglob("*.py"))
+
+
+@pytest.mark.parametrize("room", sorted(ALLOWED_ROOMS))
+def test_each_room_imports_only_the_rooms_it_may(room: str) -> None:
+    for path in room_files(room):
+        rooms = {name.split(".")[1] for name in imports_of(path) if name.startswith("bot.")}
+        stray = rooms - ALLOWED_ROOMS[room] - {room}
+        assert not stray, f"{path.relative_to(BOT.parent)} imports bot.{sorted(stray)}"
+
+
+@pytest.mark.parametrize("room", PURE_ROOMS)
+def test_pure_rooms_do_no_io(room: str) -> None:
+    for path in room_files(room):
+        libraries = {name.split(".")[0] for name in imports_of(path)}
+        assert not libraries & IO_LIBRARIES, f"{path.relative_to(BOT.parent)} imports I/O"
+
+
+def test_only_the_adapter_and_the_demo_use_python_gitlab() -> None:
+    users = {
+        str(path.relative_to(BOT))
+        for path in BOT.rglob("*.py")
+        if any(name.split(".")[0] == "gitlab" for name in imports_of(path))
+    }
+    outside = {user for user in users if not user.startswith("gitlab/")}
+    # The demo plays the people who use GitLab (creating the project, closing issues).
+    assert outside == {"demo.py"}
+
+
+def test_the_sandbox_stays_liftable() -> None:
+    for path in room_files("sandbox"):
+        assert not any(name.startswith("bot") for name in imports_of(path)), path
