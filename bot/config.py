@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     batch_interval_ms: float = Field(2.0, ge=0, le=1000)
     max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     queue_polling_seconds: float = Field(0.2, gt=0, le=10)
+    label_sweep_minutes: float = Field(15, ge=0, validation_alias="PSDM_LABEL_SWEEP_MINUTES")
+    """How often every recorded engagement's standard labels are checked; 0 disables."""
     command_roles: dict[str, str] = Field(default_factory=dict)
     """Lowest role per `/psdm` command, overriding the defaults (e.g. `plan: reporter`)."""
     command_rate_limit: int = Field(10, ge=1, validation_alias="PSDM_COMMAND_RATE_LIMIT")

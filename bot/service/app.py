@@ -22,6 +22,7 @@ from bot.service.dashboard import dashboard_router
 from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable
 from bot.service.store import Delivery, Store
+from bot.service.sweep import LabelSweep
 from bot.service.webhook import WebhookIntake
 from bot.service.workflows import Runner, Workflows
 
@@ -42,6 +43,7 @@ class Service:
     dispatcher: Dispatcher | None = None
     batcher: GroupCommit[Delivery, bool] | None = None
     workflows: Workflows | None = None
+    sweep: LabelSweep | None = None
 
     async def open(self) -> None:
         settings = self.settings
@@ -55,6 +57,7 @@ class Service:
             application_version=settings.application_version,
             concurrency=settings.concurrency,
             polling_seconds=settings.queue_polling_seconds,
+            sweeper=workflows.sweep,
         )
         await asyncio.to_thread(self.durable.launch)
         self.workflows = workflows
@@ -66,12 +69,21 @@ class Service:
             after_commit=self._wake_dispatcher,
         )
         self.batcher.start()
+        if settings.label_sweep_minutes > 0:
+            self.sweep = LabelSweep(
+                self.store,
+                self.durable.sweep,
+                interval_seconds=settings.label_sweep_minutes * 60,
+            )
+            self.sweep.start()
 
     def _wake_dispatcher(self, committed: Sequence[Delivery]) -> None:
         if self.dispatcher and any(d.wanted for d in committed):
             self.dispatcher.wake()
 
     async def close(self) -> None:
+        if self.sweep:
+            await asyncio.to_thread(self.sweep.stop)
         if self.batcher:
             await self.batcher.close()
         if self.dispatcher:

@@ -4,7 +4,8 @@ Everything else in the service speaks `Durable.start(delivery)` and `step(...)`;
 churn stops here. One workflow per delivery with the delivery key as its workflow ID, so a
 second start of the same delivery (a redelivery, a restarted dispatcher, another instance)
 joins the first instead of running again. The queue is partitioned by project with one
-workflow at a time per partition, so two events of one project never race.
+workflow at a time per partition, so two events of one project never race. The periodic
+label sweep runs on the same queue and partition, one workflow per project and time slot.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
 
-from bot.service.store import Delivery
+from bot.service.store import Delivery, project_partition
 
 R = TypeVar("R")
 QUEUE = "psdm-deliveries"
 WORKFLOW = "psdm.handle_delivery"
+SWEEP_WORKFLOW = "psdm.sweep_labels"
 
 _handler: Callable[[Delivery], str] | None = None
+_sweeper: Callable[[int], str] | None = None
 
 
 @DBOS.workflow(name=WORKFLOW)
@@ -33,6 +36,18 @@ def _handle_delivery(delivery: dict[str, Any]) -> str:
     if _handler is None:
         raise RuntimeError("no delivery handler registered")
     return _handler(Delivery(**delivery))
+
+
+@DBOS.workflow(name=SWEEP_WORKFLOW)
+def _sweep_labels(project_id: int) -> str:
+    if _sweeper is None:
+        raise RuntimeError("no label sweeper registered")
+    return _sweeper(project_id)
+
+
+def sweep_id(project_id: int, slot: int) -> str:
+    """One sweep per project and slot, whichever instance enqueues it first."""
+    return f"sweep:{project_id}:{slot}"
 
 
 def system_database_url(database_url: str) -> str:
@@ -59,9 +74,11 @@ class Durable:
         application_version: str,
         concurrency: int,
         polling_seconds: float,
+        sweeper: Callable[[int], str] | None = None,
     ) -> None:
-        global _handler
+        global _handler, _sweeper
         _handler = handler
+        _sweeper = sweeper
         config: DBOSConfig = {
             "name": "psdm-bot",
             "system_database_url": system_database_url(database_url),
@@ -98,6 +115,14 @@ class Durable:
             SetEnqueueOptions(queue_partition_key=delivery.partition),
         ):
             self.queue.enqueue(_handle_delivery, asdict(delivery))
+
+    def sweep(self, project_id: int, slot: int) -> None:
+        """Enqueue the project's label sweep for `slot`; a no-op when it already exists."""
+        with (
+            SetWorkflowID(sweep_id(project_id, slot)),
+            SetEnqueueOptions(queue_partition_key=project_partition(project_id)),
+        ):
+            self.queue.enqueue(_sweep_labels, project_id)
 
     def status(self, key: str) -> str | None:
         """The delivery's workflow status (PENDING, ENQUEUED, SUCCESS, ERROR...), if it has one."""

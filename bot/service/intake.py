@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from bot.service.store import Delivery
+from bot.service.store import Delivery, project_partition
 
 
 def token_matches(token: str | None, secrets: Sequence[str]) -> bool:
@@ -80,9 +80,9 @@ def partition_of(payload: Mapping[str, object]) -> str:
     """The serialisation unit: work for one project runs one event at a time."""
     project = payload.get("project")
     if isinstance(project, Mapping) and project.get("id") is not None:
-        return f"project:{project['id']}"
+        return project_partition(project["id"])
     if payload.get("project_id") is not None:
-        return f"project:{payload['project_id']}"
+        return project_partition(payload["project_id"])
     group = payload.get("group")
     if isinstance(group, Mapping) and group.get("group_id") is not None:
         return f"group:{group['group_id']}"

@@ -21,6 +21,11 @@ EVENTS_IGNORED = Counter(
 )
 EVENTS_FAILED = Counter("psdm_events_failed_total", "Events whose workflow failed", ["kind"])
 GITLAB_REQUESTS = Counter("psdm_gitlab_requests_total", "GitLab API responses", ["status"])
+LABELS_RESTORED = Counter(
+    "psdm_labels_restored_total",
+    "Standard labels created again or renamed back, by what found them missing",
+    ["trigger"],
+)
 BACKLOG = Gauge("psdm_backlog", "Recorded deliveries not yet dispatched to a workflow")
 ACK_SECONDS = Histogram(
     "psdm_ack_seconds",

@@ -60,9 +60,9 @@ from bot.playbook import PlaybookError, load_playbook, render
 from bot.playbook.blueprint import Blueprint, Issue, Phase, TimeBox
 from bot.playbook.selection import Choice, PlaybookRule, ProjectFacts, choose_playbook
 from bot.service.durable import step
-from bot.service.metrics import count_gitlab_response
+from bot.service.metrics import LABELS_RESTORED, count_gitlab_response
 from bot.service.store import Engagement, Store
-from bot.service.workflows import Runner
+from bot.service.workflows import SWEEP, Runner
 
 log = structlog.get_logger("psdm.runners")
 
@@ -408,10 +408,11 @@ class EngagementRunners:
 
     @_engagements_only
     def restore_labels(self, action: RestoreLabels, event: Event, engaged: Engaged) -> str:
-        return step("restore labels", self._restore_labels, engaged.gl, engaged.blueprint)
+        trigger = "sweep" if event.kind == SWEEP else "event"
+        return step("restore labels", self._restore_labels, engaged.gl, engaged.blueprint, trigger)
 
     @staticmethod
-    def _restore_labels(gl: EngagementGitLab, blueprint: Blueprint) -> str:
+    def _restore_labels(gl: EngagementGitLab, blueprint: Blueprint, trigger: str) -> str:
         live = gl.labels()
         names = {label.name for label in live}
         standard = {label.name for label in blueprint.labels}
@@ -436,6 +437,7 @@ class EngagementRunners:
                 gl.create_label(label.name, label.color, label.description)
             names.add(label.name)
             restored.append(label.name)
+            LABELS_RESTORED.labels(trigger=trigger).inc()
         return f"restored {', '.join(restored)}" if restored else "labels intact"
 
 

@@ -68,6 +68,11 @@ class Engagement:
     variables: dict[str, str]
 
 
+def project_partition(project_id: object) -> str:
+    """The queue partition of one project's work: events and sweeps alike run one at a time."""
+    return f"project:{project_id}"
+
+
 def engine_url(url: str) -> str:
     """SQLAlchemy URL for ours: PostgreSQL through psycopg 3, the one driver we ship."""
     for prefix in ("postgresql://", "postgres://"):
@@ -173,9 +178,14 @@ class Store:
         query = sa.select(engagements).where(engagements.c.project_id == project_id)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        if row is None:
-            return None
-        return Engagement(row.project_id, row.project_path, row.playbook, json.loads(row.variables))
+        return None if row is None else _engagement_of(row)
+
+    def all_engagements(self) -> list[Engagement]:
+        """Every recorded engagement, by project id."""
+        query = sa.select(engagements).order_by(engagements.c.project_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_engagement_of(row) for row in rows]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -202,6 +212,10 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _engagement_of(row: sa.Row) -> Engagement:
+    return Engagement(row.project_id, row.project_path, row.playbook, json.loads(row.variables))
 
 
 def _engagement_row(engagement: Engagement) -> dict[str, object]:

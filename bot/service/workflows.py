@@ -8,13 +8,15 @@ from typing import Any
 
 import structlog
 
-from bot.events.actions import Action
+from bot.events.actions import Action, RestoreLabels
 from bot.events.event import Event
 from bot.events.router import Context, Router
 from bot.service.metrics import EVENTS_FAILED, EVENTS_HANDLED
 from bot.service.store import Delivery
 
 Runner = Callable[[Action, Event], str]
+SWEEP = "Label Sweep"
+"""The kind of the event a periodic label sweep runs under (GitLab sends none)."""
 log = structlog.get_logger("psdm.workflow")
 
 
@@ -52,3 +54,13 @@ class Workflows:
         EVENTS_HANDLED.labels(kind=delivery.kind).inc()
         bound.info("handled", outcomes=outcomes)
         return "; ".join(outcomes) or "nothing to do"
+
+    def sweep(self, project_id: int) -> str:
+        """Run inside a label sweep's durable workflow: the event path's RestoreLabels work."""
+        runner = self.runners.get(RestoreLabels)
+        if runner is None:
+            return "RestoreLabels: no runner configured"
+        event = Event(SWEEP, None, {"project_id": project_id})
+        outcome = runner(RestoreLabels(project_id), event)
+        log.info("label sweep", project_id=project_id, outcome=outcome)
+        return outcome

@@ -14,6 +14,7 @@ def clean_environment(monkeypatch):
         "PSDM_DATABASE_URL",
         "PSDM_CONFIG",
         "PSDM_CONCURRENCY",
+        "PSDM_LABEL_SWEEP_MINUTES",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -65,4 +66,14 @@ def test_unknown_keys_and_bad_values_are_reported_together(monkeypatch, tmp_path
 def test_a_config_path_that_is_not_a_file_names_it(monkeypatch, tmp_path):
     monkeypatch.setenv("PSDM_CONFIG", str(tmp_path / "missing.yml"))
     with pytest.raises(FileNotFoundError, match=r"missing\.yml"):
+        load_settings()
+
+
+def test_the_label_sweep_runs_every_15_minutes_unless_told_otherwise(monkeypatch):
+    monkeypatch.setenv("PSDM_WEBHOOK_SECRET", "s")
+    assert load_settings().label_sweep_minutes == 15
+    monkeypatch.setenv("PSDM_LABEL_SWEEP_MINUTES", "0")
+    assert load_settings().label_sweep_minutes == 0
+    monkeypatch.setenv("PSDM_LABEL_SWEEP_MINUTES", "-5")
+    with pytest.raises(ValidationError, match="PSDM_LABEL_SWEEP_MINUTES"):
         load_settings()
