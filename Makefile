@@ -19,14 +19,16 @@ plan: $(STAMP)
 	$(BIN)/psdm-bot plan tool-adoption --var customer=Acme --var start_date=2026-01-06
 
 test: $(STAMP)
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot gitlab_sandbox tests bench
+	$(BIN)/ruff format --check bot gitlab_sandbox tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot gitlab_sandbox tests bench
+	$(BIN)/ruff format --check bot gitlab_sandbox tests bench
+	$(BIN)/mypy
 
 fmt: $(STAMP)
-	$(BIN)/ruff format bot tests bench
-	$(BIN)/ruff check --fix bot tests bench
+	$(BIN)/ruff format bot gitlab_sandbox tests bench
+	$(BIN)/ruff check --fix bot gitlab_sandbox tests bench

@@ -20,8 +20,8 @@ from bot.engine.diff import diff
 from bot.gitlab import connect
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
-from bot.sandbox import create_app
 from bot.service.threaded import run_in_thread
+from gitlab_sandbox import create_app
 
 TOKEN = "bench-root-token"
 SAMPLE = {"customer": "Acme Corp", "start_date": "2026-01-06"}

@@ -197,7 +197,7 @@ def sandbox(
     """Serve the in-memory GitLab sandbox (REST v4, GraphQL, webhooks); state dies with it."""
     import uvicorn
 
-    from bot.sandbox import create_app
+    from gitlab_sandbox import create_app
 
     if tier not in ("premium", "free"):
         raise typer.BadParameter("--tier must be premium or free")

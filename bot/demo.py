@@ -27,10 +27,10 @@ from bot.gitlab.engagement import facts_of
 from bot.gitlab.snapshot import engagement_blueprint, read_snapshot
 from bot.playbook.blueprint import Blueprint
 from bot.report.snapshot import EngagementSnapshot
-from bot.sandbox import DEFAULT_ADMIN_TOKEN
-from bot.sandbox import create_app as create_sandbox
 from bot.service.app import create_app as create_service
 from bot.service.threaded import RunningServer, run_in_thread
+from gitlab_sandbox import DEFAULT_ADMIN_TOKEN
+from gitlab_sandbox import create_app as create_sandbox
 
 Echo = Callable[[str], None]
 GROUP = "demo"

@@ -17,8 +17,8 @@ import gitlab
 import httpx
 import pytest
 
-from bot.sandbox import DEFAULT_ADMIN_TOKEN, create_app
 from bot.service.threaded import RunningServer, run_in_thread
+from gitlab_sandbox import DEFAULT_ADMIN_TOKEN, create_app
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
 """GitLab's documented webhook payload examples, verbatim."""

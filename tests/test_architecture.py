@@ -7,19 +7,21 @@ from pathlib import Path
 
 import pytest
 
-BOT = Path(__file__).resolve().parent.parent / "bot"
+ROOT = Path(__file__).resolve().parent.parent
+BOT = ROOT / "bot"
+SANDBOX = ROOT / "gitlab_sandbox"
 
 ALLOWED_ROOMS = {
     "playbook": set(),
     "engine": {"playbook"},
-    "events": {"engine", "playbook"},
+    "domain": {"engine", "playbook"},
+    "events": {"domain", "engine", "playbook"},
     "report": {"engine", "playbook"},
     # The adapter reads GitLab into the report's plain data types, so the report stays pure.
     "gitlab": {"engine", "playbook", "report"},
-    "sandbox": set(),
 }
 IO_LIBRARIES = {"fastapi", "starlette", "uvicorn", "typer", "dbos", "gitlab", "httpx", "requests"}
-PURE_ROOMS = ("playbook", "engine", "events", "report")
+PURE_ROOMS = ("playbook", "domain", "engine", "events", "report")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -62,6 +64,19 @@ def test_only_the_adapter_and_the_demo_use_python_gitlab() -> None:
     assert outside == {"demo.py"}
 
 
-def test_the_sandbox_stays_liftable() -> None:
-    for path in room_files("sandbox"):
-        assert not any(name.startswith("bot") for name in imports_of(path)), path
+def test_the_sandbox_is_its_own_package_and_imports_nothing_of_the_bot() -> None:
+    assert not (BOT / "sandbox").exists()
+    files = sorted(SANDBOX.rglob("*.py"))
+    assert files
+    for path in files:
+        assert not any(name == "bot" or name.startswith("bot.") for name in imports_of(path)), path
+
+
+def test_the_bot_imports_the_sandbox_only_where_people_try_it() -> None:
+    users = {
+        str(path.relative_to(BOT))
+        for path in BOT.rglob("*.py")
+        if any(name.split(".")[0] == "gitlab_sandbox" for name in imports_of(path))
+    }
+    # `psdm-bot sandbox` and `psdm-bot demo` start it; the service never imports it.
+    assert users <= {"cli.py", "demo.py"}

@@ -15,6 +15,10 @@ from datetime import date
 from typing import Literal
 
 TimeBoxKind = Literal["phase", "sprint", "wave", "release"]
+# What an issue is to the engagement's figures: work (stories, tasks) is progress; ceremonies
+# (planning, demo, retrospective meetings) and governance (status, RAID, gates, retrospective
+# write-ups) are shown beside it and never counted as progress.
+IssueKind = Literal["work", "ceremony", "governance"]
 IssueRole = Literal[
     "story",
     "task",
@@ -73,6 +77,7 @@ class Issue:
     confidential: bool = False
     role: IssueRole = "task"
     phase: str | None = None
+    kind: IssueKind = "work"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class Phase:
     label: str
     epic: str | None = None
     timeboxes: tuple[str, ...] = ()
+    gate: str | None = None  # key of the issue whose closing is the phase's exit criterion
+    pilot: str | None = None  # the MVP pilot this phase belongs to, when there are several
 
 
 Object = Label | TimeBox | Epic | Issue | Board

@@ -6,7 +6,7 @@ import gitlab
 import httpx
 import pytest
 
-from bot.sandbox.model import DEVELOPER, GUEST, MAINTAINER, REPORTER
+from gitlab_sandbox.model import DEVELOPER, GUEST, MAINTAINER, REPORTER
 
 SEED = {
     "users": [

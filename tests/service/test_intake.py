@@ -13,11 +13,11 @@ from standardwebhooks.webhooks import Webhook
 
 from bot.config import Settings
 from bot.events.router import Router
-from bot.sandbox.app import DEFAULT_ADMIN_TOKEN
-from bot.sandbox.app import create_app as create_sandbox
 from bot.service.app import create_app
 from bot.service.durable import step
 from bot.service.threaded import run_in_thread
+from gitlab_sandbox.app import DEFAULT_ADMIN_TOKEN
+from gitlab_sandbox.app import create_app as create_sandbox
 from tests.conftest import PAYLOADS
 
 KINDS = {

@@ -16,13 +16,13 @@ import pytest
 from bot.config import Settings
 from bot.events.actions import RestoreLabels
 from bot.playbook.selection import PlaybookRule, ProjectFacts, choose_playbook
-from bot.sandbox import DEFAULT_ADMIN_TOKEN
-from bot.sandbox import create_app as create_sandbox
 from bot.service.app import create_app
 from bot.service.durable import SWEEP_WORKFLOW, step
 from bot.service.store import Engagement, Store
 from bot.service.threaded import run_in_thread
 from bot.service.workflows import SWEEP
+from gitlab_sandbox import DEFAULT_ADMIN_TOKEN
+from gitlab_sandbox import create_app as create_sandbox
 from tests.conftest import PAYLOADS, SandboxServer
 from tests.service.harness import (
     SECRET,

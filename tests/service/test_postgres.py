@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from bot.sandbox import DEFAULT_ADMIN_TOKEN, create_app
 from bot.service.threaded import run_in_thread
+from gitlab_sandbox import DEFAULT_ADMIN_TOKEN, create_app
 from tests.conftest import SandboxServer
 from tests.service.harness import (
     SECRET,

@@ -115,6 +115,13 @@ def test_build_context_holds_what_the_dockerfile_copies_and_nothing_local() -> N
     assert not dockerignore_allows("bot/__pycache__/cli.cpython-311.pyc")
 
 
+def test_the_service_image_holds_no_sandbox_code() -> None:
+    """The GitLab stand-in is for trying and testing; it never ships in the service image."""
+    assert not dockerignore_allows("gitlab_sandbox/app.py")
+    copied = " ".join(args for word, args in instructions(DOCKERFILE.read_text()) if word == "COPY")
+    assert "gitlab_sandbox" not in copied
+
+
 def healthcheck_probe(port: int) -> list[str]:
     """The image's HEALTHCHECK command, pointed at `port`."""
     healthcheck = dict(instructions(DOCKERFILE.read_text()))["HEALTHCHECK"]

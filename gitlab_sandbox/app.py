@@ -49,7 +49,7 @@ from .webhooks.delivery import Deliverer
 from .webhooks.emitter import Emitter
 
 DEFAULT_ADMIN_TOKEN = "sandbox-root-token"
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("gitlab_sandbox")
 CONTROL_PREFIX = "/-/sandbox"
 
 
