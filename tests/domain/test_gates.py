@@ -1,0 +1,137 @@
+"""Gates: a phase moves on only when its exit-criterion issue is closed (or by --force)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.gates import (
+    GateIssue,
+    advance_on_gate,
+    blocking_gates,
+    ended_by_timebox,
+    forced_note,
+    refusal,
+)
+from bot.playbook.blueprint import Blueprint, Issue, Phase
+
+
+def phase(slug: str, gate: str | None = None, pilot: str | None = None) -> Phase:
+    return Phase(f"phase:{slug}", slug.title(), f"Phase::{slug}", gate=gate, pilot=pilot)
+
+
+def blueprint(*phases: Phase) -> Blueprint:
+    issues = tuple(Issue(p.gate, f"Gate of {p.name}", kind="governance") for p in phases if p.gate)
+    return Blueprint("test", phases=phases, issues=issues)
+
+
+ONE = blueprint(
+    phase("discovery", "issue:discovery/readout"),
+    phase("readiness", "issue:readiness/checklist"),
+    phase("sprinting", "issue:sprinting/go"),
+    phase("scaling"),
+)
+D, R, S, X = ONE.phases
+
+TWO = blueprint(
+    phase("discovery-a", "issue:a/readout", pilot="a"),
+    phase("sprinting-a", "issue:a/go", pilot="a"),
+    phase("discovery-b", "issue:b/readout", pilot="b"),
+    phase("sprinting-b", "issue:b/go", pilot="b"),
+    phase("scaling"),
+)
+DA, SA, DB, SB, XX = TWO.phases
+
+
+def closed(*keys: str) -> dict[str, GateIssue]:
+    return {k: GateIssue(k, k, True, iid=n) for n, k in enumerate(keys, start=1)}
+
+
+@pytest.mark.parametrize(
+    ("given_current", "when_target", "gates_closed", "then_held"),
+    [
+        (D, R, (), ["issue:discovery/readout"]),
+        (D, R, ("issue:discovery/readout",), []),
+        (D, S, ("issue:discovery/readout",), ["issue:readiness/checklist"]),
+        (S, D, (), []),  # moving back needs nothing
+        (None, D, (), []),  # the first phase has nothing before it
+        (None, S, (), ["issue:discovery/readout", "issue:readiness/checklist"]),
+        (S, X, ("issue:discovery/readout",), ["issue:sprinting/go"]),
+    ],
+)
+def test_moving_forward_passes_every_gate_on_the_way(
+    given_current: Phase | None,
+    when_target: Phase,
+    gates_closed: tuple[str, ...],
+    then_held: list[str],
+) -> None:
+    held = blocking_gates(ONE, given_current, when_target, closed(*gates_closed))
+    assert [h.gate.key for h in held] == then_held
+
+
+@pytest.mark.parametrize(
+    ("gates_closed", "then_held"),
+    [
+        (("issue:b/go",), ["issue:a/go"]),
+        (("issue:a/go", "issue:b/go"), []),
+        ((), ["issue:a/go", "issue:b/go"]),
+    ],
+)
+def test_scaling_waits_for_every_pilots_gate(
+    gates_closed: tuple[str, ...], then_held: list[str]
+) -> None:
+    held = blocking_gates(TWO, SB, XX, closed(*gates_closed))
+    assert [h.gate.key for h in held] == then_held
+
+
+def test_a_gate_not_created_yet_holds_and_says_so() -> None:
+    held = blocking_gates(ONE, D, R, {})
+    assert held[0].gate.iid is None
+    assert "not created yet" in refusal(D, R, held)
+
+
+def test_refusal_links_the_open_gate_and_names_force() -> None:
+    live = {
+        "issue:discovery/readout": GateIssue(
+            "issue:discovery/readout", "Readout", False, 7, "http://x/7"
+        )
+    }
+    text = refusal(D, R, blocking_gates(ONE, D, R, live))
+    assert "[#7 Readout](http://x/7)" in text
+    assert "--force" in text
+
+
+def test_forced_note_names_who_and_which_gate() -> None:
+    held = blocking_gates(ONE, D, R, {})
+    note = forced_note(D, R, held, "pm")
+    assert note.startswith("@pm moved the engagement from Discovery to Readiness with `--force`")
+    assert "Gate of Discovery" in note
+
+
+@pytest.mark.parametrize(
+    ("given_current", "when_closed", "already_closed", "then_phase"),
+    [
+        (D, "issue:discovery/readout", (), R),
+        (R, "issue:discovery/readout", (), None),  # an earlier phase's gate moves nothing
+        (D, "issue:sprinting/go", (), None),  # a later gate does not skip phases
+        (S, "issue:sprinting/go", (), X),
+        (D, "issue:other", (), None),
+    ],
+)
+def test_closing_the_current_gate_moves_one_phase_on(
+    given_current: Phase,
+    when_closed: str,
+    already_closed: tuple[str, ...],
+    then_phase: Phase | None,
+) -> None:
+    assert advance_on_gate(ONE, given_current, when_closed, closed(*already_closed)) == then_phase
+
+
+def test_closing_one_pilot_gate_waits_for_the_other() -> None:
+    assert advance_on_gate(TWO, SB, "issue:b/go", {}) is None
+    assert advance_on_gate(TWO, SB, "issue:b/go", closed("issue:a/go")) == XX
+
+
+def test_phases_without_a_gate_still_end_with_their_time_box() -> None:
+    assert ended_by_timebox(ONE, X)
+    assert not ended_by_timebox(ONE, D)
+    assert not ended_by_timebox(ONE, None)
