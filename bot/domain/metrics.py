@@ -58,6 +58,14 @@ class MilestoneEvent:
 
 
 @dataclass(frozen=True)
+class WeightEvent:
+    """GitLab's resource weight event (`GL:doc/api/resource_weight_events.md`)."""
+
+    at: datetime
+    weight: int | None
+
+
+@dataclass(frozen=True)
 class IssueHistory:
     """One issue with its events: what flow metrics read."""
 
@@ -73,6 +81,7 @@ class IssueHistory:
     states: tuple[StateEvent, ...] = ()
     labels: tuple[LabelEvent, ...] = ()
     milestones: tuple[MilestoneEvent, ...] = ()
+    weights: tuple[WeightEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,12 @@ def milestone_at(history: IssueHistory, moment: datetime) -> str | None:
         elif current == event.milestone:
             current = None
     return current
+
+
+def weight_at(history: IssueHistory, moment: datetime) -> int | None:
+    """The weight the issue carried at `moment` (its weight now when no event says otherwise)."""
+    before = [e for e in history.weights if e.at <= moment]
+    return max(before, key=lambda e: e.at).weight if before else history.weight
 
 
 def _days(start: datetime, end: datetime) -> float:

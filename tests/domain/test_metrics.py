@@ -189,3 +189,14 @@ def test_kpis_sum_stated_numbers_or_count_labels_per_wave() -> None:
 def test_deployment_frequency_is_a_total_divided_by_the_days() -> None:
     assert deployments_per_day(30, date(2026, 1, 1), date(2026, 1, 30)) == 1.0
     assert deployments_per_day(None, date(2026, 1, 1), date(2026, 1, 30)) is None
+
+
+def test_weight_at_replays_weight_events() -> None:
+    from bot.domain.metrics import WeightEvent, weight_at
+
+    changed = IssueHistory(
+        1, at(1), weight=8, weights=(WeightEvent(at(2), 3), WeightEvent(at(6), 8))
+    )
+    assert weight_at(changed, at(4)) == 3
+    assert weight_at(changed, at(7)) == 8
+    assert weight_at(IssueHistory(1, at(1), weight=5), at(4)) == 5
