@@ -18,7 +18,7 @@ ALLOWED_ROOMS = {
     "events": {"domain", "engine", "playbook"},
     "report": {"engine", "playbook"},
     # The adapter reads GitLab into the report's plain data types, so the report stays pure.
-    "gitlab": {"engine", "playbook", "report"},
+    "gitlab": {"domain", "engine", "playbook", "report"},
 }
 IO_LIBRARIES = {"fastapi", "starlette", "uvicorn", "typer", "dbos", "gitlab", "httpx", "requests"}
 PURE_ROOMS = ("playbook", "domain", "engine", "events", "report")
