@@ -14,6 +14,9 @@ WORKFLOW_SCOPE = "Workflow::"
 WORK_ROLES = ("story", "task")
 RETRO_ROLES = ("retrospective", "internal-retrospective", "customer-retrospective")
 GOVERNANCE_ROLES = (*RETRO_ROLES, "status", "raid")
+BOT_GOVERNANCE_KEYS = ("issue:status/", "issue:raid/")
+"""Keys of issues the bot makes outside the playbook's list: weekly status, risks raised."""
+CEREMONY_LABEL = "Ceremony"
 
 # -- the engagement epic and its phases ---------------------------------------------------------
 
@@ -163,8 +166,10 @@ def kind_of(issue: LiveIssue, planned: Issue | None) -> IssueKind:
     """A live issue's kind: the playbook's word, else (issues people added) by its labels."""
     if planned is not None:
         return planned_kind(planned)
-    if on_raid_log(issue.labels):
+    if on_raid_log(issue.labels) or (issue.key or "").startswith(BOT_GOVERNANCE_KEYS):
         return "governance"
+    if CEREMONY_LABEL in issue.labels:
+        return "ceremony"
     return "work"
 
 

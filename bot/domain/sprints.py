@@ -8,143 +8,81 @@ status or RAID issue is governance whose milestone says when it was written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.playbook.blueprint import Blueprint, IssueKind, TimeBox
-
-# Issues the bot creates outside the playbook's list, known by their key's family.
-GOVERNANCE_KEYS = ("issue:status/", "issue:raid/")
-GOVERNANCE_LABELS = frozenset({"Weekly Status", "PS RAID Log", "Retrospective"})
-CEREMONY_LABELS = frozenset({"Ceremony"})
-
-
-@dataclass(frozen=True)
-class SprintItem:
-    """An issue in a sprint's milestone, as GitLab holds it."""
-
-    iid: int
-    title: str
-    closed: bool
-    key: str | None = None
-    labels: tuple[str, ...] = ()
-    weight: int | None = None
-
-
-@dataclass(frozen=True)
-class LiveTimeBox:
-    """A time-box's milestone as it stands: its id, title and state (`active` or `closed`)."""
-
-    key: str
-    id: int
-    title: str
-    state: str
-
-    @property
-    def open(self) -> bool:
-        return self.state == "active"
+from bot.domain.engagement import following_sprint, milestone_for
+from bot.domain.figures import open_work_in
+from bot.domain.model import LiveEngagement, LiveIssue, LiveMilestone
+from bot.playbook.blueprint import Blueprint, TimeBox
 
 
 @dataclass(frozen=True)
 class SprintClose:
-    """What closing a sprint does: which items move where, which stay, what to warn about."""
+    """What closing a sprint does: which work moves where, and what to warn about."""
 
     sprint: TimeBox
-    moves: tuple[SprintItem, ...]
-    target: LiveTimeBox | None
-    stays: tuple[SprintItem, ...]
+    milestone: LiveMilestone
+    moves: tuple[LiveIssue, ...]
+    target: LiveMilestone | None
     warnings: tuple[str, ...]
 
     def summary(self) -> str:
         if self.moves and self.target:
             moved = ", ".join(f"#{i.iid}" for i in self.moves)
-            return f"unfinished work moved to {self.target.title}: {moved}"
+            return f"Unfinished work moved to {self.target.title}: {moved}."
         if self.moves:
             return (
-                f"no later sprint is open, so {len(self.moves)} unfinished work item(s) stay in "
-                f"{self.sprint.title}"
+                f"No later sprint is open, so {len(self.moves)} unfinished work item(s) stay in "
+                f"{self.milestone.title}."
             )
-        return "no unfinished work to move"
-
-
-def kind_of(blueprint: Blueprint, key: str | None, labels: Sequence[str] = ()) -> IssueKind:
-    """Work, ceremony or governance: as the playbook says, else by key family and labels.
-
-    An issue nobody planned (a story the team wrote) is work.
-    """
-    planned = next((i for i in blueprint.issues if key and i.key == key), None)
-    if planned is not None:
-        return planned.kind
-    if key and key.startswith(GOVERNANCE_KEYS):
-        return "governance"
-    if GOVERNANCE_LABELS.intersection(labels):
-        return "governance"
-    if CEREMONY_LABELS.intersection(labels):
-        return "ceremony"
-    return "work"
-
-
-def sprints(blueprint: Blueprint) -> list[TimeBox]:
-    return [t for t in blueprint.timeboxes if t.kind == "sprint"]
-
-
-def next_open_sprint(
-    blueprint: Blueprint, sprint: TimeBox, live: Mapping[str, LiveTimeBox]
-) -> LiveTimeBox | None:
-    """The first open sprint after `sprint` in the playbook's order."""
-    order = sprints(blueprint)
-    if sprint not in order:
-        return None
-    for later in order[order.index(sprint) + 1 :]:
-        found = live.get(later.key)
-        if found is not None and found.open:
-            return found
-    return None
+        return "Every work item of the sprint was done."
 
 
 def close_warnings(
-    blueprint: Blueprint, sprint: TimeBox, live: Mapping[str, LiveTimeBox], today: date
+    blueprint: Blueprint, sprint: TimeBox, milestones: Sequence[LiveMilestone], today: date
 ) -> tuple[str, ...]:
     """Why closing `sprint` today looks wrong: not started yet, or earlier time-boxes open."""
     warnings: list[str] = []
-    if sprint.start_date is not None and today < sprint.start_date:
+    own = milestone_for(sprint, milestones)
+    start = own.start_date if own and own.start_date else sprint.start_date
+    due = own.due_date if own and own.due_date else sprint.due_date
+    if start is not None and today < start:
         warnings.append(
-            f"{sprint.title} has not started: it runs from {sprint.start_date} to "
-            f"{sprint.due_date or 'a date to set'}, and today is {today}."
+            f"{sprint.title} has not started: it runs from {start} to "
+            f"{due or 'a date to set'}, and today is {today}."
         )
     order = list(blueprint.timeboxes)
-    earlier = [
-        live[t.key].title
-        for t in order[: order.index(sprint)]
-        if t.key in live and live[t.key].open
-    ]
+    earlier = []
+    for planned in order[: order.index(sprint)]:
+        found = milestone_for(planned, milestones)
+        if found is not None and found.active:
+            earlier.append(found.title)
     if earlier:
         warnings.append(f"Earlier time-boxes are still open: {', '.join(earlier)}.")
     return tuple(warnings)
 
 
 def close_sprint(
+    live: LiveEngagement,
     blueprint: Blueprint,
     sprint: TimeBox,
-    items: Sequence[SprintItem],
-    live: Mapping[str, LiveTimeBox],
+    milestone: LiveMilestone,
     today: date,
 ) -> SprintClose:
-    """The decision on a closed sprint: open work moves to the next open sprint."""
-    target = next_open_sprint(blueprint, sprint, live)
-    moves: list[SprintItem] = []
-    stays: list[SprintItem] = []
-    for item in items:
-        moving = not item.closed and kind_of(blueprint, item.key, item.labels) == "work"
-        (moves if moving else stays).append(item)
+    """The decision on a closing sprint: its open work moves to the next open sprint."""
     return SprintClose(
         sprint,
-        tuple(moves),
-        target,
-        tuple(stays),
-        close_warnings(blueprint, sprint, live, today),
+        milestone,
+        tuple(open_work_in(live, blueprint, milestone.id)),
+        following_sprint(blueprint, sprint, live.milestones),
+        close_warnings(blueprint, sprint, live.milestones, today),
     )
+
+
+def warning_marker(sprint: TimeBox) -> str:
+    return f"<!-- psdm-bot sprint-close-warning={sprint.key} -->"
 
 
 def warning_comment(closing: SprintClose, how: str) -> str:
@@ -153,8 +91,8 @@ def warning_comment(closing: SprintClose, how: str) -> str:
     lines += [f"- {w}" for w in closing.warnings]
     lines += [
         "",
-        "Reopen the milestone if this was a mistake; the moved issues can go back by "
-        "setting their milestone again.",
+        "Reopen the milestone if this was a mistake; moved issues go back by setting their "
+        "milestone again.",
     ]
     return "\n".join(lines)
 
