@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain.model import LiveEngagement
 from bot.playbook.blueprint import Blueprint, Phase
 
 
@@ -38,6 +39,16 @@ class OpenGate:
 
     phase: Phase
     gate: GateIssue
+
+
+def live_gates(live: LiveEngagement, blueprint: Blueprint) -> dict[str, GateIssue]:
+    """The playbook's gate issues found in GitLab (by the key their marker carries)."""
+    keys = {p.gate for p in blueprint.phases if p.gate}
+    return {
+        i.key: GateIssue(i.key, i.title, i.closed, i.iid, i.web_url)
+        for i in live.issues
+        if i.key in keys
+    }
 
 
 def gate_issues(blueprint: Blueprint, live: Mapping[str, GateIssue]) -> dict[str, GateIssue]:

@@ -10,6 +10,7 @@ from bot.domain.gates import (
     blocking_gates,
     ended_by_timebox,
     forced_note,
+    live_gates,
     refusal,
 )
 from bot.playbook.blueprint import Blueprint, Issue, Phase
@@ -135,3 +136,19 @@ def test_phases_without_a_gate_still_end_with_their_time_box() -> None:
     assert ended_by_timebox(ONE, X)
     assert not ended_by_timebox(ONE, D)
     assert not ended_by_timebox(ONE, None)
+
+
+def test_live_gates_come_from_the_issues_markers() -> None:
+    from bot.domain.model import LiveEngagement, LiveIssue, ProjectFacts
+
+    live = LiveEngagement(
+        ProjectFacts(1, "g/p", "p"),
+        issues=(
+            LiveIssue(4, "Readout", "closed", (), None, None, "issue:discovery/readout"),
+            LiveIssue(5, "Other", "opened", (), None, None, "issue:other"),
+        ),
+    )
+    found = live_gates(live, ONE)
+    assert list(found) == ["issue:discovery/readout"]
+    assert found["issue:discovery/readout"].closed
+    assert blocking_gates(ONE, D, R, found) == ()
