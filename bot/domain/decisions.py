@@ -40,7 +40,6 @@ from bot.domain.engagement import (
     current_phase,
     current_sprint,
     engagement_epic,
-    following_sprint,
     next_phase,
     phase_ended_by,
     phase_labels_after,
@@ -55,10 +54,21 @@ from bot.domain.engagement import (
     workflow_labels,
 )
 from bot.domain.errors import NotPossible
-from bot.domain.figures import EngagementSnapshot, engagement_figures, open_work_in
+from bot.domain.figures import EngagementSnapshot, engagement_figures
+from bot.domain.gates import (
+    advance_on_gate,
+    blocking_gates,
+    ended_by_timebox,
+    forced_note,
+    live_gates,
+    phase_of_gate,
+)
+from bot.domain.gates import refusal as gate_refusal
 from bot.domain.model import LiveEngagement, ProjectFacts
 from bot.domain.playbooks import Asked, Choice, PlaybookRule, choose_playbook
 from bot.domain.retrospective import section
+from bot.domain.sprints import SprintClose, close_sprint, warning_comment, warning_marker
+from bot.domain.sprints import refusal as sprint_refusal
 from bot.engine.marker import Marker
 from bot.playbook import PlaybookError
 from bot.playbook.blueprint import Blueprint, Phase, TimeBox
@@ -134,7 +144,9 @@ def scaffold(facts: ProjectFacts, choice: Choice, blueprint: Blueprint) -> Decis
 def close_time_box(
     live: LiveEngagement, blueprint: Blueprint, milestone_id: int, today: date
 ) -> Outcome:
-    """A sprint's retrospective gets its figures; a phase's last time-box advances the phase."""
+    """A closed sprint: its retrospective gets its figures, its open work moves to the next
+    open sprint, and a close out of turn is warned about on the retrospective. A phase whose
+    playbook names no gate ends with its last time-box; a gated phase waits for its gate."""
     milestone = live.milestone(milestone_id)
     if milestone is None:
         return Refusal(f"milestone {milestone_id} is not one of the project's milestones")
@@ -143,11 +155,34 @@ def close_time_box(
         return Refusal(f"milestone {milestone.title!r} is not one of the engagement's time-boxes")
     effects: list[Effect] = []
     if timebox.kind == "sprint":
+        closing = close_sprint(live, blueprint, timebox, milestone, today)
         effects += retrospective_effects(live, blueprint, timebox, today)
+        effects += sprint_moves(closing)
+        effects += sprint_warning(live, blueprint, closing, "in GitLab")
     ended = phase_ended_by(blueprint, timebox.key)
-    if ended:
+    if ended and ended_by_timebox(blueprint, ended):
         effects += advance(live, blueprint, ended, f"its time-box {timebox.title} closed")
     return Decision(tuple(effects), "" if effects else f"{timebox.title} closed")
+
+
+def sprint_moves(closing: SprintClose) -> list[Effect]:
+    """Open work to the next open sprint (nothing moves when no later sprint is open)."""
+    if not closing.moves or closing.target is None:
+        return []
+    iids = tuple(i.iid for i in closing.moves)
+    return [MoveIssues(iids, closing.target.id, said=closing.summary())]
+
+
+def sprint_warning(
+    live: LiveEngagement, blueprint: Blueprint, closing: SprintClose, how: str
+) -> list[Effect]:
+    """A warning comment on the retrospective when the sprint closed early or out of turn."""
+    retro = retrospective_of(blueprint, closing.sprint)
+    found = live.issue_by_key(retro.key) if retro else None
+    if not closing.warnings or found is None:
+        return []
+    body = warning_comment(closing, how)
+    return [UpsertNote(OnIssue(found.iid), warning_marker(closing.sprint), body)]
 
 
 def retrospective_effects(
@@ -210,20 +245,41 @@ def advance_note(ended: Phase, following: Phase | None, reason: str) -> str:
 def phase_progress(
     live: LiveEngagement, blueprint: Blueprint, issue_iid: int, today: date
 ) -> Outcome:
-    """The phase epic's progress is recounted; when every issue of it is done, it advances."""
+    """An issue closed or reopened: a closed gate of the current phase moves the engagement on;
+    the phase epic's progress is recounted. A phase without a gate still ends when every issue
+    of its epic is done (the rule before gates)."""
     issue = live.issue(issue_iid)
     planned = next((i for i in blueprint.issues if issue and i.key == issue.key), None)
+    effects: list[Effect] = []
+    gated = phase_of_gate(blueprint, issue.key if issue else None)
+    if issue is not None and issue.closed and gated is not None:
+        effects += gate_effects(live, blueprint, issue.key or "", issue_iid)
     phase = phase_of_epic(blueprint, planned.epic if planned else None)
     if phase is None or phase.epic is None or live.epic_by_key(phase.epic) is None:
+        if effects:
+            return Decision(tuple(effects), f"gate #{issue_iid} closed")
         return Refusal(f"#{issue_iid} belongs to no phase epic")
     status = engagement_figures(live, blueprint, today).phase_status(phase.key)
     assert status is not None
     line = f"{phase.name}: {status.tally.line()}"
-    effects: list[Effect] = [UpsertNote(OnEpic(phase.epic), PROGRESS_MARKER, f"Progress: {line}")]
-    if status.tally.all.complete:
+    effects.insert(0, UpsertNote(OnEpic(phase.epic), PROGRESS_MARKER, f"Progress: {line}"))
+    if status.tally.all.complete and ended_by_timebox(blueprint, phase):
         reason = f"all {status.tally.total} issues of its epic are done"
         effects += advance(live, blueprint, phase, reason)
     return Decision(tuple(effects), line)
+
+
+def gate_effects(
+    live: LiveEngagement, blueprint: Blueprint, gate_key: str, iid: int
+) -> list[Effect]:
+    """The current phase's gate closed: one phase on, unless another gate still holds it."""
+    root = engagement_epic(blueprint)
+    epic = live.epic_by_key(root.key) if root else None
+    current = current_phase(blueprint, epic.labels) if epic else None
+    following = advance_on_gate(blueprint, current, gate_key, live_gates(live, blueprint))
+    if current is None or following is None:
+        return []
+    return advance(live, blueprint, current, f"its gate #{iid} was closed")
 
 
 @refusing
@@ -289,8 +345,15 @@ def apply(facts: ProjectFacts, choice: Choice, blueprint: Blueprint) -> Decision
 
 
 @refusing
-def phase(live: LiveEngagement, blueprint: Blueprint, target: str) -> Outcome:
-    """`/psdm phase next|PHASE`: the engagement epic's phase label moves."""
+def phase(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    target: str,
+    force: bool = False,
+    author: str | None = None,
+) -> Outcome:
+    """`/psdm phase next|PHASE [--force]`: the engagement epic's phase label moves, forward
+    only past closed gates; `--force` moves anyway and the phase note records it."""
     root = the_engagement_epic(blueprint)
     epic = live.epic_by_key(root.key)
     if epic is None:
@@ -299,41 +362,42 @@ def phase(live: LiveEngagement, blueprint: Blueprint, target: str) -> Outcome:
     wanted = phase_named(blueprint, current, target)
     if wanted == current:
         return Decision((), f"The engagement is already in {wanted.name}.")
+    held = blocking_gates(blueprint, current, wanted, live_gates(live, blueprint))
+    if held and not force:
+        return Refusal(gate_refusal(current, wanted, held))
     labels = phase_labels_after(blueprint, epic.labels, wanted)
     moved = f"from {current.name} " if current else ""
     said = f'The engagement moves {moved}to {wanted.name} (label ~"{wanted.label}").'
-    return Decision((RelabelEpic(root.key, epic.labels, labels),), said)
+    effects: list[Effect] = [RelabelEpic(root.key, epic.labels, labels)]
+    if held:
+        marker = f"<!-- psdm-bot phase-forced={wanted.key} -->"
+        note = forced_note(current, wanted, held, author)
+        effects.append(UpsertNote(OnEpic(root.key), marker, note))
+        said += f" Forced past {len(held)} open gate(s); the override is noted on the epic."
+    return Decision(tuple(effects), said)
 
 
 @refusing
-def sprint_close(live: LiveEngagement, blueprint: Blueprint, today: date) -> Outcome:
-    """Close the current sprint: its retrospective, its phase, and its open work moves on."""
+def sprint_close(
+    live: LiveEngagement, blueprint: Blueprint, today: date, force: bool = False
+) -> Outcome:
+    """Close the current sprint: its retrospective, its phase, and its open work moves on.
+    A sprint not yet started, or one with earlier time-boxes open, needs `--force`."""
     sprint, milestone = current_sprint(blueprint, live.milestones)
-    following = following_sprint(blueprint, sprint, live.milestones)
+    closing = close_sprint(live, blueprint, sprint, milestone, today)
+    if closing.warnings and not force:
+        return Refusal(sprint_refusal(closing))
     after = live.with_milestone_closed(milestone.id)
-    unfinished = tuple(i.iid for i in open_work_in(live, blueprint, milestone.id))
     effects: list[Effect] = [CloseMilestone(milestone.id)]
     effects += retrospective_effects(after, blueprint, sprint, today)
+    effects += sprint_moves(closing)
+    effects += sprint_warning(after, blueprint, closing, "with `/psdm sprint close --force`")
     ended = phase_ended_by(blueprint, sprint.key)
-    if ended:
+    if ended and ended_by_timebox(blueprint, ended):
         effects += advance(after, blueprint, ended, f"its time-box {sprint.title} closed")
     said = f"{milestone.title} is closed."
-    if unfinished and following:
-        moved = ", ".join(f"#{iid}" for iid in unfinished)
-        effects.append(
-            MoveIssues(
-                unfinished,
-                following.id,
-                said=f"Unfinished work moved to {following.title}: {moved}.",
-            )
-        )
-    elif unfinished:
-        said += (
-            f" No later sprint is open, so {len(unfinished)} unfinished work item(s) stay in "
-            f"{milestone.title}."
-        )
-    else:
-        said += " Every work item of the sprint was done."
+    if not any(isinstance(e, MoveIssues) for e in effects):
+        said += " " + closing.summary()
     return Decision(tuple(effects), said)
 
 

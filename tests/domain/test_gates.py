@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from bot.domain import decisions
+from bot.domain.effects import Decision, Refusal, RelabelEpic, UpsertNote
 from bot.domain.gates import (
     GateIssue,
     advance_on_gate,
@@ -14,6 +18,7 @@ from bot.domain.gates import (
     refusal,
 )
 from bot.playbook.blueprint import Blueprint, Issue, Phase
+from tests.domain.engagement_world import BLUEPRINT, world
 
 
 def phase(slug: str, gate: str | None = None, pilot: str | None = None) -> Phase:
@@ -152,3 +157,62 @@ def test_live_gates_come_from_the_issues_markers() -> None:
     assert list(found) == ["issue:discovery/readout"]
     assert found["issue:discovery/readout"].closed
     assert blocking_gates(ONE, D, R, found) == ()
+
+
+# -- the decisions that use the gates ---------------------------------------------------------
+
+
+def test_phase_next_refuses_with_the_open_gates_link() -> None:
+    outcome = decisions.phase(world(), BLUEPRINT, "next")
+    assert isinstance(outcome, Refusal)
+    assert "[#1 Readout accepted](http://gl/1)" in outcome.reason
+
+
+def test_phase_next_moves_once_the_gate_is_closed() -> None:
+    outcome = decisions.phase(world(closed=("issue:discovery/readout",)), BLUEPRINT, "next")
+    assert isinstance(outcome, Decision)
+    assert outcome.effects == (
+        RelabelEpic("epic:engagement", ("Phase::Discovery",), ("Phase::Sprinting",)),
+    )
+
+
+def test_force_moves_and_records_the_override_on_the_epic() -> None:
+    outcome = decisions.phase(world(), BLUEPRINT, "next", force=True, author="pm")
+    assert isinstance(outcome, Decision)
+    relabel, note = outcome.effects
+    assert isinstance(relabel, RelabelEpic) and isinstance(note, UpsertNote)
+    assert note.body.startswith("@pm moved the engagement from Discovery to Sprinting")
+    assert "Forced past 1 open gate(s)" in outcome.said
+
+
+def test_moving_back_needs_no_gate() -> None:
+    outcome = decisions.phase(world("Phase::Sprinting"), BLUEPRINT, "discovery")
+    assert isinstance(outcome, Decision)
+
+
+def test_closing_the_current_gate_advances_the_phase() -> None:
+    live = world(closed=("issue:discovery/readout",))
+    outcome = decisions.phase_progress(live, BLUEPRINT, 1, date(2026, 1, 9))
+    assert isinstance(outcome, Decision)
+    relabels = [e for e in outcome.effects if isinstance(e, RelabelEpic)]
+    assert relabels == [
+        RelabelEpic("epic:engagement", ("Phase::Discovery",), ("Phase::Sprinting",))
+    ]
+    notes = [e for e in outcome.effects if isinstance(e, UpsertNote) and "gate #1" in e.body]
+    assert notes, outcome.effects
+
+
+def test_every_issue_of_a_gated_epic_done_does_not_advance() -> None:
+    # the Sprinting epic's issues all closed but its gate: no move to Scaling
+    done = ("issue:story", "issue:planning-1", "issue:retro-1", "issue:retro-2")
+    live = world("Phase::Sprinting", closed=done)
+    outcome = decisions.phase_progress(live, BLUEPRINT, 3, date(2026, 2, 1))
+    assert isinstance(outcome, Decision)
+    assert not [e for e in outcome.effects if isinstance(e, RelabelEpic)]
+
+
+def test_closing_the_last_sprint_does_not_end_a_gated_phase() -> None:
+    live = world("Phase::Sprinting", states={"milestone:sprint-2": "closed"})
+    outcome = decisions.close_time_box(live, BLUEPRINT, 13, date(2026, 2, 9))
+    assert isinstance(outcome, Decision)
+    assert not [e for e in outcome.effects if isinstance(e, RelabelEpic)]

@@ -6,10 +6,14 @@ from datetime import date
 
 import pytest
 
+from bot.domain import decisions
+from bot.domain.effects import Decision, MoveIssues, OnIssue, Refusal, UpsertNote
 from bot.domain.engagement import kind_of
 from bot.domain.model import LiveEngagement, LiveIssue, LiveMilestone, ProjectFacts
 from bot.domain.sprints import close_sprint, close_warnings, refusal, warning_comment
 from bot.playbook.blueprint import Blueprint, Issue, TimeBox
+from tests.domain.engagement_world import BLUEPRINT as WORLD
+from tests.domain.engagement_world import world
 
 DISCOVERY = TimeBox("milestone:discovery", "Discovery", date(2026, 1, 5), date(2026, 1, 11))
 S1 = TimeBox("milestone:sprint-1", "Sprint 1", date(2026, 1, 12), date(2026, 1, 25), kind="sprint")
@@ -123,3 +127,55 @@ def test_warning_and_refusal_texts() -> None:
     assert comment.startswith("**Warning:** Sprint 2 was closed in GitLab")
     assert "Sprint 1" in comment and "has not started" in comment
     assert "--force" in refusal(closing)
+
+
+# -- the decisions: milestone closed in GitLab, and `/psdm sprint close` -----------------------
+
+
+def test_milestone_closed_in_gitlab_moves_slipped_work_only() -> None:
+    live = world(
+        "Phase::Sprinting",
+        closed=("issue:discovery/readout",),
+        states={"milestone:discovery": "closed", "milestone:sprint-1": "closed"},
+    )
+    outcome = decisions.close_time_box(live, WORLD, 12, date(2026, 1, 26))
+    assert isinstance(outcome, Decision)
+    moves = [e for e in outcome.effects if isinstance(e, MoveIssues)]
+    assert moves == [MoveIssues((3, 7), 13, said="Unfinished work moved to Sprint 2: #3, #7.")]
+    assert not [e for e in outcome.effects if isinstance(e, UpsertNote)]  # no warning
+
+
+def test_a_future_sprint_closed_in_gitlab_warns_on_its_retrospective() -> None:
+    live = world(states={"milestone:sprint-1": "closed"})  # Discovery still open
+    outcome = decisions.close_time_box(live, WORLD, 12, date(2026, 1, 6))
+    assert isinstance(outcome, Decision)
+    (warning,) = [e for e in outcome.effects if isinstance(e, UpsertNote)]
+    assert warning.on == OnIssue(5)
+    assert "has not started" in warning.body and "Discovery" in warning.body
+
+
+def test_sprint_close_refuses_a_future_sprint_without_force() -> None:
+    outcome = decisions.sprint_close(world(), WORLD, date(2026, 1, 6))
+    assert isinstance(outcome, Refusal)
+    assert "Sprint 1 was not closed" in outcome.reason and "--force" in outcome.reason
+
+
+def test_sprint_close_with_force_closes_moves_and_warns() -> None:
+    outcome = decisions.sprint_close(world(), WORLD, date(2026, 1, 6), force=True)
+    assert isinstance(outcome, Decision)
+    kinds = [type(e).__name__ for e in outcome.effects]
+    assert kinds[0] == "CloseMilestone"
+    assert "MoveIssues" in kinds
+    (warning,) = [e for e in outcome.effects if isinstance(e, UpsertNote)]
+    assert "closed with `/psdm sprint close --force`" in warning.body
+
+
+def test_sprint_close_in_turn_needs_no_force() -> None:
+    live = world(
+        "Phase::Sprinting",
+        closed=("issue:discovery/readout",),
+        states={"milestone:discovery": "closed"},
+    )
+    outcome = decisions.sprint_close(live, WORLD, date(2026, 1, 26))
+    assert isinstance(outcome, Decision)
+    assert not [e for e in outcome.effects if isinstance(e, UpsertNote)]
