@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot.domain.figures import EngagementSnapshot, SprintFigures
 from bot.playbook.blueprint import IssueKind
 
 DAY = 86400.0
@@ -279,6 +280,41 @@ def forecast(
     needed = math.ceil(remaining / pace)
     finish = last_finished_end + timedelta(days=needed * sprint_days)
     return Forecast(pace, remaining, needed, finish, planned_end)
+
+
+def _done(sprint: SprintFigures, weighted: bool) -> int:
+    return sprint.weight_done if weighted else sprint.done
+
+
+def _left(sprint: SprintFigures, weighted: bool) -> int:
+    if sprint.finished:
+        return sprint.weight_slipped if weighted else sprint.slipped
+    return (
+        (sprint.weight_committed - sprint.weight_done)
+        if weighted
+        else (sprint.committed - sprint.done)
+    )
+
+
+def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
+    """The engagement's forecast from its sprint figures, in the snapshot's velocity unit.
+
+    Remaining work is what is open in the sprints: committed and not done in sprints still to
+    finish, slipped in finished ones (work moved on is counted where it now sits). The planned
+    end is the last sprint's due date; a sprint's length is the last finished sprint's.
+    """
+    weighted = snapshot.velocity_unit == "weight"
+    boxes = {t.key: t for t in snapshot.timeboxes}
+    finished = [s for s in snapshot.sprints if s.finished]
+    remaining = sum(_left(s, weighted) for s in snapshot.sprints)
+    planned = [boxes[s.key].due_date for s in snapshot.sprints if s.key in boxes]
+    planned_end = max((d for d in planned if d), default=None)
+    last = boxes.get(finished[-1].key) if finished else None
+    end = last.due_date if last else None
+    length = 14
+    if last and last.start_date and end:
+        length = (end - last.start_date).days + 1
+    return forecast([_done(s, weighted) for s in finished], remaining, end, length, planned_end)
 
 
 # -- adoption KPIs -----------------------------------------------------------------------------

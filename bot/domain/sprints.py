@@ -103,3 +103,29 @@ def refusal(closing: SprintClose) -> str:
     lines += [f"- {w}" for w in closing.warnings]
     lines += ["", "Close it anyway with `--force`; a warning is then left on its retrospective."]
     return "\n".join(lines)
+
+
+# -- time-boxes closed without an event ---------------------------------------------------------
+
+
+def timebox_closed_id(project_id: int, milestone_id: int) -> str:
+    """One handling per closed time-box, whether its event or the periodic sweep comes first."""
+    return f"timebox-closed:{project_id}:{milestone_id}"
+
+
+def closed_timeboxes(
+    blueprint: Blueprint, milestones: Sequence[LiveMilestone]
+) -> tuple[LiveMilestone, ...]:
+    """The closed milestones that are the engagement's sprints or phases' time-boxes.
+
+    GitLab before 18.2 sends no event when a milestone closes; the sweep hands these to the
+    same decision as the event (`close_time_box`). Waves and releases have no close handling.
+    """
+    found = []
+    for planned in blueprint.timeboxes:
+        if planned.kind not in ("sprint", "phase"):
+            continue
+        live = milestone_for(planned, milestones)
+        if live is not None and not live.active:
+            found.append(live)
+    return tuple(found)

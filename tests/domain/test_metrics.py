@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.domain.figures import engagement_figures
 from bot.domain.metrics import (
     Durations,
     IssueHistory,
@@ -200,3 +201,21 @@ def test_weight_at_replays_weight_events() -> None:
     assert weight_at(changed, at(4)) == 3
     assert weight_at(changed, at(7)) == 8
     assert weight_at(IssueHistory(1, at(1), weight=5), at(4)) == 5
+
+
+def test_forecast_of_the_engagements_sprints_with_known_answers() -> None:
+    from bot.domain.metrics import forecast_of
+    from tests.domain.engagement_world import BLUEPRINT, world
+
+    # Sprint 1 finished with story #3 done and the hand-made task #7 slipped (moved on)
+    live = world(
+        "Phase::Sprinting",
+        closed=("issue:story",),
+        states={"milestone:discovery": "closed", "milestone:sprint-1": "closed"},
+    )
+    snapshot = engagement_figures(live, BLUEPRINT, date(2026, 1, 27))
+    found = forecast_of(snapshot)
+    # velocity 1 item a sprint; #7 slipped in Sprint 1 and nothing open in Sprint 2:
+    # 1 item left -> 1 sprint of 14 days after Jan 25 = Feb 8, the planned end.
+    assert (found.velocity, found.remaining, found.sprints_needed) == (1.0, 1, 1)
+    assert found.finish == date(2026, 2, 8) and found.slip_days == 0

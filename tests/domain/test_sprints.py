@@ -179,3 +179,17 @@ def test_sprint_close_in_turn_needs_no_force() -> None:
     outcome = decisions.sprint_close(live, WORLD, date(2026, 1, 26))
     assert isinstance(outcome, Decision)
     assert not [e for e in outcome.effects if isinstance(e, UpsertNote)]
+
+
+def test_the_sweep_finds_closed_sprints_and_phases_only() -> None:
+    from bot.domain.sprints import closed_timeboxes, timebox_closed_id
+
+    wave = TimeBox("milestone:wave-1", "Wave 1", kind="wave")
+    bp = Blueprint("t", timeboxes=(DISCOVERY, S1, S2, wave))
+    live = (
+        *milestones(discovery="closed", s1="active", s2="closed"),
+        LiveMilestone(9, "Wave 1", "closed", None, None, wave.key),
+        LiveMilestone(10, "Someone's own", "closed", None, None, None),
+    )
+    assert [m.title for m in closed_timeboxes(bp, live)] == ["Discovery", "Sprint 2"]
+    assert timebox_closed_id(4, 12) == "timebox-closed:4:12"
