@@ -27,6 +27,7 @@ from bot.domain.engagement import (
     milestone_for,
 )
 from bot.domain.model import DoraMetric, LiveEngagement, LiveIssue, LiveMilestone
+from bot.domain.weekly import status_key_on
 from bot.playbook.blueprint import Blueprint, Issue, IssueKind
 
 TimeBoxState = Literal["upcoming", "active", "overdue", "closed", "missing"]
@@ -528,6 +529,9 @@ def _status_issue(
 ) -> int | None:
     """The weekly status issue of this week: by its time-box's dates, one issue per week."""
     by_key = {i.key: i for i in issues if i.key}
+    made = status_key_on(blueprint, today)
+    if made in by_key:  # made in its week by the periodic job, or listed by the playbook
+        return by_key[made].iid
     planned = [i for i in blueprint.issues if i.role == "status" and i.key in by_key]
     if not planned:
         return None

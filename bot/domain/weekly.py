@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.domain.effects import CreateIssue, Decision, Outcome, Refusal
+from bot.domain.model import LiveEngagement
+from bot.engine.marker import Marker
 from bot.playbook.blueprint import Blueprint, Issue, TimeBox
 
 STATUS_LABEL = "Weekly Status"
@@ -109,6 +112,28 @@ def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
     )
 
 
+def status_key_on(blueprint: Blueprint, today: date) -> str | None:
+    """The key of the status issue of `today`'s engagement week (listed or made in its week)."""
+    span = engagement_span(blueprint)
+    week = engagement_week(span[0], today) if span else None
+    return status_key(week) if week is not None else None
+
+
+def weekly_status(live: LiveEngagement, blueprint: Blueprint, today: date) -> Outcome:
+    """Find or create this week's status issue (the periodic job and `report --post` ask)."""
+    issue = status_issue(blueprint, today)
+    if issue is None:
+        return Refusal(f"{today} is in no week of the engagement: no status issue is due")
+    found = live.issue_by_key(issue.key)
+    if found is not None:
+        return Decision((), f"this week's status issue is #{found.iid}.")
+    body = f"{issue.description}\n\n{Marker(issue.key).render()}"
+    return Decision(
+        (CreateIssue(issue.key, issue.title, body, issue.labels, said="status issue #{result}."),),
+        "this week's",
+    )
+
+
 def slot_id(project_id: int, week: int) -> str:
     """The periodic job's workflow id: one status per engagement week, however many runs."""
     return f"weekly-status:{project_id}:week-{week}"
@@ -118,14 +143,14 @@ def slot_id(project_id: int, week: int) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class BusinessOutcome:
     name: str
     target: int | None = None
 
 
 @dataclass(frozen=True)
 class OutcomeProgress:
-    outcome: Outcome
+    outcome: BusinessOutcome
     done: int | None
     of: int | None
     how: str
@@ -138,7 +163,7 @@ class OutcomeProgress:
         return min(round(100 * self.done / self.of), 100)
 
 
-def stated_outcomes(variables: Mapping[str, object]) -> tuple[Outcome, ...]:
+def stated_outcomes(variables: Mapping[str, object]) -> tuple[BusinessOutcome, ...]:
     raw = str(variables.get(OUTCOMES) or "")
     found = []
     for part in re.split(r"[;\n]", raw):
@@ -148,9 +173,9 @@ def stated_outcomes(variables: Mapping[str, object]) -> tuple[Outcome, ...]:
         name, sep, target = text.rpartition(":")
         number = re.sub(r"[,_ ]", "", target)
         if sep and name.strip() and number.isdigit():
-            found.append(Outcome(name.strip(), int(number)))
+            found.append(BusinessOutcome(name.strip(), int(number)))
         else:
-            found.append(Outcome(text))
+            found.append(BusinessOutcome(text))
     return tuple(found)
 
 
@@ -163,7 +188,7 @@ class LabelledWork:
 
 
 def outcome_progress(
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[BusinessOutcome],
     kpis: Mapping[str, int],
     work: Sequence[LabelledWork],
 ) -> tuple[OutcomeProgress, ...]:

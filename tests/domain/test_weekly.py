@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from bot.domain.weekly import (
+    BusinessOutcome,
     LabelledWork,
-    Outcome,
     budget_burn,
     engagement_week,
     outcome_progress,
@@ -80,16 +80,20 @@ def test_stated_outcomes_with_and_without_targets() -> None:
         }
     )
     assert found == (
-        Outcome("Repositories migrated", 1200),
-        Outcome("Retire Jenkins"),
-        Outcome("Users onboarded", 3000),
+        BusinessOutcome("Repositories migrated", 1200),
+        BusinessOutcome("Retire Jenkins"),
+        BusinessOutcome("Users onboarded", 3000),
     )
     assert stated_outcomes({}) == ()
 
 
 def test_outcome_progress_from_kpis_labels_or_not_measured() -> None:
     found = outcome_progress(
-        [Outcome("Repositories migrated", 1200), Outcome("Retire Jenkins"), Outcome("Faster")],
+        [
+            BusinessOutcome("Repositories migrated", 1200),
+            BusinessOutcome("Retire Jenkins"),
+            BusinessOutcome("Faster"),
+        ],
         {"Repositories migrated": 300},
         [
             LabelledWork(True, ("Outcome: Retire Jenkins",)),
@@ -124,3 +128,25 @@ def test_budget_burn_against_the_calendar(
     assert burn is not None
     assert (burn.burned_percent, burn.elapsed_percent) == then[:2]
     assert then[2] in burn.text()
+
+
+def test_weekly_status_is_created_once_in_its_week() -> None:
+    from dataclasses import replace
+
+    from bot.domain.effects import CreateIssue, Decision, Refusal
+    from bot.domain.figures import engagement_figures
+    from bot.domain.model import LiveEngagement, LiveIssue, ProjectFacts
+    from bot.domain.weekly import weekly_status
+
+    live = LiveEngagement(ProjectFacts(1, "acme/p", "p"))
+    made = weekly_status(live, BLUEPRINT, date(2026, 1, 14))
+    assert isinstance(made, Decision)
+    (create,) = made.effects
+    assert isinstance(create, CreateIssue) and create.key == "issue:status/week-2"
+    assert "psdm-bot" in create.description  # the marker that finds it again
+    found = LiveIssue(9, create.title, "opened", ("Weekly Status",), None, None, create.key)
+    again = weekly_status(replace(live, issues=(found,)), BLUEPRINT, date(2026, 1, 15))
+    assert isinstance(again, Decision) and again.effects == ()
+    snapshot = engagement_figures(replace(live, issues=(found,)), BLUEPRINT, date(2026, 1, 15))
+    assert snapshot.status_issue == 9  # the report goes on it
+    assert isinstance(weekly_status(live, BLUEPRINT, date(2026, 3, 1)), Refusal)
