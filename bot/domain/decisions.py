@@ -272,14 +272,22 @@ def phase_progress(
 def gate_effects(
     live: LiveEngagement, blueprint: Blueprint, gate_key: str, iid: int
 ) -> list[Effect]:
-    """The current phase's gate closed: one phase on, unless another gate still holds it."""
+    """The current phase's gate closed: the engagement moves on as far as closed gates allow."""
     root = engagement_epic(blueprint)
     epic = live.epic_by_key(root.key) if root else None
-    current = current_phase(blueprint, epic.labels) if epic else None
-    following = advance_on_gate(blueprint, current, gate_key, live_gates(live, blueprint))
-    if current is None or following is None:
+    if root is None or epic is None:
         return []
-    return advance(live, blueprint, current, f"its gate #{iid} was closed")
+    current = current_phase(blueprint, epic.labels)
+    target = advance_on_gate(blueprint, current, gate_key, live_gates(live, blueprint))
+    if current is None or target is None:
+        return []
+    labels = phase_labels_after(blueprint, epic.labels, target)
+    marker = f"<!-- psdm-bot phase-ended={current.key} -->"
+    note = advance_note(current, target, f"its gate #{iid} was closed")
+    return [
+        RelabelEpic(root.key, epic.labels, labels),
+        UpsertNote(OnEpic(root.key), marker, note),
+    ]
 
 
 @refusing

@@ -143,22 +143,27 @@ def advance_on_gate(
 ) -> Phase | None:
     """The phase to move to now that the issue `closed_key` closed, or None to stay.
 
-    Only the current phase's gate moves the engagement, one phase on, and only when nothing
-    else holds the move (Scaling waits for the other pilots' gates).
+    Only the current phase's gate moves the engagement; it moves on past every following
+    phase whose gate is already closed (a pilot run in parallel may have passed its gates
+    first), and stops where a gate is open, at a phase without a gate, or where Scaling still
+    waits for another pilot's gate.
     """
     gated = phase_of_gate(blueprint, closed_key)
-    if gated is None or current is None:
+    if gated is None or current is None or gated != current:
         return None
+    gates = {**live, closed_key: _closed(live, blueprint, closed_key)}
     order = list(blueprint.phases)
-    if order.index(gated) < order.index(current):
-        return None
-    following = _next(order, current)
-    if following is None:
-        return None
-    closed = {**live, closed_key: _closed(live, blueprint, closed_key)}
-    if blocking_gates(blueprint, current, following, closed):
-        return None
-    return following
+    target: Phase | None = None
+    at = current
+    while True:
+        following = _next(order, at)
+        if following is None or blocking_gates(blueprint, current, following, gates):
+            return target
+        target = following
+        own = gates.get(following.gate) if following.gate else None
+        if own is None or not own.closed:
+            return target
+        at = following
 
 
 def ended_by_timebox(blueprint: Blueprint, phase: Phase | None) -> bool:

@@ -75,9 +75,14 @@ def _engagement_epic(blueprint: Blueprint) -> str | None:
 def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
     """The status issue due in the week `today` falls in, or None outside the engagement.
 
-    A playbook that still lists its weekly issues is followed; otherwise the issue is built
-    here, labelled, placed in the week's time-box and under the engagement epic.
+    The playbook declares each week's issue (`Blueprint.weekly_status`), or, in an older
+    playbook, lists it among its issues; a playbook that does neither gets one built here.
     """
+    declared = blueprint.status_week_on(today)
+    if declared is not None:
+        return declared.issue
+    if blueprint.weekly_status:
+        return None  # the playbook declares its weeks, and today is in none of them
     span = engagement_span(blueprint)
     if span is None:
         return None
@@ -114,9 +119,8 @@ def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
 
 def status_key_on(blueprint: Blueprint, today: date) -> str | None:
     """The key of the status issue of `today`'s engagement week (listed or made in its week)."""
-    span = engagement_span(blueprint)
-    week = engagement_week(span[0], today) if span else None
-    return status_key(week) if week is not None else None
+    due = status_issue(blueprint, today)
+    return due.key if due else None
 
 
 def weekly_status(live: LiveEngagement, blueprint: Blueprint, today: date) -> Outcome:

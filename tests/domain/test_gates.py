@@ -216,3 +216,11 @@ def test_closing_the_last_sprint_does_not_end_a_gated_phase() -> None:
     outcome = decisions.close_time_box(live, BLUEPRINT, 13, date(2026, 2, 9))
     assert isinstance(outcome, Decision)
     assert not [e for e in outcome.effects if isinstance(e, RelabelEpic)]
+
+
+def test_a_closed_gate_moves_past_phases_whose_gates_closed_first() -> None:
+    # pilots in parallel: pilot b passed Discovery already; closing a's go moves to b's Sprinting
+    live = closed("issue:b/readout")
+    assert advance_on_gate(TWO, SA, "issue:a/go", live) == SB
+    # both of b's gates closed first: straight to Scaling
+    assert advance_on_gate(TWO, SA, "issue:a/go", closed("issue:b/readout", "issue:b/go")) == XX

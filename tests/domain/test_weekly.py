@@ -150,3 +150,17 @@ def test_weekly_status_is_created_once_in_its_week() -> None:
     snapshot = engagement_figures(replace(live, issues=(found,)), BLUEPRINT, date(2026, 1, 15))
     assert snapshot.status_issue == 9  # the report goes on it
     assert isinstance(weekly_status(live, BLUEPRINT, date(2026, 3, 1)), Refusal)
+
+
+def test_the_playbooks_declared_week_is_used() -> None:
+    from dataclasses import replace
+
+    from bot.playbook.blueprint import StatusWeek
+
+    declared = Issue("issue:status/week-1", "Declared week 1", role="status", kind="governance")
+    bp = replace(
+        BLUEPRINT,
+        weekly_status=(StatusWeek(1, date(2026, 1, 5), date(2026, 1, 11), declared),),
+    )
+    assert status_issue(bp, date(2026, 1, 7)) is declared
+    assert status_issue(bp, date(2026, 1, 14)) is None  # declared weeks only
