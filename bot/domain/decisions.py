@@ -450,6 +450,45 @@ def wave_add(
     )
 
 
+@refusing
+def pilot_add(
+    live: LiveEngagement,
+    choice: Choice,
+    blueprint: Blueprint,
+    name: str,
+    render: Render,
+) -> Outcome:
+    """`/psdm pilot add NAME`: one more MVP pilot, with its own phases, time-boxes, epics and
+    issues (titled after NAME); Scaling then waits for its gate as well."""
+    if "pilots" not in blueprint.variables:
+        raise NotPossible("the engagement's playbook has no `pilots` variable to add a pilot with")
+    name = " ".join(name.split())
+    if "," in name:
+        raise NotPossible("a pilot's name cannot contain a comma")
+    names = [p.name for p in blueprint.pilots] or ["Pilot 1"]
+    if name.lower() in (n.lower() for n in names):
+        return Decision((), f"The pilot {name} already exists.")
+    grown = Choice(
+        choice.playbook,
+        {
+            **choice.variables,
+            "pilots": str(len(names) + 1),
+            "pilot_names": ",".join([*names, name]),
+        },
+    )
+    _, bigger = engagement(live.project, grown, None, (), render)
+    facts = live.project
+    return Decision(
+        (
+            Reconcile(bigger, "grow", said=f"Pilot {len(names) + 1}, {name}, added ({{result}})."),
+            RecordEngagement(
+                facts.id, facts.path_with_namespace, grown.playbook, dict(grown.variables)
+            ),
+        ),
+        "",
+    )
+
+
 def waves_after_adding(blueprint: Blueprint) -> int:
     """The wave count once one more wave is added."""
     variables = blueprint.variables
