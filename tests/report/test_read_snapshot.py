@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.domain.decisions import REPORT_MARKER
 from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.gitlab import connect
 from bot.gitlab.connection import open_connection
-from bot.gitlab.errors import GitLabError
-from bot.domain.decisions import REPORT_MARKER
 from bot.gitlab.engagement import facts_of
+from bot.gitlab.errors import GitLabError
 from bot.gitlab.snapshot import engagement_blueprint, post_report, read_snapshot
 from bot.playbook.blueprint import Blueprint
 from bot.report.weekly import weekly_markdown

@@ -17,10 +17,10 @@ from pathlib import Path
 import gitlab
 import httpx
 
-from bot.playbook import load_playbook, render
-from bot.playbook.blueprint import Blueprint
 from bot.domain.model import ProjectFacts
 from bot.domain.playbooks import DEFAULT_RULES, choose_playbook
+from bot.playbook import load_playbook, render
+from bot.playbook.blueprint import Blueprint
 
 SECRET = "e2e-secret"
 BOT = "psdm-bot"

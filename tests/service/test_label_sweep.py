@@ -14,9 +14,9 @@ import psycopg
 import pytest
 
 from bot.config import Settings
-from bot.events.actions import RestoreLabels
 from bot.domain.model import ProjectFacts
 from bot.domain.playbooks import DEFAULT_RULES, choose_playbook
+from bot.events.actions import RestoreLabels
 from bot.service.app import create_app
 from bot.service.durable import SWEEP_WORKFLOW, step
 from bot.service.store import Engagement, Store
