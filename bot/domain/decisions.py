@@ -130,7 +130,11 @@ def scaffold(facts: ProjectFacts, choice: Choice, blueprint: Blueprint) -> Decis
     return Decision(
         (
             RecordEngagement(
-                facts.id, facts.path_with_namespace, choice.playbook, dict(choice.variables)
+                facts.id,
+                facts.path_with_namespace,
+                choice.playbook,
+                dict(choice.variables),
+                first_only=True,
             ),
             Reconcile(blueprint, "scaffold"),
         )

@@ -42,6 +42,8 @@ class RecordEngagement:
     path: str
     playbook: str
     variables: Mapping[str, str]
+    first_only: bool = False
+    """Keep an existing record (a scaffold); otherwise the record is replaced."""
     said: str = ""
 
 

@@ -20,11 +20,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.domain.figures import EngagementSnapshot
+from bot.domain.playbooks import Choice
 from bot.events.event import Event
 from bot.gitlab.errors import GitLabError
 from bot.gitlab.snapshot import read_snapshot
-from bot.playbook.selection import Choice
-from bot.report.snapshot import EngagementSnapshot
 from bot.service.runners import blueprint_of
 from bot.service.store import DISPATCHED, Store, engagements, inbox
 
