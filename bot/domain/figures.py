@@ -330,7 +330,7 @@ def engagement_figures(
         retro_actions=_retro_actions(blueprint, counted.issues),
         dora=live.dora,
         dora_note=live.dora_note,
-        status_issue=_status_issue(blueprint, boxes, counted.issues, today),
+        status_issue=_status_issue(blueprint, counted.issues, today),
         epic_mode=live.epic_mode,
         elsewhere=counted.tally(i for i in counted.issues if i.iid not in placed),
         totals=counted.tally(counted.issues),
@@ -524,26 +524,9 @@ def _retro_actions(blueprint: Blueprint, issues: Sequence[LiveIssue]) -> tuple[R
     return tuple(found.values())
 
 
-def _status_issue(
-    blueprint: Blueprint, boxes: Sequence[TimeBox], issues: Sequence[LiveIssue], today: date
-) -> int | None:
-    """The weekly status issue of this week: by its time-box's dates, one issue per week."""
-    by_key = {i.key: i for i in issues if i.key}
-    made = status_key_on(blueprint, today)
-    if made in by_key:  # made in its week by the periodic job, or listed by the playbook
-        return by_key[made].iid
-    planned = [i for i in blueprint.issues if i.role == "status" and i.key in by_key]
-    if not planned:
-        return None
-    chosen = planned[0]
-    for box in boxes:
-        weekly = [i for i in planned if i.milestone == box.key]
-        if not weekly or box.start_date is None or box.due_date is None:
-            continue
-        if box.start_date > today:
-            break
-        chosen = weekly[-1]
-        if today <= box.due_date:
-            chosen = weekly[min((today - box.start_date).days // 7, len(weekly) - 1)]
-            break
-    return by_key[chosen.key].iid
+def _status_issue(blueprint: Blueprint, issues: Sequence[LiveIssue], today: date) -> int | None:
+    """The weekly status issue of this week: the one carrying the key of today's week (created
+    in its week by the periodic job, or listed by an older playbook); None until it exists."""
+    due = status_key_on(blueprint, today)
+    found = next((i for i in issues if due and i.key == due), None)
+    return found.iid if found else None

@@ -37,7 +37,7 @@ from bot.events.actions import (
 )
 from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
-from bot.events.commands.arguments import PhaseTarget, PlaybookChoice, Text
+from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, Text
 from bot.events.commands.errors import CommandError, RateLimited, Refused
 from bot.events.commands.parser import PREFIX, CommandLine, command_lines
 from bot.events.commands.ratelimit import RateLimit
@@ -98,6 +98,7 @@ class CommandRunners:
             "sprint close": self.sprint_close,
             "retro": self.retro,
             "wave add": self.wave_add,
+            "pilot add": self.pilot_add,
             "risk": self.risk,
             "report": self.report,
         }
@@ -230,12 +231,18 @@ class CommandRunners:
         assert isinstance(arguments, PhaseTarget)
         live, _ = asking.read(frozenset({ISSUES}))
         _, blueprint = self.engaged(live)
-        return self.perform(asking, decisions.phase(live, blueprint, arguments.target))
+        decided = decisions.phase(
+            live, blueprint, arguments.target, arguments.force, asking.note.author
+        )
+        return self.perform(asking, decided)
 
     def sprint_close(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, Forced)
         live, today = asking.read(frozenset({MILESTONES, ISSUES}))
         _, blueprint = self.engaged(live)
-        return self.perform(asking, decisions.sprint_close(live, blueprint, today))
+        decided = decisions.sprint_close(live, blueprint, today, arguments.force)
+        return self.perform(asking, decided)
 
     def retro(self, asking: Asking) -> tuple[bool, str]:
         live, today = asking.read(frozenset({MILESTONES, ISSUES}))
@@ -248,6 +255,14 @@ class CommandRunners:
         live, _ = asking.read(frozenset({MILESTONES}))
         choice, blueprint = self.engaged(live)
         decided = decisions.wave_add(live, choice, blueprint, arguments.text, blueprint_of)
+        return self.perform(asking, decided)
+
+    def pilot_add(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, Text)
+        live, _ = asking.read()
+        choice, blueprint = self.engaged(live)
+        decided = decisions.pilot_add(live, choice, blueprint, arguments.text, blueprint_of)
         return self.perform(asking, decided)
 
     def risk(self, asking: Asking) -> tuple[bool, str]:

@@ -76,9 +76,7 @@ def test_workstream_progress_includes_issues_carrying_its_label() -> None:
 
 def test_a_closed_sprint_shows_done_slipped_and_velocity_without_ceremonies() -> None:
     sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    work = [
-        i for i in blueprint().issues if i.milestone == sprint.key and i.role in ("story", "task")
-    ]
+    work = [i for i in blueprint().issues if i.milestone == sprint.key and i.kind == "work"]
     assert len(work) >= 2
     done = {work[0].key: {"state": "closed", "weight": 5}, work[1].key: {"weight": 2}}
     snapshot = engagement_figures(
@@ -163,19 +161,15 @@ def test_retro_actions_are_listed_once_from_the_latest_retrospective() -> None:
 
 
 def test_the_status_issue_is_the_one_of_the_current_week() -> None:
-    found = issues()
-    by_key = {i.key: i.iid for i in found}
-    sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    weekly = [i.key for i in blueprint().issues if i.role == "status" and i.milestone == sprint.key]
-    assert len(weekly) == 2
-    first_week = engagement_figures(live(found), blueprint(), sprint.start_date)
-    second_week = engagement_figures(live(found), blueprint(), sprint.due_date)
-    assert first_week.status_issue == by_key[weekly[0]]
-    assert second_week.status_issue == by_key[weekly[1]]
+    first, second = blueprint().weekly_status[:2]
+    made = LiveIssue(90, first.issue.title, "opened", (), None, None, first.issue.key)
+    snapshot = engagement_figures(live([*issues(), made]), blueprint(), first.start_date)
+    assert snapshot.status_issue == 90
+    # the next week's issue is not made yet: nothing to post on until the periodic job runs
+    later = engagement_figures(live([*issues(), made]), blueprint(), second.start_date)
+    assert later.status_issue is None
 
 
-def test_before_the_engagement_starts_the_first_status_issue_is_chosen() -> None:
-    found = issues()
-    first = next(i for i in blueprint().issues if i.role == "status")
-    snapshot = engagement_figures(live(found), blueprint(), date(2025, 12, 1))
-    assert snapshot.status_issue == next(i.iid for i in found if i.key == first.key)
+def test_before_the_engagement_starts_no_status_issue_is_due() -> None:
+    snapshot = engagement_figures(live(issues()), blueprint(), date(2025, 12, 1))
+    assert snapshot.status_issue is None
