@@ -26,10 +26,11 @@ DAY = 86400.0
 FORECAST_WINDOW = 3
 """Finished sprints the forecast averages: recent pace, not the whole engagement's."""
 
-KPIS = ("Users onboarded", "Repositories migrated", "Pipelines converted", "Scanners retired")
-KPI_LABEL_PREFIX = "KPI: "
-"""A closed issue labelled `KPI: Repositories migrated` counts one, unless its description
-states a number (`Repositories migrated: 120`), which then counts instead."""
+KPIS = ("Users Onboarded", "Repositories Migrated", "Pipelines Converted", "Scanners Retired")
+KPI_LABEL_PREFIX = "KPI::"
+"""The playbooks' KPI labels (`KPI::Repositories Migrated`): an issue with one keeps one
+task-list line per unit, ticked when that unit is done."""
+_TASK = re.compile(r"^\s*[-*+] \[([ xX])\]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -322,51 +323,61 @@ def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
 
 @dataclass(frozen=True)
 class KpiItem:
-    """A closed or open issue that may report a KPI: its labels, description and milestone."""
+    """An issue that may track a KPI: its labels, its description's task list, its milestone."""
 
-    closed: bool
     labels: tuple[str, ...] = ()
     description: str = ""
     milestone: str | None = None
 
 
 @dataclass(frozen=True)
+class Count:
+    """Units done (ticked lines) of units planned (all lines)."""
+
+    done: int = 0
+    planned: int = 0
+
+    def __add__(self, other: Count) -> Count:
+        return Count(self.done + other.done, self.planned + other.planned)
+
+    def text(self) -> str:
+        return f"{self.done} of {self.planned}"
+
+
+@dataclass(frozen=True)
 class KpiTotals:
-    totals: Mapping[str, int]
-    by_milestone: Mapping[str, Mapping[str, int]]
-    """Per milestone (a wave) title: each KPI's sum, only KPIs with something to show."""
+    totals: Mapping[str, Count]
+    by_milestone: Mapping[str, Mapping[str, Count]]
+    """Per milestone (a wave) title: each KPI tracked there."""
 
     @property
     def any(self) -> bool:
-        return any(self.totals.values())
+        return any(c.planned or c.done for c in self.totals.values())
 
 
-def _stated(description: str, kpi: str) -> int | None:
-    found = re.search(
-        rf"^\W*{re.escape(kpi)}\s*[:=]\s*(\d[\d,_ ]*)\s*$",
-        description,
-        re.IGNORECASE | re.MULTILINE,
-    )
-    return int(re.sub(r"[,_ ]", "", found[1])) if found else None
+def task_lines(description: str) -> Count:
+    """The task-list lines of a description: ticked (`- [x]`) of all."""
+    done = planned = 0
+    for found in _TASK.finditer(description or ""):
+        planned += 1
+        done += found[1].lower() == "x"
+    return Count(done, planned)
 
 
 def kpi_totals(items: Iterable[KpiItem]) -> KpiTotals:
-    """Sum each KPI over closed issues: the number stated in the description, else 1 per label."""
-    totals = dict.fromkeys(KPIS, 0)
-    by_milestone: dict[str, dict[str, int]] = {}
+    """Each KPI summed over the issues labelled `KPI::<name>`: one task-list line per unit
+    (user, repository, pipeline, scanner), ticked when done; open or closed issue alike."""
+    totals = dict.fromkeys(KPIS, Count())
+    by_milestone: dict[str, dict[str, Count]] = {}
     for item in items:
-        if not item.closed:
-            continue
         for kpi in KPIS:
-            stated = _stated(item.description, kpi)
-            labelled = KPI_LABEL_PREFIX + kpi in item.labels
-            amount = stated if stated is not None else (1 if labelled else 0)
-            if not amount:
+            if KPI_LABEL_PREFIX + kpi not in item.labels:
                 continue
-            totals[kpi] += amount
+            lines = task_lines(item.description)
+            totals[kpi] += lines
             if item.milestone:
                 wave = by_milestone.setdefault(item.milestone, {})
-                wave[kpi] = wave.get(kpi, 0) + amount
+                wave[kpi] = wave.get(kpi, Count()) + lines
     return KpiTotals(totals, by_milestone)
 
 
