@@ -66,7 +66,7 @@ def in_process_service(tmp_path: Path, gitlab_url: str, minutes: float):
     def runners(settings, store):
         def restore(actions, event):
             return [
-                step("count", lambda: calls.append((a.project_id, event.kind)) or "ok")
+                step("count", lambda a=a: calls.append((a.project_id, event.kind)) or "ok")
                 for a in actions
             ]
 
