@@ -41,7 +41,6 @@ SEVERITIES: dict[str, Severity] = {
     "PS:: Priority Medium": "Medium",
     "PS:: Priority Low": "Low",
 }
-WORK_ROLES = ("story", "task")
 RETRO_ROLES = ("retrospective", "internal-retrospective", "customer-retrospective")
 _UNCHECKED = re.compile(r"^\s*[-*+] \[ \] (?P<text>.+?)\s*$")
 _HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*$")
@@ -207,7 +206,8 @@ def _sprints(
     milestones: Sequence[LiveMilestone],
     issues: Sequence[LiveIssue],
 ) -> tuple[SprintFigures, ...]:
-    bookkeeping = {i.key for i in blueprint.issues if i.role not in WORK_ROLES}
+    declared = [*blueprint.issues, *(w.issue for w in blueprint.weekly_status)]
+    bookkeeping = {i.key for i in declared if i.kind != "work"}
     figures = []
     for box in boxes:
         if box.kind != "sprint":
@@ -300,7 +300,8 @@ def _status_issue(
 ) -> int | None:
     """The weekly status issue of this week: by its time-box's dates, one issue per week."""
     by_key = {i.key: i for i in issues if i.key}
-    planned = [i for i in blueprint.issues if i.role == "status" and i.key in by_key]
+    declared = [*(w.issue for w in blueprint.weekly_status), *blueprint.issues]
+    planned = [i for i in declared if i.role == "status" and i.key in by_key]
     if not planned:
         return None
     chosen = planned[0]

@@ -42,8 +42,8 @@ def test_next_starts_at_the_first_phase_and_stops_after_the_last():
     bp = blueprint()
     assert target_phase(bp, None, PhaseTarget("next")).name == "Discovery"
     assert target_phase(bp, phase("Sprint 0"), PhaseTarget("NEXT")).name == "Sprinting"
-    with pytest.raises(NotPossible, match="Scaling is the engagement's last phase"):
-        target_phase(bp, phase("Scaling"), PhaseTarget("next"))
+    with pytest.raises(NotPossible, match="Close is the engagement's last phase"):
+        target_phase(bp, phase("Close"), PhaseTarget("next"))
 
 
 @pytest.mark.parametrize("spelled", ["team readiness", "Team Readiness", "team-readiness"])

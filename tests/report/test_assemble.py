@@ -35,7 +35,8 @@ def issues(**changes: dict) -> list[LiveIssue]:
     """One live issue per blueprint issue (iid in blueprint order), open, in its milestone."""
     ids = {t.key: n for n, t in enumerate(blueprint().timeboxes, 1)}
     found = []
-    for iid, planned in enumerate(blueprint().issues, 1):
+    weekly = (w.issue for w in blueprint().weekly_status)  # as the weekly job creates them
+    for iid, planned in enumerate((*blueprint().issues, *weekly), 1):
         issue = LiveIssue(
             iid,
             planned.title,
@@ -139,9 +140,7 @@ def test_workstream_progress_includes_issues_carrying_its_label() -> None:
 
 def test_a_closed_sprint_shows_done_slipped_and_velocity_without_ceremonies() -> None:
     sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    work = [
-        i for i in blueprint().issues if i.milestone == sprint.key and i.role in ("story", "task")
-    ]
+    work = [i for i in blueprint().issues if i.milestone == sprint.key and i.kind == "work"]
     assert len(work) >= 2
     done = {work[0].key: {"state": "closed", "weight": 5}, work[1].key: {"weight": 2}}
     snapshot = assemble(live(issues(**done), ("milestone:sprint-1",)), blueprint(), sprint.due_date)
@@ -227,7 +226,8 @@ def test_the_status_issue_is_the_one_of_the_current_week() -> None:
     found = issues()
     by_key = {i.key: i.iid for i in found}
     sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    weekly = [i.key for i in blueprint().issues if i.role == "status" and i.milestone == sprint.key]
+    statuses = [w.issue for w in blueprint().weekly_status]
+    weekly = [i.key for i in statuses if i.milestone == sprint.key]
     assert len(weekly) == 2
     first_week = assemble(live(found), blueprint(), sprint.start_date)
     second_week = assemble(live(found), blueprint(), sprint.due_date)
@@ -237,6 +237,6 @@ def test_the_status_issue_is_the_one_of_the_current_week() -> None:
 
 def test_before_the_engagement_starts_the_first_status_issue_is_chosen() -> None:
     found = issues()
-    first = next(i for i in blueprint().issues if i.role == "status")
+    first = blueprint().weekly_status[0].issue
     snapshot = assemble(live(found), blueprint(), date(2025, 12, 1))
     assert snapshot.status_issue == next(i.iid for i in found if i.key == first.key)
