@@ -58,7 +58,8 @@ def scaffold(sandbox: Any, tier: str) -> Scaffolded:
         }
     )
     port = connect(sandbox.url, sandbox.token, PATH)
-    blueprint = engagement_blueprint(facts_of(port.load()))
+    # the weekly job's reconcile: the playbook plus this week's status issue
+    blueprint = engagement_blueprint(facts_of(port.load())).with_status_week(date.today())
     assert apply(diff(blueprint, port.read_live(blueprint)), port).ok
     return Scaffolded(sandbox, tier, blueprint, gl.projects.get(PATH))
 
@@ -83,7 +84,7 @@ def walk_first_sprint(s: Scaffolded) -> dict[str, Any]:
     sprint_work = [
         i.key
         for i in s.blueprint.issues
-        if i.milestone == "milestone:sprint-1" and i.role in ("story", "task")
+        if i.milestone == "milestone:sprint-1" and i.kind == "work"
     ]
     done = s.issue(sprint_work[0])
     done.state_event = "close"
