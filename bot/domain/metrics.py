@@ -19,8 +19,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot.domain.engagement import (
+    BOT_GOVERNANCE_KEYS,
+    CEREMONY_LABEL,
+    kind_of,
+    on_raid_log,
+    planned_kind,
+    workflow_labels,
+)
 from bot.domain.figures import EngagementSnapshot, SprintFigures
-from bot.playbook.blueprint import IssueKind
+from bot.domain.model import LiveEngagement
+from bot.domain.weekly import (
+    BudgetBurn,
+    LabelledWork,
+    OutcomeProgress,
+    budget_burn,
+    engagement_span,
+    outcome_progress,
+    stated_outcomes,
+)
+from bot.playbook.blueprint import Blueprint, IssueKind
 
 DAY = 86400.0
 FORECAST_WINDOW = 3
@@ -391,3 +409,70 @@ def deployments_per_day(total: float | None, start: date, end: date) -> float | 
         return None
     days = (end - start).days + 1
     return round(total / days, 2) if days > 0 else None
+
+
+# -- the engagement's metrics, as the report and `/psdm status` show them -----------------------
+
+
+@dataclass(frozen=True)
+class EngagementMetrics:
+    """Every metric of one engagement on one day, computed once for every view."""
+
+    forecast: Forecast
+    unit: str
+    kpis: KpiTotals
+    outcomes: tuple[OutcomeProgress, ...]
+    budget: BudgetBurn | None
+    flow: FlowMetrics | None = None
+    """Only when the resource events were read (the weekly report; `/psdm status` skips them)."""
+
+
+def engagement_metrics(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    snapshot: EngagementSnapshot,
+    histories: Sequence[IssueHistory] | None = None,
+) -> EngagementMetrics:
+    planned = {i.key: i for i in blueprint.issues}
+    titles = {m.id: m.title for m in live.milestones}
+    kpis = kpi_totals(
+        KpiItem(i.labels, i.description, titles.get(i.milestone_id or -1)) for i in live.issues
+    )
+    work = [
+        LabelledWork(i.closed, i.labels)
+        for i in live.issues
+        if kind_of(i, planned.get(i.key or "")) == "work"
+    ]
+    counts = {name: (c.done, c.planned) for name, c in kpis.totals.items()}
+    span = engagement_span(blueprint)
+    spent = sum(i.time_spent for i in live.issues)
+    flow = None
+    if histories is not None:
+        flow = flow_metrics(histories, workflow_labels(blueprint))
+    return EngagementMetrics(
+        forecast=forecast_of(snapshot),
+        unit=snapshot.velocity_unit,
+        kpis=kpis,
+        outcomes=outcome_progress(stated_outcomes(blueprint.variables), counts, work),
+        budget=budget_burn(blueprint.variables, spent, span, snapshot.taken_on) if span else None,
+        flow=flow,
+    )
+
+
+def flow_item(
+    blueprint: Blueprint, key: str | None, labels: Sequence[str]
+) -> tuple[bool, str | None]:
+    """Whether an issue's flow counts (work only), and its workstream's title: the planned
+    epic when that is a workstream's, else the workstream whose label the issue carries."""
+    planned = next((i for i in blueprint.issues if key and i.key == key), None)
+    if planned is not None:
+        work = planned_kind(planned) == "work"
+    else:
+        bot_made = (key or "").startswith(BOT_GOVERNANCE_KEYS)
+        work = not bot_made and not on_raid_log(labels) and CEREMONY_LABEL not in labels
+    if not work:
+        return False, None
+    streams = [e for e in blueprint.epics if e.workstream]
+    found = next((e for e in streams if planned and e.key == planned.epic), None)
+    found = found or next((e for e in streams if set(e.labels) & set(labels)), None)
+    return True, found.title if found else None

@@ -75,7 +75,7 @@ def scaffolded(request) -> Scaffolded:
 def walk_first_sprint(s: Scaffolded) -> dict[str, Any]:
     """Close two discovery issues, one sprint-1 issue and sprint 1; add a risk and an action."""
     discovery = [
-        i.key for i in s.blueprint.issues if i.epic == "epic:discovery" and i.role == "task"
+        i.key for i in s.blueprint.issues if i.epic == "epic:discovery" and i.kind == "work"
     ]
     for key in discovery[:2]:
         issue = s.issue(key)
