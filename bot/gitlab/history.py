@@ -25,7 +25,9 @@ from bot.domain.metrics import (
     WeightEvent,
     flow_item,
 )
+from bot.domain.model import LiveMilestone
 from bot.engine.marker import parse
+from bot.gitlab.engagement import EngagementGitLab, live_milestone
 from bot.gitlab.rest import enc, every
 from bot.playbook.blueprint import Blueprint, IssueKind
 
@@ -147,3 +149,17 @@ def work_histories(
         return Picked("work", workstream) if counted else None
 
     return closed_histories(rest, project, pick)
+
+
+def closed_milestones_since(gl: EngagementGitLab, since: datetime) -> list[LiveMilestone]:
+    """The project's milestones closed (or otherwise changed while closed) since `since`:
+    `updated_after` narrows GitLab's answer, and the answer's `updated_at` is checked again
+    for an instance that ignores the filter."""
+    path = f"/projects/{enc(gl.project)}/milestones"
+    answer = every(gl.rest, path, state="closed", updated_after=since.isoformat())
+    found = []
+    for item in answer:
+        changed = moment(item.get("updated_at"))
+        if changed is None or changed >= since:
+            found.append(live_milestone(item))
+    return found

@@ -27,7 +27,6 @@ from bot.domain.errors import NotPossible
 from bot.domain.metrics import engagement_metrics
 from bot.domain.model import LiveEngagement, LiveNote
 from bot.domain.playbooks import Asked, Choice
-from bot.domain.weekly import weekly_status
 from bot.events.actions import (
     ISSUES,
     MILESTONES,
@@ -54,13 +53,13 @@ from bot.events.commands.reply import Outcome as Reply
 from bot.events.commands.roles import Role
 from bot.events.event import Event
 from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
-from bot.gitlab.history import work_histories
 from bot.playbook.blueprint import Blueprint
-from bot.report.weekly import status_markdown, weekly_markdown
+from bot.report.weekly import status_markdown
 from bot.service.durable import step
+from bot.service.periodic import Periodic, weekly_report
 from bot.service.runners import EngagementRunners, Engagements, blueprint_of, read_today
 from bot.service.store import Store
-from bot.service.workflows import Runner
+from bot.service.workflows import Runner, SweepEngagement
 
 log = structlog.get_logger("psdm.commands")
 GAVE_UP = (
@@ -216,25 +215,7 @@ class CommandRunners:
 
     def report(self, asking: Asking) -> tuple[bool, str]:
         """This week's status issue found or created, then the report posted on it."""
-        live, today = asking.read()
-        _, blueprint = self.engaged(live)
-        made = weekly_status(live, blueprint, today)
-        if isinstance(made, Decision) and made.effects:
-            ok, text = self.perform(asking, made)
-            if not ok:
-                return ok, text
-        live, today = asking.read(EVERYTHING)
-        histories = step(
-            f"{asking.name}: read the work's history",
-            work_histories,
-            asking.gl.rest,
-            live.project.id,
-            blueprint,
-        )
-        snapshot = decisions.status(live, blueprint, today)
-        metrics = engagement_metrics(live, blueprint, snapshot, histories)
-        body = weekly_markdown(snapshot, metrics)
-        return self.perform(asking, decisions.report(snapshot, body))
+        return weekly_report(self.engagements, asking.gl, asking.name)
 
     def plan(self, asking: Asking) -> tuple[bool, str]:
         live, _ = asking.read()
@@ -313,6 +294,13 @@ def service_runners(settings: Settings, store: Store) -> Mapping[type, Runner]:
     """Every runner of the service: engagement events, then `/psdm` commands."""
     events = EngagementRunners(settings, store)
     commands = CommandRunners(settings, store, events.engagements)
+    periodic = Periodic(events)
     runner: Runner = events.run
-    engagement = (ScaffoldProject, TimeBoxClosed, PhaseProgress, FollowIssueState, RestoreLabels)
-    return {**dict.fromkeys(engagement, runner), **commands.runners()}
+    engagement = (ScaffoldProject, PhaseProgress, FollowIssueState, RestoreLabels)
+    return {
+        **dict.fromkeys(engagement, runner),
+        # a closed milestone is handled once, whether its event or the sweep comes first
+        TimeBoxClosed: periodic.closed_once,
+        SweepEngagement: periodic.sweep,
+        **commands.runners(),
+    }

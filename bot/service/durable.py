@@ -45,6 +45,33 @@ def _sweep_labels(project_id: int) -> str:
     return _sweeper(project_id)
 
 
+_jobs: dict[str, Callable[[int, int], str]] = {}
+JOB_WORKFLOW = "psdm.engagement_job"
+
+
+@DBOS.workflow(name=JOB_WORKFLOW)
+def _engagement_job(job: str, project_id: int, argument: int) -> str:
+    handler = _jobs.get(job)
+    if handler is None:
+        raise RuntimeError(f"no handler registered for the job {job!r}")
+    return handler(project_id, argument)
+
+
+def register_job(job: str, handler: Callable[[int, int], str]) -> None:
+    """A piece of engagement work that must run once under its own workflow ID."""
+    _jobs[job] = handler
+
+
+def once(workflow_id: str, job: str, project_id: int, argument: int) -> str:
+    """Run the job under `workflow_id` and wait for it; whichever path asks first runs it (the
+    event or the periodic sweep), any later ask gets the recorded result. From inside a
+    workflow this is a child workflow, started directly rather than on the partitioned queue,
+    so the caller waiting on it holds no second slot of the project's partition."""
+    with SetWorkflowID(workflow_id):
+        handle = DBOS.start_workflow(_engagement_job, job, project_id, argument)
+    return str(handle.get_result())
+
+
 def sweep_id(project_id: int, slot: int) -> str:
     """One sweep per project and slot, whichever instance enqueues it first."""
     return f"sweep:{project_id}:{slot}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -15,6 +16,15 @@ from bot.events.event import Event
 from bot.events.router import Context, Router
 from bot.service.metrics import EVENTS_FAILED, EVENTS_HANDLED
 from bot.service.store import Delivery
+
+
+@dataclass(frozen=True)
+class SweepEngagement:
+    """The periodic sweep of one engagement beyond its labels: time-boxes closed without an
+    event, and the week's status (bot/service/periodic.py)."""
+
+    project_id: int
+
 
 Anything = Action | CommandComment
 Runner = Callable[[Sequence[Any], Event], list[str]]
@@ -53,10 +63,10 @@ class Workflows:
         bound.info("handled", outcomes=outcomes)
         return "; ".join(outcomes) or "nothing to do"
 
-    def run(self, actions: Sequence[Anything], event: Event) -> list[str]:
+    def run(self, actions: Sequence[Anything | SweepEngagement], event: Event) -> list[str]:
         """Actions sharing a runner go to it together (they share its one read)."""
         outcomes: list[str] = []
-        groups: dict[Runner | None, list[Anything]] = {}
+        groups: dict[Runner | None, list[Anything | SweepEngagement]] = {}
         for action in actions:
             groups.setdefault(self.runners.get(type(action)), []).append(action)
         for runner, group in groups.items():
@@ -69,6 +79,11 @@ class Workflows:
     def sweep(self, project_id: int) -> str:
         """Run inside a label sweep's durable workflow: the event path's RestoreLabels work."""
         event = Event(SWEEP, None, {"project_id": project_id})
-        outcome = "; ".join(self.run([RestoreLabels(project_id)], event))
+        # the labels, then what GitLab sends no event for (closed time-boxes, weekly status)
+        swept: list[Anything | SweepEngagement] = [
+            RestoreLabels(project_id),
+            SweepEngagement(project_id),
+        ]
+        outcome = "; ".join(self.run(swept, event))
         log.info("label sweep", project_id=project_id, outcome=outcome)
         return outcome
