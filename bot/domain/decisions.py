@@ -157,16 +157,32 @@ def close_time_box(
     timebox = timebox_for(blueprint, milestone.key, milestone.title)
     if timebox is None:
         return Refusal(f"milestone {milestone.title!r} is not one of the engagement's time-boxes")
-    effects: list[Effect] = []
+    closing = None
     if timebox.kind == "sprint":
         closing = close_sprint(live, blueprint, timebox, milestone, today)
+    effects = closed_effects(live, blueprint, timebox, closing, today, "in GitLab")
+    return Decision(tuple(effects), "" if effects else f"{timebox.title} closed")
+
+
+def closed_effects(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    timebox: TimeBox,
+    closing: SprintClose | None,
+    today: date,
+    how: str,
+) -> list[Effect]:
+    """What follows a time-box's close, however it closed: a sprint's retrospective, moves and
+    warning; the phase's end when its playbook names no gate."""
+    effects: list[Effect] = []
+    if closing is not None:
         effects += retrospective_effects(live, blueprint, timebox, today)
         effects += sprint_moves(closing)
-        effects += sprint_warning(live, blueprint, closing, "in GitLab")
+        effects += sprint_warning(live, blueprint, closing, how)
     ended = phase_ended_by(blueprint, timebox.key)
     if ended and ended_by_timebox(blueprint, ended):
         effects += advance(live, blueprint, ended, f"its time-box {timebox.title} closed")
-    return Decision(tuple(effects), "" if effects else f"{timebox.title} closed")
+    return effects
 
 
 def sprint_moves(closing: SprintClose) -> list[Effect]:
@@ -401,12 +417,8 @@ def sprint_close(
         return Refusal(sprint_refusal(closing))
     after = live.with_milestone_closed(milestone.id)
     effects: list[Effect] = [CloseMilestone(milestone.id)]
-    effects += retrospective_effects(after, blueprint, sprint, today)
-    effects += sprint_moves(closing)
-    effects += sprint_warning(after, blueprint, closing, "with `/psdm sprint close --force`")
-    ended = phase_ended_by(blueprint, sprint.key)
-    if ended and ended_by_timebox(blueprint, ended):
-        effects += advance(after, blueprint, ended, f"its time-box {sprint.title} closed")
+    how = "with `/psdm sprint close --force`"
+    effects += closed_effects(after, blueprint, sprint, closing, today, how)
     said = f"{milestone.title} is closed."
     if not any(isinstance(e, MoveIssues) for e in effects):
         said += " " + closing.summary()

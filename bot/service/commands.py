@@ -83,6 +83,7 @@ class Asking:
 
 
 Work = Callable[[Asking], tuple[bool, str]]
+Grow = Callable[[LiveEngagement, Choice, Blueprint, str, Callable[[Choice], Blueprint]], Outcome]
 
 
 class CommandRunners:
@@ -251,20 +252,18 @@ class CommandRunners:
         return self.perform(asking, decisions.retro(live, blueprint, today))
 
     def wave_add(self, asking: Asking) -> tuple[bool, str]:
-        arguments = asking.invocation.arguments
-        assert isinstance(arguments, Text)
-        live, _ = asking.read(frozenset({MILESTONES}))
-        choice, blueprint = self.engaged(live)
-        decided = decisions.wave_add(live, choice, blueprint, arguments.text, blueprint_of)
-        return self.perform(asking, decided)
+        return self.grow(asking, decisions.wave_add, frozenset({MILESTONES}))
 
     def pilot_add(self, asking: Asking) -> tuple[bool, str]:
+        return self.grow(asking, decisions.pilot_add, frozenset())
+
+    def grow(self, asking: Asking, decide: Grow, parts: frozenset[str]) -> tuple[bool, str]:
+        """One more wave or pilot: the playbook rendered bigger, named as the command says."""
         arguments = asking.invocation.arguments
         assert isinstance(arguments, Text)
-        live, _ = asking.read()
+        live, _ = asking.read(parts)
         choice, blueprint = self.engaged(live)
-        decided = decisions.pilot_add(live, choice, blueprint, arguments.text, blueprint_of)
-        return self.perform(asking, decided)
+        return self.perform(asking, decide(live, choice, blueprint, arguments.text, blueprint_of))
 
     def risk(self, asking: Asking) -> tuple[bool, str]:
         arguments = asking.invocation.arguments
