@@ -297,7 +297,8 @@ def gate_effects(
     epic = live.epic_by_key(root.key) if root else None
     if root is None or epic is None:
         return []
-    current = current_phase(blueprint, epic.labels)
+    # before any phase label the engagement is in its first phase
+    current = current_phase(blueprint, epic.labels) or next(iter(blueprint.phases), None)
     target = advance_on_gate(blueprint, current, gate_key, live_gates(live, blueprint))
     if current is None or target is None:
         return []

@@ -224,3 +224,12 @@ def test_a_closed_gate_moves_past_phases_whose_gates_closed_first() -> None:
     assert advance_on_gate(TWO, SA, "issue:a/go", live) == SB
     # both of b's gates closed first: straight to Scaling
     assert advance_on_gate(TWO, SA, "issue:a/go", closed("issue:b/readout", "issue:b/go")) == XX
+
+
+def test_before_any_phase_label_the_first_phases_gate_moves_the_engagement() -> None:
+    live = world("no phase label", closed=("issue:discovery/readout",))
+    outcome = decisions.phase_progress(live, BLUEPRINT, 1, date(2026, 1, 9))
+    assert isinstance(outcome, Decision)
+    assert [e for e in outcome.effects if isinstance(e, RelabelEpic)] == [
+        RelabelEpic("epic:engagement", ("no phase label",), ("Phase::Sprinting", "no phase label"))
+    ]

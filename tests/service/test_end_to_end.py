@@ -196,12 +196,16 @@ def engagement_epic(gl):
     return next(e for e in epics if e.title == "Portal engagement")
 
 
-def test_closing_a_phase_time_box_advances_the_phase_label_with_a_comment(world, portal):
+def test_closing_a_phase_gate_advances_the_phase_label_with_a_comment(world, portal):
     _, _, gl, _, _ = world
     project = gl.projects.get("acme/portal")
-    discovery = next(m for m in project.milestones.list(get_all=True) if m.title == "Discovery")
-    discovery.state_event = "close"
-    discovery.save()
+    gate = next(
+        i
+        for i in project.issues.list(get_all=True)
+        if "key=issue:discovery/readout " in i.description
+    )
+    gate.state_event = "close"
+    gate.save()
     assert wait_for(lambda: "PSDM Phase::Team Readiness" in engagement_epic(gl).labels, 60)
     epic = engagement_epic(gl)
     assert "PSDM Phase::Discovery" not in epic.labels
