@@ -315,6 +315,13 @@ def _left(sprint: SprintFigures, weighted: bool) -> int:
     )
 
 
+def weighted_sprints(snapshot: EngagementSnapshot) -> bool:
+    """Forecast in weight only when every sprint with work carries weights; one sprint
+    counted in issues would otherwise read as a sprint that did nothing."""
+    planned = [s for s in snapshot.sprints if s.committed]
+    return bool(planned) and all(s.weighted for s in planned)
+
+
 def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
     """The engagement's forecast from its sprint figures, in the snapshot's velocity unit.
 
@@ -322,7 +329,7 @@ def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
     finish, slipped in finished ones (work moved on is counted where it now sits). The planned
     end is the last sprint's due date; a sprint's length is the last finished sprint's.
     """
-    weighted = snapshot.velocity_unit == "weight"
+    weighted = weighted_sprints(snapshot)
     boxes = {t.key: t for t in snapshot.timeboxes}
     finished = [s for s in snapshot.sprints if s.finished]
     remaining = sum(_left(s, weighted) for s in snapshot.sprints)
@@ -451,7 +458,7 @@ def engagement_metrics(
         flow = flow_metrics(histories, workflow_labels(blueprint))
     return EngagementMetrics(
         forecast=forecast_of(snapshot),
-        unit=snapshot.velocity_unit,
+        unit="weight" if weighted_sprints(snapshot) else "issues",
         kpis=kpis,
         outcomes=outcome_progress(stated_outcomes(blueprint.variables), counts, work),
         budget=budget_burn(blueprint.variables, spent, span, snapshot.taken_on) if span else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -224,3 +225,24 @@ def test_forecast_of_the_engagements_sprints_with_known_answers() -> None:
     # 1 item left -> 1 sprint of 14 days after Jan 25 = Feb 8, the planned end.
     assert (found.velocity, found.remaining, found.sprints_needed) == (1.0, 1, 1)
     assert found.finish == date(2026, 2, 8) and found.slip_days == 0
+
+
+def test_a_sprint_without_weights_makes_the_forecast_count_issues() -> None:
+    from bot.domain.metrics import forecast_of, weighted_sprints
+    from tests.domain.engagement_world import BLUEPRINT, world
+
+    live = world(
+        "Phase::Sprinting",
+        closed=("issue:story",),
+        states={"milestone:discovery": "closed", "milestone:sprint-1": "closed"},
+    )
+    weighted = replace(
+        live,
+        issues=tuple(
+            replace(i, weight=5, milestone_id=13) if i.iid == 7 else i for i in live.issues
+        ),
+    )  # Sprint 2's work carries a weight, Sprint 1's (finished) does not
+    snapshot = engagement_figures(weighted, BLUEPRINT, date(2026, 1, 27))
+    assert not weighted_sprints(snapshot)
+    found = forecast_of(snapshot)
+    assert (found.velocity, found.remaining, found.finish) == (1.0, 1, date(2026, 2, 8))
