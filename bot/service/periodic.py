@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from bot.domain import decisions
-from bot.domain.effects import Decision
+from bot.domain.effects import Decision, Refusal
 from bot.domain.errors import NotPossible
 from bot.domain.metrics import engagement_metrics
 from bot.domain.sprints import closed_timeboxes, timebox_closed_id
@@ -56,6 +56,8 @@ def weekly_report(engagements: Engagements, gl: EngagementGitLab, name: str) -> 
         f"{name}: read the work's history", work_histories, gl.rest, live.project.id, blueprint
     )
     snapshot = decisions.status(live, blueprint, today)
+    if snapshot.status_issue is None and isinstance(made, Refusal):
+        return False, made.reason[:1].upper() + made.reason[1:] + "."
     body = weekly_markdown(snapshot, engagement_metrics(live, blueprint, snapshot, histories))
     return engagements.perform(gl, decisions.report(snapshot, body), name)
 
