@@ -24,6 +24,7 @@ import structlog
 from bot.config import Settings
 from bot.domain.engagement import planned_kind
 from bot.domain.figures import EngagementSnapshot
+from bot.engine.port import Kind
 from bot.gitlab import connect
 from bot.gitlab.engagement import facts_of
 from bot.gitlab.snapshot import engagement_blueprint, read_snapshot
@@ -92,13 +93,15 @@ def start(echo: Echo) -> Demo:
     seeded.raise_for_status()
     workdir = tempfile.TemporaryDirectory(prefix="psdm-demo-")
     database = f"sqlite:///{Path(workdir.name) / 'psdm.sqlite'}"
-    settings = Settings(
-        gitlab_url=sandbox.url,
-        gitlab_token=BOT_TOKEN,
-        webhook_secrets=[SECRET],
-        database_url=database,
-        bot_username=BOT,
-        executor_id="demo",
+    settings = Settings.model_validate(
+        {
+            "gitlab_url": sandbox.url,
+            "gitlab_token": BOT_TOKEN,
+            "webhook_secrets": [SECRET],
+            "database_url": database,
+            "bot_username": BOT,
+            "executor_id": "demo",
+        }
     )
     service = run_in_thread(create_service(settings))
     gl = gitlab.Gitlab(sandbox.url, private_token=DEFAULT_ADMIN_TOKEN)
@@ -130,7 +133,7 @@ def create_engagement(demo: Demo, echo: Echo) -> tuple[Any, Blueprint]:
             "topics": [f"psdm::{PLAYBOOK}"],
         }
     )
-    blueprint = engagement_blueprint(facts_of(demo.gl.http_get(f"/projects/{project.id}")))
+    blueprint = engagement_blueprint(facts_of(project.attributes))
     wanted = len(blueprint.issues)
 
     def scaffolded() -> bool:
@@ -153,7 +156,7 @@ def by_key(project: Any, key: str) -> Any:
 
 def walk_sprint(demo: Demo, project: Any, blueprint: Blueprint, echo: Echo) -> Any:
     """Close some of Sprint 1's work, then the sprint; the bot completes its retrospective."""
-    sprint = blueprint.get(SPRINT)
+    sprint = next(t for t in blueprint.timeboxes if t.key == SPRINT)
     planned = [i for i in blueprint.issues if i.milestone == SPRINT and planned_kind(i) == "work"]
     # Weighted stories first, so the sprint's velocity (weight done) shows.
     work = [i.key for i in sorted(planned, key=lambda i: -(i.weight or 0))]
@@ -187,10 +190,10 @@ def ask_status(demo: Demo, project: Any, iid: int, echo: Echo) -> str:
     def replied() -> str | None:
         for found in issue.notes.list(get_all=True):
             if f"reply-to={note.id} " in found.body and found.author["username"] == BOT:
-                return found.body
+                return str(found.body)
         return None
 
-    body = wait_for("the bot's reply to /psdm status", replied, timeout=60)
+    body = str(wait_for("the bot's reply to /psdm status", replied, timeout=60))
     echo(f"[3/4] commented `/psdm status` on #{iid}; the bot replied:")
     for line in body.splitlines():
         if line.strip() and not line.startswith("<!--"):
@@ -198,7 +201,7 @@ def ask_status(demo: Demo, project: Any, iid: int, echo: Echo) -> str:
     return body
 
 
-def structure(demo: Demo, blueprint: Blueprint) -> tuple[Counter[str], EngagementSnapshot]:
+def structure(demo: Demo, blueprint: Blueprint) -> tuple[Counter[Kind], EngagementSnapshot]:
     live = connect(demo.sandbox.url, DEFAULT_ADMIN_TOKEN, demo.path).read_live(blueprint)
     counts = Counter(obj.kind for obj in live.objects)
     snapshot = read_snapshot(
@@ -241,9 +244,9 @@ def summary(demo: Demo, blueprint: Blueprint, echo: Echo) -> None:
     echo(f"[4/4] structure of {demo.path}: {shown}")
     for line in tree(snapshot):
         echo(f"      {line}")
-    line = sprint_summary(snapshot)
-    if line:
-        echo(f"      {line}")
+    walked = sprint_summary(snapshot)
+    if walked:
+        echo(f"      {walked}")
     echo("")
     echo(f"Dashboard:  {demo.service.url}/")
     echo(f"GitLab API: {demo.sandbox.url}/api/v4/projects/{GROUP}%2F{PROJECT}")

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.engagement import RAID_KINDS
-from bot.domain.figures import EngagementSnapshot, Progress, SprintFigures, TimeBox
+from bot.domain.figures import EngagementSnapshot, Progress, SprintFigures, Tally, TimeBox
 from bot.domain.metrics import EngagementMetrics, Flow
 from bot.report.timeline import gantt
 
@@ -43,6 +43,14 @@ def _progress(progress: Progress) -> str:
         total = progress.weight_closed + progress.weight_open
         text += f", weight {progress.weight_closed} of {total}"
     return text
+
+
+def _beside(tally: Tally) -> str:
+    """The ceremonies and governance issues of a group, closed of all."""
+    return (
+        f"{tally.ceremony.closed}/{tally.ceremony.total}, "
+        f"{tally.governance.closed}/{tally.governance.total}"
+    )
 
 
 def _dates(box: TimeBox) -> str:
@@ -204,15 +212,17 @@ def weekly_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | N
         "### Progress by phase",
         "",
         *_table(
-            ("Phase", "Dates", "Done", "Progress"),
+            ("Phase", "Dates", "Work done", "Progress", "Ceremonies, governance"),
             (
                 f"| {'**' + _cell(p.name) + '**' if p.current else _cell(p.name)} | "
                 f"{p.start_date or '?'} to {p.due_date or '?'} | {_progress(p.progress)} | "
-                f"`{_bar(p.progress)}` |"
+                f"`{_bar(p.progress)}` | {_beside(p.tally)} |"
                 for p in snapshot.phases
             ),
         ),
     ]
+    if snapshot.elsewhere.total:
+        lines += ["", f"In no phase or workstream: {snapshot.elsewhere.line()}."]
     if snapshot.workstreams:
         lines += [
             "",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -107,10 +107,7 @@ class CommandRunners:
         }
 
     def runners(self) -> dict[type, Runner]:
-        return {CommandComment: self.run_all}
-
-    def run_all(self, comments: Sequence[CommandComment], event: Event) -> list[str]:
-        return [self.run(comment, event) for comment in comments]
+        return {CommandComment: self.run}
 
     # -- the comment ---------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ wakes, and however many instances share the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -75,16 +74,9 @@ class Periodic:
 
     # -- the event path: a Milestone Hook's close goes through the same once --------------------
 
-    def closed_once(self, actions: Sequence[TimeBoxClosed], event: Event) -> list[str]:
-        return [
-            once(
-                timebox_closed_id(a.project_id, a.milestone_id),
-                TIMEBOX_CLOSED,
-                a.project_id,
-                a.milestone_id,
-            )
-            for a in actions
-        ]
+    def closed_once(self, action: TimeBoxClosed, event: Event) -> str:
+        closed_id = timebox_closed_id(action.project_id, action.milestone_id)
+        return once(closed_id, TIMEBOX_CLOSED, action.project_id, action.milestone_id)
 
     def timebox_closed(self, project_id: int, milestone_id: int) -> str:
         event = Event(PERIODIC, None, {"project_id": project_id})
@@ -93,8 +85,8 @@ class Periodic:
 
     # -- the sweep ------------------------------------------------------------------------------
 
-    def sweep(self, actions: Sequence[SweepEngagement], event: Event) -> list[str]:
-        return ["; ".join(self.sweep_one(a.project_id, event)) for a in actions]
+    def sweep(self, action: SweepEngagement, event: Event) -> str:
+        return "; ".join(self.sweep_one(action.project_id, event))
 
     def sweep_one(self, project_id: int, event: Event) -> list[str]:
         recorded = self.engagements.recorded(project_id)

@@ -39,7 +39,7 @@ from bot.playbook.blueprint import Blueprint
 from bot.service.durable import step
 from bot.service.metrics import LABELS_RESTORED, count_gitlab_response
 from bot.service.store import Engagement, Store
-from bot.service.workflows import SWEEP
+from bot.service.workflows import SWEEP, batched
 
 log = structlog.get_logger("psdm.runners")
 
@@ -154,6 +154,7 @@ class EngagementRunners:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.engagements = Engagements(settings, store)
 
+    @batched
     def run(self, actions: Sequence[Action], event: Event) -> list[str]:
         if not actions:
             return []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -27,8 +27,18 @@ class SweepEngagement:
 
 
 Anything = Action | CommandComment
-Runner = Callable[[Sequence[Any], Event], list[str]]
-"""Carries out a run of actions of one type for one event; answers one outcome per action."""
+Runner = Callable[[Any, Event], Any]
+"""Carries out one action for an event and answers its outcome; a runner marked `batched`
+takes every action of the event it serves at once (they share one read) and answers a list."""
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def batched(runner: F) -> F:
+    """Mark a runner that takes the event's actions together: `(actions, event) -> [outcome]`."""
+    runner.batched = True  # type: ignore[attr-defined]
+    return runner
+
+
 SWEEP = "Label Sweep"
 """The kind of the event a periodic label sweep runs under (GitLab sends none)."""
 log = structlog.get_logger("psdm.workflow")
@@ -64,7 +74,7 @@ class Workflows:
         return "; ".join(outcomes) or "nothing to do"
 
     def run(self, actions: Sequence[Anything | SweepEngagement], event: Event) -> list[str]:
-        """Actions sharing a runner go to it together (they share its one read)."""
+        """Each action to its runner; a batched runner gets its actions together."""
         outcomes: list[str] = []
         groups: dict[Runner | None, list[Anything | SweepEngagement]] = {}
         for action in actions:
@@ -72,8 +82,10 @@ class Workflows:
         for runner, group in groups.items():
             if runner is None:
                 outcomes += [f"{type(a).__name__}: no runner configured" for a in group]
-            else:
+            elif getattr(runner, "batched", False):
                 outcomes += runner(group, event)
+            else:
+                outcomes += [runner(action, event) for action in group]
         return outcomes
 
     def sweep(self, project_id: int) -> str:

@@ -72,3 +72,22 @@ def test_closing_moving_and_renaming_milestones_repeat_safely(world):
     boxes = {t.id: t for t in gl.read({"milestones"}).milestones}
     assert boxes[one.id].state == "closed" and not boxes[one.id].active
     assert boxes[two.id].title == "Sprint 2: pilot" and boxes[two.id].active
+
+
+def test_a_note_someone_else_wrote_with_the_bots_marker_is_never_edited(world):
+    gl, users, project, iid, _ = world
+    marker = "<!-- psdm-bot reply-to=2 -->"
+    alice = project.manager.gitlab.__class__(
+        project.manager.gitlab.url, private_token=users["alice"]["token"]
+    )
+    planted = (
+        alice.projects.get(project.id)
+        .issues.get(iid)
+        .notes.create({"body": f"looks like the bot\n\n{marker}"})
+    )
+    path = f"/projects/{gl.project}/issues/{iid}/notes"
+    own = gl.upsert_note(path, marker, "the bot's own answer")
+    assert own != planted.id
+    notes = {n.id: n for n in project.issues.get(iid).notes.list(get_all=True)}
+    assert notes[planted.id].body.startswith("looks like the bot")
+    assert notes[own].author["username"] == BOT

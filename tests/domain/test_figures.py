@@ -173,3 +173,25 @@ def test_the_status_issue_is_the_one_of_the_current_week() -> None:
 def test_before_the_engagement_starts_no_status_issue_is_due() -> None:
     snapshot = engagement_figures(live(issues()), blueprint(), date(2025, 12, 1))
     assert snapshot.status_issue is None
+
+
+def test_every_issue_is_counted_by_its_kind_and_none_goes_missing() -> None:
+    # given every planned issue live, and one risk someone added outside any epic
+    extra = LiveIssue(999, "Tokens expire", "opened", ("PS RAID Log", "PS Risk"), None, None, None)
+    found = [*issues(), extra]
+    snapshot = engagement_figures(live(found), blueprint(), date(2026, 1, 7))
+    # then every issue is in the totals, the status and RAID issues as governance, not work
+    assert snapshot.totals.total == len(found)
+    statuses = [i for i in blueprint().issues if i.role == "status"]
+    assert snapshot.totals.governance.total >= len(statuses) + 1
+    # and what no phase or workstream holds is counted apart, the added risk among it
+    in_groups = {
+        i.iid
+        for i in found
+        if i.key in {p.key for p in blueprint().issues if p.epic and p.epic != "epic:engagement"}
+    }
+    assert snapshot.elsewhere.total == len(found) - len(in_groups)
+    assert snapshot.elsewhere.governance.open >= 1
+    # and phase progress is work only
+    for phase in snapshot.phases:
+        assert phase.progress == phase.tally.work
