@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import gitlab
 
@@ -42,41 +42,60 @@ def moment(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def state_events(answer: Sequence[Mapping[str, Any]]) -> tuple[StateEvent, ...]:
+E = TypeVar("E", StateEvent, LabelEvent, MilestoneEvent, WeightEvent)
+
+
+def _events_of(
+    answer: Sequence[Mapping[str, Any]], read: Callable[[datetime, Mapping[str, Any]], E | None]
+) -> tuple[E, ...]:
+    """Each entry with a time that `read` understands, oldest first; the others skipped."""
     found = []
     for item in answer:
-        at, state = moment(item.get("created_at")), item.get("state")
-        if at is not None and state in STATES:
-            found.append(StateEvent(at, state))
+        at = moment(item.get("created_at"))
+        event = read(at, item) if at is not None else None
+        if event is not None:
+            found.append(event)
     return tuple(sorted(found, key=lambda e: e.at))
+
+
+def _state(at: datetime, item: Mapping[str, Any]) -> StateEvent | None:
+    state = item.get("state")
+    return StateEvent(at, state) if state in STATES else None
+
+
+def _label(at: datetime, item: Mapping[str, Any]) -> LabelEvent | None:
+    label, action = item.get("label"), item.get("action")
+    if isinstance(label, Mapping) and action in ACTIONS:
+        return LabelEvent(at, str(label.get("name") or ""), action)
+    return None
+
+
+def _milestone(at: datetime, item: Mapping[str, Any]) -> MilestoneEvent | None:
+    milestone, action = item.get("milestone"), item.get("action")
+    if isinstance(milestone, Mapping) and action in ACTIONS:
+        return MilestoneEvent(at, str(milestone.get("title") or ""), action)
+    return None
+
+
+def _weight(at: datetime, item: Mapping[str, Any]) -> WeightEvent | None:
+    weight = item.get("weight")
+    return WeightEvent(at, weight) if weight is None or isinstance(weight, int) else None
+
+
+def state_events(answer: Sequence[Mapping[str, Any]]) -> tuple[StateEvent, ...]:
+    return _events_of(answer, _state)
 
 
 def label_events(answer: Sequence[Mapping[str, Any]]) -> tuple[LabelEvent, ...]:
-    found = []
-    for item in answer:
-        at, label, action = moment(item.get("created_at")), item.get("label"), item.get("action")
-        if at is not None and isinstance(label, Mapping) and action in ACTIONS:
-            found.append(LabelEvent(at, str(label.get("name") or ""), action))
-    return tuple(sorted(found, key=lambda e: e.at))
+    return _events_of(answer, _label)
 
 
 def milestone_events(answer: Sequence[Mapping[str, Any]]) -> tuple[MilestoneEvent, ...]:
-    found = []
-    for item in answer:
-        at, milestone = moment(item.get("created_at")), item.get("milestone")
-        action = item.get("action")
-        if at is not None and isinstance(milestone, Mapping) and action in ACTIONS:
-            found.append(MilestoneEvent(at, str(milestone.get("title") or ""), action))
-    return tuple(sorted(found, key=lambda e: e.at))
+    return _events_of(answer, _milestone)
 
 
 def weight_events(answer: Sequence[Mapping[str, Any]]) -> tuple[WeightEvent, ...]:
-    found = []
-    for item in answer:
-        at, weight = moment(item.get("created_at")), item.get("weight")
-        if at is not None and (weight is None or isinstance(weight, int)):
-            found.append(WeightEvent(at, weight))
-    return tuple(sorted(found, key=lambda e: e.at))
+    return _events_of(answer, _weight)
 
 
 @dataclass(frozen=True)
