@@ -153,7 +153,7 @@ def by_key(project: Any, key: str) -> Any:
 def walk_sprint(demo: Demo, project: Any, blueprint: Blueprint, echo: Echo) -> Any:
     """Close some of Sprint 1's work, then the sprint; the bot completes its retrospective."""
     sprint = blueprint.get(SPRINT)
-    planned = [i for i in blueprint.issues if i.milestone == SPRINT and i.role in ("story", "task")]
+    planned = [i for i in blueprint.issues if i.milestone == SPRINT and i.kind == "work"]
     # Weighted stories first, so the sprint's velocity (weight done) shows.
     work = [i.key for i in sorted(planned, key=lambda i: -(i.weight or 0))]
     for key in work[:CLOSED_IN_SPRINT]:
