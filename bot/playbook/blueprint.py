@@ -115,7 +115,7 @@ class Phase:
     epic: str | None = None
     timeboxes: tuple[str, ...] = ()
     gate: str | None = None  # key of the issue whose closing is the phase's exit criterion
-    pilot: str | None = None  # the MVP pilot this phase belongs to, when there are several
+    pilot: str | None = None  # key of the MVP pilot ("pilot-1", ...) on every pilot phase
 
 
 @dataclass(frozen=True)

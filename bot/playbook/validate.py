@@ -36,14 +36,24 @@ def sample_variables(pb: Playbook) -> list[dict[str, Any]]:
             switches.append([(name, False), (name, True)])
     combos = itertools.islice(itertools.product(*switches), MAX_COMBINATIONS)
     value_sets = [{**base, **dict(combo)} for combo in combos]
-    smallest = {
-        name: spec.min
-        for name, spec in pb.spec.variables.items()
-        if spec.type == "integer" and spec.min is not None
-    }
+    # the product's first sets only vary the last switches: also take every value of every
+    # switch at least once
+    width = max((len(values) for values in switches), default=0)
+    value_sets += [{**base, **dict(vs[i % len(vs)] for vs in switches)} for i in range(width)]
+    integers = {n: s for n, s in pb.spec.variables.items() if s.type == "integer"}
+    smallest = {name: spec.min for name, spec in integers.items() if spec.min is not None}
     if smallest:
         value_sets.append({**base, **smallest})
+        # one step above the minimum: a second pilot, a second sprint, a first wave
+        above = {
+            name: min(low + 1, integers[name].max or low + 1) for name, low in smallest.items()
+        }
+        value_sets.append({**base, **above})
     return value_sets
+
+
+def _step_up(low: int, high: int | None) -> int:
+    return low + 1 if high is None else min(low + 1, high)
 
 
 def validate_playbook(ref: str | Path) -> list[Problem]:

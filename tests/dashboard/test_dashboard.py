@@ -51,9 +51,9 @@ def test_a_scaffolded_engagement_shows_phase_progress_and_next_time_box(
     assert "playbook tool-adoption" in block
     assert "next: Team Readiness from" in block
     widths = re.findall(r'<span style="width: (\d+)%">', block)
-    assert len(widths) == 5
+    assert len(widths) == 6  # five PSDM phases and Close
     assert widths[0] == str(round(100 * 2 / len(keys)))
-    assert widths[1:] == ["0", "0", "0", "0"]
+    assert widths[1:] == ["0", "0", "0", "0", "0"]
 
 
 def test_an_engagement_gitlab_cannot_read_shows_why(dashboard: Dashboard) -> None:

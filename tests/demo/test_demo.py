@@ -43,8 +43,8 @@ def test_demo_exit_walks_a_sprint_and_prints_the_structure(tmp_path) -> None:
     assert "| :white_check_mark: `/psdm status`" in out
     assert "Current phase: **Discovery**" in out
     assert re.search(
-        r"\[4/4\] structure of demo/pilot: \d+ labels, 12 milestones, 12 epics, "
-        r"103 issues, 2 boards",
+        r"\[4/4\] structure of demo/pilot: \d+ labels, 13 milestones, 13 epics, "
+        r"90 issues, 2 boards",
         out,
     )
     assert "│  ├─ Sprint 1 [closed]" in out
