@@ -135,7 +135,7 @@ class _Renderer:
             self.schedule = schedule
         else:
             self.fail(
-                ("pilots", "schedule"), f"schedule must be sequential or parallel: {schedule}"
+                ("pilots", "schedule"), f"schedule must be sequential or parallel, got '{schedule}'"
             )
         given = self.text(("pilots", "names"), spec.names, self.context()).split(",")
         named = [name.strip() for name in given]

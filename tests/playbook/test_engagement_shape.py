@@ -334,3 +334,19 @@ def test_ps_lifecycle_stages_line_up_with_the_delivery():
     )
     change = rendered("ps-lifecycle", change_order="true").get("issue:iterate/change-order")
     assert change.milestone == "milestone:deliver"
+
+
+def test_the_weekly_job_reconciles_the_playbook_plus_the_status_of_its_week():
+    blueprint = rendered("tool-adoption")
+    week_3 = blueprint.with_status_week(date(2026, 1, 21))
+    added = [i for i in week_3.issues if i.role == "status"]
+    assert [i.key for i in added] == ["issue:status/week-3"]
+    assert week_3.with_status_week(date(2026, 1, 22)) == week_3  # found, not added twice
+    assert blueprint.with_status_week(date(2030, 1, 1)) is blueprint
+
+
+def test_a_pilot_schedule_other_than_sequential_or_parallel_is_refused(tmp_path):
+    path = tmp_path / "odd.yml"
+    path.write_text("name: odd\ntitle: Odd\npilots: {schedule: staggered}\n", encoding="utf-8")
+    messages = [p.message for p in validate_paths([path])]
+    assert messages == ["schedule must be sequential or parallel, got 'staggered'"]
