@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -96,8 +97,9 @@ class Store:
         _create_tables(self.engine)
 
     def _insert(self, table: sa.Table) -> sa.Insert:
-        dialect = sqlite if self.is_sqlite else postgresql
-        return dialect.insert(table).on_conflict_do_nothing()
+        if self.is_sqlite:
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
 
     def record(self, deliveries: Sequence[Delivery]) -> list[bool]:
         """Write a batch in one transaction; per delivery, whether it was new (not a duplicate).
@@ -214,7 +216,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _engagement_of(row: sa.Row) -> Engagement:
+def _engagement_of(row: sa.Row[Any]) -> Engagement:
     return Engagement(row.project_id, row.project_path, row.playbook, json.loads(row.variables))
 
 
