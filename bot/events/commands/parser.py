@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 PREFIX = "/psdm"
-MAX_COMMANDS = 10
+MAX_COMMANDS = 50
 """Command lines one comment may run; a comment of 3,000 lines must not cost 3,000 steps."""
 MAX_BODY_CHARS = 1_000_000
 """GitLab's own limit on a note; a longer body is not looked at past it."""
