@@ -32,16 +32,10 @@ from bot.service.app import create_app
 from bot.service.store import IGNORED, RECEIVED, Delivery, inbox
 from bot.service.workflows import Workflows
 from tests.conftest import PAYLOADS
+from tests.service.test_intake import KINDS as KINDS_BY_FILE
 
 SECRET = "fuzz-secret"
-DOCUMENTED = {
-    "emoji-award-note.json": "Emoji Hook",
-    "group-project-create.json": "Project Hook",
-    "issue-open.json": "Issue Hook",
-    "milestone-create.json": "Milestone Hook",
-    "note-issue.json": "Note Hook",
-    "system-project-create.json": "System Hook",
-}
+DOCUMENTED = KINDS_BY_FILE
 BASES = {name: json.loads((PAYLOADS / name).read_text()) for name in DOCUMENTED}
 EXAMPLES, PER_EXAMPLE = int(os.environ.get("FUZZ_EXAMPLES", 500)), 20
 

@@ -25,6 +25,7 @@ from bot.service.serve import HeaderDeadline
 from bot.service.store import Store
 from bot.service.threaded import run_in_thread
 from tests.conftest import PAYLOADS
+from tests.service.test_intake import wait_for
 
 SECRET = "loop-secret"
 SIGNING = "whsec_" + base64.b64encode(b"s" * 32).decode()
@@ -103,15 +104,6 @@ def issue_body() -> dict:
 
 def headers(kind="Issue Hook", **extra) -> dict[str, str]:
     return {"X-Gitlab-Event": kind, "X-Gitlab-Token": SECRET, **extra}
-
-
-def wait_for(condition, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 HOSTILE = {
