@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -242,7 +243,15 @@ def wrk(url: str, seconds: int, kind: str, payload: Path, workdir: Path) -> Load
 # -- phase 2: the burst -------------------------------------------------------------------
 
 
-async def burst(server: Server, total: int, kills: tuple[int, ...]) -> dict[str, float]:
+def burst_id(run: int, n: int) -> int:
+    """The n-th burst event's object id: 18 digits, the first six the run's (see counts).
+
+    The load phases' ids have at most 16 digits, so no count mixes the two.
+    """
+    return run * 10**12 + n
+
+
+async def burst(server: Server, total: int, kills: tuple[int, ...], run: int) -> dict[str, float]:
     template = json.loads(PAYLOAD.read_text())
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(total):
@@ -260,12 +269,12 @@ async def burst(server: Server, total: int, kills: tuple[int, ...]) -> dict[str,
             except asyncio.QueueEmpty:
                 return
             body = json.loads(json.dumps(template))
-            body["object_attributes"]["id"] = 10_000_000 + n
+            body["object_attributes"]["id"] = burst_id(run, n)
             body["project"]["id"] = 1 + n % PROJECTS
             headers = {
                 "X-Gitlab-Token": SECRET,
                 "X-Gitlab-Event": "Issue Hook",
-                "Idempotency-Key": f"burst-{n}",
+                "Idempotency-Key": f"burst-{run}-{n}",
                 "Content-Type": "application/json",
             }
             while True:
@@ -290,21 +299,31 @@ async def burst(server: Server, total: int, kills: tuple[int, ...]) -> dict[str,
     return {"acked": len(acked), "resent": resent, "seconds": time.perf_counter() - started}
 
 
-def counts(database_url: str) -> dict[str, int]:
+def counts(database_url: str, run: int) -> dict[str, int]:
+    """Rows of this run's burst only: the load phases and earlier runs share the database."""
     from bot.service.durable import system_database_url
     from bot.service.store import engine_url
 
+    delivery = {"delivery": f"delivery:burst-{run}-%"}
+    effect = {"effect": f"{run}{'_' * 12}"}  # burst_id: the run's six digits, then twelve
     engine = sa.create_engine(engine_url(database_url))
     with engine.connect() as conn:
         found = {
-            "inbox": conn.scalar(sa.text("select count(*) from psdm_inbox")),
-            "effects": conn.scalar(sa.text("select count(*) from bench_effects")),
-            "executions": conn.scalar(sa.text("select count(*) from bench_executions")),
+            "inbox": conn.scalar(
+                sa.text("select count(*) from psdm_inbox where key like :delivery"), delivery
+            ),
+            "effects": conn.scalar(
+                sa.text("select count(*) from bench_effects where key like :effect"), effect
+            ),
+            "executions": conn.scalar(
+                sa.text("select count(*) from bench_executions where key like :effect"), effect
+            ),
             "handled twice": conn.scalar(
                 sa.text(
-                    "select count(*) from (select key from bench_executions group by key "
-                    "having count(*) > 1) twice"
-                )
+                    "select count(*) from (select key from bench_executions where key like "
+                    ":effect group by key having count(*) > 1) twice"
+                ),
+                effect,
             ),
         }
     engine.dispose()
@@ -312,7 +331,11 @@ def counts(database_url: str) -> dict[str, int]:
     table = "workflow_status" if database_url.startswith("sqlite") else "dbos.workflow_status"
     with system.connect() as conn:
         found["workflows done"] = conn.scalar(
-            sa.text(f"select count(*) from {table} where status = 'SUCCESS'")
+            sa.text(
+                f"select count(*) from {table} where status = 'SUCCESS' "
+                "and workflow_uuid like :delivery"
+            ),
+            delivery,
         )
     system.dispose()
     return found
@@ -334,7 +357,7 @@ def main() -> None:
     if args.mode == "noop":
         serve_noop(args.port)
         return
-    if not shutil.which("wrk"):
+    if not args.skip_load and not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     workdir = Path(tempfile.mkdtemp(prefix="psdm-bench-"))
     print(f"workdir {workdir}; 2 cores shared; wrk -t2 -c64 -d{args.seconds}s")
@@ -385,18 +408,19 @@ def main() -> None:
     server = Server(["serve", "--database", database], free_port(), workdir / "burst" / "serve.log")
     server.start()
     third = args.burst // 3
+    run = random.randint(100_000, 999_999)
     try:
-        outcome = asyncio.run(burst(server, args.burst, (third, 2 * third)))
+        outcome = asyncio.run(burst(server, args.burst, (third, 2 * third), run))
         print(
             f"burst: {outcome['acked']:.0f} deliveries acknowledged in "
             f"{outcome['seconds']:.1f}s with 2 kill -9 and restarts; "
             f"{outcome['resent']:.0f} requests resent"
         )
         started = time.monotonic()
-        found = counts(database)
+        found = counts(database, run)
         while found["workflows done"] < args.burst and time.monotonic() - started < 900:
             time.sleep(2)
-            found = counts(database)
+            found = counts(database, run)
         drained = time.monotonic() - started
     finally:
         server.stop()

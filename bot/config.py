@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from pydantic_settings import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///.psdm/psdm.sqlite"
+_PLAYBOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 class Rule(BaseModel):
@@ -69,6 +71,31 @@ class Settings(BaseSettings):
     """Lowest role per `/psdm` command, overriding the defaults (e.g. `plan: reporter`)."""
     command_rate_limit: int = Field(10, ge=1, validation_alias="PSDM_COMMAND_RATE_LIMIT")
     """`/psdm` commands one user may run per minute."""
+    playbooks: dict[str, str] = Field(default_factory=dict)
+    """Playbook files by name, beside the shipped ones; comments and events choose by name."""
+    metrics_token: str | None = Field(None, validation_alias="PSDM_METRICS_TOKEN")
+    """`/metrics` answers only with `Authorization: Bearer <token>`; unset, it answers 404."""
+    metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="PSDM_METRICS_PORT")
+    """Serve the metrics on a listener of their own (plain, on `metrics_host`) instead."""
+    metrics_host: str = Field("127.0.0.1", validation_alias="PSDM_METRICS_HOST")
+    readiness_seconds: float = Field(15, gt=0, le=3600)
+    """How often readiness (database, GitLab) is checked; `/readyz` answers the last result."""
+    body_timeout_seconds: float = Field(10, gt=0, le=300)
+    """The most a client may take to send a webhook body."""
+    keep_alive_seconds: float = Field(5, gt=0, le=300)
+    """How long an idle keep-alive connection stays open."""
+    max_unverified: int = Field(32, ge=1, le=10_000)
+    """Signed deliveries whose body may be read at once before their signature is checked."""
+    max_connections: int = Field(1000, ge=1, le=100_000)
+    """Connections and requests served at once; beyond it uvicorn answers 503 at once."""
+
+    @field_validator("playbooks")
+    @classmethod
+    def _playbook_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _PLAYBOOK_NAME.match(name) or ".." in name or name.endswith((".yml", ".yaml")):
+                raise ValueError(f"{name!r} is no playbook name (lower-case letters, digits, -_.)")
+        return value
 
     @field_validator("webhook_secrets", "signing_secrets", mode="before")
     @classmethod

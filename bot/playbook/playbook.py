@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from bot.playbook.source import LocDict, Pos, locate
 
 PLAYBOOKS_ENV = "PSDM_PLAYBOOKS"
 MAX_PRUNE_ROUNDS = 5
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+"""A playbook name as comments and events may give it: no `/`, no leading dot, short."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,67 @@ def playbook_path(ref: str | Path) -> Path:
     if isinstance(ref, str) and "/" not in ref and not ref.endswith((".yml", ".yaml")):
         return playbooks_dir() / f"{ref}.yml"
     return Path(ref)
+
+
+def is_playbook_name(text: str) -> bool:
+    """Whether `text` can name a playbook (it may still name none that is configured)."""
+    return bool(NAME.match(text)) and not text.endswith((".yml", ".yaml")) and ".." not in text
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The playbooks a service may use, by name; comments and events choose only among these.
+
+    Shipped ones (the directory $PSDM_PLAYBOOKS or the install), plus the files the service's
+    configuration names. A path never comes from a comment or an event: only the CLI and CI
+    jobs load a playbook by path (`load_playbook`).
+    """
+
+    files: Mapping[str, Path]
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.files)
+
+    def path(self, name: str) -> Path | None:
+        if not is_playbook_name(name):
+            return None
+        return self.files.get(name)
+
+
+def playbook_catalog(configured: Mapping[str, str | Path] | None = None) -> Catalog:
+    """The shipped playbooks (skeletons excluded) and the configured files, by name."""
+    files: dict[str, Path] = {
+        p.stem: p for p in playbooks_dir().glob("*.yml") if not p.name.startswith("_")
+    }
+    for name, path in (configured or {}).items():
+        if not is_playbook_name(name):
+            raise ValueError(f"{name!r} is no playbook name (lower-case letters, digits, -_.)")
+        files[name] = Path(path)
+    return Catalog(files)
+
+
+def _named_problem(problem: Problem, name: str, path: Path) -> Problem:
+    """The problem as a comment may show it: the playbook's name instead of a server path."""
+    shown = name if Path(problem.file).name == path.name else Path(problem.file).name
+    return Problem(shown, problem.line, problem.col, problem.message)
+
+
+def load_named_playbook(name: str, catalog: Catalog) -> Playbook:
+    """A configured playbook by name, for comments and events: nothing else is read.
+
+    A name the catalog does not hold (a path, `..`, an unknown name) is refused before any
+    file is touched; problems name the playbook, never a file on the bot's host.
+    """
+    path = catalog.path(name)
+    if path is None:
+        shown = name if len(name) <= 64 else name[:63] + "…"
+        known = ", ".join(catalog.names) or "none"
+        raise PlaybookError([Problem(shown, 0, 0, f"no such playbook (available: {known})")])
+    playbook, problems = read_playbook(path)
+    if problems or playbook is None:
+        raise PlaybookError([_named_problem(p, name, path) for p in problems])
+    return playbook
 
 
 def _pydantic_problems(tree: LocDict, error: ValidationError) -> list[Problem]:
@@ -98,6 +163,7 @@ def _prune(tree: Any, loc: tuple[Any, ...]) -> bool:
             and isinstance(child, dict)
             and steps[depth + 1 :]
             and (steps[depth + 1] not in child)
+            and isinstance(step, int)
         ):
             del parent[step]  # a required field is missing: drop the whole item
             return True

@@ -48,6 +48,8 @@ class LocList(list[Any]):
 
 
 _TRUE = {"true", "yes", "on"}
+MAX_FILE_BYTES = 1024 * 1024
+"""A playbook file larger than this is refused unread; the shipped ones are a few dozen KB."""
 
 
 def _pos(file: str, node: Node) -> Pos:
@@ -56,7 +58,7 @@ def _pos(file: str, node: Node) -> Pos:
 
 def _scalar(node: ScalarNode) -> Any:
     """The plain value; timestamps stay text. Round-trip folding marks (BEL) are dropped."""
-    tag = node.tag.value if hasattr(node.tag, "value") else str(node.tag)
+    tag = str(getattr(node.tag, "value", None) or node.tag)
     text = node.value.replace("\a", "") if node.style == ">" else node.value
     if tag.endswith(":int"):
         return int(text.replace("_", ""), 0) if text.lower().startswith("0x") else int(text)
@@ -96,13 +98,26 @@ def _build(file: str, node: Node, problems: list[Problem]) -> Any:
     raise TypeError(f"unexpected YAML node {node!r}")
 
 
+def _read_capped(path: Path, limit: int) -> str | None:
+    """The file's text, or None when it holds more than `limit` bytes (never read past it)."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        return None
+    return data.decode("utf-8")
+
+
 def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML file; syntax errors and duplicate keys come back as problems."""
     problems: list[Problem] = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_capped(path, MAX_FILE_BYTES)
     except OSError as exc:
         return None, [Problem(display, 0, 0, f"cannot read file: {exc.strerror or exc}")]
+    except UnicodeDecodeError:
+        return None, [Problem(display, 0, 0, "cannot read file: not UTF-8 text")]
+    if text is None:
+        return None, [Problem(display, 0, 0, f"file larger than {MAX_FILE_BYTES} bytes")]
     try:
         node = YAML(typ="rt").compose(text)
     except MarkedYAMLError as exc:

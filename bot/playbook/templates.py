@@ -2,21 +2,163 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta, nodes
 from jinja2.nodes import Template as TemplateAst
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 
-ENV = SandboxedEnvironment(
+MAX_SIZE = 100_000
+"""The longest string or sequence a template may build, and the largest number it may pass."""
+MAX_OUTPUT = 256 * 1024
+"""The most characters one rendered text may hold."""
+MAX_STEPS = 200_000
+"""Loop iterations and calls one render or evaluation may take."""
+MAX_SECONDS = 2.0
+"""Wall time one render or evaluation may take."""
+_WIDE_FORMAT = re.compile(r"\d{6,}")
+
+
+class TemplateLimit(TemplateError):
+    """A template tried to take more time or memory than a playbook ever needs."""
+
+
+@dataclass
+class _Budget:
+    steps: int
+    deadline: float
+
+    def tick(self) -> None:
+        self.steps -= 1
+        if self.steps < 0:
+            raise TemplateLimit(f"more than {MAX_STEPS} steps")
+        if time.monotonic() > self.deadline:
+            raise TemplateLimit(f"took longer than {MAX_SECONDS} seconds")
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("template_budget", default=None)
+
+
+def _tick() -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.tick()
+
+
+def _sized(value: Any) -> Any:
+    if isinstance(value, str | bytes | list | tuple | dict) and len(value) > MAX_SIZE:
+        raise TemplateLimit(f"a value longer than {MAX_SIZE}")
+    return value
+
+
+def _check_numbers(values: Iterable[Any]) -> None:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+            raise TemplateLimit(f"a number above {MAX_SIZE} passed to a function")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _counted(items: Any) -> Iterator[Any]:
+    """Every `for` loop iterates through this, so nested loops share one step budget."""
+    for item in items:
+        _tick()
+        yield item
+
+
+class _LimitedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus bounds on time, steps and the size of every value built.
+
+    Jinja's sandbox stops attribute escapes but not `'x' * 10**9`, nested loops over large
+    ranges, or string doubling; a playbook is input from whoever configures the service, and
+    its variables come from comments.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        _tick()
+        if operator == "*" and (_is_count(left) or _is_count(right)):
+            sized, count = (right, left) if _is_count(left) else (left, right)
+            if isinstance(sized, str | bytes | list | tuple) and len(sized) * count > MAX_SIZE:
+                raise TemplateLimit(f"a value longer than {MAX_SIZE}")
+        elif operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise TemplateLimit("an exponent above 64")
+        elif operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
+            raise TemplateLimit("a format width above 99999")
+        return _sized(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _tick()
+        _check_numbers([*args, *kwargs.values()])
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            if _WIDE_FORMAT.search(owner):
+                raise TemplateLimit("a format width above 99999")
+            texts = [a for a in (*args, *kwargs.values()) if isinstance(a, str)]
+            if len(owner) * max([1, *map(len, texts)]) > MAX_SIZE:
+                raise TemplateLimit(f"a value longer than {MAX_SIZE}")
+        return _sized(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, str) and _WIDE_FORMAT.search(owner):
+            raise TemplateLimit("a format width above 99999")
+        return super().wrap_str_format(value)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, "_counted", [], [], None, None, lineno=loop.lineno)
+        for concat in list(tree.find_all(nodes.Concat)):
+            concat.nodes = [
+                nodes.Filter(n, "_sized", [], [], None, None, lineno=concat.lineno)
+                for n in concat.nodes
+            ]
+        return tree
+
+
+def _bounded_filter(filter_: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(filter_)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _tick()
+        _check_numbers([*args[1:], *kwargs.values()])
+        return _sized(filter_(*args, **kwargs))
+
+    return bounded
+
+
+ENV = _LimitedEnvironment(
     undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
 )
+ENV.filters = {name: _bounded_filter(f) for name, f in ENV.filters.items()}
+ENV.filters["_counted"] = _counted
+ENV.filters["_sized"] = _sized
+ENV.globals["range"] = _bounded_filter(safe_range)
 
 
 class TemplateProblem(Exception):
     """A template that does not parse or does not render; the message says why."""
+
+
+class _Bounded:
+    """Within the block, the current render or evaluation has a step budget and a deadline."""
+
+    def __enter__(self) -> None:
+        self._token = _BUDGET.set(_Budget(MAX_STEPS, time.monotonic() + MAX_SECONDS))
+
+    def __exit__(self, *_: object) -> None:
+        _BUDGET.reset(self._token)
 
 
 def is_template(text: str) -> bool:
@@ -57,22 +199,36 @@ def render_text(text: str, context: dict[str, Any]) -> str:
         return text.strip()
     _parse(text)
     try:
-        return _template(text).render(context).strip()
+        with _Bounded():
+            return _joined(_template(text).generate(context)).strip()
     except TemplateError as exc:
         raise TemplateProblem(f"template error: {exc.message}") from exc
-    except (TypeError, ValueError, ArithmeticError) as exc:
+    except (TypeError, ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
         raise TemplateProblem(f"template error: {exc}") from exc
+
+
+def _joined(chunks: Iterator[str]) -> str:
+    """The output, stopped as soon as it passes MAX_OUTPUT characters."""
+    parts: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise TemplateLimit(f"output longer than {MAX_OUTPUT} characters")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def evaluate(expression: str, context: dict[str, Any]) -> Any:
     """The value of a Jinja expression such as `size == 'large'` or `sprint_weeks * 2`."""
     _parse(_expression_source(expression))
     try:
-        value = _expression(expression)(**context)
+        with _Bounded():
+            value = _expression(expression)(**context)
         if isinstance(value, Undefined):
             value._fail_with_undefined_error()
         return value
     except TemplateError as exc:
         raise TemplateProblem(f"expression error: {exc.message}") from exc
-    except (TypeError, ValueError, ArithmeticError) as exc:
+    except (TypeError, ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
         raise TemplateProblem(f"expression error: {exc}") from exc

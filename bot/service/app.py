@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import sqlalchemy as sa
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -20,8 +24,8 @@ from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
 from bot.service.dashboard import dashboard_router
 from bot.service.dispatcher import Dispatcher
-from bot.service.durable import Durable
-from bot.service.store import Delivery, Store
+from bot.service.durable import Durable, system_database_url
+from bot.service.store import Delivery, Store, private_file
 from bot.service.sweep import LabelSweep
 from bot.service.webhook import WebhookIntake
 from bot.service.workflows import Runner, Workflows
@@ -39,17 +43,36 @@ class Service:
     router: Router
     runners: RunnerFactory
     store: Store | None = None
+    context: Context | None = None
     durable: Durable | None = None
     dispatcher: Dispatcher | None = None
-    batcher: GroupCommit[Delivery, bool] | None = None
+    batcher: GroupCommit[Delivery, str] | None = None
     workflows: Workflows | None = None
     sweep: LabelSweep | None = None
+    readiness: Readiness = field(default_factory=lambda: Readiness())
+    _watch: asyncio.Task[None] | None = None
+
+    async def open_intake(self) -> None:
+        """The part of the service POST /webhook needs: the store, who the bot is, the batcher."""
+        settings = self.settings
+        self.store = await asyncio.to_thread(Store, settings.database_url)
+        self.context = await asyncio.to_thread(bot_context, settings)
+        self.batcher = GroupCommit(
+            self.store.record_batch,
+            interval=settings.batch_interval_ms / 1000,
+            after_commit=self._wake_dispatcher,
+        )
+        self.batcher.start()
 
     async def open(self) -> None:
         settings = self.settings
-        self.store = await asyncio.to_thread(Store, settings.database_url)
-        context = await asyncio.to_thread(bot_context, settings)
-        workflows = Workflows(self.router, context, self.runners(settings, self.store))
+        if settings.database_url.startswith("sqlite"):
+            dbos_file = sa.engine.make_url(system_database_url(settings.database_url)).database
+            if dbos_file:
+                await asyncio.to_thread(private_file, Path(dbos_file))
+        await self.open_intake()
+        assert self.store is not None and self.context is not None
+        workflows = Workflows(self.router, self.context, self.runners(settings, self.store))
         self.durable = Durable(
             settings.database_url,
             workflows.handle,
@@ -63,12 +86,7 @@ class Service:
         self.workflows = workflows
         self.dispatcher = Dispatcher(self.store, self.durable.start)
         self.dispatcher.start()
-        self.batcher = GroupCommit(
-            self.store.record,
-            interval=settings.batch_interval_ms / 1000,
-            after_commit=self._wake_dispatcher,
-        )
-        self.batcher.start()
+        self._watch = asyncio.get_running_loop().create_task(self._watch_readiness())
         if settings.label_sweep_minutes > 0:
             self.sweep = LabelSweep(
                 self.store,
@@ -81,7 +99,30 @@ class Service:
         if self.dispatcher and any(d.wanted for d in committed):
             self.dispatcher.wake()
 
+    async def _watch_readiness(self) -> None:
+        """Check the database and GitLab now and then; `/readyz` answers the last result."""
+        while True:
+            await self.check_readiness()
+            await asyncio.sleep(self.settings.readiness_seconds)
+
+    async def check_readiness(self) -> None:
+        database = False
+        try:
+            assert self.store is not None
+            await asyncio.to_thread(self.store.ping)
+            database = True
+        except Exception:
+            log.warning("database not reachable", exc_info=True)
+        gitlab = await asyncio.to_thread(
+            reachable, self.settings.gitlab_url, self.settings.gitlab_token
+        )
+        self.readiness = Readiness(database, gitlab, time.time())
+
     async def close(self) -> None:
+        if self._watch:
+            self._watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._watch
         if self.sweep:
             await asyncio.to_thread(self.sweep.stop)
         if self.batcher:
@@ -92,6 +133,19 @@ class Service:
             await asyncio.to_thread(self.durable.shutdown)
         if self.store:
             self.store.close()
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The last readiness check; never checked yet counts as not ready."""
+
+    database: bool = False
+    gitlab: bool = False
+    checked_at: float | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.database and self.gitlab
 
 
 def bot_context(settings: Settings) -> Context:
@@ -133,21 +187,29 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz() -> Response:
-        checks = {"database": False, "gitlab": False}
-        try:
-            assert service.store is not None
-            await asyncio.to_thread(service.store.ping)
-            checks["database"] = True
-        except Exception:
-            log.warning("database not reachable", exc_info=True)
-        checks["gitlab"] = await asyncio.to_thread(
-            reachable, settings.gitlab_url, settings.gitlab_token
-        )
-        ready = all(checks.values())
-        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+        """The last periodic check (settings.readiness_seconds): no GitLab call per request."""
+        last = service.readiness
+        body = {
+            "ready": last.ready,
+            "database": last.database,
+            "gitlab": last.gitlab,
+            "checked_at": last.checked_at,
+        }
+        return JSONResponse(body, status_code=200 if last.ready else 503)
 
     @app.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        """Behind a bearer token; with no token configured, only on the metrics listener."""
+        token = settings.metrics_token
+        if not token or settings.metrics_port:
+            return JSONResponse({"message": "not found"}, status_code=404)
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return JSONResponse(
+                {"message": "metrics need Authorization: Bearer <PSDM_METRICS_TOKEN>"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

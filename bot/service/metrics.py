@@ -1,8 +1,53 @@
-"""Prometheus figures of the service: events by kind and outcome, GitLab calls, backlog."""
+"""Prometheus figures of the service: events by kind and outcome, GitLab calls, backlog.
+
+Every label takes values from a fixed set: a header or payload value never becomes a label
+(a thousand made-up `X-Gitlab-Event` values must not make thousands of series).
+"""
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
+
+KINDS = frozenset(
+    {
+        # GL:doc/user/project/integrations/webhook_events.md and system_hooks.md
+        "Push Hook",
+        "Tag Push Hook",
+        "Issue Hook",
+        "Confidential Issue Hook",
+        "Note Hook",
+        "Confidential Note Hook",
+        "Merge Request Hook",
+        "Wiki Page Hook",
+        "Pipeline Hook",
+        "Job Hook",
+        "Deployment Hook",
+        "Feature Flag Hook",
+        "Release Hook",
+        "Milestone Hook",
+        "Emoji Hook",
+        "Resource Access Token Hook",
+        "Member Hook",
+        "Subgroup Hook",
+        "Project Hook",
+        "Vulnerability Hook",
+        "System Hook",
+        "Label Sweep",
+    }
+)
+OTHER = "other"
+TRIAGE_CODES = frozenset({"no-handler", "filtered", "unhandleable", "no-command"})
+
+
+def kind_label(kind: str) -> str:
+    """The metric label of an event kind: the kind when GitLab documents it, else `other`."""
+    return kind if kind in KINDS else OTHER
+
+
+def status_label(status: int) -> str:
+    """An HTTP status as a label: the code for the usual ones, else its class (`5xx`)."""
+    return str(status) if 100 <= status < 600 else OTHER
+
 
 EVENTS_RECEIVED = Counter(
     "psdm_events_received_total", "Authentic webhook deliveries received", ["kind"]
@@ -18,6 +63,11 @@ EVENTS_REJECTED = Counter(
 EVENTS_HANDLED = Counter("psdm_events_handled_total", "Events whose workflow finished", ["kind"])
 EVENTS_IGNORED = Counter(
     "psdm_events_ignored_total", "Events no handler acts on (recorded, no workflow)", ["kind"]
+)
+EVENTS_UNHANDLED = Counter(
+    "psdm_events_unhandled_total",
+    "Authentic deliveries recorded as ignored, by why (no handler, unhandleable shape...)",
+    ["kind", "why"],
 )
 EVENTS_FAILED = Counter("psdm_events_failed_total", "Events whose workflow failed", ["kind"])
 GITLAB_REQUESTS = Counter("psdm_gitlab_requests_total", "GitLab API responses", ["status"])
@@ -35,4 +85,4 @@ ACK_SECONDS = Histogram(
 
 
 def count_gitlab_response(status: int) -> None:
-    GITLAB_REQUESTS.labels(status=str(status)).inc()
+    GITLAB_REQUESTS.labels(status=status_label(status)).inc()

@@ -9,15 +9,19 @@ delivery's Idempotency-Key, or its content key when GitLab sent none) and `conte
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 RECEIVED, DISPATCHED, IGNORED = "received", "dispatched", "ignored"
+FRESH, DUPLICATE, CONFLICT = "fresh", "duplicate", "conflict"
+"""What recording a delivery came to: new, already recorded, or a reused key with another body."""
 
 metadata = sa.MetaData()
 
@@ -33,7 +37,11 @@ inbox = sa.Table(
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("state", sa.String(20), nullable=False, default=RECEIVED, index=True),
+    sa.Column("digest", sa.String(64)),
+    sa.Column("reason", sa.String(500)),
 )
+_ADDED_COLUMNS = ("digest", "reason")
+"""Columns added after the first release; an older database gains them when opened."""
 
 engagements = sa.Table(
     "psdm_engagements",
@@ -58,6 +66,20 @@ class Delivery:
     payload: str
     wanted: bool = True
     """Whether any handler acts on it; a delivery nobody wants is recorded as ignored."""
+    digest: str | None = None
+    """SHA-256 of the body: a reused Idempotency-Key with another body is a conflict."""
+    reason: str | None = None
+    """Why a delivery is ignored (no handler, unhandleable shape...), for the dashboard."""
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """A delivery recorded but never handled, and why."""
+
+    key: str
+    kind: str
+    received_at: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -88,22 +110,29 @@ class Store:
         if self.is_sqlite:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(path))
             self.engine = sa.create_engine(url, connect_args={"check_same_thread": False})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
         _create_tables(self.engine)
+        _add_columns(self.engine)
 
     def _insert(self, table: sa.Table) -> sa.Insert:
-        dialect = sqlite if self.is_sqlite else postgresql
-        return dialect.insert(table).on_conflict_do_nothing()
+        if self.is_sqlite:
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
 
     def record(self, deliveries: Sequence[Delivery]) -> list[bool]:
-        """Write a batch in one transaction; per delivery, whether it was new (not a duplicate).
+        """Write a batch in one transaction; per delivery, whether it was new (not a duplicate)."""
+        return [outcome == FRESH for outcome in self.record_batch(deliveries)]
+
+    def record_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
+        """Write a batch in one transaction; per delivery FRESH, DUPLICATE or CONFLICT.
 
         The unique columns decide, even against another instance writing the same event at
         the same moment: a conflicting row is skipped, and RETURNING says which rows landed.
+        A delivery whose Idempotency-Key is recorded with another body is a CONFLICT.
         """
         now = time.time()
         rows = [
@@ -116,17 +145,41 @@ class Store:
                 "received_at": now,
                 "payload": d.payload,
                 "state": RECEIVED if d.wanted else IGNORED,
+                "digest": d.digest,
+                "reason": None if d.wanted else (d.reason or "no handler acts on it")[:500],
             }
             for d in deliveries
         ]
         with self.engine.begin() as conn:
             result = conn.execute(self._insert(inbox).returning(inbox.c.key), rows)
             landed = set(result.scalars())
-        fresh: list[bool] = []
+            missed = [d.key for d in deliveries if d.key not in landed]
+            digests: dict[str, str | None] = {}
+            if missed:
+                query = sa.select(inbox.c.key, inbox.c.digest).where(inbox.c.key.in_(missed))
+                digests = {row.key: row.digest for row in conn.execute(query)}
+        outcomes: list[str] = []
         for d in deliveries:
-            fresh.append(d.key in landed)
-            landed.discard(d.key)
-        return fresh
+            if d.key in landed:
+                outcomes.append(FRESH)
+                landed.discard(d.key)
+                digests.setdefault(d.key, d.digest)
+            elif d.digest and digests.get(d.key) not in (None, d.digest):
+                outcomes.append(CONFLICT)
+            else:
+                outcomes.append(DUPLICATE)
+        return outcomes
+
+    def unhandled(self, limit: int = 100) -> list[Unhandled]:
+        """The latest deliveries recorded as ignored with a reason, newest first."""
+        query = (
+            sa.select(inbox.c.key, inbox.c.kind, inbox.c.received_at, inbox.c.reason)
+            .where(inbox.c.state == IGNORED, inbox.c.reason.is_not(None))
+            .order_by(inbox.c.seq.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [Unhandled(r.key, r.kind, r.received_at, r.reason) for r in conn.execute(query)]
 
     def undispatched(self, limit: int = 200) -> list[Delivery]:
         query = sa.select(inbox).where(inbox.c.state == RECEIVED).order_by(inbox.c.seq).limit(limit)
@@ -203,6 +256,30 @@ def _create_tables(engine: sa.Engine, attempts: int = 3) -> None:
             time.sleep(0.2)
 
 
+def private_file(path: Path) -> None:
+    """Create the file readable by its owner only (0600), and make an existing one so.
+
+    The inbox holds payloads of confidential issues and comments. SQLite creates its `-wal`
+    and `-shm` files with the database file's mode, so they follow.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if companion.exists():
+            os.chmod(companion, 0o600)
+
+
+def _add_columns(engine: sa.Engine) -> None:
+    """Give an inbox created by an earlier release the columns added since."""
+    present = {column["name"] for column in sa.inspect(engine).get_columns(inbox.name)}
+    for name in _ADDED_COLUMNS:
+        if name not in present:
+            column = inbox.c[name]
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE {inbox.name} ADD COLUMN {name} {kind}")
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -214,7 +291,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _engagement_of(row: sa.Row) -> Engagement:
+def _engagement_of(row: sa.Row[Any]) -> Engagement:
     return Engagement(row.project_id, row.project_path, row.playbook, json.loads(row.variables))
 
 

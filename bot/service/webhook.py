@@ -1,29 +1,46 @@
 """POST /webhook as plain ASGI, ahead of FastAPI's routing: the hot path of the service.
 
-Each delivery is verified, bounded, parsed, routed (does any handler want it?) and handed to
-the group-commit batcher; the 202 goes out only after its batch is committed. Skipping the
-framework's routing and dependency machinery for this one endpoint roughly halves the CPU a
-delivery costs (measured with bench/intake.py).
+Each delivery is verified, bounded, parsed, triaged (will a workflow handle it, or why not)
+and handed to the group-commit batcher; the 202 goes out only after its batch is committed.
+Skipping the framework's routing and dependency machinery for this one endpoint roughly
+halves the CPU a delivery costs (measured with bench/intake.py).
+
+Refusals are cheap: a token is checked before a byte of the body is read (only a delivery
+signed with Standard Webhooks needs its body first, and few of those are read at once), the
+body must arrive within a deadline, and an early refusal closes the connection so an unread
+body is never drained. No authentic body gets a 5xx: whatever GitLab could send is a 2xx,
+and anything else a 4xx that says why; only an unreachable database answers 503.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.service.intake import authentic, delivery_of
+from bot.service.intake import (
+    Malformed,
+    authentic,
+    delivery_of,
+    json_body,
+    token_matches,
+    triage,
+)
 from bot.service.metrics import (
     ACK_SECONDS,
     EVENTS_DEDUPLICATED,
     EVENTS_IGNORED,
     EVENTS_RECEIVED,
     EVENTS_REJECTED,
+    EVENTS_UNHANDLED,
+    kind_label,
 )
+from bot.service.store import CONFLICT, FRESH
 
 if TYPE_CHECKING:
     from bot.service.app import Service
@@ -36,68 +53,105 @@ class TooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    close: bool = False
+    """Close the connection after answering: the request's body was not read to its end."""
+
+
 class WebhookIntake:
     def __init__(self, app: ASGIApp, service: Service) -> None:
         self.app = app
         self.service = service
+        self.unverified = asyncio.Semaphore(service.settings.max_unverified)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        status, answer = await self.accept(scope, receive)
-        body = json.dumps(answer, separators=(",", ":")).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+        answer = await self.accept(scope, receive)
+        body = json.dumps(answer.body, separators=(",", ":")).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        if answer.close:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def accept(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
+    async def accept(self, scope: Scope, receive: Receive) -> Answer:
         started = time.perf_counter()
         settings = self.service.settings
         headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
         }
         limit = settings.max_body_bytes
         try:
-            if int(headers.get("content-length") or 0) > limit:
-                raise TooLarge
-            raw = await _body(receive, limit)
+            declared = int(headers.get("content-length") or 0)
+        except ValueError:
+            return _refuse(400, "malformed", "Content-Length is not a number", close=True)
+        if declared > limit:
+            return _refuse(413, "too_large", f"the body exceeds {limit} bytes", close=True)
+        signed = bool(settings.signing_secrets) and "webhook-signature" in headers
+        if not signed and not token_matches(
+            headers.get("x-gitlab-token"), settings.webhook_secrets
+        ):
+            return _refuse(401, "unauthenticated", "missing or wrong X-Gitlab-Token", close=True)
+        if signed and self.unverified.locked():
+            return _refuse(429, "busy", "too many signed deliveries in flight; resend", close=True)
+        try:
+            if signed:
+                async with self.unverified:
+                    raw = await self._read(receive, limit)
+            else:
+                raw = await self._read(receive, limit)
         except TooLarge:
-            return _refuse(413, "payload too large", f"the body exceeds {limit} bytes")
-        if not authentic(raw, headers, settings.webhook_secrets, settings.signing_secrets):
-            return _refuse(401, "unauthenticated", "missing or wrong X-Gitlab-Token or signature")
+            return _refuse(413, "too_large", f"the body exceeds {limit} bytes", close=True)
+        except TimeoutError:
+            return _refuse(408, "timeout", "the body did not arrive in time", close=True)
+        if signed and not authentic(raw, headers, (), settings.signing_secrets):
+            return _refuse(401, "unauthenticated", "wrong or stale webhook-signature")
         try:
-            payload = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _refuse(400, "malformed", "the body is not JSON")
-        if not isinstance(payload, dict):
-            return _refuse(400, "malformed", "the body is not a JSON object")
+            text, payload = json_body(raw)
+            delivery = delivery_of(headers, text, payload)
+        except Malformed as error:
+            return _refuse(400, "malformed", str(error))
+        return await self.record(delivery, payload, started)
+
+    async def _read(self, receive: Receive, limit: int) -> bytes:
+        seconds = self.service.settings.body_timeout_seconds
+        return await asyncio.wait_for(_body(receive, limit), timeout=seconds)
+
+    async def record(self, delivery: Any, payload: dict[str, Any], started: float) -> Answer:
         service = self.service
-        if service.batcher is None or service.workflows is None:
+        if service.batcher is None or service.context is None:
             return _refuse(503, "starting", "the service is starting; resend the delivery")
-        delivery = delivery_of(headers, raw, payload)
-        wanted = service.workflows.wants(delivery.kind, payload)
-        delivery = replace(delivery, wanted=wanted)
+        decided = triage(service.router, service.context, delivery.kind, payload)
+        delivery = replace(delivery, wanted=decided.wanted, reason=decided.reason)
         try:
-            fresh = await service.batcher.submit(delivery)
+            outcome = await service.batcher.submit(delivery)
         except Exception:
             log.exception("could not record a delivery", delivery=delivery.key)
             return _refuse(503, "unrecorded", "the delivery could not be recorded; resend it")
-        EVENTS_RECEIVED.labels(kind=delivery.kind).inc()
-        if not fresh:
-            EVENTS_DEDUPLICATED.labels(kind=delivery.kind).inc()
-        elif not wanted:
-            EVENTS_IGNORED.labels(kind=delivery.kind).inc()
+        kind = kind_label(delivery.kind)
+        if outcome == CONFLICT:
+            log.warning("idempotency key reused with another body", delivery=delivery.key)
+            return _refuse(409, "key_reused", "this Idempotency-Key came with another body")
+        EVENTS_RECEIVED.labels(kind=kind).inc()
+        if outcome != FRESH:
+            EVENTS_DEDUPLICATED.labels(kind=kind).inc()
+        elif not decided.wanted:
+            EVENTS_IGNORED.labels(kind=kind).inc()
+            EVENTS_UNHANDLED.labels(kind=kind, why=decided.code).inc()
         ACK_SECONDS.observe(time.perf_counter() - started)
-        return 202, {"delivery": delivery.key, "duplicate": not fresh}
+        answer: dict[str, Any] = {"delivery": delivery.key, "duplicate": outcome != FRESH}
+        if not decided.wanted:
+            answer["ignored"] = decided.reason
+        return Answer(202, answer)
 
 
 async def _body(receive: Receive, limit: int) -> bytes:
@@ -114,6 +168,6 @@ async def _body(receive: Receive, limit: int) -> bytes:
     return bytes(body)
 
 
-def _refuse(status: int, reason: str, message: str) -> tuple[int, dict[str, Any]]:
+def _refuse(status: int, reason: str, message: str, *, close: bool = False) -> Answer:
     EVENTS_REJECTED.labels(reason=reason).inc()
-    return status, {"message": message}
+    return Answer(status, {"message": message}, close)

@@ -26,6 +26,7 @@ SECRET = "e2e-secret"
 BOT = "psdm-bot"
 BOT_TOKEN = "psdm-bot-token"
 PSDM_BOT = Path(sys.executable).with_name("psdm-bot")
+METRICS_TOKEN = "harness-metrics"
 
 
 def free_port() -> int:
@@ -73,6 +74,7 @@ class ServiceProcess:
             "PSDM_DATABASE_URL": self.database_url,
             "PSDM_BOT_USERNAME": BOT,
             "PSDM_EXECUTOR_ID": self.executor_id,
+            "PSDM_METRICS_TOKEN": METRICS_TOKEN,
             **self.extra_env,
         }
         env.pop("PSDM_CONFIG", None)
@@ -116,7 +118,8 @@ class ServiceProcess:
 
     def metric(self, name: str) -> float:
         total = 0.0
-        for line in httpx.get(f"{self.url}/metrics", timeout=5).text.splitlines():
+        bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        for line in httpx.get(f"{self.url}/metrics", headers=bearer, timeout=5).text.splitlines():
             if line.startswith(name + "{") or line.startswith(name + " "):
                 total += float(line.rsplit(" ", 1)[1])
         return total

@@ -73,6 +73,7 @@ def service(tmp_path_factory, gitlab):
         queue_polling_seconds=0.05,
         executor_id="intake-test",
         bot_username="psdm-bot",
+        metrics_token="scrape-me",
     )
     app = create_app(settings, router=counting_router(), runners=runners)
     server = run_in_thread(app)
@@ -209,7 +210,9 @@ def test_health_readiness_and_metrics_answer(service):
     ready = httpx.get(f"{service.url}/readyz")
     assert ready.status_code == 200 and ready.json()["gitlab"] is True
     post(service, issue(), headers={"Idempotency-Key": str(uuid.uuid4())})
-    text = httpx.get(f"{service.url}/metrics").text
+    assert httpx.get(f"{service.url}/metrics").status_code == 401
+    bearer = {"Authorization": "Bearer scrape-me"}
+    text = httpx.get(f"{service.url}/metrics", headers=bearer).text
     assert 'psdm_events_received_total{kind="Issue Hook"}' in text
     assert 'psdm_events_rejected_total{reason="unauthenticated"}' in text
     assert "psdm_backlog" in text

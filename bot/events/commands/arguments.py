@@ -6,6 +6,7 @@ import shlex
 from dataclasses import dataclass
 
 from bot.events.commands.errors import BadArguments
+from bot.playbook.playbook import is_playbook_name
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ def playbook_choice(rest: str, command: str, *, variables: bool) -> PlaybookChoi
         elif sep:
             raise BadArguments(f"`{command}` takes no variables, but got `{word}`", command)
         elif playbook is None:
+            if not is_playbook_name(word):
+                raise BadArguments(
+                    "a playbook is chosen by its name (such as `tool-adoption`), never by a path",
+                    command,
+                )
             playbook = word
         else:
             raise BadArguments(
