@@ -40,7 +40,7 @@ from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
 from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, Text
 from bot.events.commands.errors import CommandError, RateLimited, Refused
-from bot.events.commands.parser import PREFIX, CommandLine, command_lines
+from bot.events.commands.parser import PREFIX, CommandLine, comment_commands
 from bot.events.commands.ratelimit import RateLimit
 from bot.events.commands.registry import Invocation, resolve, with_roles
 from bot.events.commands.reply import (
@@ -118,7 +118,8 @@ class CommandRunners:
         if doubt or note is None:
             log.warning("comment not run", note=comment.note_id, reason=doubt)
             return f"comment {comment.note_id} not run: {doubt}"
-        lines = command_lines(note.body)
+        commands = comment_commands(note.body)
+        lines = commands.lines
         if not lines:
             return f"comment {comment.note_id} holds no command as GitLab keeps it"
         acknowledge = Award(comment.issue_iid, comment.note_id, ACCEPTED)
@@ -128,7 +129,7 @@ class CommandRunners:
             self.run_line(number, comment, note, line, level, gl)
             for number, line in enumerate(lines, start=1)
         ]
-        body = reply_body(note.author, outcomes)
+        body = reply_body(note.author, outcomes, commands.skipped)
         reply = UpsertNote(
             OnTheIssue(comment.issue_iid), reply_marker(comment.note_id), body, note.internal
         )
@@ -164,6 +165,13 @@ class CommandRunners:
     def admit(self, note: LiveNote, line: CommandLine, level: int) -> Reply | None:
         """None when the line names a command its author may run now; else the refusal."""
         try:
+            # Counted first, so refused and unknown lines spend the author's allowance too.
+            wait = self.limit.wait(str(note.author_id), time.time())
+            if wait:
+                raise RateLimited(
+                    f"you ran {self.limit.limit} commands within a minute, the most allowed; "
+                    f"try again in {math.ceil(wait)} seconds."
+                )
             invocation = resolve(line, self.commands)
             needed = invocation.command.role
             if level < needed:
@@ -173,12 +181,6 @@ class CommandRunners:
                     "or higher in this project, and "
                     + (f"you are {held.title}." if held else "you are not a member.")
                     + " A project Maintainer can change that."
-                )
-            wait = self.limit.wait(str(note.author_id), time.time())
-            if wait:
-                raise RateLimited(
-                    f"you ran {self.limit.limit} commands within a minute, the most allowed; "
-                    f"try again in {math.ceil(wait)} seconds."
                 )
         except CommandError as error:
             return self.explain(line, error)

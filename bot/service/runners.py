@@ -8,7 +8,7 @@ gets its playbook from the same rules instead (`bot.domain.playbooks.choose_play
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -34,8 +34,9 @@ from bot.events.event import Event
 from bot.gitlab.commands import Performer
 from bot.gitlab.engagement import EngagementGitLab
 from bot.gitlab.errors import GitLabError
-from bot.playbook import load_playbook, render
+from bot.playbook import render
 from bot.playbook.blueprint import Blueprint
+from bot.playbook.playbook import Catalog, load_named_playbook, playbook_catalog
 from bot.service.durable import step
 from bot.service.metrics import LABELS_RESTORED, count_gitlab_response
 from bot.service.store import Engagement, Store
@@ -44,9 +45,21 @@ from bot.service.workflows import SWEEP, batched
 log = structlog.get_logger("psdm.runners")
 
 
+# The playbooks events and comments may name: shipped ones plus the configured files. A name
+# from outside is looked up here and never read as a path (docs/security.md).
+_catalog: Catalog = playbook_catalog()
+
+
+def use_playbooks(configured: Mapping[str, str]) -> None:
+    """Make the configured playbook files available by name to every way in of the service."""
+    global _catalog
+    _catalog = playbook_catalog(configured)
+    _blueprint.cache_clear()
+
+
 @lru_cache(maxsize=64)
 def _blueprint(playbook: str, variables: tuple[tuple[str, str], ...]) -> Blueprint:
-    return render(load_playbook(playbook), dict(variables))
+    return render(load_named_playbook(playbook, _catalog), dict(variables))
 
 
 def blueprint_of(choice: Choice) -> Blueprint:
@@ -66,6 +79,7 @@ class Engagements:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        use_playbooks(settings.playbooks)
         self.rules = tuple(
             PlaybookRule(r.playbook, r.namespace, r.topic, r.name, r.variables)
             for r in settings.rules

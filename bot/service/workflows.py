@@ -14,7 +14,7 @@ from bot.events.actions import Action, RestoreLabels
 from bot.events.commands import CommandComment
 from bot.events.event import Event
 from bot.events.router import Context, Router
-from bot.service.metrics import EVENTS_FAILED, EVENTS_HANDLED
+from bot.service.metrics import EVENTS_FAILED, EVENTS_HANDLED, kind_label
 from bot.service.store import Delivery
 
 
@@ -66,10 +66,10 @@ class Workflows:
         try:
             outcomes = self.run(actions, event)
         except Exception:
-            EVENTS_FAILED.labels(kind=delivery.kind).inc()
+            EVENTS_FAILED.labels(kind=kind_label(delivery.kind)).inc()
             bound.exception("workflow failed")
             raise
-        EVENTS_HANDLED.labels(kind=delivery.kind).inc()
+        EVENTS_HANDLED.labels(kind=kind_label(delivery.kind)).inc()
         bound.info("handled", outcomes=outcomes)
         return "; ".join(outcomes) or "nothing to do"
 

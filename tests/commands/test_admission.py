@@ -66,3 +66,30 @@ def test_an_unknown_command_is_answered_with_the_error_and_the_help(runners):
     answer = runners().admit(action, line, 50)
     assert answer and answer.text.startswith("There is no command `deploy`")
     assert "| command | lowest role | what it does |" in answer.text
+
+
+def test_refused_and_unknown_lines_spend_the_authors_allowance_too(runners):
+    service = runners(command_rate_limit=2)
+    note, [apply, unknown, status] = comment("/psdm apply\n/psdm frobnicate\n/psdm status")
+    assert service.admit(note, apply, 10) is not None  # refused by role, still counted
+    assert service.admit(note, unknown, 40) is not None  # unknown command, still counted
+    limited = service.admit(note, status, 40)
+    assert limited and "within a minute" in limited.text
+
+
+def test_a_path_named_by_an_event_or_a_comment_is_never_read(tmp_path):
+    from bot.domain.playbooks import Choice
+    from bot.playbook.problems import PlaybookError
+    from bot.service.runners import blueprint_of, use_playbooks
+
+    secret = tmp_path / "secret.yml"
+    secret.write_text("name: secret\n")
+    use_playbooks({})
+    for name in (str(secret), "/etc/passwd", "../playbooks/tool-adoption.yml", "secret"):
+        with pytest.raises(PlaybookError, match="no such playbook"):
+            blueprint_of(Choice(name, {}))
+    use_playbooks({"secret": str(secret)})
+    with pytest.raises(PlaybookError) as invalid:
+        blueprint_of(Choice("secret", {}))
+    assert str(tmp_path) not in str(invalid.value)
+    use_playbooks({})
