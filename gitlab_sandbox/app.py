@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import oauth
 from .faults import Faults
 from .graphql import api as graphql_api
 from .model import User
@@ -220,8 +221,9 @@ def _routes() -> list[Route]:
         hooks,
         controls,
         graphql_api,
+        oauth,
     ]
-    return [route for module in modules for route in module.api.routes]
+    return [route for module in modules for route in module.api.routes] + oauth.pages.routes
 
 
 def create_app(

@@ -18,9 +18,10 @@ from bot.events.routes import build_router
 from bot.gitlab.engagement import reachable, token_user
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
-from bot.service.dashboard import dashboard_router
+from bot.service.dashboard import install_dashboard
 from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable
+from bot.service.portfolio import Keeper, Portfolio, gitlab_reader
 from bot.service.store import Delivery, Store
 from bot.service.sweep import LabelSweep
 from bot.service.webhook import WebhookIntake
@@ -44,15 +45,21 @@ class Service:
     batcher: GroupCommit[Delivery, bool] | None = None
     workflows: Workflows | None = None
     sweep: LabelSweep | None = None
+    portfolio: Portfolio | None = None
+    keeper: Keeper | None = None
 
     async def open(self) -> None:
         settings = self.settings
         self.store = await asyncio.to_thread(Store, settings.database_url)
         context = await asyncio.to_thread(bot_context, settings)
         workflows = Workflows(self.router, context, self.runners(settings, self.store))
+        self.portfolio = Portfolio(self.store, gitlab_reader(settings))
+        self.keeper = Keeper(
+            self.portfolio, interval_seconds=settings.label_sweep_minutes * 60 or 900
+        )
         self.durable = Durable(
             settings.database_url,
-            workflows.handle,
+            self.keeper.recording(workflows.handle),
             executor_id=settings.executor_id,
             application_version=settings.application_version,
             concurrency=settings.concurrency,
@@ -76,12 +83,15 @@ class Service:
                 interval_seconds=settings.label_sweep_minutes * 60,
             )
             self.sweep.start()
+        self.keeper.start()
 
     def _wake_dispatcher(self, committed: Sequence[Delivery]) -> None:
         if self.dispatcher and any(d.wanted for d in committed):
             self.dispatcher.wake()
 
     async def close(self) -> None:
+        if self.keeper:
+            await asyncio.to_thread(self.keeper.stop)
         if self.sweep:
             await asyncio.to_thread(self.sweep.stop)
         if self.batcher:
@@ -125,7 +135,7 @@ def create_app(
     app = FastAPI(title="psdm-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.add_middleware(WebhookIntake, service=service)
-    app.include_router(dashboard_router())
+    install_dashboard(app, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,369 @@
+"""What the dashboard's pages show, as plain data: the portfolio rows and one engagement's page.
+
+Pure: the service hands in the stored snapshot, the engagement's recorded workflows and
+today's date; the templates only lay the result out. The figures come from the snapshot the
+report and `/psdm status` read, and the health from `bot.domain.health`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from math import ceil
+
+from markupsafe import Markup
+
+from bot.domain.health import ORDER, HealthFacts, OverdueGate, Status, health
+from bot.report.charts import Bar, Gate, Lane, Measure, SprintPoint, bars, burnup, timeline
+from bot.report.snapshot import EngagementSnapshot, PhaseStatus, RaidItem
+
+SORTS = ("health", "customer", "phase", "playbook", "timebox")
+FORECAST_SPRINTS = 6
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One engagement on the portfolio, kept in the snapshot store as it is shown."""
+
+    project_id: int
+    path: str
+    customer: str
+    web_url: str
+    playbook: str
+    phase: str | None
+    phase_position: int
+    timebox: str | None
+    timebox_dates: str
+    timebox_state: str | None
+    health: Status
+    reasons: tuple[str, ...]
+    """Every signal's verdict, worst first (the hover text and the text under the row)."""
+    summary: str
+    progress: int
+    refreshed: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A delivery's workflow as the service recorded it for one engagement."""
+
+    key: str
+    project_id: int | None
+    kind: str
+    action: str
+    received: str
+    status: str
+    detail: str
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+
+FAILED = frozenset({"ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "RETRIES_EXCEEDED", "CANCELLED"})
+
+
+def overdue_gates(snapshot: EngagementSnapshot, today: date) -> tuple[OverdueGate, ...]:
+    """Phases whose end has passed while their time-boxes are still open: the gate is late."""
+    return tuple(
+        OverdueGate(p.name, p.due_date)
+        for p in snapshot.phases
+        if p.due_date is not None and p.due_date < today and not p.done
+    )
+
+
+def planned_finish(snapshot: EngagementSnapshot) -> date | None:
+    return max((t.due_date for t in snapshot.timeboxes if t.due_date), default=None)
+
+
+def health_facts(snapshot: EngagementSnapshot, failed: int, today: date) -> HealthFacts:
+    high = sum(1 for item in snapshot.raid if item.severity == "High")
+    return HealthFacts(
+        today=today,
+        planned_finish=planned_finish(snapshot),
+        forecast_finish=None,
+        high_raid=high,
+        overdue_gates=overdue_gates(snapshot, today),
+        failed_workflows=failed,
+    )
+
+
+def _dates(start: date | None, end: date | None) -> str:
+    if start and end:
+        return f"{start} to {end}"
+    return f"until {end}" if end else "no dates"
+
+
+def portfolio_row(
+    snapshot: EngagementSnapshot,
+    *,
+    customer: str,
+    playbook: str,
+    failed: int,
+    today: date,
+    refreshed: str,
+) -> PortfolioRow:
+    verdict = health(health_facts(snapshot, failed, today))
+    box = snapshot.current_timebox
+    names = [p.name for p in snapshot.phases]
+    work = [p.progress for p in snapshot.phases]
+    closed, total = sum(p.closed for p in work), sum(p.total for p in work)
+    return PortfolioRow(
+        project_id=snapshot.project.id,
+        path=snapshot.project.path,
+        customer=customer or snapshot.project.name,
+        web_url=snapshot.project.web_url,
+        playbook=playbook,
+        phase=snapshot.phase,
+        phase_position=names.index(snapshot.phase) + 1 if snapshot.phase in names else 0,
+        timebox=box.title if box else None,
+        timebox_dates=_dates(box.start_date, box.due_date) if box else "",
+        timebox_state=box.state if box else None,
+        health=verdict.status,
+        reasons=tuple(f"{r.status}: {r.text}" for r in verdict.reasons),
+        summary=verdict.summary,
+        progress=round(100 * closed / total) if total else 0,
+        refreshed=refreshed,
+    )
+
+
+def unreadable_row(
+    project_id: int, path: str, customer: str, playbook: str, problem: str, refreshed: str
+) -> PortfolioRow:
+    """An engagement the bot could not read: shown red with the reason, never hidden."""
+    return PortfolioRow(
+        project_id, path, customer or path, "", playbook, None, 0, None, "", None, "red",
+        (f"red: {problem}",), problem, 0, refreshed, problem,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Filters:
+    health: str = ""
+    phase: str = ""
+    playbook: str = ""
+    sort: str = "health"
+    descending: bool = False
+
+    def query(self, **change: str) -> str:
+        """This view's query string with `change` applied (links of sortable headers)."""
+        values = {
+            "health": self.health,
+            "phase": self.phase,
+            "playbook": self.playbook,
+            "sort": self.sort,
+            "order": "desc" if self.descending else "asc",
+            **change,
+        }
+        return "&".join(f"{k}={_quote(v)}" for k, v in values.items() if v)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    rows: tuple[PortfolioRow, ...]
+    total: int
+    filters: Filters
+    phases: tuple[str, ...]
+    playbooks: tuple[str, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+    keys = {
+        "health": lambda r: (-ORDER[r.health], r.customer.lower()),
+        "customer": lambda r: (r.customer.lower(), r.path),
+        "phase": lambda r: (r.phase_position, r.customer.lower()),
+        "playbook": lambda r: (r.playbook, r.customer.lower()),
+        "timebox": lambda r: (r.timebox or "", r.customer.lower()),
+    }
+    return keys.get(sort, keys["health"])
+
+
+def portfolio_view(rows: Iterable[PortfolioRow], filters: Filters) -> PortfolioView:
+    """The rows the viewer may read, filtered and sorted as the query asks."""
+    every = list(rows)
+    shown = [
+        r
+        for r in every
+        if (not filters.health or r.health == filters.health)
+        and (not filters.phase or (r.phase or "") == filters.phase)
+        and (not filters.playbook or r.playbook == filters.playbook)
+    ]
+    shown.sort(key=_sort_key(filters.sort), reverse=filters.descending)
+    counts: dict[str, int] = {
+        status: sum(1 for r in every if r.health == status) for status in ORDER
+    }
+    return PortfolioView(
+        tuple(shown),
+        len(every),
+        filters,
+        tuple(sorted({r.phase for r in every if r.phase})),
+        tuple(sorted({r.playbook for r in every})),
+        counts,
+    )
+
+
+# -- one engagement --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaidGroup:
+    kind: str
+    counts: dict[str, int]
+    items: tuple[RaidItem, ...]
+
+
+@dataclass(frozen=True)
+class EngagementView:
+    row: PortfolioRow
+    snapshot: EngagementSnapshot
+    timeline: Markup
+    burnup: Markup
+    velocity: Markup
+    durations: Markup
+    forecast: str
+    raid: tuple[RaidGroup, ...]
+    retro_actions: tuple[tuple[str, str, str], ...]
+    """(action text, issue title, issue link)."""
+    activity: tuple[Activity, ...]
+    """Failures first, then the rest, newest first within each."""
+    failed: int
+    today: date
+
+
+def _gate(phase: PhaseStatus, today: date, href: str | None) -> Gate | None:
+    if phase.due_date is None:
+        return None
+    if phase.done:
+        state = "passed"
+    elif phase.due_date < today:
+        state = "overdue"
+    else:
+        state = "open"
+    return Gate(f"end of {phase.name}", phase.due_date, state, href)
+
+
+def lanes(snapshot: EngagementSnapshot, today: date) -> tuple[Lane, ...]:
+    """One lane per phase with its time-boxes, then one for time-boxes in no phase (waves)."""
+    found: list[Lane] = []
+    placed: set[str] = set()
+    for phase in snapshot.phases:
+        boxes = tuple(
+            Bar(t.title, t.start_date, t.due_date, t.state, t.web_url)
+            for t in phase.timeboxes
+            if t.start_date and t.due_date
+        )
+        placed.update(t.key for t in phase.timeboxes)
+        last = phase.timeboxes[-1].web_url if phase.timeboxes else None
+        found.append(Lane(phase.name, boxes, _gate(phase, today, last), phase.current))
+    rest = [t for t in snapshot.timeboxes if t.key not in placed]
+    by_kind: dict[str, list[Bar]] = {}
+    for t in rest:
+        if t.start_date and t.due_date:
+            bar = Bar(t.title, t.start_date, t.due_date, t.state, t.web_url)
+            by_kind.setdefault(t.kind, []).append(bar)
+    for kind, kind_bars in by_kind.items():
+        found.append(Lane(f"{kind.title()}s", tuple(kind_bars)))
+    return tuple(found)
+
+
+def sprint_forecast(snapshot: EngagementSnapshot) -> tuple[list[int], str]:
+    """Done so far extended by the mean velocity until it meets the scope, in sprints."""
+    velocity = snapshot.velocity
+    unit = snapshot.velocity_unit
+    if velocity is None or not snapshot.sprints:
+        return [], "No forecast yet: no sprint has finished."
+    weighted = unit == "weight"
+    scope = sum(s.weight_committed if weighted else s.committed for s in snapshot.sprints)
+    done = sum(s.weight_done if weighted else s.done for s in snapshot.sprints)
+    if done >= scope:
+        return [], f"All committed work is done (mean velocity {velocity:g} {unit})."
+    if velocity <= 0:
+        return [], "No forecast: the finished sprints delivered nothing."
+    needed = ceil((scope - done) / velocity)
+    path = [min(scope, round(done + velocity * (i + 1))) for i in range(needed)]
+    text = (
+        f"At the mean velocity of {velocity:g} {unit} per sprint, the remaining "
+        f"{scope - done} {unit} take {needed} more sprint(s)."
+    )
+    return path[:FORECAST_SPRINTS], text
+
+
+def _raid_groups(items: Sequence[RaidItem]) -> tuple[RaidGroup, ...]:
+    groups: dict[str, list[RaidItem]] = {}
+    for item in items:
+        groups.setdefault(item.kind, []).append(item)
+    rank = {"High": 0, "Medium": 1, "Low": 2, None: 3}
+    found = []
+    for kind in sorted(groups):
+        members = sorted(groups[kind], key=lambda i: (rank[i.severity], i.iid))
+        counts = {s: sum(1 for i in members if (i.severity or "none") == s) for s in _SEVERITIES}
+        found.append(RaidGroup(kind, counts, tuple(members)))
+    return tuple(found)
+
+
+_SEVERITIES = ("High", "Medium", "Low", "none")
+
+
+def engagement_view(
+    snapshot: EngagementSnapshot,
+    row: PortfolioRow,
+    activity: Sequence[Activity],
+    failed: int,
+    today: date,
+) -> EngagementView:
+    unit = snapshot.velocity_unit
+    weighted = unit == "weight"
+    points = [
+        SprintPoint(
+            s.title,
+            s.weight_committed if weighted else s.committed,
+            s.weight_done if weighted else s.done,
+            s.finished,
+        )
+        for s in snapshot.sprints
+    ]
+    path, forecast = sprint_forecast(snapshot)
+    velocity = bars(
+        [Measure(s.title, s.velocity) for s in snapshot.sprints if s.finished],
+        f"Velocity per finished sprint ({unit})",
+        unit,
+        snapshot.velocity,
+    )
+    durations = bars(
+        [Measure(w.title, w.progress.percent) for w in snapshot.workstreams],
+        "Work done per workstream (%)",
+        "%",
+    )
+    base = snapshot.project.web_url
+    retro = tuple(
+        (a.text, a.issue_title, f"{base}/-/issues/{a.issue_iid}") for a in snapshot.retro_actions
+    )
+    ordered = sorted(activity, key=lambda a: (not a.failed, _neg(a.received)))
+    return EngagementView(
+        row=row,
+        snapshot=snapshot,
+        timeline=timeline(lanes(snapshot, today), today),
+        burnup=burnup(points, path, unit),
+        velocity=velocity,
+        durations=durations,
+        forecast=forecast,
+        raid=_raid_groups(snapshot.raid),
+        retro_actions=retro,
+        activity=tuple(ordered),
+        failed=failed,
+        today=today,
+    )
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    """Sort key for newest first on ISO-like timestamps."""
+    return tuple(-ord(c) for c in text)

@@ -1,0 +1,333 @@
+"""The portfolio snapshot: what the dashboard shows, kept in the service's database.
+
+Pages never read GitLab or stored payloads on request. A keeper thread reads an engagement
+from GitLab (with the bot's token) after each of its workflows ends and for every engagement
+once per sweep interval, and stores two things per engagement: the row the portfolio shows
+(health included) and the full snapshot its page draws. Every workflow the service runs is
+recorded here too (kind, action, outcome), so the Failures panel counts all failed workflows.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from pydantic import TypeAdapter
+
+from bot.config import Settings
+from bot.events.event import Event
+from bot.gitlab.errors import GitLabError
+from bot.gitlab.snapshot import read_snapshot
+from bot.playbook.selection import Choice
+from bot.report.pages import FAILED, Activity, PortfolioRow, portfolio_row, unreadable_row
+from bot.report.snapshot import EngagementSnapshot
+from bot.service.runners import blueprint_of
+from bot.service.store import Delivery, Engagement, Store
+
+log = structlog.get_logger("psdm.portfolio")
+
+metadata = sa.MetaData()
+
+portfolio_table = sa.Table(
+    "psdm_portfolio",
+    metadata,
+    sa.Column("project_id", sa.Integer, primary_key=True),
+    sa.Column("row", sa.Text, nullable=False),
+    sa.Column("snapshot", sa.Text),
+    sa.Column("refreshed_at", sa.Float, nullable=False),
+)
+
+activity_table = sa.Table(
+    "psdm_activity",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("project_id", sa.Integer, index=True),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("status", sa.String(40), nullable=False, index=True),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+SHOWN_ACTIVITY = 30
+_rows = TypeAdapter(PortfolioRow)
+_snapshots = TypeAdapter(EngagementSnapshot)
+
+
+def when(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def engagement_url(settings: Settings, project_id: int) -> str | None:
+    """The engagement's dashboard page, when the service knows its public URL."""
+    if not settings.public_url:
+        return None
+    return f"{settings.public_url.rstrip('/')}/engagements/{project_id}"
+
+
+Reader = Callable[[Engagement, date], EngagementSnapshot]
+
+
+def gitlab_reader(settings: Settings) -> Reader:
+    """Read an engagement's snapshot with the bot's token, arranged by its recorded playbook."""
+
+    def read(engagement: Engagement, today: date) -> EngagementSnapshot:
+        blueprint = blueprint_of(Choice(engagement.playbook, engagement.variables))
+        source = (settings.gitlab_url, settings.gitlab_token)
+        return read_snapshot(source, engagement.project_path, blueprint=blueprint, today=today)
+
+    return read
+
+
+class Portfolio:
+    """The snapshot store: rows and snapshots per engagement, and every workflow's outcome."""
+
+    def __init__(self, store: Store, read: Reader) -> None:
+        self.store = store
+        self.engine = store.engine
+        self._read = read
+        metadata.create_all(self.engine)
+
+    # -- kept current --------------------------------------------------------------------
+
+    def refresh(self, project_id: int, today: date | None = None) -> PortfolioRow | None:
+        """Read one engagement from GitLab and store its row and snapshot; None if unknown."""
+        engagement = self.store.engagement(project_id)
+        if engagement is None:
+            return None
+        today = today or date.today()
+        now = time.time()
+        failed = self.failed_count(project_id)
+        customer = engagement.variables.get("customer", "")
+        snapshot: EngagementSnapshot | None = None
+        try:
+            snapshot = self._read(engagement, today)
+            row = portfolio_row(
+                snapshot,
+                customer=customer,
+                playbook=engagement.playbook,
+                failed=failed,
+                today=today,
+                refreshed=when(now),
+            )
+        except GitLabError as error:
+            row = self._unreadable(engagement, error.message, now)
+        except Exception as error:
+            log.warning("engagement not readable", project_id=project_id, exc_info=True)
+            row = self._unreadable(engagement, f"cannot read the engagement: {error}", now)
+        values = {
+            "row": _rows.dump_json(row).decode(),
+            "snapshot": _snapshots.dump_json(snapshot).decode() if snapshot else None,
+            "refreshed_at": now,
+        }
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                sa.update(portfolio_table)
+                .where(portfolio_table.c.project_id == project_id)
+                .values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(portfolio_table.insert().values(project_id=project_id, **values))
+        return row
+
+    @staticmethod
+    def _unreadable(engagement: Engagement, problem: str, now: float) -> PortfolioRow:
+        return unreadable_row(
+            engagement.project_id,
+            engagement.project_path,
+            engagement.variables.get("customer", ""),
+            engagement.playbook,
+            problem,
+            when(now),
+        )
+
+    def refresh_all(self, today: date | None = None) -> int:
+        found = self.store.all_engagements()
+        for engagement in found:
+            self.refresh(engagement.project_id, today)
+        return len(found)
+
+    # -- read by the pages ---------------------------------------------------------------
+
+    def rows(self) -> list[PortfolioRow]:
+        query = sa.select(portfolio_table.c.row)
+        with self.engine.connect() as conn:
+            return [_rows.validate_json(text) for text in conn.execute(query).scalars()]
+
+    def engagement(self, project_id: int) -> tuple[PortfolioRow, EngagementSnapshot | None] | None:
+        query = sa.select(portfolio_table).where(portfolio_table.c.project_id == project_id)
+        with self.engine.connect() as conn:
+            found = conn.execute(query).first()
+        if found is None:
+            return None
+        snapshot = _snapshots.validate_json(found.snapshot) if found.snapshot else None
+        return _rows.validate_json(found.row), snapshot
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def started(self, key: str, project_id: int | None, kind: str, action: str) -> None:
+        self._record(key, project_id, kind, action, "PENDING", "")
+
+    def finished(self, key: str, status: str, detail: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(activity_table)
+                .where(activity_table.c.key == key)
+                .values(status=status, detail=detail[:2000])
+            )
+
+    def _record(
+        self, key: str, project_id: int | None, kind: str, action: str, status: str, detail: str
+    ) -> None:
+        values = {
+            "project_id": project_id,
+            "kind": kind[:100],
+            "action": action[:100],
+            "started_at": time.time(),
+            "status": status,
+            "detail": detail,
+        }
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                sa.update(activity_table).where(activity_table.c.key == key).values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(activity_table.insert().values(key=key, **values))
+
+    def failed_count(self, project_id: int | None = None) -> int:
+        query = sa.select(sa.func.count()).where(activity_table.c.status.in_(FAILED))
+        if project_id is not None:
+            query = query.where(activity_table.c.project_id == project_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def activity(
+        self,
+        project_ids: Sequence[int] | None,
+        *,
+        failed: bool = False,
+        limit: int = SHOWN_ACTIVITY,
+    ) -> list[Activity]:
+        """The newest workflows of these engagements (all when None), failures only if asked."""
+        query = sa.select(activity_table).order_by(activity_table.c.started_at.desc())
+        if project_ids is not None:
+            query = query.where(activity_table.c.project_id.in_(list(project_ids)))
+        if failed:
+            query = query.where(activity_table.c.status.in_(FAILED))
+        with self.engine.connect() as conn:
+            found = conn.execute(query.limit(limit)).all()
+        return [
+            Activity(r.key, r.project_id, r.kind, r.action, when(r.started_at), r.status, r.detail)
+            for r in found
+        ]
+
+    def failed_by_project(self) -> dict[int | None, int]:
+        query = (
+            sa.select(activity_table.c.project_id, sa.func.count())
+            .where(activity_table.c.status.in_(FAILED))
+            .group_by(activity_table.c.project_id)
+        )
+        with self.engine.connect() as conn:
+            return {pid: int(n) for pid, n in conn.execute(query)}
+
+
+def project_of(delivery: Delivery) -> int | None:
+    prefix = "project:"
+    if delivery.partition.startswith(prefix) and delivery.partition[len(prefix) :].isdigit():
+        return int(delivery.partition[len(prefix) :])
+    return None
+
+
+class Keeper:
+    """Keeps the portfolio current: engagements touched by a workflow, and all of them per slot.
+
+    Wraps the delivery handler so every workflow is recorded (started, then its outcome) and
+    its engagement is read again shortly after; a failing refresh never fails the workflow.
+    """
+
+    def __init__(self, portfolio: Portfolio, *, interval_seconds: float, settle: float = 1.0):
+        self.portfolio = portfolio
+        self._interval = interval_seconds
+        self._settle = settle
+        self._touched: set[int] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="portfolio", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def touch(self, project_id: int) -> None:
+        with self._lock:
+            self._touched.add(project_id)
+        self._wake.set()
+
+    def recording(self, handle: Callable[[Delivery], str]) -> Callable[[Delivery], str]:
+        """`handle`, with its workflow recorded on the portfolio."""
+
+        def recorded(delivery: Delivery) -> str:
+            project_id = project_of(delivery)
+            self._note_start(delivery, project_id)
+            try:
+                outcome = handle(delivery)
+            except Exception as error:
+                self._note_end(delivery.key, "ERROR", f"{type(error).__name__}: {error}")
+                if project_id is not None:
+                    self.touch(project_id)
+                raise
+            self._note_end(delivery.key, "SUCCESS", outcome)
+            if project_id is not None:
+                self.touch(project_id)
+            return outcome
+
+        return recorded
+
+    def _note_start(self, delivery: Delivery, project_id: int | None) -> None:
+        try:
+            payload: Any = json.loads(delivery.payload)
+            event = Event.from_delivery(delivery.kind, payload if isinstance(payload, dict) else {})
+            self.portfolio.started(delivery.key, project_id, event.kind, event.action or "")
+        except Exception:
+            log.warning("workflow start not recorded", delivery=delivery.key, exc_info=True)
+
+    def _note_end(self, key: str, status: str, detail: str) -> None:
+        try:
+            self.portfolio.finished(key, status, detail)
+        except Exception:
+            log.warning("workflow outcome not recorded", delivery=key, exc_info=True)
+
+    def run_once(self) -> None:
+        with self._lock:
+            touched, self._touched = self._touched, set()
+        for project_id in sorted(touched):
+            self.portfolio.refresh(project_id)
+
+    def _loop(self) -> None:
+        next_full = 0.0
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() >= next_full:
+                    with self._lock:
+                        self._touched.clear()
+                    swept = self.portfolio.refresh_all()
+                    next_full = time.monotonic() + self._interval
+                    log.info("portfolio refreshed", engagements=swept)
+                else:
+                    self.run_once()
+            except Exception:
+                log.exception("portfolio not refreshed; retrying shortly")
+            self._wake.wait(max(min(next_full - time.monotonic(), self._interval), 0.05))
+            self._wake.clear()
+            self._stop.wait(self._settle)
