@@ -16,7 +16,7 @@ ALLOWED_ROOMS = {
     "engine": {"playbook"},
     "domain": {"engine", "playbook"},
     "events": {"domain", "engine", "playbook"},
-    "report": {"engine", "playbook"},
+    "report": {"domain", "engine", "playbook"},
     # The adapter reads GitLab into the report's plain data types, so the report stays pure.
     "gitlab": {"engine", "playbook", "report"},
 }
