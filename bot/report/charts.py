@@ -56,7 +56,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: Sequence[str]) ->
     ident = "c" + str(abs(hash((title, desc))) % 10**8)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{ident}t {ident}d" '
+        f'width="100%" role="group" aria-labelledby="{ident}t {ident}d" '
         f'font-family="system-ui, sans-serif" font-size="12">'
         f'<title id="{ident}t">{escape(title)}</title><desc id="{ident}d">{escape(desc)}</desc>'
     )

@@ -55,8 +55,8 @@ def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
     return HTMLResponse(html, status, headers)
 
 
-def message(title: str, text: str, status: int = 200) -> HTMLResponse:
-    return _page("message.html", status, title=title, text=text, viewer=None)
+def message(title: str, text: str, status: int = 200, viewer: Viewer | None = None) -> HTMLResponse:
+    return _page("message.html", status, title=title, text=text, viewer=viewer)
 
 
 def _filters(request: Request) -> Filters:
@@ -122,7 +122,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
         if isinstance(viewer, Response):
             return viewer
         if not project_id.isdigit() or len(project_id) > 12:
-            return message("Not found", "There is no such engagement.", 404)
+            return message("Not found", "There is no such engagement.", 404, viewer)
         pid = int(project_id)
         portfolio: Portfolio = request.app.state.service.portfolio
         kept = await asyncio.to_thread(portfolio.engagement, pid)
@@ -131,7 +131,8 @@ def dashboard_router(settings: Settings) -> APIRouter:
             return allowed
         if kept is None or pid not in allowed:
             # The same answer whether the engagement is missing or hidden, as GitLab does.
-            return message("Not found", "There is no such engagement, or you cannot read it.", 404)
+            text = "There is no such engagement, or you cannot read it."
+            return message("Not found", text, 404, viewer)
         row, snapshot = kept
         activity = await asyncio.to_thread(portfolio.activity, [pid])
         failed = await asyncio.to_thread(portfolio.failed_count, pid)
