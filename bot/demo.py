@@ -22,11 +22,11 @@ import httpx
 import structlog
 
 from bot.config import Settings
+from bot.domain.figures import EngagementSnapshot
 from bot.gitlab import connect
 from bot.gitlab.engagement import facts_of
 from bot.gitlab.snapshot import engagement_blueprint, read_snapshot
 from bot.playbook.blueprint import Blueprint
-from bot.report.snapshot import EngagementSnapshot
 from bot.service.app import create_app as create_service
 from bot.service.threaded import RunningServer, run_in_thread
 from gitlab_sandbox import DEFAULT_ADMIN_TOKEN

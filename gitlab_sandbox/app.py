@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import oauth
+from . import events_log, oauth
 from .faults import Faults
 from .graphql import api as graphql_api
 from .model import User
@@ -33,6 +33,7 @@ from .routes import (
     groups,
     hooks,
     issues,
+    label_promotion,
     labels,
     links,
     members,
@@ -40,6 +41,7 @@ from .routes import (
     milestones,
     notes,
     projects,
+    resource_events,
     users,
 )
 from .routing import Route
@@ -168,7 +170,8 @@ def _endpoint(sandbox: Sandbox, route: Route):
                     render,
                     sandbox,
                 )
-                result = route.handler(ctx)
+                with events_log.recording(state, user.id if user else None, writes(request)):
+                    result = route.handler(ctx)
             reply = result if isinstance(result, Reply) else Reply(result, route.status)
             if reply.followup is not None:
                 reply = await run_in_threadpool(reply.followup)
@@ -187,6 +190,10 @@ def _endpoint(sandbox: Sandbox, route: Route):
         return response
 
     return endpoint
+
+
+def writes(request: Request) -> bool:
+    return request.method != "GET" and not request.url.path.startswith(CONTROL_PREFIX)
 
 
 def _fault_response(status: int, retry_after: int | None) -> Response:
@@ -211,6 +218,7 @@ def _routes() -> list[Route]:
         projects,
         members,
         labels,
+        label_promotion,
         milestones,
         issues,
         notes,
@@ -219,6 +227,7 @@ def _routes() -> list[Route]:
         boards,
         epics,
         hooks,
+        resource_events,
         controls,
         graphql_api,
         oauth,

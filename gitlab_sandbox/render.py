@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .events_log import ResourceEvent
 from .model import (
     AwardEmoji,
     Board,
@@ -38,6 +39,28 @@ ACCESS_NAMES = {
 }
 
 
+BOARD_PROJECT_KEYS = (
+    "id",
+    "name",
+    "name_with_namespace",
+    "path",
+    "path_with_namespace",
+    "created_at",
+    "default_branch",
+    "tag_list",
+    "topics",
+    "ssh_url_to_repo",
+    "http_url_to_repo",
+    "web_url",
+    "readme_url",
+    "avatar_url",
+    "star_count",
+    "forks_count",
+    "last_activity_at",
+)
+"""The project of a board as `GL:doc/api/boards.md` shows it (Update an issue board)."""
+
+
 def avatar(email: str) -> str:
     digest = hashlib.sha256(email.lower().encode()).hexdigest()
     return f"https://www.gravatar.com/avatar/{digest}?s=80&d=identicon"
@@ -57,9 +80,9 @@ class Render:
     base: str
     viewer: User | None
     with_label_details: bool = False
-    _tallies: dict[str, Counter] = field(default_factory=dict)
+    _tallies: dict[str, Counter[Any]] = field(default_factory=dict)
 
-    def _tally(self, kind: str) -> Counter:
+    def _tally(self, kind: str) -> Counter[Any]:
         """Counts computed once per request instead of one scan per rendered object."""
         cached = self._tallies.get(kind)
         if cached is None:
@@ -119,7 +142,9 @@ class Render:
         data.update(
             created_at=user.created_at,
             bio="",
+            bio_html="",
             location="",
+            skype="",
             linkedin="",
             twitter="",
             discord="",
@@ -277,7 +302,7 @@ class Render:
         group = state.project_group(project)
         inherited = state.group_access(viewer, group) if viewer and group else 0
         open_issues = self._tally("open_issues")[project.id]
-        return {
+        data: dict[str, Any] = {
             "id": project.id,
             "description": project.description,
             "name": project.name,
@@ -313,7 +338,6 @@ class Render:
             },
             "empty_repo": True,
             "archived": project.archived,
-            "owner": self.user(state.users[project.creator_id]) if group is None else None,
             "resolve_outdated_diff_discussions": False,
             "issues_enabled": project.issues_enabled,
             "merge_requests_enabled": True,
@@ -338,6 +362,46 @@ class Render:
             "squash_option": "default_off",
             "issue_branch_template": None,
             "autoclose_referenced_issues": True,
+            "can_create_merge_request_in": True,
+            "container_registry_access_level": "enabled",
+            "security_and_compliance_access_level": "private",
+            "container_expiration_policy": {
+                "cadence": "1d",
+                "enabled": False,
+                "keep_n": 10,
+                "older_than": "90d",
+                "name_regex": ".*",
+                "name_regex_delete": ".*",
+                "name_regex_keep": None,
+                "next_run_at": project.created_at,
+            },
+            "import_url": None,
+            "import_type": None,
+            "import_error": None,
+            "ci_forward_deployment_rollback_allowed": True,
+            "ci_id_token_sub_claim_components": ["project_path", "ref_type", "ref"],
+            "ci_restrict_pipeline_cancellation_role": "developer",
+            "ci_pipeline_variables_minimum_override_role": "developer",
+            "ci_push_repository_for_job_token_allowed": False,
+            "ci_display_pipeline_variables": False,
+            "protect_merge_request_pipelines": True,
+            "public_jobs": True,
+            "repository_storage": "default",
+            "allow_merge_on_skipped_pipeline": False,
+            "allow_pipeline_trigger_approve_deployment": False,
+            "only_allow_merge_if_all_discussions_are_resolved": False,
+            "remove_source_branch_after_merge": True,
+            "printing_merge_requests_link_enabled": True,
+            "external_authorization_classification_label": None,
+            "packages_enabled": True,
+            "service_desk_enabled": False,
+            "service_desk_address": None,
+            "suggestion_commit_message": None,
+            "enforce_auth_checks_on_uploads": True,
+            "merge_commit_template": None,
+            "squash_commit_template": None,
+            "warn_about_potentially_unwanted_characters": True,
+            "secret_push_protection_enabled": False,
             "permissions": {
                 "project_access": {
                     "access_level": direct.access_level,
@@ -350,10 +414,17 @@ class Render:
                 else None,
             },
         }
+        if group is None:  # GitLab names an owner for personal projects only
+            data["owner"] = self.user(state.users[project.creator_id])
+        return data
 
     # -- planning objects ----------------------------------------------------------------------
 
-    def label(self, label: Label, *, counts: bool = False, context: str | None = None) -> dict:
+    def label(
+        self, label: Label, *, counts: bool = True, context: str | None = None
+    ) -> dict[str, Any]:
+        """A label; GitLab's single, create and edit answers carry the issue counts
+        (`GL:doc/api/labels.md`), lists only with `with_counts`."""
         data: dict[str, Any] = {
             "id": label.id,
             "name": label.title,
@@ -440,7 +511,7 @@ class Render:
             "downvotes": votes[("Issue", item.id, "thumbsdown")],
             "due_date": item.due_date,
             "confidential": item.confidential,
-            "discussion_locked": item.discussion_locked,
+            "discussion_locked": bool(item.discussion_locked),
             "issue_type": item.kind,
             "web_url": self.item_url(item),
             "time_stats": {
@@ -540,6 +611,7 @@ class Render:
             "upvotes": votes[("Issue", epic.id, "thumbsup")],
             "downvotes": votes[("Issue", epic.id, "thumbsdown")],
             "color": "#1068bf",
+            "subscribed": self.viewer is not None and self.viewer.id in epic.subscribers,
             "imported": False,
             "imported_from": "none",
             "_links": {
@@ -559,6 +631,7 @@ class Render:
             "id": note.id,
             "type": None if note.individual else "DiscussionNote",
             "body": note.body,
+            "attachment": None,
             "author": self.user(self.state.users[note.author_id]),
             "created_at": note.created_at,
             "updated_at": note.updated_at,
@@ -598,7 +671,7 @@ class Render:
             "name": board.name,
             "hide_backlog_list": board.hide_backlog_list,
             "hide_closed_list": board.hide_closed_list,
-            "milestone": {"id": milestone.id, "title": milestone.title} if milestone else None,
+            "milestone": self.milestone(milestone) if milestone else None,
             "assignee": self.user(assignee) if assignee else None,
             "labels": [
                 self.label_brief(state.labels[i]) for i in board.label_ids if i in state.labels
@@ -607,16 +680,9 @@ class Render:
             "lists": [self.board_list(item) for item in sorted(board.lists, key=_position)],
         }
         if board.owner == "project":
-            project = state.projects[board.owner_id]
-            data["project"] = {
-                "id": project.id,
-                "name": project.name,
-                "name_with_namespace": self.project(project)["name_with_namespace"],
-                "path": project.path,
-                "path_with_namespace": state.project_full_path(project),
-                "http_url_to_repo": f"{self.project_url(project)}.git",
-                "web_url": self.project_url(project),
-            }
+            full = self.project(state.projects[board.owner_id])
+            data["project"] = {key: full[key] for key in BOARD_PROJECT_KEYS}
+            data["group"] = None
         else:
             data["group"] = {
                 "id": board.owner_id,
@@ -692,6 +758,46 @@ class Render:
             "created_at": log.created_at,
             "updated_at": log.created_at,
         }
+
+    # -- resource events (GL:doc/api/resource_*_events.md) --------------------------------------
+
+    def resource_event(self, event: ResourceEvent) -> dict[str, Any]:
+        state = self.state
+        item = state.work_items.get(event.item_id)
+        actor = state.users.get(event.user_id) or state.ghost()
+        data: dict[str, Any] = {
+            "id": event.id,
+            "user": self.user(actor),
+            "created_at": event.created_at,
+        }
+        if event.kind == "weight":
+            data["issue_id"] = event.item_id
+            data["weight"] = event.weight
+            return data
+        data["resource_type"] = "Epic" if item is not None and item.is_epic else "Issue"
+        data["resource_id"] = (
+            item.legacy_epic_id if item is not None and item.is_epic else event.item_id
+        )
+        if event.kind == "label":
+            label = state.labels.get(event.label_id or 0)
+            data["label"] = (
+                {
+                    "id": label.id,
+                    "name": label.title,
+                    "color": label.color,
+                    "description": label.description,
+                }
+                if label
+                else None
+            )
+            data["action"] = event.action
+        elif event.kind == "milestone":
+            milestone = state.milestones.get(event.milestone_id or 0)
+            data["milestone"] = self.milestone(milestone) if milestone else None
+            data["action"] = event.action
+        else:
+            data["state"] = event.state
+        return data
 
 
 def _position(item: BoardList) -> int:

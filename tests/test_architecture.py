@@ -17,8 +17,8 @@ ALLOWED_ROOMS = {
     "domain": {"engine", "playbook"},
     "events": {"domain", "engine", "playbook"},
     "report": {"domain", "engine", "playbook"},
-    # The adapter reads GitLab into the report's plain data types, so the report stays pure.
-    "gitlab": {"engine", "playbook", "report"},
+    # The adapter reads GitLab into the domain's read model and performs its effects.
+    "gitlab": {"engine", "playbook", "domain"},
 }
 IO_LIBRARIES = {"fastapi", "starlette", "uvicorn", "typer", "dbos", "gitlab", "httpx", "requests"}
 PURE_ROOMS = ("playbook", "domain", "engine", "events", "report")
@@ -80,3 +80,22 @@ def test_the_bot_imports_the_sandbox_only_where_people_try_it() -> None:
     }
     # `psdm-bot sandbox` and `psdm-bot demo` start it; the service never imports it.
     assert users <= {"cli.py", "demo.py"}
+
+
+def test_the_domain_is_pure_and_imports_only_playbook_and_engine() -> None:
+    files = room_files("domain")
+    assert files
+    for path in files:
+        names = imports_of(path)
+        rooms = {name.split(".")[1] for name in names if name.startswith("bot.")}
+        assert rooms <= {"domain", "engine", "playbook"}, path
+        top = {name.split(".")[0] for name in names}
+        assert not top & (IO_LIBRARIES | {"sqlalchemy", "structlog", "gitlab_sandbox"}), path
+
+
+def test_the_adapter_reads_into_the_domain_not_the_report() -> None:
+    users = [
+        p for p in room_files("gitlab") if any(n.startswith("bot.report") for n in imports_of(p))
+    ]
+    assert not users
+    assert any(any(n.startswith("bot.domain") for n in imports_of(p)) for p in room_files("gitlab"))

@@ -1,8 +1,22 @@
-"""What handlers decide: plain data the service carries out, each as durable steps."""
+"""What handlers decide: which decision of the domain applies, and what it needs read.
+
+Each action names the parts of the project the service reads for it (one durable step) and
+the pure decision that turns that read into effects; the service then performs the effects.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from bot.domain import decisions
+from bot.domain.effects import Outcome
+from bot.domain.model import LiveEngagement
+from bot.domain.playbooks import Choice
+from bot.playbook.blueprint import Blueprint
+
+MILESTONES, ISSUES, LABELS = "milestones", "issues", "labels"
 
 
 @dataclass(frozen=True)
@@ -11,6 +25,12 @@ class ScaffoldProject:
 
     project_id: int
     project_path: str
+    needs: ClassVar[frozenset[str]] = frozenset()
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return decisions.scaffold(live.project, choice, blueprint)
 
 
 @dataclass(frozen=True)
@@ -20,6 +40,12 @@ class TimeBoxClosed:
     project_id: int
     milestone_id: int
     title: str
+    needs: ClassVar[frozenset[str]] = frozenset({MILESTONES, ISSUES})
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return decisions.close_time_box(live, blueprint, self.milestone_id, today)
 
 
 @dataclass(frozen=True)
@@ -28,6 +54,12 @@ class PhaseProgress:
 
     project_id: int
     issue_iid: int
+    needs: ClassVar[frozenset[str]] = frozenset({MILESTONES, ISSUES})
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return decisions.phase_progress(live, blueprint, self.issue_iid, today)
 
 
 @dataclass(frozen=True)
@@ -37,6 +69,12 @@ class FollowIssueState:
     project_id: int
     issue_iid: int
     state: str
+    needs: ClassVar[frozenset[str]] = frozenset({ISSUES})
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return decisions.follow_issue_state(live, blueprint, self.issue_iid, self.state)
 
 
 @dataclass(frozen=True)
@@ -44,6 +82,12 @@ class RestoreLabels:
     """Standard labels of the engagement deleted or renamed by hand come back."""
 
     project_id: int
+    needs: ClassVar[frozenset[str]] = frozenset({LABELS})
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return decisions.restore_labels(live, blueprint)
 
 
 Action = ScaffoldProject | TimeBoxClosed | PhaseProgress | FollowIssueState | RestoreLabels

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.events.actions import Action
 from bot.events.event import Event
+
+if TYPE_CHECKING:  # the commands' router registers here too; a runtime import would be circular
+    from bot.events.commands.comment import CommandComment
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Context:
     bot_user_id: int | None = None
 
 
-Handler = Callable[[Event, Context], Iterable[Action]]
+Handler = Callable[[Event, Context], Iterable["Action | CommandComment"]]
 
 
 def ignore_reason(event: Event, context: Context) -> str | None:
@@ -66,11 +70,11 @@ class Router:
             found.extend(self._handlers.get((event.kind, event.action), ()))
         return found
 
-    def dispatch(self, event: Event, context: Context) -> list[Action]:
+    def dispatch(self, event: Event, context: Context) -> list[Action | CommandComment]:
         """Every action the registered handlers decide for this event, in registration order."""
         if ignore_reason(event, context):
             return []
-        actions: list[Action] = []
+        actions: list[Action | CommandComment] = []
         for handler in self.handlers_for(event):
             actions.extend(handler(event, context))
         return actions

@@ -8,15 +8,15 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+from bot.domain.playbooks import default_variables
 from bot.engine.apply import ApplyResult, Progress, apply
 from bot.engine.diff import diff
 from bot.engine.plan import Plan
+from bot.gitlab.engagement import facts_of
 from bot.gitlab.errors import GitLabError
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect
-from bot.gitlab.snapshot import facts_of
 from bot.playbook.blueprint import Blueprint
-from bot.playbook.selection import default_variables
 
 NOTHING, ERROR, PENDING = 0, 1, 2
 Echo = Callable[[str], None]

@@ -1,78 +1,138 @@
-"""GitLab calls the `/psdm` commands need beyond event handling: roles, awards, replies,
-milestones. Every write is find-or-create or compare-and-update, so a command step that runs
-again after a crash answers and changes nothing twice.
+"""Performing the domain's effects on GitLab, one effect at a time.
+
+Each effect is one durable step in the service; here it becomes find-or-create or
+compare-and-update calls through the project's one connection, and answers a short result
+(an issue's number, a plan's summary) that the effect's `said` may quote.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any
+from bot.domain.effects import (
+    Award,
+    CloseMilestone,
+    CompleteIssue,
+    CreateIssue,
+    CreateLabel,
+    Effect,
+    MoveIssues,
+    OnEpic,
+    Reconcile,
+    RelabelEpic,
+    RenameLabel,
+    RetitleMilestone,
+    SetIssueLabels,
+    UpsertNote,
+)
+from bot.domain.errors import NotPossible
+from bot.domain.retrospective import completed_description
+from bot.engine.apply import apply
+from bot.engine.diff import diff
+from bot.gitlab.engagement import EngagementGitLab
 
-import gitlab
 
-from bot.gitlab.engagement import EngagementGitLab, live_milestone
-from bot.gitlab.rest import create_once, every
-from bot.report.live import LiveMilestone
+class Performer:
+    """Carries out effects on one project; `RecordEngagement` is the service's own to do."""
 
+    def __init__(self, gl: EngagementGitLab) -> None:
+        self.gl = gl
 
-class CommandGitLab(EngagementGitLab):
-    """One project as the commands see it: the comment's issue, its author, its milestones."""
+    def perform(self, effect: Effect) -> str:
+        match effect:
+            case Reconcile():
+                return self.reconcile(effect)
+            case CreateIssue(key=key, title=title, description=body, labels=labels):
+                return str(self.gl.create_issue(title, body, labels, key))
+            case CompleteIssue():
+                return str(self.complete_issue(effect))
+            case UpsertNote():
+                return str(self.upsert_note(effect))
+            case SetIssueLabels(iid=iid, add=add, remove=remove):
+                issue = self.gl.issue(iid)
+                adding = [n for n in add if n not in issue.labels]
+                removing = [n for n in remove if n in issue.labels]
+                if adding or removing:
+                    self.gl.update_issue(
+                        iid, add_labels=",".join(adding), remove_labels=",".join(removing)
+                    )
+                return f"#{iid}"
+            case RelabelEpic(key=key, labels=labels):
+                epic = self.gl.epic(key)
+                if epic is None:
+                    raise NotPossible(f"the epic {key} does not exist yet")
+                self.gl.relabel_epic(epic, labels)
+                return epic.ref
+            case MoveIssues(iids=iids, milestone_id=milestone):
+                for iid in iids:
+                    self.gl.set_milestone(iid, milestone)
+                return ", ".join(f"#{iid}" for iid in iids)
+            case CloseMilestone(milestone_id=milestone):
+                self.gl.close_milestone(milestone)
+                return str(milestone)
+            case RetitleMilestone(key=key, title=title):
+                found = self.gl.milestone_by_key(key)
+                if found is None:
+                    raise NotPossible(f"the milestone {key} was not created; run the command again")
+                self.gl.retitle_milestone(found.id, title)
+                return str(found.id)
+            case CreateLabel(name=name, color=color, description=description):
+                self.gl.create_label(name, color, description)
+                return name
+            case RenameLabel(label=label, name=name):
+                self.gl.rename_label(label, name)
+                return name
+            case Award(issue_iid=iid, note_id=note, name=name):
+                self.gl.award(iid, note, name)
+                return name
+        raise TypeError(f"no GitLab performer for {type(effect).__name__}")
 
-    @cached_property
-    def me(self) -> str:
-        """The bot's own username (whose awards and replies are ours)."""
-        return str(self.rest.http_get("/user")["username"])
-
-    def access_level(self, user_id: int) -> int:
-        """The user's effective access level in the project, inherited membership included."""
-        try:
-            member = self.rest.http_get(f"{self._base}/members/all/{user_id}")
-        except gitlab.GitlabHttpError as error:
-            if error.response_code == 404:
-                return 0
-            raise
-        if member.get("state", "active") != "active":
-            return 0
-        return int(member.get("access_level") or 0)
-
-    def award(self, issue_iid: int, note_id: int, name: str) -> None:
-        """Put the emoji `name` on the comment once (GitLab refuses a second identical award)."""
-        path = f"{self._base}/issues/{issue_iid}/notes/{note_id}/award_emoji"
-
-        def find() -> dict[str, Any] | None:
-            return next(
-                (
-                    a
-                    for a in every(self.rest, path)
-                    if a.get("name") == name and (a.get("user") or {}).get("username") == self.me
-                ),
-                None,
+    def reconcile(self, effect: Reconcile) -> str:
+        """Read, plan and apply as one step: after a crash it reads again and only completes."""
+        port, blueprint = self.gl.port, effect.blueprint
+        plan = diff(blueprint, port.read_live(blueprint))
+        name = f"`{blueprint.playbook}`"
+        if effect.dry_run:
+            head = f"Plan for {name}: {plan.summary()}. Nothing was changed."
+            if not plan.pending:
+                return head
+            ops = f"<details><summary>Operations</summary>\n\n{plan.to_markdown()}\n\n</details>"
+            return f"{head}\n\n{ops}"
+        if not plan.pending:
+            return f"{name} is already in place: {plan.summary()}."
+        port.check_writable()
+        result = apply(plan, port)
+        if not result.ok:
+            failures = "\n".join(f"- {f.op.key}: {f.message}" for f in result.failed)
+            if effect.purpose == "scaffold":  # an event: the durable step tries again
+                raise RuntimeError(f"scaffolding {port.path} stopped: {failures}")
+            raise NotPossible(
+                f"applying {name} stopped ({result.summary()}):\n\n{failures}\n\n"
+                "Run the command again to complete it once the cause is fixed."
             )
+        verb = "Scaffolded" if effect.purpose == "scaffold" else "Applied"
+        return f"{verb} {name}: {result.summary()}."
 
-        if find() is None:
-            create_once(lambda: self.rest.http_post(path, post_data={"name": name}), find)
+    def complete_issue(self, effect: CompleteIssue) -> int:
+        live = self.gl.issue_by_key(effect.key)
+        if live is None:
+            body = completed_description(effect.template, effect.section)
+            return self.gl.create_issue(effect.title, body, effect.labels, effect.key)
+        body = completed_description(live.description, effect.section)
+        changes: dict[str, object] = {}
+        if body != live.description:
+            changes["description"] = body
+        if live.closed:
+            changes["state_event"] = "reopen"
+        if changes:
+            self.gl.update_issue(live.iid, **changes)
+        return live.iid
 
-    def reply(self, issue_iid: int, marker: str, body: str, internal: bool) -> int:
-        """Post the reply carrying `marker` once; when it exists, bring its text up to date."""
-        path = f"{self._base}/issues/{issue_iid}/notes"
-        return self.upsert_note(path, marker, body, internal=internal)
-
-    def timeboxes(self) -> list[LiveMilestone]:
-        """The project's milestones (its group's too), oldest first."""
-        found = every(self.rest, f"{self._base}/milestones", include_ancestors=True)
-        return sorted((live_milestone(data) for data in found), key=lambda t: t.id)
-
-    def set_milestone(self, issue_iid: int, milestone_id: int) -> None:
-        issue = self.issue(issue_iid)
-        if issue.milestone_id != milestone_id:
-            self.update_issue(issue_iid, milestone_id=milestone_id)
-
-    def close_milestone(self, milestone_id: int) -> None:
-        path = f"{self._base}/milestones/{milestone_id}"
-        if self.rest.http_get(path).get("state") != "closed":
-            self.rest.http_put(path, post_data={"state_event": "close"})
-
-    def retitle_milestone(self, milestone_id: int, title: str) -> None:
-        path = f"{self._base}/milestones/{milestone_id}"
-        if self.rest.http_get(path).get("title") != title:
-            self.rest.http_put(path, post_data={"title": title})
+    def upsert_note(self, effect: UpsertNote) -> int:
+        if isinstance(effect.on, OnEpic):
+            epic = self.gl.epic(effect.on.key)
+            if epic is None:
+                raise NotPossible(f"the epic {effect.on.key} does not exist yet")
+            path = self.gl.epic_notes_path(epic)
+        else:
+            path = f"/projects/{self.gl.project}/issues/{effect.on.iid}/notes"
+        extra = {"internal": True} if effect.internal else {}
+        return self.gl.upsert_note(path, effect.marker, effect.body, **extra)

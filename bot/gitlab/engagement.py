@@ -1,46 +1,63 @@
-"""GitLab calls the event handlers need, for one project: read what they decide on, then act;
-and the readers of the REST answers (issues, milestones, the project) the report shares.
+"""One project as the domain sees it: the read model read in a handful of list calls, and the
+writes effects need, through one connection shared by the reader, the engine and the writes.
 
 Every write is a find-or-create or a compare-and-update, so a step that runs again after a
-crash changes nothing twice. Every request carries the event's X-Gitlab-Event-UUID (set on
-the connection), so GitLab itself blocks webhook loops caused by our own writes.
+crash changes nothing twice; notes are found again by their marker among the bot's own notes
+only (a note someone else wrote is never edited). Every request carries the event's
+X-Gitlab-Event-UUID (set on the connection), so GitLab blocks webhook loops of our own writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import gitlab
 import httpx
 
+from bot.domain.model import (
+    DoraMetric,
+    EpicMode,
+    LiveEngagement,
+    LiveEpic,
+    LiveIssue,
+    LiveLabel,
+    LiveMilestone,
+    LiveNote,
+    ProjectFacts,
+)
 from bot.engine.marker import parse
+from bot.engine.plan import Operation
 from bot.gitlab.connection import Connection, open_connection
+from bot.gitlab.project import GitLabProject
 from bot.gitlab.rest import create_once, enc, every
-from bot.playbook.selection import ProjectFacts
-from bot.report.live import LiveIssue, LiveMilestone
 
-
-@dataclass(frozen=True)
-class LiveLabel:
-    id: int
-    name: str
-    color: str
-    description: str
-    project_label: bool
+MILESTONES, ISSUES, LABELS, DORA = "milestones", "issues", "labels", "dora"
+EVERYTHING = frozenset({MILESTONES, ISSUES, LABELS, DORA})
+DORA_METRICS = {
+    "deployment_frequency": "deployments per day",
+    "lead_time_for_changes": "seconds",
+    "time_to_restore_service": "seconds",
+    "change_failure_rate": "ratio",
+}
+DORA_DAYS = 90
 
 
 def _day(value: object) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
-def live_issue(data: Mapping[str, Any]) -> LiveIssue:
+def _key(description: object) -> str | None:
+    marker = parse(description if isinstance(description, str) else None)[1]
+    return marker.key if marker else None
+
+
+def live_issue(data: Mapping[str, Any], epic: str | None = None) -> LiveIssue:
     """An issue as the REST API answers it, with the blueprint key its marker carries."""
-    marker = parse(data.get("description"))[1]
     milestone = data.get("milestone") or {}
-    epic = data.get("epic") or {}
+    found = data.get("epic") or {}
     return LiveIssue(
         iid=int(data["iid"]),
         title=str(data.get("title") or ""),
@@ -48,54 +65,141 @@ def live_issue(data: Mapping[str, Any]) -> LiveIssue:
         labels=tuple(data.get("labels") or ()),
         weight=data.get("weight"),
         milestone_id=milestone.get("id"),
-        key=marker.key if marker else None,
+        key=_key(data.get("description")),
         description=data.get("description") or "",
         web_url=data.get("web_url"),
-        epic_iid=epic.get("iid") or data.get("epic_iid"),
+        epic=epic or (str(found["iid"]) if found.get("iid") else None),
     )
 
 
 def live_milestone(data: Mapping[str, Any]) -> LiveMilestone:
     """A milestone as the REST API answers it, with the blueprint key its marker carries."""
-    marker = parse(data.get("description"))[1]
     return LiveMilestone(
         id=int(data["id"]),
         title=str(data["title"]),
         state=str(data.get("state") or "active"),
         start_date=_day(data.get("start_date")),
         due_date=_day(data.get("due_date")),
-        key=marker.key if marker else None,
+        key=_key(data.get("description")),
         web_url=data.get("web_url"),
     )
 
 
 def facts_of(info: Mapping[str, Any]) -> ProjectFacts:
     """What the playbook rules look at, from the project as the REST API answers it."""
-    created = str(info.get("created_at") or "")[:10]
+    namespace = info.get("namespace") or {}
     return ProjectFacts(
         id=int(info["id"]),
         path_with_namespace=str(info["path_with_namespace"]),
         name=str(info.get("name") or info["path"]),
         topics=tuple(info.get("topics") or info.get("tag_list") or ()),
-        created=date.fromisoformat(created) if created else None,
+        created=_day(info.get("created_at")),
+        web_url=str(info.get("web_url") or ""),
+        group_id=namespace.get("id") if namespace.get("kind") == "group" else None,
     )
 
 
+def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) -> LiveEngagement:
+    """The read model of the port's project: the project (read once, kept by the port) and the
+    lists asked for. Epics come with the issues, through the adapter's own epic store."""
+    facts = facts_of(port.load())
+    rest, pid = port.rest, facts.id
+    milestones: tuple[LiveMilestone, ...] = ()
+    if MILESTONES in parts:
+        found = every(rest, f"/projects/{pid}/milestones", include_ancestors=True)
+        milestones = tuple(sorted((live_milestone(m) for m in found), key=lambda m: m.id))
+    issues: tuple[LiveIssue, ...] = ()
+    epics: tuple[LiveEpic, ...] = ()
+    mode: EpicMode = "issues"
+    if ISSUES in parts:
+        raw = sorted(every(rest, f"/projects/{pid}/issues", state="all"), key=lambda i: i["iid"])
+        port.epics = port._detect()
+        epics = tuple(
+            LiveEpic(o.ref, o.marker.key if o.marker else None, o.title, _labels(o.fields))
+            for o in port.epics.read(raw, None)
+        )
+        mode = port.epics.mode
+        issues = tuple(live_issue(i, port.epics.parent_of(i)) for i in raw)
+    labels = tuple(_labels_of(rest, pid)) if LABELS in parts else ()
+    dora, note = _dora(rest, pid) if DORA in parts else (None, "")
+    return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note)
+
+
+def _json(answer: object) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise gitlab.GitlabParsingError(f"GitLab answered {type(answer).__name__}, not an object")
+    return answer
+
+
+def _labels(fields: Mapping[str, object]) -> tuple[str, ...]:
+    found = fields.get("labels")
+    return tuple(str(n) for n in found) if isinstance(found, Sequence) else ()
+
+
+def _labels_of(rest: gitlab.Gitlab, pid: int) -> list[LiveLabel]:
+    found = every(rest, f"/projects/{pid}/labels", include_ancestor_groups=True)
+    return [
+        LiveLabel(
+            int(d["id"]),
+            str(d["name"]),
+            str(d.get("color") or ""),
+            d.get("description") or "",
+            bool(d.get("is_project_label", True)),
+        )
+        for d in found
+    ]
+
+
+def _dora(rest: gitlab.Gitlab, pid: int) -> tuple[tuple[DoraMetric, ...] | None, str]:
+    """The four DORA metrics over the last 90 days, or None and why GitLab gave none.
+
+    GL:doc/api/dora/metrics.md: Ultimate only; anything else answers 403 or 404.
+    """
+    found = []
+    since = date.fromordinal(date.today().toordinal() - DORA_DAYS).isoformat()
+    for metric, unit in DORA_METRICS.items():
+        try:
+            answer = rest.http_get(
+                f"/projects/{pid}/dora/metrics",
+                query_data={"metric": metric, "interval": "all", "start_date": since},
+            )
+        except gitlab.GitlabHttpError as error:
+            if error.response_code in (401, 403, 404):
+                return None, (
+                    f"unavailable: GitLab answered {error.response_code} to the DORA metrics API "
+                    "(it needs GitLab Ultimate and the Reporter role)"
+                )
+            raise
+        found.append(DoraMetric(metric, dora_value(answer), unit))
+    return tuple(found), f"GitLab DORA metrics API, last {DORA_DAYS} days, production environments"
+
+
+def dora_value(answer: object) -> float | None:
+    """`interval=all` answers one value, bare or as a one-item list of {date, value}."""
+    if isinstance(answer, list):
+        values = [item.get("value") for item in answer if isinstance(item, Mapping)]
+        present = [v for v in values if v is not None]
+        return float(present[-1]) if present else None
+    if isinstance(answer, int | float):
+        return float(answer)
+    return None
+
+
 class EngagementGitLab:
-    """One project's issues, milestones, labels and comments, as event handling uses them."""
+    """One project through one connection: read it, perform effects on it, reconcile it."""
 
     def __init__(
         self,
         url: str,
         token: str,
-        project_id: int,
+        project: int | str,
         *,
         event_uuid: str | None = None,
         on_response: Callable[[int], None] | None = None,
+        connection: Connection | None = None,
     ) -> None:
-        self.connection: Connection = open_connection(url, token, event_uuid=event_uuid)
-        self.project = project_id
-        self._base = f"/projects/{enc(project_id)}"
+        self.connection = connection or open_connection(url, token, event_uuid=event_uuid)
+        self.port = GitLabProject(self.connection, str(project))
         if on_response:
             self.connection.rest.session.hooks["response"].append(
                 lambda response, *args, **kwargs: on_response(response.status_code)
@@ -105,29 +209,82 @@ class EngagementGitLab:
     def rest(self) -> gitlab.Gitlab:
         return self.connection.rest
 
+    def _get(self, path: str) -> dict[str, Any]:
+        return _json(self.rest.http_get(path))
+
+    def _put(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        return _json(self.rest.http_put(path, post_data=dict(data)))
+
+    def _post(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A POST python-gitlab never retries blindly (the caller looks before retrying)."""
+        return _json(self.rest.http_post(path, post_data=dict(data), retry_transient_errors=False))
+
+    @property
+    def project(self) -> int:
+        return int(self.port.pid)
+
+    @property
+    def _base(self) -> str:
+        return f"/projects/{self.project}"
+
+    @cached_property
+    def me(self) -> str:
+        """The bot's own username (whose notes and awards are ours)."""
+        return str(self._get("/user")["username"])
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read(self, parts: Collection[str] = EVERYTHING) -> LiveEngagement:
+        return read_engagement(self.port, parts)
+
     def facts(self) -> ProjectFacts:
-        return facts_of(self.rest.http_get(self._base))
+        return facts_of(self.port.load())
 
-    def milestone(self, milestone_id: int) -> LiveMilestone:
-        return live_milestone(self.rest.http_get(f"{self._base}/milestones/{milestone_id}"))
+    def note(self, issue_iid: int, note_id: int) -> LiveNote | None:
+        """The comment as GitLab holds it (GL:doc/api/notes.md), None when it is not there."""
+        try:
+            data = self._get(f"{self._base}/issues/{issue_iid}/notes/{note_id}")
+        except gitlab.GitlabHttpError as error:
+            if error.response_code == 404:
+                return None
+            raise
+        author = data.get("author") or {}
+        return LiveNote(
+            id=int(data["id"]),
+            author_id=int(author.get("id") or 0),
+            author=str(author.get("username") or ""),
+            body=str(data.get("body") or ""),
+            internal=bool(data.get("internal") or data.get("confidential")),
+            system=bool(data.get("system")),
+        )
 
-    def milestone_issues(self, milestone_id: int) -> list[LiveIssue]:
-        return [
-            live_issue(i)
-            for i in every(self.rest, f"{self._base}/milestones/{milestone_id}/issues")
-        ]
-
-    def issues(self) -> list[LiveIssue]:
-        return [live_issue(i) for i in every(self.rest, f"{self._base}/issues", state="all")]
+    def access_level(self, user_id: int) -> int:
+        """The user's effective access level in the project, inherited membership included."""
+        try:
+            member = self._get(f"{self._base}/members/all/{user_id}")
+        except gitlab.GitlabHttpError as error:
+            if error.response_code == 404:
+                return 0
+            raise
+        if member.get("state", "active") != "active":
+            return 0
+        return int(member.get("access_level") or 0)
 
     def issue(self, iid: int) -> LiveIssue:
-        return live_issue(self.rest.http_get(f"{self._base}/issues/{iid}"))
+        return live_issue(self._get(f"{self._base}/issues/{iid}"))
 
     def issue_by_key(self, key: str) -> LiveIssue | None:
-        return next((i for i in self.issues() if i.key == key), None)
+        issues = every(self.rest, f"{self._base}/issues", state="all")
+        return next((live_issue(i) for i in issues if _key(i.get("description")) == key), None)
+
+    def milestone_by_key(self, key: str) -> LiveMilestone | None:
+        found = every(self.rest, f"{self._base}/milestones", include_ancestors=True)
+        return next((m for m in map(live_milestone, found) if m.key == key), None)
+
+    # -- writing -------------------------------------------------------------------------------
 
     def update_issue(self, iid: int, **fields: Any) -> LiveIssue:
-        return live_issue(self.rest.http_put(f"{self._base}/issues/{iid}", post_data=fields))
+        return live_issue(self._put(f"{self._base}/issues/{iid}", fields))
 
     def create_issue(self, title: str, description: str, labels: Sequence[str], key: str) -> int:
         """Create an issue that carries `key` in its marker, unless one already does."""
@@ -141,11 +298,12 @@ class EngagementGitLab:
         if existing is not None:
             return existing
         return create_once(
-            lambda: int(self.rest.http_post(f"{self._base}/issues", post_data=data)["iid"]), find
+            lambda: int(self._post(f"{self._base}/issues", data)["iid"]),
+            find,
         )
 
     def upsert_note(self, path: str, marker: str, body: str, **created: Any) -> int:
-        """Keep one comment carrying `marker` (an HTML comment): edit it, or post it once.
+        """Keep one comment of the bot's carrying `marker`: edit it, or post it once.
 
         `created` are further fields of the first post (`internal`); returns the comment's id.
         """
@@ -153,29 +311,45 @@ class EngagementGitLab:
 
         def find() -> dict[str, Any] | None:
             return next(
-                (n for n in every(self.rest, path) if marker in (n.get("body") or "")), None
+                (
+                    n
+                    for n in every(self.rest, path)
+                    if marker in (n.get("body") or "")
+                    and (n.get("author") or {}).get("username") == self.me
+                ),
+                None,
             )
 
         found = find()
         if found is None:
             data = {"body": text, **created}
-            found = create_once(lambda: self.rest.http_post(path, post_data=data), find)
+            found = create_once(
+                lambda: self._post(path, data),
+                find,
+            )
         elif found.get("body") != text:
             self.rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
         return int(found["id"])
 
-    def labels(self) -> list[LiveLabel]:
-        found = every(self.rest, f"{self._base}/labels", include_ancestor_groups=True)
-        return [
-            LiveLabel(
-                int(d["id"]),
-                str(d["name"]),
-                str(d.get("color") or ""),
-                d.get("description") or "",
-                bool(d.get("is_project_label", True)),
+    def award(self, issue_iid: int, note_id: int, name: str) -> None:
+        """Put the emoji `name` on the comment once (GitLab refuses a second identical award)."""
+        path = f"{self._base}/issues/{issue_iid}/notes/{note_id}/award_emoji"
+
+        def find() -> dict[str, Any] | None:
+            return next(
+                (
+                    a
+                    for a in every(self.rest, path)
+                    if a.get("name") == name and (a.get("user") or {}).get("username") == self.me
+                ),
+                None,
             )
-            for d in found
-        ]
+
+        if find() is None:
+            create_once(
+                lambda: self._post(path, {"name": name}),
+                find,
+            )
 
     def create_label(self, name: str, color: str, description: str) -> None:
         data = {"name": name, "color": color, "description": description}
@@ -191,7 +365,7 @@ class EngagementGitLab:
         if label.project_label:
             self.rest.http_put(f"{self._base}/labels/{label.id}", post_data=data)
             return
-        namespace = self.rest.http_get(self._base)["namespace"]["full_path"]
+        namespace = self.port.load()["namespace"]["full_path"]
         parts = namespace.split("/")
         for depth in range(len(parts), 0, -1):
             group = enc("/".join(parts[:depth]))
@@ -202,6 +376,49 @@ class EngagementGitLab:
                 if error.response_code != 404:
                     raise
         raise gitlab.GitlabUpdateError(f"label {label.name!r} belongs to no group of {namespace}")
+
+    def set_milestone(self, issue_iid: int, milestone_id: int) -> None:
+        issue = self.issue(issue_iid)
+        if issue.milestone_id != milestone_id:
+            self.update_issue(issue_iid, milestone_id=milestone_id)
+
+    def close_milestone(self, milestone_id: int) -> None:
+        path = f"{self._base}/milestones/{milestone_id}"
+        if self._get(path).get("state") != "closed":
+            self.rest.http_put(path, post_data={"state_event": "close"})
+
+    def retitle_milestone(self, milestone_id: int, title: str) -> None:
+        path = f"{self._base}/milestones/{milestone_id}"
+        if self._get(path).get("title") != title:
+            self.rest.http_put(path, post_data={"title": title})
+
+    def epic(self, key: str) -> LiveEpic | None:
+        """The epic carrying `key`, read again (a performing step may run after a restart)."""
+        return self.read({ISSUES}).epic_by_key(key)
+
+    def relabel_epic(self, epic: LiveEpic, labels: tuple[str, ...]) -> None:
+        """Give the epic these labels in place of the ones it carries (compare-and-update)."""
+        if tuple(sorted(epic.labels)) == tuple(sorted(labels)):
+            return
+        self.port.perform(
+            Operation(
+                "update",
+                "epic",
+                epic.key or "",
+                epic.title,
+                changes={"labels": (epic.labels, labels)},
+                ref=epic.ref,
+                labels=labels,
+            )
+        )
+
+    def epic_notes_path(self, epic: LiveEpic) -> str:
+        """Where an epic's comments live: its issue on Free, else the group epic (by its id)."""
+        group = self.facts().group_id
+        if self.port.epics.mode == "issues" or group is None:
+            return f"{self._base}/issues/{epic.ref}/notes"
+        found = self._get(f"/groups/{group}/epics/{epic.ref}")
+        return f"/groups/{group}/epics/{found['id']}/notes"
 
 
 def token_user(url: str, token: str, timeout: float = 3.0) -> tuple[int, str] | None:
@@ -229,11 +446,3 @@ def reachable(url: str, token: str, timeout: float = 3.0) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200
-
-
-def epic_notes_path(gl: EngagementGitLab, mode: str, ref: str, group_id: int | None) -> str:
-    """Where an epic's comments live: its issue on Free, else the group epic (by its id)."""
-    if mode == "issues" or group_id is None:
-        return f"/projects/{enc(gl.project)}/issues/{ref}/notes"
-    epic = gl.rest.http_get(f"/groups/{group_id}/epics/{ref}")
-    return f"/groups/{group_id}/epics/{epic['id']}/notes"

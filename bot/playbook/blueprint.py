@@ -28,6 +28,21 @@ IssueRole = Literal[
     "status",
     "raid",
 ]
+# The kind an issue gets when its playbook item does not say: a sprint retrospective is a
+# meeting; status, RAID and the close-out retrospectives are write-ups that steer the work.
+ROLE_KIND: Mapping[str, IssueKind] = {
+    "story": "work",
+    "task": "work",
+    "retrospective": "ceremony",
+    "internal-retrospective": "governance",
+    "customer-retrospective": "governance",
+    "status": "governance",
+    "raid": "governance",
+}
+# customer: applied to the customer's collaboration project (nothing confidential in it);
+# internal: the PS team's own group (ps-lifecycle).
+Audience = Literal["customer", "internal"]
+PilotSchedule = Literal["sequential", "parallel"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,30 @@ class Phase:
     pilot: str | None = None  # the MVP pilot this phase belongs to, when there are several
 
 
+@dataclass(frozen=True)
+class Pilot:
+    """One MVP pilot: its own Discovery-to-Sprinting phases, time-boxes and epics.
+
+    Pilot 1's objects keep the keys an engagement with a single pilot has always had; the
+    objects of pilot N > 1 carry the key prefix `pilot-N/`.
+    """
+
+    key: str  # "pilot-1", "pilot-2", ...
+    number: int
+    name: str
+    phases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusWeek:
+    """The weekly status issue of one engagement week, created in that week, not up front."""
+
+    week: int
+    start_date: date
+    due_date: date
+    issue: Issue
+
+
 Object = Label | TimeBox | Epic | Issue | Board
 
 
@@ -110,12 +149,18 @@ Object = Label | TimeBox | Epic | Issue | Board
 class Blueprint:
     playbook: str
     variables: Mapping[str, object] = field(default_factory=dict)
+    audience: Audience = "customer"
     labels: tuple[Label, ...] = ()
     timeboxes: tuple[TimeBox, ...] = ()
     epics: tuple[Epic, ...] = ()
     issues: tuple[Issue, ...] = ()
     boards: tuple[Board, ...] = ()
     phases: tuple[Phase, ...] = ()
+    pilots: tuple[Pilot, ...] = ()
+    pilot_schedule: PilotSchedule = "sequential"
+    # Declared, not planned: the engine never creates these; the periodic job creates the
+    # week's issue (find-or-create by its key) once the week has begun.
+    weekly_status: tuple[StatusWeek, ...] = ()
 
     def objects(self) -> Iterator[Object]:
         """Every object, parents before children: labels, time-boxes, epics, issues, boards."""
@@ -124,6 +169,13 @@ class Blueprint:
         yield from self.epics
         yield from self.issues
         yield from self.boards
+
+    def status_week_on(self, day: date) -> StatusWeek | None:
+        """The weekly status due in the week that contains `day`, if the engagement has one."""
+        for week in self.weekly_status:
+            if week.start_date <= day <= week.due_date:
+                return week
+        return None
 
     def get(self, key: str) -> Object:
         for obj in self.objects():

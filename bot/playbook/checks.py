@@ -12,16 +12,28 @@ if TYPE_CHECKING:
     from bot.playbook.playbook import Playbook
     from bot.playbook.problems import Problem
 
-NOT_TEMPLATES = {"each", "role", "kind", "color", "omit", "confidential", "weight", "workstream"}
+NOT_TEMPLATES = {
+    "each",
+    "role",
+    "kind",
+    "color",
+    "omit",
+    "once",
+    "pilot",
+    "confidential",
+    "weight",
+    "workstream",
+}
 EXPRESSIONS = {"when", "weeks"}
 EARLY = {"week_start"}
 LATE = EARLY | {"engagement_weeks", "end_date", "timebox_on", "phase_on"}
+PILOT = {"pilot", "pilot_name"}  # outside a pilot phase: pilot 1
 BUILTINS = {
     "labels": EARLY,
-    "timeboxes": EARLY,
-    "phases": set(),
-    "epics": LATE,
-    "issues": LATE | {"timebox"},
+    "timeboxes": EARLY | PILOT,
+    "phases": PILOT,
+    "epics": LATE | PILOT,
+    "issues": LATE | PILOT | {"timebox"},
     "boards": LATE,
 }
 
@@ -99,7 +111,7 @@ def _strings(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], s
 
 
 def _check_item(
-    pb: Playbook, section: str, index: int, item: ItemSpec | PhaseSpec
+    pb: Playbook, where: tuple[Any, ...], builtins: set[str], item: ItemSpec | PhaseSpec
 ) -> list[Problem]:
     loop: set[str] = set()
     problems = []
@@ -109,13 +121,13 @@ def _check_item(
             loop = {each}
         else:
             declared = ", ".join(sorted(pb.spec.series)) or "none"
-            pos = pb.position((section, index, "each"))
+            pos = pb.position((*where, "each"))
             problems.append(pos.problem(f"unknown series '{each}' (declared: {declared})"))
-    allowed = set(pb.spec.variables) | loop | BUILTINS[section]
+    allowed = set(pb.spec.variables) | loop | builtins
     for field, value in item:
         if field in NOT_TEMPLATES:
             continue
-        for path, text in _strings(value, (section, index, field)):
+        for path, text in _strings(value, (*where, field)):
             if field == "key":
                 problem = _check_key(pb, path, text, loop)
             elif field in EXPRESSIONS:
@@ -140,7 +152,29 @@ def check_spec(pb: Playbook) -> list[Problem]:
             problem = _names_problem(pb, ("series", name), count, series_names, expression=True)
             if problem is not None:
                 problems.append(problem)
-    for section in BUILTINS:
+    for section, builtins in BUILTINS.items():
         for index, item in enumerate(getattr(pb.spec, section)):
-            problems.extend(_check_item(pb, section, index, item))
+            problems.extend(_check_item(pb, (section, index), builtins, item))
+    if pb.spec.weekly_status is not None:
+        status = pb.spec.weekly_status
+        problems.extend(_check_item(pb, ("weekly_status",), BUILTINS["issues"], status))
+    problems.extend(_check_pilots(pb))
+    return problems
+
+
+def _check_pilots(pb: Playbook) -> list[Problem]:
+    spec = pb.spec.pilots
+    names = set(pb.spec.variables)
+    checks = [
+        (("pilots", "schedule"), spec.schedule, names, False),
+        (("pilots", "names"), spec.names, names, False),
+        (("pilots", "name"), spec.name, names | {"pilot"}, False),
+    ]
+    if isinstance(spec.count, str):
+        checks.append((("pilots", "count"), spec.count, names, True))
+    problems = []
+    for path, text, allowed, expression in checks:
+        problem = _names_problem(pb, path, text, allowed, expression=expression)
+        if problem is not None:
+            problems.append(problem)
     return problems

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.playbook.blueprint import IssueRole, TimeBoxKind
+from bot.playbook.blueprint import Audience, IssueKind, IssueRole, TimeBoxKind
 
 VariableType = Literal["string", "integer", "date", "boolean", "choice"]
 
@@ -57,7 +57,12 @@ class TimeBoxSpec(ItemSpec):
     kind: TimeBoxKind = "phase"
     phase: str | None = Field(None, description="Key of the phase this time-box belongs to.")
     weeks: int | str | None = Field(
-        None, description="Length in weeks, number or expression; default `sprint_weeks`."
+        None,
+        description="Length in weeks, number or expression; default `sprint_weeks`; "
+        "0 = undated (takes no room in the calendar).",
+    )
+    once: bool = Field(
+        False, description="In a pilot phase: one time-box for the engagement, not one per pilot."
     )
 
 
@@ -68,6 +73,12 @@ class PhaseSpec(Spec):
     name: str
     label: str = Field(description="Name of the label that marks this phase as current.")
     epic: str | None = Field(None, description="Key of the phase's epic.")
+    gate: str | None = Field(
+        None,
+        description="Key of the governance issue whose closing is the phase's exit criterion "
+        "(a reference: may use variables).",
+    )
+    pilot: bool = Field(False, description="True when every MVP pilot runs its own copy.")
     omit: bool = False
 
 
@@ -78,6 +89,9 @@ class EpicSpec(ItemSpec):
     parent: str | None = Field(None, description="Key of the parent epic.")
     phase: str | None = Field(None, description="Key of the phase the epic serves.")
     workstream: bool = Field(False, description="True for a workstream epic.")
+    once: bool = Field(
+        False, description="In a pilot phase: one epic for the engagement, not one per pilot."
+    )
 
 
 class IssueSpec(ItemSpec):
@@ -85,6 +99,12 @@ class IssueSpec(ItemSpec):
     phase: str = Field(description="Key of the PSDM phase the issue serves.")
     step: str = Field(description="The PSDM step or activity the issue serves, in words.")
     role: IssueRole = "task"
+    kind: IssueKind | None = Field(
+        None,
+        description="work, ceremony or governance; default from the role (story and task: "
+        "work; retrospective: ceremony; status, raid and the two close retrospectives: "
+        "governance).",
+    )
     story: str | None = Field(None, description="For stories: 'As a ... I want ... so that ...'.")
     description: str = ""
     acceptance_criteria: list[str] = Field(
@@ -95,6 +115,9 @@ class IssueSpec(ItemSpec):
     epic: str | None = Field(None, description="Key of the issue's epic.")
     weight: int | None = Field(None, ge=0)
     confidential: bool = False
+    once: bool = Field(
+        False, description="In a pilot phase: one issue for the engagement, not one per pilot."
+    )
 
 
 class BoardSpec(ItemSpec):
@@ -111,6 +134,26 @@ class DefaultsSpec(Spec):
     )
 
 
+class PilotsSpec(Spec):
+    """How many MVP pilots run through the pilot phases, and how they are scheduled."""
+
+    count: int | str = Field(default=1, description="Number of pilots, number or expression.")
+    schedule: str = Field(
+        default="sequential",
+        description="`sequential` (one pilot after another) or `parallel` (all start "
+        "together); a template, so a variable may choose.",
+    )
+    names: str = Field(
+        default="",
+        description="Comma-separated pilot names (a template, e.g. `{{ pilot_names }}`); "
+        "pilot N takes the Nth name, or `name` when there is none.",
+    )
+    name: str = Field(
+        default="Pilot {{ pilot }}",
+        description="Display name of pilot number `pilot` without a name in `names`.",
+    )
+
+
 class PlaybookSpec(Spec):
     """One playbook file, after `extends` has been merged."""
 
@@ -118,6 +161,11 @@ class PlaybookSpec(Spec):
     name: str = Field(description="Short name of the playbook.")
     title: str = Field(description="Human title of the playbook.")
     description: str = ""
+    audience: Audience = Field(
+        "customer",
+        description="`customer`: applied to the customer's project, so no issue may be "
+        "confidential; `internal`: the PS team's own group.",
+    )
     extends: str | list[str] | None = Field(
         None, description="Path(s) of skeleton playbooks, relative to this file."
     )
@@ -127,9 +175,15 @@ class PlaybookSpec(Spec):
         description="Named repetitions: name -> count expression; values run 1..count.",
     )
     defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
+    pilots: PilotsSpec = Field(default_factory=PilotsSpec)
     labels: list[LabelSpec] = Field(default_factory=list)
     timeboxes: list[TimeBoxSpec] = Field(default_factory=list)
     phases: list[PhaseSpec] = Field(default_factory=list)
     epics: list[EpicSpec] = Field(default_factory=list)
     issues: list[IssueSpec] = Field(default_factory=list)
     boards: list[BoardSpec] = Field(default_factory=list)
+    weekly_status: IssueSpec | None = Field(
+        None,
+        description="The weekly status issue, declared once with `each` over the weeks; "
+        "the service creates each week's issue in its week instead of all up front.",
+    )

@@ -1,14 +1,35 @@
-"""Rendering a playbook with values into a Blueprint: expand series, lay out dates, check refs."""
+"""Rendering a playbook with values into a Blueprint: expand series and pilots, lay out dates,
+check references.
+
+MVP pilots: a phase marked `pilot: true` runs once per pilot, and so does every time-box,
+epic and issue of such a phase unless it says `once: true`. Pilot 1 keeps the plain keys
+(an engagement that had one pilot gets no duplicates when it is re-rendered); pilot N > 1
+prefixes keys with `pilot-N/` and titles with the pilot's name, and its references to other
+per-pilot objects point at its own copies.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from bot.playbook.blueprint import Blueprint, Board, Epic, Issue, Label, Phase, TimeBox
-from bot.playbook.model import IssueSpec, ItemSpec
+from bot.playbook.blueprint import (
+    ROLE_KIND,
+    Blueprint,
+    Board,
+    Epic,
+    Issue,
+    Label,
+    Phase,
+    Pilot,
+    PilotSchedule,
+    StatusWeek,
+    TimeBox,
+)
+from bot.playbook.model import IssueSpec, PhaseSpec, TimeBoxSpec
 from bot.playbook.playbook import Playbook
 from bot.playbook.problems import PlaybookError, Problem
 from bot.playbook.templates import TemplateProblem, evaluate, render_text
@@ -16,8 +37,25 @@ from bot.playbook.variables import SPRINT_WEEKS, START_DATE, coerce, to_plain
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._/-]*$")
 STORY = re.compile(r"^As (?:an?|the) .+\bI want\b.+\bso that\b.+", re.IGNORECASE | re.DOTALL)
+MAX_PILOTS = 12
+SCHEDULES: tuple[PilotSchedule, ...] = ("sequential", "parallel")
 
 Path = tuple[Any, ...]
+Context = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One object to make: the playbook item, where it is written, its context and pilot."""
+
+    where: Path
+    item: Any
+    ctx: Context
+    pilot: int | None
+
+
+def pilot_key(number: int) -> str:
+    return f"pilot-{number}"
 
 
 class _Renderer:
@@ -32,6 +70,13 @@ class _Renderer:
         self.made: list[tuple[Any, Path]] = []
         self.timeboxes: dict[str, TimeBox] = {}
         self.label_names: set[str] = set()
+        self.pilot_phases = {p.key for p in self.spec.phases if p.pilot and not p.omit}
+        # slugs (without the pilot prefix) of the objects each pilot has its own copy of
+        self.scoped: dict[str, set[str]] = {"phase": set(self.pilot_phases)}
+        self.pilot_names: dict[int, str] = {}
+        self.pilot_count = 1
+        self.schedule: PilotSchedule = "sequential"
+        self.gates: dict[str, tuple[Path, str, int | None]] = {}
 
     def fail(self, path: Path, message: str) -> None:
         self.problems.append(self.pb.position(path).problem(message))
@@ -40,7 +85,8 @@ class _Renderer:
         """The first day of engagement week `week` (1-based)."""
         if START_DATE not in self.values:
             raise ValueError(f"week_start needs a variable '{START_DATE}'")
-        return self.values[START_DATE] + timedelta(weeks=int(week) - 1)
+        start: date = self.values[START_DATE]
+        return start + timedelta(weeks=int(week) - 1)
 
     def timebox_on(self, day: date) -> str:
         """The key slug of the first time-box whose dates contain `day`."""
@@ -57,124 +103,233 @@ class _Renderer:
     def count(self, name: str) -> int:
         if name not in self.series:
             raw = self.spec.series[name]
-            try:
-                value = raw if isinstance(raw, int) else evaluate(raw, self.context())
-            except TemplateProblem as exc:
-                self.fail(("series", name), f"series '{name}': {exc}")
-                value = 0
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                self.fail(("series", name), f"series '{name}' must count 0 or more, got {value}")
-                value = 0
-            self.series[name] = value
+            self.series[name] = self.whole(("series", name), f"series '{name}'", raw, 0)
         return self.series[name]
 
-    def context(self, **extra: Any) -> dict[str, Any]:
+    def whole(self, path: Path, what: str, raw: int | str, low: int) -> int:
+        """An integer field written as a number or an expression, at least `low`."""
+        try:
+            value = raw if isinstance(raw, int) else evaluate(raw, self.context())
+        except TemplateProblem as exc:
+            self.fail(path, f"{what}: {exc}")
+            return low
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            self.fail(path, f"{what} must count {low} or more, got {value}")
+            return low
+        return value
+
+    def context(self, **extra: Any) -> Context:
         return {**self.values, **self.builtins, **extra}
 
-    def expand(self, section: str) -> Iterator[tuple[int, Any, dict[str, Any]]]:
-        """Each (index, spec, context) whose `when` holds, once per value of its series."""
+    # --- pilots ---------------------------------------------------------------------------
+
+    def setup_pilots(self) -> None:
+        spec = self.spec.pilots
+        count = self.whole(("pilots", "count"), "pilots", spec.count, 1)
+        if count > MAX_PILOTS:
+            self.fail(("pilots", "count"), f"at most {MAX_PILOTS} pilots, got {count}")
+            count = MAX_PILOTS
+        self.pilot_count = count
+        schedule = self.text(("pilots", "schedule"), spec.schedule, self.context()).strip()
+        if schedule in SCHEDULES:
+            self.schedule = schedule
+        else:
+            self.fail(
+                ("pilots", "schedule"), f"schedule must be sequential or parallel: {schedule}"
+            )
+        given = self.text(("pilots", "names"), spec.names, self.context()).split(",")
+        named = [name.strip() for name in given]
+        for n in range(1, count + 1):
+            name = named[n - 1] if n <= len(named) else ""
+            if not name:
+                name = self.text(("pilots", "name"), spec.name, self.context(pilot=n)).strip()
+            self.pilot_names[n] = name or f"Pilot {n}"
+
+    def per_pilot(self, item: Any) -> bool:
+        """Whether every pilot gets its own copy: written in a pilot phase and not `once`."""
+        if getattr(item, "once", False):
+            return False
+        phase = getattr(item, "phase", None)
+        return isinstance(phase, str) and phase in self.pilot_phases
+
+    def pilots_of(self, item: Any) -> list[int | None]:
+        return list(range(1, self.pilot_count + 1)) if self.per_pilot(item) else [None]
+
+    def bind(self, ctx: Context, pilot: int | None) -> Context:
+        number = pilot or 1
+        return {**ctx, "pilot": number, "pilot_name": self.pilot_names.get(number, "")}
+
+    def scope(self, kind: str, slug: str, pilot: int | None) -> str:
+        if pilot is not None and pilot > 1 and slug in self.scoped.get(kind, ()):
+            return f"{pilot_key(pilot)}/{slug}"
+        return slug
+
+    def titled(self, title: str, pilot: int | None) -> str:
+        """Pilot N > 1 names its objects after the pilot, so milestone titles stay unique."""
+        if pilot is not None and pilot > 1:
+            return f"{self.pilot_names[pilot]}: {title}"
+        return title
+
+    def blocks(self, section: str, items: Sequence[Any]) -> list[tuple[bool, list[int]]]:
+        """Indexes of `items` grouped into runs; a run of per-pilot items is one block."""
+        out: list[tuple[bool, list[int]]] = []
+        seen_block = False
+        for index, item in enumerate(items):
+            if item.omit:
+                continue
+            per = self.per_pilot(item) or (isinstance(item, PhaseSpec) and item.pilot)
+            if per and out and out[-1][0]:
+                out[-1][1].append(index)
+                continue
+            if per and seen_block:
+                self.fail((section, index), "the pilot phases' items must be written together")
+            seen_block = seen_block or per
+            out.append((per, [index]))
+        return out
+
+    def pilot_runs(self, per: bool) -> list[int | None]:
+        return list(range(1, self.pilot_count + 1)) if per else [None]
+
+    # --- expansion ------------------------------------------------------------------------
+
+    def contexts(self, where: Path, item: Any) -> list[Context]:
+        each = getattr(item, "each", None)
+        if each is None:
+            return [self.context()]
+        if each in self.spec.series:
+            return [self.context(**{each: n}) for n in range(1, self.count(each) + 1)]
+        return []  # reported by the static checks
+
+    def holds(self, where: Path, item: Any, ctx: Context) -> bool:
+        when = getattr(item, "when", None)
+        if when is None:
+            return True
+        try:
+            return bool(evaluate(when, ctx))
+        except TemplateProblem as exc:
+            self.fail((*where, "when"), str(exc))
+            return False
+
+    def entries(self, where: Path, item: Any, pilot: int | None) -> Iterator[Entry]:
+        for base in self.contexts(where, item):
+            ctx = self.bind(base, pilot)
+            if self.holds(where, item, ctx):
+                yield Entry(where, item, ctx, pilot)
+
+    def expand(self, section: str) -> Iterator[Entry]:
+        """Each entry whose `when` holds, once per value of its series and per pilot."""
         for index, item in enumerate(getattr(self.spec, section)):
             if item.omit:
                 continue
-            each = getattr(item, "each", None)
-            if each is None:
-                contexts = [self.context()]
-            elif each in self.spec.series:
-                total = self.count(each)
-                contexts = [self.context(**{each: n}) for n in range(1, total + 1)]
-            else:
-                continue  # reported by the static checks
-            for ctx in contexts:
-                when = getattr(item, "when", None)
-                if when is not None:
-                    try:
-                        if not evaluate(when, ctx):
-                            continue
-                    except TemplateProblem as exc:
-                        self.fail((section, index, "when"), str(exc))
-                        continue
-                yield index, item, ctx
+            for pilot in self.pilots_of(item):
+                yield from self.entries((section, index), item, pilot)
 
-    def text(self, path: Path, template: str, ctx: dict[str, Any]) -> str:
+    def text(self, path: Path, template: str, ctx: Context) -> str:
         try:
             return render_text(template, ctx)
         except TemplateProblem as exc:
             self.fail(path, str(exc))
             return template
 
-    def key(self, kind: str, section: str, index: int, item: ItemSpec, ctx: dict) -> str:
-        slug = self.text((section, index, "key"), item.key, ctx)
+    def key(self, kind: str, entry: Entry) -> str:
+        where = entry.where
+        slug = self.text((*where, "key"), entry.item.key, entry.ctx)
         if not SLUG.match(slug):
-            self.fail((section, index, "key"), f"key '{slug}' is not a slug (a-z, 0-9, - _ . /)")
-        key = f"{kind}:{slug}"
+            self.fail((*where, "key"), f"key '{slug}' is not a slug (a-z, 0-9, - _ . /)")
+        if entry.pilot is not None:
+            self.scoped.setdefault(kind, set()).add(slug)
+        key = f"{kind}:{self.scope(kind, slug, entry.pilot)}"
         if key in self.origins:
             first = self.pb.position(self.origins[key]).line
-            self.fail((section, index, "key"), f"duplicate key '{key}' (first at line {first})")
+            self.fail((*where, "key"), f"duplicate key '{key}' (first at line {first})")
         else:
-            self.origins[key] = (section, index)
+            self.origins[key] = where
         return key
 
-    def made_from(self, section: str, index: int, obj: Any) -> Any:
+    def made_from(self, where: Path, obj: Any) -> Any:
         """Remember which playbook item produced `obj`, for the reference checks."""
-        self.made.append((obj, (section, index)))
+        self.made.append((obj, where))
         return obj
 
-    def ref(self, kind: str, path: Path, template: str | None, ctx: dict) -> str | None:
-        return None if template is None else f"{kind}:{self.text(path, template, ctx)}"
+    def ref(self, kind: str, path: Path, template: str | None, entry: Entry) -> str | None:
+        if template is None:
+            return None
+        return f"{kind}:{self.scope(kind, self.text(path, template, entry.ctx), entry.pilot)}"
 
-    def names(self, path: Path, templates: list[str], ctx: dict) -> tuple[str, ...]:
+    def names(self, path: Path, templates: list[str], ctx: Context) -> tuple[str, ...]:
         """Rendered list items; an item that renders empty is left out."""
         texts = (self.text((*path, i), t, ctx) for i, t in enumerate(templates))
         return tuple(text for text in texts if text)
 
+    # --- objects --------------------------------------------------------------------------
+
     def labels(self) -> list[Label]:
         out = []
-        for i, item, ctx in self.expand("labels"):
+        for entry in self.expand("labels"):
+            where, item = entry.where, entry.item
             out.append(
                 Label(
-                    key=self.key("label", "labels", i, item, ctx),
-                    name=self.text(("labels", i, "name"), item.name, ctx),
+                    key=self.key("label", entry),
+                    name=self.text((*where, "name"), item.name, entry.ctx),
                     color=item.color,
-                    description=self.text(("labels", i, "description"), item.description, ctx),
+                    description=self.text((*where, "description"), item.description, entry.ctx),
                 )
             )
         self.label_names = {label.name for label in out}
         return out
 
-    def weeks(self, index: int, raw: int | str | None, ctx: dict) -> int:
+    def weeks(self, where: Path, raw: int | str | None, ctx: Context) -> int:
         if raw is None:
             return int(self.values.get(SPRINT_WEEKS, 2))
         try:
             value = raw if isinstance(raw, int) else evaluate(raw, ctx)
         except TemplateProblem as exc:
-            self.fail(("timeboxes", index, "weeks"), str(exc))
+            self.fail((*where, "weeks"), str(exc))
             return 1
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(("timeboxes", index, "weeks"), f"weeks must be a whole number >= 1: {value}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail((*where, "weeks"), f"weeks must be a whole number >= 0: {value}")
             return 1
         return value
 
-    def timebox_list(self) -> list[TimeBox]:
+    def lay(self, entry: Entry, cursor: int) -> int:
+        """Place one time-box at `cursor` weeks from the start; return where the next begins."""
+        item: TimeBoxSpec = entry.item
+        where, ctx = entry.where, entry.ctx
+        weeks = self.weeks(where, item.weeks, ctx)
         start: date | None = self.values.get(START_DATE)
+        begins = ends = None
+        if start is not None and weeks > 0:
+            begins = start + timedelta(weeks=cursor)
+            ends = begins + timedelta(weeks=weeks, days=-1)
+        box = TimeBox(
+            key=self.key("milestone", entry),
+            title=self.titled(self.text((*where, "title"), item.title, ctx), entry.pilot),
+            start_date=begins,
+            due_date=ends,
+            description=self.text((*where, "description"), item.description, ctx),
+            kind=item.kind,
+            phase=self.ref("phase", (*where, "phase"), item.phase, entry),
+            number=ctx.get(item.each) if item.each else None,
+        )
+        self.timeboxes[box.key] = self.made_from(where, box)
+        return cursor + weeks
+
+    def timebox_list(self) -> list[TimeBox]:
+        """Time-boxes end to end; pilots one after another, or side by side in parallel."""
+        items = self.spec.timeboxes
         cursor = 0
-        for i, item, ctx in self.expand("timeboxes"):
-            weeks = self.weeks(i, item.weeks, ctx)
-            begins = ends = None
-            if start is not None:
-                begins = start + timedelta(weeks=cursor)
-                ends = begins + timedelta(weeks=weeks, days=-1)
-            cursor += weeks
-            box = TimeBox(
-                key=self.key("milestone", "timeboxes", i, item, ctx),
-                title=self.text(("timeboxes", i, "title"), item.title, ctx),
-                start_date=begins,
-                due_date=ends,
-                description=self.text(("timeboxes", i, "description"), item.description, ctx),
-                kind=item.kind,
-                phase=self.ref("phase", ("timeboxes", i, "phase"), item.phase, ctx),
-                number=ctx.get(item.each) if item.each else None,
-            )
-            self.timeboxes[box.key] = self.made_from("timeboxes", i, box)
+        for per, indexes in self.blocks("timeboxes", items):
+            ends = []
+            running = cursor
+            for pilot in self.pilot_runs(per):
+                at = cursor if self.schedule == "parallel" else running
+                for index in indexes:
+                    for entry in self.entries(("timeboxes", index), items[index], pilot):
+                        at = self.lay(entry, at)
+                running = at
+                ends.append(at)
+            cursor = max(ends, default=cursor)
+        start: date | None = self.values.get(START_DATE)
         self.builtins.update(
             engagement_weeks=cursor,
             timebox_on=self.timebox_on,
@@ -185,103 +340,168 @@ class _Renderer:
 
     def epics(self) -> list[Epic]:
         out = []
-        for i, item, ctx in self.expand("epics"):
-            out.append(
-                self.made_from(
-                    "epics",
-                    i,
-                    Epic(
-                        key=self.key("epic", "epics", i, item, ctx),
-                        title=self.text(("epics", i, "title"), item.title, ctx),
-                        description=self.text(("epics", i, "description"), item.description, ctx),
-                        labels=self.names(("epics", i, "labels"), item.labels, ctx),
-                        parent=self.ref("epic", ("epics", i, "parent"), item.parent, ctx),
-                        phase=self.ref("phase", ("epics", i, "phase"), item.phase, ctx),
-                        workstream=item.workstream,
-                    ),
-                )
+        for entry in self.expand("epics"):
+            where, item, ctx = entry.where, entry.item, entry.ctx
+            epic = Epic(
+                key=self.key("epic", entry),
+                title=self.titled(self.text((*where, "title"), item.title, ctx), entry.pilot),
+                description=self.text((*where, "description"), item.description, ctx),
+                labels=self.names((*where, "labels"), item.labels, ctx),
+                parent=self.ref("epic", (*where, "parent"), item.parent, entry),
+                phase=self.ref("phase", (*where, "phase"), item.phase, entry),
+                workstream=item.workstream,
             )
+            out.append(self.made_from(where, epic))
         return out
 
-    def issue_description(self, i: int, item: IssueSpec, ctx: dict, phase: str) -> str:
+    def issue_description(self, entry: Entry, phase: str) -> str:
+        where, item, ctx = entry.where, entry.item, entry.ctx
         parts = []
         if item.story is not None:
-            story = self.text(("issues", i, "story"), item.story, ctx)
+            story = self.text((*where, "story"), item.story, ctx)
             if not STORY.match(story):
-                self.fail(("issues", i, "story"), "a story reads 'As a ... I want ... so that ...'")
+                self.fail((*where, "story"), "a story reads 'As a ... I want ... so that ...'")
             parts.append(story)
         elif item.role == "story":
-            self.fail(("issues", i, "role"), "an issue with role 'story' needs a `story`")
-        body = self.text(("issues", i, "description"), item.description, ctx)
+            self.fail((*where, "role"), "an issue with role 'story' needs a `story`")
+        body = self.text((*where, "description"), item.description, ctx)
         if body:
             parts.append(body)
-        criteria = self.names(("issues", i, "acceptance_criteria"), item.acceptance_criteria, ctx)
+        criteria = self.names((*where, "acceptance_criteria"), item.acceptance_criteria, ctx)
         if criteria:
             parts.append("### Acceptance criteria\n\n" + "\n".join(f"- [ ] {c}" for c in criteria))
         elif item.role == "story":
-            self.fail(("issues", i, "acceptance_criteria"), "a story needs acceptance criteria")
-        step = self.text(("issues", i, "step"), item.step, ctx)
+            self.fail((*where, "acceptance_criteria"), "a story needs acceptance criteria")
+        step = self.text((*where, "step"), item.step, ctx)
         parts.append(f"---\nPSDM phase: **{phase}** · {step}")
         return "\n\n".join(parts)
 
-    def issues(self, phase_names: Mapping[str, str]) -> list[Issue]:
-        out = []
-        defaults = tuple(self.spec.defaults.issue_labels)
-        for i, item, ctx in self.expand("issues"):
-            milestone = self.ref("milestone", ("issues", i, "timebox"), item.timebox, ctx)
-            if milestone in self.timeboxes:
-                ctx = {**ctx, "timebox": self.timeboxes[milestone]}
-            phase = f"phase:{self.text(('issues', i, 'phase'), item.phase, ctx)}"
-            own = self.names(("issues", i, "labels"), item.labels, ctx)
-            issue = Issue(
-                key=self.key("issue", "issues", i, item, ctx),
-                title=self.text(("issues", i, "title"), item.title, ctx),
-                description=self.issue_description(i, item, ctx, phase_names.get(phase, phase)),
-                labels=tuple(dict.fromkeys(defaults + own)),
-                milestone=milestone,
-                epic=self.ref("epic", ("issues", i, "epic"), item.epic, ctx),
-                weight=item.weight,
-                confidential=item.confidential,
-                role=item.role,
-                phase=phase,
+    def issue(self, entry: Entry, phase_names: Mapping[str, str]) -> Issue:
+        where, item = entry.where, entry.item
+        spec: IssueSpec = item
+        milestone = self.ref("milestone", (*where, "timebox"), spec.timebox, entry)
+        if milestone in self.timeboxes:
+            entry = dataclasses.replace(
+                entry, ctx={**entry.ctx, "timebox": self.timeboxes[milestone]}
             )
-            if item.role == "retrospective":
-                box = self.timeboxes.get(milestone or "")
-                if box is None or box.kind != "sprint":
-                    self.fail(("issues", i, "timebox"), "a retrospective belongs to a sprint")
-            out.append(self.made_from("issues", i, issue))
+        ctx = entry.ctx
+        phase = self.ref("phase", (*where, "phase"), spec.phase, entry) or ""
+        own = self.names((*where, "labels"), spec.labels, ctx)
+        defaults = tuple(self.spec.defaults.issue_labels)
+        issue = Issue(
+            key=self.key("issue", entry),
+            title=self.titled(self.text((*where, "title"), spec.title, ctx), entry.pilot),
+            description=self.issue_description(entry, phase_names.get(phase, phase)),
+            labels=tuple(dict.fromkeys(defaults + own)),
+            milestone=milestone,
+            epic=self.ref("epic", (*where, "epic"), spec.epic, entry),
+            weight=spec.weight,
+            confidential=spec.confidential,
+            role=spec.role,
+            phase=phase,
+            kind=spec.kind or ROLE_KIND[spec.role],
+        )
+        if spec.role == "retrospective":
+            box = self.timeboxes.get(milestone or "")
+            if box is None or box.kind != "sprint":
+                self.fail((*where, "timebox"), "a retrospective belongs to a sprint")
+        if spec.confidential and self.spec.audience == "customer":
+            self.fail(
+                (*where, "confidential"),
+                "a customer-facing playbook holds no confidential issue: internal work "
+                "belongs to the internal lifecycle (audience: internal)",
+            )
+        return cast(Issue, self.made_from(where, issue))
+
+    def issues(self, phase_names: Mapping[str, str]) -> list[Issue]:
+        return [self.issue(entry, phase_names) for entry in self.expand("issues")]
+
+    def weekly_status(self, phase_names: Mapping[str, str]) -> list[StatusWeek]:
+        item = self.spec.weekly_status
+        if item is None:
+            return []
+        where: Path = ("weekly_status",)
+        if item.each is None:
+            self.fail(where, "the weekly status needs `each` over the engagement's weeks")
+            return []
+        out = []
+        for entry in self.entries(where, item, None):
+            issue = self.issue(entry, phase_names)
+            week = int(entry.ctx[item.each])
+            if START_DATE in self.values:
+                begins = self.week_start(week)
+                out.append(StatusWeek(week, begins, begins + timedelta(days=6), issue))
         return out
 
     def boards(self) -> list[Board]:
-        return [
-            self.made_from(
-                "boards",
-                i,
-                Board(
-                    key=self.key("board", "boards", i, item, ctx),
-                    name=self.text(("boards", i, "name"), item.name, ctx),
-                    lists=self.names(("boards", i, "lists"), item.lists, ctx),
-                    labels=self.names(("boards", i, "labels"), item.labels, ctx),
-                ),
-            )
-            for i, item, ctx in self.expand("boards")
-        ]
-
-    def phases(self, epics: set[str]) -> list[Phase]:
         out = []
-        ctx = self.context()
-        for i, item in enumerate(self.spec.phases):
-            if item.omit:
+        for entry in self.expand("boards"):
+            where, item, ctx = entry.where, entry.item, entry.ctx
+            board = Board(
+                key=self.key("board", entry),
+                name=self.text((*where, "name"), item.name, ctx),
+                lists=self.names((*where, "lists"), item.lists, ctx),
+                labels=self.names((*where, "labels"), item.labels, ctx),
+            )
+            out.append(self.made_from(where, board))
+        return out
+
+    def phases(self, epics: set[str]) -> tuple[list[Phase], list[Pilot]]:
+        out: list[Phase] = []
+        members: dict[int, list[str]] = {}
+        items = self.spec.phases
+        for per, indexes in self.blocks("phases", items):
+            for pilot in self.pilot_runs(per):
+                for index in indexes:
+                    out.append(self.phase(index, items[index], pilot, epics))
+                    if pilot is not None:
+                        members.setdefault(pilot, []).append(out[-1].key)
+        pilots = [
+            Pilot(pilot_key(n), n, self.pilot_names[n], tuple(keys))
+            for n, keys in sorted(members.items())
+        ]
+        return out, pilots
+
+    def phase(self, index: int, item: PhaseSpec, pilot: int | None, epics: set[str]) -> Phase:
+        where: Path = ("phases", index)
+        entry = Entry(where, item, self.bind(self.context(), pilot), pilot)
+        key = f"phase:{self.scope('phase', item.key, pilot)}"
+        label = self.text((*where, "label"), item.label, entry.ctx)
+        self.check_label((*where, "label"), label)
+        epic = self.ref("epic", (*where, "epic"), item.epic, entry)
+        if epic is not None and epic not in epics:
+            self.fail((*where, "epic"), f"unknown epic '{item.epic}'")
+        if item.gate is not None:
+            gate = self.text((*where, "gate"), item.gate, entry.ctx).strip()
+            if gate:
+                self.gates[key] = (where, gate, pilot)
+        boxes = tuple(b.key for b in self.timeboxes.values() if b.phase == key)
+        name = self.titled(self.text((*where, "name"), item.name, entry.ctx), pilot)
+        return Phase(
+            key=key,
+            name=name,
+            label=label,
+            epic=epic,
+            timeboxes=boxes,
+            pilot=pilot_key(pilot) if pilot is not None else None,
+        )
+
+    def with_gates(self, phases: list[Phase], issues: Sequence[Issue]) -> list[Phase]:
+        """Each phase with its gate: an issue of the blueprint whose kind is governance."""
+        by_key = {issue.key: issue for issue in issues}
+        out = []
+        for phase in phases:
+            if phase.key not in self.gates:
+                out.append(phase)
                 continue
-            key = f"phase:{item.key}"
-            label = self.text(("phases", i, "label"), item.label, ctx)
-            self.check_label(("phases", i, "label"), label)
-            epic = f"epic:{item.epic}" if item.epic else None
-            if epic is not None and epic not in epics:
-                self.fail(("phases", i, "epic"), f"unknown epic '{item.epic}'")
-            boxes = tuple(b.key for b in self.timeboxes.values() if b.phase == key)
-            name = self.text(("phases", i, "name"), item.name, ctx)
-            out.append(Phase(key=key, name=name, label=label, epic=epic, timeboxes=boxes))
+            where, slug, pilot = self.gates[phase.key]
+            gate = f"issue:{self.scope('issue', slug, pilot)}"
+            issue = by_key.get(gate)
+            if issue is None:
+                self.fail((*where, "gate"), f"gate '{slug}' is not an issue of this engagement")
+            elif issue.kind != "governance":
+                self.fail((*where, "gate"), f"gate '{slug}' must be a governance issue")
+            out.append(dataclasses.replace(phase, gate=gate))
         return out
 
     def check_label(self, path: Path, name: str) -> None:
@@ -293,12 +513,12 @@ class _Renderer:
         fields = {"labels": "label", "lists": "label", "parent": "epic", "epic": "epic"}
         fields |= {"milestone": "time-box", "phase": "phase"}
         spec_field = {"milestone": "timebox"}
-        for obj, (section, index) in self.made:
+        for obj, where in self.made:
             for field, what in fields.items():
                 value = getattr(obj, field, None)
                 if value is None:
                     continue
-                path = (section, index, spec_field.get(field, field))
+                path = (*where, spec_field.get(field, field))
                 if what == "label":
                     for j, name in enumerate(value):
                         self.check_label((*path, j), name)
@@ -333,13 +553,17 @@ def render_blueprint(pb: Playbook, given: Mapping[str, object]) -> tuple[Bluepri
     """The blueprint and every problem met on the way; never raises for playbook mistakes."""
     values, problems = _values(pb, given)
     if problems:
-        return Blueprint(playbook=pb.name), problems
+        return Blueprint(playbook=pb.name, audience=pb.spec.audience), problems
     r = _Renderer(pb, values)
+    r.setup_pilots()
     labels = r.labels()
     timeboxes = r.timebox_list()
     epics = r.epics()
-    phases = r.phases({e.key for e in epics})
-    issues = r.issues({p.key: p.name for p in phases})
+    phases, pilots = r.phases({e.key for e in epics})
+    names = {p.key: p.name for p in phases}
+    issues = r.issues(names)
+    weekly = r.weekly_status(names)
+    phases = r.with_gates(phases, issues)
     boards = r.boards()
     known = {
         "epic": {e.key for e in epics},
@@ -350,12 +574,16 @@ def render_blueprint(pb: Playbook, given: Mapping[str, object]) -> tuple[Bluepri
     blueprint = Blueprint(
         playbook=pb.name,
         variables={name: to_plain(value) for name, value in values.items()},
+        audience=pb.spec.audience,
         labels=tuple(labels),
         timeboxes=tuple(timeboxes),
         epics=tuple(epics),
         issues=tuple(issues),
         boards=tuple(boards),
         phases=tuple(phases),
+        pilots=tuple(pilots),
+        pilot_schedule=r.schedule,
+        weekly_status=tuple(weekly),
     )
     return blueprint, r.problems
 

@@ -131,7 +131,7 @@ def _diamond(cx: float, cy: float, gate: Gate) -> str:
     size = 7
     points = f"{cx},{cy - size} {cx + size},{cy} {cx},{cy + size} {cx - size},{cy}"
     colour = GATE_COLOURS.get(gate.state, MUTED)
-    tip = f"Gate {gate.label}: {gate.state}, due {gate.on}"
+    tip = f"{gate.label}: {gate.state}, due {gate.on}"
     mark = (
         f'<polygon points="{points}" fill="{colour}" stroke="#fff" stroke-width="1.5">'
         f"<title>{escape(tip)}</title></polygon>"

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from math import ceil
 
 from markupsafe import Markup
 
+from bot.domain.figures import EngagementSnapshot, PhaseStatus, RaidItem, WorkstreamStatus
 from bot.domain.health import ORDER, HealthFacts, OverdueGate, Status, health
+from bot.domain.metrics import Durations, Forecast, forecast_of
 from bot.report.charts import Bar, Gate, Lane, Measure, SprintPoint, bars, burnup, timeline
-from bot.report.snapshot import EngagementSnapshot, PhaseStatus, RaidItem
 
 SORTS = ("health", "customer", "phase", "playbook", "timebox")
 FORECAST_SPRINTS = 6
@@ -65,12 +65,54 @@ class Activity:
 FAILED = frozenset({"ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "RETRIES_EXCEEDED", "CANCELLED"})
 
 
-def overdue_gates(snapshot: EngagementSnapshot, today: date) -> tuple[OverdueGate, ...]:
-    """Phases whose end has passed while their time-boxes are still open: the gate is late."""
+@dataclass(frozen=True)
+class GateState:
+    """A phase's gate issue as GitLab holds it (None fields: the playbook names no gate)."""
+
+    phase: str
+    title: str | None = None
+    closed: bool = False
+    web_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """Cycle and lead time of one workstream's closed work (bot.domain.metrics.flow_metrics)."""
+
+    name: str
+    cycle: Durations
+    lead: Durations
+    without_start: int = 0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One read of an engagement: its figures, its gates and its flow times."""
+
+    snapshot: EngagementSnapshot
+    gates: tuple[GateState, ...] = ()
+    flow: tuple[FlowRow, ...] = ()
+
+
+def _gate_of(reading: Reading, phase: PhaseStatus) -> GateState:
+    return next((g for g in reading.gates if g.phase == phase.name), GateState(phase.name))
+
+
+def gate_state(reading: Reading, phase: PhaseStatus, today: date) -> str:
+    """passed, open or overdue: the gate issue decides; without one, the phase's time-boxes."""
+    gate = _gate_of(reading, phase)
+    passed = gate.closed if gate.title is not None else phase.done
+    if passed:
+        return "passed"
+    return "overdue" if phase.due_date is not None and phase.due_date < today else "open"
+
+
+def overdue_gates(reading: Reading, today: date) -> tuple[OverdueGate, ...]:
+    """Gates still open after their phase's end."""
     return tuple(
         OverdueGate(p.name, p.due_date)
-        for p in snapshot.phases
-        if p.due_date is not None and p.due_date < today and not p.done
+        for p in reading.snapshot.phases
+        if p.due_date is not None and gate_state(reading, p, today) == "overdue"
     )
 
 
@@ -78,14 +120,17 @@ def planned_finish(snapshot: EngagementSnapshot) -> date | None:
     return max((t.due_date for t in snapshot.timeboxes if t.due_date), default=None)
 
 
-def health_facts(snapshot: EngagementSnapshot, failed: int, today: date) -> HealthFacts:
+def health_facts(reading: Reading, failed: int, today: date) -> HealthFacts:
+    """The health rule's inputs, from the same figures and forecast the report shows."""
+    snapshot = reading.snapshot
+    outlook = forecast_of(snapshot)
     high = sum(1 for item in snapshot.raid if item.severity == "High")
     return HealthFacts(
         today=today,
-        planned_finish=planned_finish(snapshot),
-        forecast_finish=None,
+        planned_finish=outlook.planned_end or planned_finish(snapshot),
+        forecast_finish=outlook.finish,
         high_raid=high,
-        overdue_gates=overdue_gates(snapshot, today),
+        overdue_gates=overdue_gates(reading, today),
         failed_workflows=failed,
     )
 
@@ -97,7 +142,7 @@ def _dates(start: date | None, end: date | None) -> str:
 
 
 def portfolio_row(
-    snapshot: EngagementSnapshot,
+    reading: Reading,
     *,
     customer: str,
     playbook: str,
@@ -105,7 +150,8 @@ def portfolio_row(
     today: date,
     refreshed: str,
 ) -> PortfolioRow:
-    verdict = health(health_facts(snapshot, failed, today))
+    snapshot = reading.snapshot
+    verdict = health(health_facts(reading, failed, today))
     box = snapshot.current_timebox
     names = [p.name for p in snapshot.phases]
     work = [p.progress for p in snapshot.phases]
@@ -222,9 +268,18 @@ class RaidGroup:
 
 
 @dataclass(frozen=True)
+class PhaseRow:
+    phase: PhaseStatus
+    gate: GateState
+    gate_state: str
+
+
+@dataclass(frozen=True)
 class EngagementView:
     row: PortfolioRow
     snapshot: EngagementSnapshot
+    phases: tuple[PhaseRow, ...]
+    workstreams: tuple[tuple[WorkstreamStatus, FlowRow | None], ...]
     timeline: Markup
     burnup: Markup
     velocity: Markup
@@ -239,20 +294,18 @@ class EngagementView:
     today: date
 
 
-def _gate(phase: PhaseStatus, today: date, href: str | None) -> Gate | None:
+def _gate(reading: Reading, phase: PhaseStatus, today: date) -> Gate | None:
     if phase.due_date is None:
         return None
-    if phase.done:
-        state = "passed"
-    elif phase.due_date < today:
-        state = "overdue"
-    else:
-        state = "open"
-    return Gate(f"end of {phase.name}", phase.due_date, state, href)
+    gate = _gate_of(reading, phase)
+    href = gate.web_url or (phase.timeboxes[-1].web_url if phase.timeboxes else None)
+    label = f"Gate of {phase.name}" + (f" ({gate.title})" if gate.title else "")
+    return Gate(label, phase.due_date, gate_state(reading, phase, today), href)
 
 
-def lanes(snapshot: EngagementSnapshot, today: date) -> tuple[Lane, ...]:
+def lanes(reading: Reading, today: date) -> tuple[Lane, ...]:
     """One lane per phase with its time-boxes, then one for time-boxes in no phase (waves)."""
+    snapshot = reading.snapshot
     found: list[Lane] = []
     placed: set[str] = set()
     for phase in snapshot.phases:
@@ -262,8 +315,7 @@ def lanes(snapshot: EngagementSnapshot, today: date) -> tuple[Lane, ...]:
             if t.start_date and t.due_date
         )
         placed.update(t.key for t in phase.timeboxes)
-        last = phase.timeboxes[-1].web_url if phase.timeboxes else None
-        found.append(Lane(phase.name, boxes, _gate(phase, today, last), phase.current))
+        found.append(Lane(phase.name, boxes, _gate(reading, phase, today), phase.current))
     rest = [t for t in snapshot.timeboxes if t.key not in placed]
     by_kind: dict[str, list[Bar]] = {}
     for t in rest:
@@ -275,26 +327,15 @@ def lanes(snapshot: EngagementSnapshot, today: date) -> tuple[Lane, ...]:
     return tuple(found)
 
 
-def sprint_forecast(snapshot: EngagementSnapshot) -> tuple[list[int], str]:
-    """Done so far extended by the mean velocity until it meets the scope, in sprints."""
-    velocity = snapshot.velocity
-    unit = snapshot.velocity_unit
-    if velocity is None or not snapshot.sprints:
-        return [], "No forecast yet: no sprint has finished."
-    weighted = unit == "weight"
-    scope = sum(s.weight_committed if weighted else s.committed for s in snapshot.sprints)
+def forecast_path(snapshot: EngagementSnapshot, outlook: Forecast) -> list[int]:
+    """Done so far, extended sprint by sprint at the forecast's velocity until nothing is left."""
+    if outlook.sprints_needed is None or not outlook.velocity or not snapshot.sprints:
+        return []
+    weighted = snapshot.velocity_unit == "weight"
     done = sum(s.weight_done if weighted else s.done for s in snapshot.sprints)
-    if done >= scope:
-        return [], f"All committed work is done (mean velocity {velocity:g} {unit})."
-    if velocity <= 0:
-        return [], "No forecast: the finished sprints delivered nothing."
-    needed = ceil((scope - done) / velocity)
-    path = [min(scope, round(done + velocity * (i + 1))) for i in range(needed)]
-    text = (
-        f"At the mean velocity of {velocity:g} {unit} per sprint, the remaining "
-        f"{scope - done} {unit} take {needed} more sprint(s)."
-    )
-    return path[:FORECAST_SPRINTS], text
+    scope = done + outlook.remaining
+    steps = min(outlook.sprints_needed, FORECAST_SPRINTS)
+    return [round(min(scope, done + outlook.velocity * (i + 1))) for i in range(steps)]
 
 
 def _raid_groups(items: Sequence[RaidItem]) -> tuple[RaidGroup, ...]:
@@ -314,12 +355,13 @@ _SEVERITIES = ("High", "Medium", "Low", "none")
 
 
 def engagement_view(
-    snapshot: EngagementSnapshot,
+    reading: Reading,
     row: PortfolioRow,
     activity: Sequence[Activity],
     failed: int,
     today: date,
 ) -> EngagementView:
+    snapshot = reading.snapshot
     unit = snapshot.velocity_unit
     weighted = unit == "weight"
     points = [
@@ -331,7 +373,7 @@ def engagement_view(
         )
         for s in snapshot.sprints
     ]
-    path, forecast = sprint_forecast(snapshot)
+    outlook = forecast_of(snapshot)
     velocity = bars(
         [Measure(s.title, s.velocity) for s in snapshot.sprints if s.finished],
         f"Velocity per finished sprint ({unit})",
@@ -339,29 +381,46 @@ def engagement_view(
         snapshot.velocity,
     )
     durations = bars(
-        [Measure(w.title, w.progress.percent) for w in snapshot.workstreams],
-        "Work done per workstream (%)",
-        "%",
+        [
+            Measure(
+                f.name, f.cycle.median, "no cycle time yet" if f.lead.count else "nothing closed"
+            )
+            for f in reading.flow
+        ],
+        "Cycle time per workstream (median, days)",
+        "d",
     )
     base = snapshot.project.web_url
     retro = tuple(
         (a.text, a.issue_title, f"{base}/-/issues/{a.issue_iid}") for a in snapshot.retro_actions
     )
     ordered = sorted(activity, key=lambda a: (not a.failed, _neg(a.received)))
+    phases = tuple(
+        PhaseRow(p, _gate_of(reading, p), gate_state(reading, p, today)) for p in snapshot.phases
+    )
     return EngagementView(
         row=row,
         snapshot=snapshot,
-        timeline=timeline(lanes(snapshot, today), today),
-        burnup=burnup(points, path, unit),
+        phases=phases,
+        workstreams=tuple(
+            (w, next((f for f in reading.flow if f.name == w.title), None))
+            for w in snapshot.workstreams
+        ),
+        timeline=timeline(lanes(reading, today), today),
+        burnup=burnup(points, forecast_path(snapshot, outlook), unit),
         velocity=velocity,
         durations=durations,
-        forecast=forecast,
+        forecast=outlook.text(unit),
         raid=_raid_groups(snapshot.raid),
         retro_actions=retro,
         activity=tuple(ordered),
         failed=failed,
         today=today,
     )
+
+
+def _no_cycle(flow: FlowRow) -> str:
+    return "no started label on closed work" if flow.lead.count else "nothing closed yet"
 
 
 def _neg(text: str) -> tuple[int, ...]:

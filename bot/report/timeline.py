@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.report.snapshot import EngagementSnapshot, TimeBox
+from bot.domain.figures import EngagementSnapshot, TimeBox
 
 _UNSAFE = re.compile(r"[:;#\n\r]+")
 _TAGS = {"closed": "done, ", "active": "active, ", "overdue": "crit, "}

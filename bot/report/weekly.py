@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from bot.report.snapshot import EngagementSnapshot, Progress, SprintFigures, TimeBox
+from bot.domain.figures import EngagementSnapshot, Progress, SprintFigures, TimeBox
 from bot.report.timeline import gantt
 
 DORA_NAMES = {
@@ -226,7 +226,7 @@ def status_markdown(snapshot: EngagementSnapshot) -> str:
 
 def weekly_json(snapshot: EngagementSnapshot) -> dict[str, Any]:
     """The snapshot as JSON-ready data, with the derived figures the Markdown shows."""
-    data = _plain(asdict(snapshot))
+    data: dict[str, Any] = _plain(asdict(snapshot))
     current, following = snapshot.current_timebox, snapshot.next_timebox
     data["current_timebox"] = current.key if current else None
     data["next_timebox"] = following.key if following else None

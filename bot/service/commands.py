@@ -1,84 +1,91 @@
-"""Carry out `/psdm` comments: admit each command line, run it as a durable step, reply once.
+"""Carry out `/psdm` comments: confirm the comment with GitLab, admit each line, then read,
+decide and perform it like any event, and reply once.
 
-The comment gets `eyes` when the workflow takes it, one reply with every line's result (found
-again by its marker, so a workflow that runs twice answers once), then `white_check_mark` or
-`x`. Command errors (`CommandError`) and GitLab errors (`GitLabError`) become the reply in
-`explain`, the one place that words failures for the comment's author.
+Who commanded is what GitLab says: the comment is read back (author, body, confidentiality)
+before any role check or effect, so a payload that names another author runs nothing. The
+comment gets `eyes` when the workflow takes it, one reply with every line's result (found
+again by its marker among the bot's own notes, so a workflow that runs twice answers once),
+then `white_check_mark` or `x`. Command errors (`CommandError`, the domain's refusals) and
+GitLab errors become the reply in `explain`, the one place that words failures for the author.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import structlog
 
 from bot.config import Settings
-from bot.engine.marker import Marker
-from bot.events.actions import TimeBoxClosed
+from bot.domain import decisions
+from bot.domain.effects import Award, Decision, Outcome, UpsertNote
+from bot.domain.effects import OnIssue as OnTheIssue
+from bot.domain.errors import NotPossible
+from bot.domain.model import LiveEngagement, LiveNote
+from bot.domain.playbooks import Asked, Choice
+from bot.events.actions import (
+    ISSUES,
+    MILESTONES,
+    FollowIssueState,
+    PhaseProgress,
+    RestoreLabels,
+    ScaffoldProject,
+    TimeBoxClosed,
+)
 from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
-from bot.events.commands.arguments import PhaseTarget, PlaybookChoice, Text
-from bot.events.commands.engagement import (
-    Milestone,
-    current_phase,
-    current_sprint,
-    engagement_epic,
-    following_sprint,
-    phase_labels_after,
-    retrospective_of,
-    target_phase,
-    waves_after_adding,
-)
-from bot.events.commands.engagement import (
-    risk as raid_risk,
-)
-from bot.events.commands.errors import CommandError, NotPossible, RateLimited, Refused
-from bot.events.commands.parser import PREFIX, CommandLine
+from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, Text
+from bot.events.commands.errors import CommandError, RateLimited, Refused
+from bot.events.commands.parser import PREFIX, CommandLine, command_lines
 from bot.events.commands.ratelimit import RateLimit
 from bot.events.commands.registry import Invocation, resolve, with_roles
 from bot.events.commands.reply import (
     ACCEPTED,
-    Outcome,
     finished_award,
     reply_body,
     reply_marker,
 )
+from bot.events.commands.reply import Outcome as Reply
 from bot.events.commands.roles import Role
 from bot.events.event import Event
-from bot.gitlab.commands import CommandGitLab
-from bot.gitlab.errors import GitLabError
-from bot.gitlab.reconcile import connect
-from bot.gitlab.snapshot import post_report, read_snapshot
-from bot.playbook import PlaybookError
+from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
 from bot.playbook.blueprint import Blueprint
-from bot.playbook.selection import Choice, ProjectFacts, choose_playbook, default_variables
-from bot.report.snapshot import EngagementSnapshot
 from bot.report.weekly import status_markdown, weekly_markdown
 from bot.service.durable import step
-from bot.service.runners import (
-    EngagementRunners,
-    blueprint_of,
-    live_object,
-    open_gitlab,
-    relabel_epic,
-)
-from bot.service.store import Engagement, Store
+from bot.service.runners import EngagementRunners, Engagements, blueprint_of, read_today
+from bot.service.store import Store
 from bot.service.workflows import Runner
 
 log = structlog.get_logger("psdm.commands")
-Work = Callable[[Invocation, CommandComment, Event], str]
 GAVE_UP = (
     "GitLab kept failing while this command ran, so it stopped after several attempts. "
     "Whatever it finished stays; run it again later to complete it."
 )
 
 
+@dataclass(frozen=True)
+class Asking:
+    """One admitted command line, with the comment as GitLab holds it."""
+
+    invocation: Invocation
+    comment: CommandComment
+    note: LiveNote
+    gl: EngagementGitLab
+    name: str
+
+    def read(self, parts: frozenset[str] = frozenset()) -> tuple[LiveEngagement, date]:
+        return step(f"{self.name}: read the project", read_today, self.gl, parts)
+
+
+Work = Callable[[Asking], tuple[bool, str]]
+
+
 class CommandRunners:
-    def __init__(self, settings: Settings, store: Store, engagements: EngagementRunners) -> None:
+    def __init__(self, settings: Settings, store: Store, engagements: Engagements) -> None:
         self.settings = settings
-        self.store = store
         self.engagements = engagements
         self.commands = with_roles(settings.command_roles)
         self.limit = RateLimit(settings.command_rate_limit)
@@ -91,47 +98,70 @@ class CommandRunners:
             "sprint close": self.sprint_close,
             "retro": self.retro,
             "wave add": self.wave_add,
+            "pilot add": self.pilot_add,
             "risk": self.risk,
             "report": self.report,
         }
 
     def runners(self) -> dict[type, Runner]:
-        return {CommandComment: self.run}  # type: ignore[dict-item]
+        return {CommandComment: self.run_all}
 
-    def gitlab(self, project_id: int, event: Event) -> CommandGitLab:
-        return open_gitlab(CommandGitLab, self.settings, project_id, event)
+    def run_all(self, comments: Sequence[CommandComment], event: Event) -> list[str]:
+        return [self.run(comment, event) for comment in comments]
 
     # -- the comment ---------------------------------------------------------------------------
 
     def run(self, comment: CommandComment, event: Event) -> str:
-        gl = self.gitlab(comment.project_id, event)
-        step("acknowledge", gl.award, comment.issue_iid, comment.note_id, ACCEPTED)
-        level = 0
-        if comment.author_id is not None:
-            level = step("read the author's role", gl.access_level, comment.author_id)
+        gl = self.engagements.gitlab(comment.project_id, event)
+        note = step("read the comment back", gl.note, comment.issue_iid, comment.note_id)
+        doubt = _doubt(comment, note)
+        if doubt or note is None:
+            log.warning("comment not run", note=comment.note_id, reason=doubt)
+            return f"comment {comment.note_id} not run: {doubt}"
+        lines = command_lines(note.body)
+        if not lines:
+            return f"comment {comment.note_id} holds no command as GitLab keeps it"
+        acknowledge = Award(comment.issue_iid, comment.note_id, ACCEPTED)
+        self.engagements.perform(gl, Decision((acknowledge,)), "acknowledge")
+        level = step("read the author's role", gl.access_level, note.author_id)
         outcomes = [
-            self.run_line(number, comment, line, level, event)
-            for number, line in enumerate(comment.lines, start=1)
+            self.run_line(number, comment, note, line, level, gl)
+            for number, line in enumerate(lines, start=1)
         ]
-        body = reply_body(comment.author, outcomes)
-        marker = reply_marker(comment.note_id)
-        step("reply", gl.reply, comment.issue_iid, marker, body, comment.internal)
-        step("finish", gl.award, comment.issue_iid, comment.note_id, finished_award(outcomes))
+        body = reply_body(note.author, outcomes)
+        reply = UpsertNote(
+            OnTheIssue(comment.issue_iid), reply_marker(comment.note_id), body, note.internal
+        )
+        finish = Award(comment.issue_iid, comment.note_id, finished_award(outcomes))
+        self.engagements.perform(gl, Decision((reply, finish)), "reply")
         return "; ".join(f"{o.line}: {'done' if o.ok else 'failed'}" for o in outcomes)
 
     def run_line(
-        self, number: int, comment: CommandComment, line: CommandLine, level: int, event: Event
-    ) -> Outcome:
-        refusal = step(f"admit command {number}", self.admit, comment, line, level)
+        self,
+        number: int,
+        comment: CommandComment,
+        note: LiveNote,
+        line: CommandLine,
+        level: int,
+        gl: EngagementGitLab,
+    ) -> Reply:
+        refusal = step(f"admit command {number}", self.admit, note, line, level)
         if refusal is not None:
             return refusal
         try:
-            return step(f"run command {number}", self.execute, comment, line, event)
+            invocation = resolve(line, self.commands)
+            asking = Asking(invocation, comment, note, gl, f"command {number}")
+            ok, text = self.work[invocation.command.name](asking)
+        except CommandError as error:
+            return self.explain(line, error)
+        except NotPossible as refused:
+            return self.explain(line, CommandError(refused.reason))
         except Exception:
             log.exception("command failed", line=line.text, note=comment.note_id)
-            return Outcome(line.text, False, GAVE_UP)
+            return Reply(line.text, False, GAVE_UP)
+        return Reply(line.text, ok, text)
 
-    def admit(self, comment: CommandComment, line: CommandLine, level: int) -> Outcome | None:
+    def admit(self, note: LiveNote, line: CommandLine, level: int) -> Reply | None:
         """None when the line names a command its author may run now; else the refusal."""
         try:
             invocation = resolve(line, self.commands)
@@ -144,7 +174,7 @@ class CommandRunners:
                     + (f"you are {held.title}." if held else "you are not a member.")
                     + " A project Maintainer can change that."
                 )
-            wait = self.limit.wait(str(comment.author_id or comment.author), time.time())
+            wait = self.limit.wait(str(note.author_id), time.time())
             if wait:
                 raise RateLimited(
                     f"you ran {self.limit.limit} commands within a minute, the most allowed; "
@@ -154,230 +184,115 @@ class CommandRunners:
             return self.explain(line, error)
         return None
 
-    def execute(self, comment: CommandComment, line: CommandLine, event: Event) -> Outcome:
-        try:
-            invocation = resolve(line, self.commands)
-            text = self.work[invocation.command.name](invocation, comment, event)
-        except CommandError as error:
-            return self.explain(line, error)
-        except GitLabError as error:
-            return Outcome(line.text, False, error.message)
-        return Outcome(line.text, True, text)
-
-    def explain(self, line: CommandLine, error: CommandError) -> Outcome:
+    def explain(self, line: CommandLine, error: CommandError) -> Reply:
         """The one place a command's failure becomes words for its author."""
         text = error.reason[:1].upper() + error.reason[1:]
         if text[-1:] not in (".", "?", "!", ":", "\n"):
             text += "."
         if error.show_help:
             text += "\n\n" + command_help.topic(error.command, self.commands)
-        return Outcome(line.text, False, text)
+        return Reply(line.text, False, text)
 
-    # -- the engagement ------------------------------------------------------------------------
+    # -- the commands: read, decide, perform ---------------------------------------------------
 
-    def choice(self, facts: ProjectFacts, wanted: PlaybookChoice | None = None) -> Choice:
-        """The playbook and variables: as recorded, as asked for, or as the rules pick them."""
-        recorded = self.store.engagement(facts.id)
-        playbook = wanted.playbook if wanted else None
-        given = dict(wanted.variables) if wanted else {}
-        if recorded and playbook in (None, recorded.playbook):
-            return Choice(recorded.playbook, {**recorded.variables, **given})
-        if playbook:
-            return Choice(playbook, {**default_variables(facts), **given})
-        chosen = choose_playbook(facts, self.engagements.rules)
-        if chosen is None:
-            raise NotPossible(
-                "this project is no engagement yet and no rule picks a playbook for it: name "
-                f"one, as in `{PREFIX} apply tool-adoption`."
-            )
-        return Choice(chosen.playbook, {**chosen.variables, **given})
+    def perform(self, asking: Asking, outcome: Outcome) -> tuple[bool, str]:
+        return self.engagements.perform(asking.gl, outcome, asking.name)
 
-    @staticmethod
-    def blueprint(choice: Choice) -> Blueprint:
-        try:
-            return blueprint_of(choice)
-        except PlaybookError as error:
-            problems = "\n".join(f"- {problem}" for problem in error.problems)
-            raise NotPossible(
-                f"the playbook `{choice.playbook}` cannot be used:\n\n{problems}"
-            ) from None
+    def engaged(self, live: LiveEngagement, asked: Asked | None = None) -> tuple[Choice, Blueprint]:
+        return self.engagements.engaged(live.project, asked)
 
-    def engagement(
-        self, gl: CommandGitLab, wanted: PlaybookChoice | None = None
-    ) -> tuple[ProjectFacts, Choice, Blueprint]:
-        facts = gl.facts()
-        choice = self.choice(facts, wanted)
-        return facts, choice, self.blueprint(choice)
+    def help(self, asking: Asking) -> tuple[bool, str]:
+        topic = getattr(asking.invocation.arguments, "command", None)
+        return True, command_help.topic(topic, self.commands)
 
-    @staticmethod
-    def milestones(gl: CommandGitLab) -> list[Milestone]:
-        """The project's milestones as the command decisions read them."""
-        return [Milestone(t.id, t.title, t.state, t.key) for t in gl.timeboxes()]
+    def status(self, asking: Asking) -> tuple[bool, str]:
+        live, today = asking.read(EVERYTHING - {DORA})
+        _, blueprint = self.engaged(live)
+        return True, status_markdown(decisions.status(live, blueprint, today))
 
-    def remember(self, facts: ProjectFacts, choice: Choice) -> None:
-        self.store.replace_engagement(
-            Engagement(facts.id, facts.path_with_namespace, choice.playbook, dict(choice.variables))
+    def report(self, asking: Asking) -> tuple[bool, str]:
+        live, today = asking.read(EVERYTHING)
+        _, blueprint = self.engaged(live)
+        snapshot = decisions.status(live, blueprint, today)
+        return self.perform(asking, decisions.report(snapshot, weekly_markdown(snapshot)))
+
+    def plan(self, asking: Asking) -> tuple[bool, str]:
+        live, _ = asking.read()
+        choice, blueprint = self.engaged(live, _asked(asking.invocation.arguments))
+        return self.perform(asking, decisions.plan(choice, blueprint))
+
+    def apply(self, asking: Asking) -> tuple[bool, str]:
+        live, _ = asking.read()
+        choice, blueprint = self.engaged(live, _asked(asking.invocation.arguments))
+        return self.perform(asking, decisions.apply(live.project, choice, blueprint))
+
+    def phase(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, PhaseTarget)
+        live, _ = asking.read(frozenset({ISSUES}))
+        _, blueprint = self.engaged(live)
+        decided = decisions.phase(
+            live, blueprint, arguments.target, arguments.force, asking.note.author
         )
+        return self.perform(asking, decided)
 
-    # -- the commands --------------------------------------------------------------------------
+    def sprint_close(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, Forced)
+        live, today = asking.read(frozenset({MILESTONES, ISSUES}))
+        _, blueprint = self.engaged(live)
+        decided = decisions.sprint_close(live, blueprint, today, arguments.force)
+        return self.perform(asking, decided)
 
-    def help(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        topic = getattr(invocation.arguments, "command", None)
-        return command_help.topic(topic, self.commands)
+    def retro(self, asking: Asking) -> tuple[bool, str]:
+        live, today = asking.read(frozenset({MILESTONES, ISSUES}))
+        _, blueprint = self.engaged(live)
+        return self.perform(asking, decisions.retro(live, blueprint, today))
 
-    def snapshot(self, comment: CommandComment, event: Event) -> EngagementSnapshot:
-        gl = self.gitlab(comment.project_id, event)
-        facts, _, blueprint = self.engagement(gl)
-        return read_snapshot(gl.connection, facts.path_with_namespace, blueprint=blueprint)
+    def wave_add(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, Text)
+        live, _ = asking.read(frozenset({MILESTONES}))
+        choice, blueprint = self.engaged(live)
+        decided = decisions.wave_add(live, choice, blueprint, arguments.text, blueprint_of)
+        return self.perform(asking, decided)
 
-    def status(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        return status_markdown(self.snapshot(comment, event))
+    def pilot_add(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, Text)
+        live, _ = asking.read()
+        choice, blueprint = self.engaged(live)
+        decided = decisions.pilot_add(live, choice, blueprint, arguments.text, blueprint_of)
+        return self.perform(asking, decided)
 
-    def report(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        snapshot = self.snapshot(comment, event)
-        posted = post_report(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            snapshot,
-            weekly_markdown(snapshot),
-        )
-        if posted is None:
-            raise NotPossible(
-                "the engagement has no weekly status issue to post the report on yet."
-            )
-        return f"The status report is on #{posted[0]}."
+    def risk(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, Text)
+        note, comment = asking.note, asking.comment
+        decided = decisions.risk(arguments.text, note.author, comment.issue_iid, note.id)
+        return self.perform(asking, decided)
 
-    def plan(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        assert isinstance(invocation.arguments, PlaybookChoice)
-        gl = self.gitlab(comment.project_id, event)
-        facts, choice, blueprint = self.engagement(gl, invocation.arguments)
-        plan, _ = self.engagements.reconcile(
-            facts.path_with_namespace, blueprint, event, dry_run=True
-        )
-        head = f"Plan for `{choice.playbook}`: {plan.summary()}. Nothing was changed."
-        if not plan.pending:
-            return head
-        details = f"<details><summary>Operations</summary>\n\n{plan.to_markdown()}\n\n</details>"
-        return f"{head}\n\n{details}"
 
-    def apply(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        assert isinstance(invocation.arguments, PlaybookChoice)
-        gl = self.gitlab(comment.project_id, event)
-        facts, choice, blueprint = self.engagement(gl, invocation.arguments)
-        self.remember(facts, choice)
-        plan, result = self.engagements.reconcile(facts.path_with_namespace, blueprint, event)
-        if result is None:
-            return f"`{choice.playbook}` is already in place: {plan.summary()}."
-        if not result.ok:
-            failures = "\n".join(f"- {f.op.key}: {f.message}" for f in result.failed)
-            raise NotPossible(
-                f"applying `{choice.playbook}` stopped ({result.summary()}):\n\n{failures}\n\n"
-                "Run the command again to complete it once the cause is fixed."
-            )
-        return f"Applied `{choice.playbook}`: {result.summary()}."
+def _asked(arguments: object) -> Asked:
+    assert isinstance(arguments, PlaybookChoice)
+    return Asked(arguments.playbook, dict(arguments.variables))
 
-    def phase(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        assert isinstance(invocation.arguments, PhaseTarget)
-        gl = self.gitlab(comment.project_id, event)
-        facts, _, blueprint = self.engagement(gl)
-        root = engagement_epic(blueprint)
-        port = connect(
-            self.settings.gitlab_url,
-            self.settings.gitlab_token,
-            facts.path_with_namespace,
-            event_uuid=event.event_uuid,
-        )
-        epic = live_object(port.read_live(blueprint).objects, root.key)
-        if epic is None:
-            raise NotPossible("the engagement epic does not exist yet: apply the playbook first.")
-        labels = tuple(epic.fields.get("labels") or ())
-        current = current_phase(blueprint, labels)
-        target = target_phase(blueprint, current, invocation.arguments)
-        if target == current:
-            return f"The engagement is already in {target.name}."
-        relabel_epic(port, root.key, epic, phase_labels_after(blueprint, labels, target))
-        moved = f"from {current.name} " if current else ""
-        return f'The engagement moves {moved}to {target.name} (label ~"{target.label}").'
 
-    def sprint_close(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        gl = self.gitlab(comment.project_id, event)
-        _, _, blueprint = self.engagement(gl)
-        live = self.milestones(gl)
-        sprint, milestone = current_sprint(blueprint, live)
-        following = following_sprint(blueprint, sprint, live)
-        retro = retrospective_of(blueprint, sprint)
-        unfinished = [
-            i.iid
-            for i in gl.milestone_issues(milestone.id)
-            if not i.closed and (retro is None or i.key != retro.key)
-        ]
-        gl.close_milestone(milestone.id)
-        closed = self.engagements.close_time_box(
-            TimeBoxClosed(comment.project_id, milestone.id, milestone.title), event
-        )
-        lines = [f"{milestone.title} is closed: {closed}."]
-        if unfinished and following:
-            for iid in unfinished:
-                gl.set_milestone(iid, following.id)
-            moved = ", ".join(f"#{iid}" for iid in unfinished)
-            lines.append(f"Unfinished issues moved to {following.title}: {moved}.")
-        elif unfinished:
-            lines.append(
-                f"No later sprint is open, so {len(unfinished)} unfinished issue(s) stay in "
-                f"{milestone.title}."
-            )
-        else:
-            lines.append("Every issue of the sprint was done.")
-        return " ".join(lines)
-
-    def retro(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        gl = self.gitlab(comment.project_id, event)
-        _, _, blueprint = self.engagement(gl)
-        sprint, milestone = current_sprint(blueprint, self.milestones(gl))
-        done = self.engagements.complete_retrospective(gl, blueprint, sprint, milestone.id)
-        return f"{sprint.title}: {done}."
-
-    def wave_add(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        assert isinstance(invocation.arguments, Text)
-        name = invocation.arguments.text
-        gl = self.gitlab(comment.project_id, event)
-        facts, choice, blueprint = self.engagement(gl)
-        live = gl.timeboxes()
-        waves = [t for t in blueprint.timeboxes if t.kind == "wave"]
-        named = next((t for t in live if t.title.endswith(f": {name}")), None)
-        if named and waves and named.key == waves[-1].key:
-            return f"{named.title} already exists."
-        grown = Choice(
-            choice.playbook,
-            {**choice.variables, "waves": str(waves_after_adding(blueprint.variables))},
-        )
-        bigger = self.blueprint(grown)
-        _, result = self.engagements.reconcile(facts.path_with_namespace, bigger, event)
-        if result is not None and not result.ok:
-            failures = "\n".join(f"- {f.op.key}: {f.message}" for f in result.failed)
-            raise NotPossible(f"adding the wave stopped:\n\n{failures}")
-        wave = [t for t in bigger.timeboxes if t.kind == "wave"][-1]
-        created = next((t for t in gl.timeboxes() if t.key == wave.key), None)
-        if created is None:
-            raise NotPossible(f"{wave.title} was not created; run the command again.")
-        title = f"{wave.title}: {name}"
-        gl.retitle_milestone(created.id, title)
-        self.remember(facts, grown)
-        summary = result.summary() if result else "nothing else to change"
-        return f"{title} added ({summary})."
-
-    def risk(self, invocation: Invocation, comment: CommandComment, event: Event) -> str:
-        assert isinstance(invocation.arguments, Text)
-        found = raid_risk(invocation.arguments.text, comment.author, comment.issue_iid)
-        gl = self.gitlab(comment.project_id, event)
-        key = f"issue:raid/note-{comment.note_id}"
-        body = f"{found.description}\n\n{Marker(key).render()}"
-        iid = gl.create_issue(found.title, body, found.labels, key)
-        labels = ", ".join(f'~"{label}"' for label in found.labels)
-        return f"Risk #{iid} is on the RAID log ({labels})."
+def _doubt(comment: CommandComment, note: LiveNote | None) -> str | None:
+    """Why GitLab's copy of the comment does not confirm the payload (None when it does)."""
+    if note is None:
+        return "GitLab does not have this comment"
+    if note.system:
+        return "it is a system note"
+    if comment.author_id is not None and note.author_id != comment.author_id:
+        return "the payload names another author than GitLab does"
+    return None
 
 
 def service_runners(settings: Settings, store: Store) -> Mapping[type, Runner]:
     """Every runner of the service: engagement events, then `/psdm` commands."""
-    engagements = EngagementRunners(settings, store)
-    return {**engagements.runners(), **CommandRunners(settings, store, engagements).runners()}
+    events = EngagementRunners(settings, store)
+    commands = CommandRunners(settings, store, events.engagements)
+    runner: Runner = events.run
+    engagement = (ScaffoldProject, TimeBoxClosed, PhaseProgress, FollowIssueState, RestoreLabels)
+    return {**dict.fromkeys(engagement, runner), **commands.runners()}

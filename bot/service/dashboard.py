@@ -133,10 +133,10 @@ def dashboard_router(settings: Settings) -> APIRouter:
             # The same answer whether the engagement is missing or hidden, as GitLab does.
             text = "There is no such engagement, or you cannot read it."
             return message("Not found", text, 404, viewer)
-        row, snapshot = kept
+        row, reading = kept
         activity = await asyncio.to_thread(portfolio.activity, [pid])
         failed = await asyncio.to_thread(portfolio.failed_count, pid)
-        view = engagement_view(snapshot, row, activity, failed, date.today()) if snapshot else None
+        view = engagement_view(reading, row, activity, failed, date.today()) if reading else None
         return _page("engagement.html", row=row, view=view, viewer=viewer)
 
     return router

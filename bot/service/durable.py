@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
+from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID, StepOptions
 
 from bot.service.store import Delivery, project_partition
 
@@ -138,11 +138,11 @@ class Durable:
 
 def step(name: str, func: Callable[..., R], *args: Any, retries: bool = True) -> R:
     """Run `func` as a checkpointed step of the current workflow, retried with backoff."""
-    options = {
+    options: StepOptions = {
         "name": name,
         "retries_allowed": retries,
         "max_attempts": 5,
         "interval_seconds": 1.0,
         "backoff_rate": 2.0,
     }
-    return DBOS.run_step(options, func, *args)  # type: ignore[arg-type]
+    return DBOS.run_step(options, func, *args)

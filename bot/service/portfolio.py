@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,12 +21,29 @@ import structlog
 from pydantic import TypeAdapter
 
 from bot.config import Settings
+from bot.domain.engagement import kind_of, workflow_labels
+from bot.domain.figures import engagement_figures
+from bot.domain.gates import gate_issues, live_gates
+from bot.domain.metrics import flow_metrics
+from bot.domain.model import LiveEngagement
+from bot.domain.playbooks import Choice
 from bot.events.event import Event
-from bot.gitlab.errors import GitLabError
-from bot.gitlab.snapshot import read_snapshot
-from bot.playbook.selection import Choice
-from bot.report.pages import FAILED, Activity, PortfolioRow, portfolio_row, unreadable_row
-from bot.report.snapshot import EngagementSnapshot
+from bot.gitlab.connection import open_connection
+from bot.gitlab.engagement import read_engagement
+from bot.gitlab.errors import GitLabError, explain
+from bot.gitlab.history import Pick, Picked, closed_histories
+from bot.gitlab.project import GitLabProject
+from bot.playbook.blueprint import Blueprint
+from bot.report.pages import (
+    FAILED,
+    Activity,
+    FlowRow,
+    GateState,
+    PortfolioRow,
+    Reading,
+    portfolio_row,
+    unreadable_row,
+)
 from bot.service.runners import blueprint_of
 from bot.service.store import Delivery, Engagement, Store
 
@@ -57,7 +74,7 @@ activity_table = sa.Table(
 
 SHOWN_ACTIVITY = 30
 _rows = TypeAdapter(PortfolioRow)
-_snapshots = TypeAdapter(EngagementSnapshot)
+_readings = TypeAdapter(Reading)
 
 
 def when(seconds: float) -> str:
@@ -71,18 +88,67 @@ def engagement_url(settings: Settings, project_id: int) -> str | None:
     return f"{settings.public_url.rstrip('/')}/engagements/{project_id}"
 
 
-Reader = Callable[[Engagement, date], EngagementSnapshot]
+Reader = Callable[[Engagement, date], Reading]
 
 
 def gitlab_reader(settings: Settings) -> Reader:
-    """Read an engagement's snapshot with the bot's token, arranged by its recorded playbook."""
+    """Read an engagement with the bot's token, arranged by its recorded playbook: the figures
+    (the one function the report and `/psdm status` use), its gates, and the flow times of its
+    closed work from GitLab's resource events."""
 
-    def read(engagement: Engagement, today: date) -> EngagementSnapshot:
+    def read(engagement: Engagement, today: date) -> Reading:
         blueprint = blueprint_of(Choice(engagement.playbook, engagement.variables))
-        source = (settings.gitlab_url, settings.gitlab_token)
-        return read_snapshot(source, engagement.project_path, blueprint=blueprint, today=today)
+        conn = open_connection(settings.gitlab_url, settings.gitlab_token)
+        port = GitLabProject(conn, engagement.project_path)
+        try:
+            live = read_engagement(port)
+            histories = closed_histories(port.rest, live.project.id, _picker(live, blueprint))
+        except GitLabError:
+            raise
+        except Exception as error:
+            doing = f"reading {engagement.project_path} for the dashboard"
+            raise explain(
+                error, url=conn.url, project=engagement.project_path, doing=doing
+            ) from None
+        snapshot = engagement_figures(live, blueprint, today)
+        found = gate_issues(blueprint, live_gates(live, blueprint))
+        gates = tuple(
+            GateState(p.name, found[p.gate].title, found[p.gate].closed, found[p.gate].web_url)
+            for p in blueprint.phases
+            if p.gate and p.gate in found
+        )
+        flow = flow_metrics(histories, workflow_labels(blueprint))
+        rows = tuple(
+            FlowRow(name, f.cycle, f.lead, f.without_start)
+            for name, f in flow.by_workstream.items()
+        )
+        return Reading(snapshot, gates, rows)
 
     return read
+
+
+def _picker(live: LiveEngagement, blueprint: Blueprint) -> Pick:
+    """Which closed issues the flow metrics read: work items, with their workstream's title."""
+    planned = {i.key: i for i in blueprint.issues}
+    streams = {e.key: e for e in blueprint.epics if e.workstream}
+    by_iid = {i.iid: i for i in live.issues}
+
+    def pick(issue: Mapping[str, Any]) -> Picked | None:
+        found = by_iid.get(int(issue.get("iid") or 0))
+        if found is None:
+            return None
+        plan = planned.get(found.key or "")
+        if kind_of(found, plan) != "work":
+            return None
+        stream = streams.get(plan.epic or "") if plan else None
+        if stream is None:
+            stream = next(
+                (e for e in streams.values() if e.labels and set(e.labels) <= set(found.labels)),
+                None,
+            )
+        return Picked("work", stream.title if stream else None)
+
+    return pick
 
 
 class Portfolio:
@@ -105,11 +171,11 @@ class Portfolio:
         now = time.time()
         failed = self.failed_count(project_id)
         customer = engagement.variables.get("customer", "")
-        snapshot: EngagementSnapshot | None = None
+        reading: Reading | None = None
         try:
-            snapshot = self._read(engagement, today)
+            reading = self._read(engagement, today)
             row = portfolio_row(
-                snapshot,
+                reading,
                 customer=customer,
                 playbook=engagement.playbook,
                 failed=failed,
@@ -123,7 +189,7 @@ class Portfolio:
             row = self._unreadable(engagement, f"cannot read the engagement: {error}", now)
         values = {
             "row": _rows.dump_json(row).decode(),
-            "snapshot": _snapshots.dump_json(snapshot).decode() if snapshot else None,
+            "snapshot": _readings.dump_json(reading).decode() if reading else None,
             "refreshed_at": now,
         }
         with self.engine.begin() as conn:
@@ -160,14 +226,14 @@ class Portfolio:
         with self.engine.connect() as conn:
             return [_rows.validate_json(text) for text in conn.execute(query).scalars()]
 
-    def engagement(self, project_id: int) -> tuple[PortfolioRow, EngagementSnapshot | None] | None:
+    def engagement(self, project_id: int) -> tuple[PortfolioRow, Reading | None] | None:
         query = sa.select(portfolio_table).where(portfolio_table.c.project_id == project_id)
         with self.engine.connect() as conn:
             found = conn.execute(query).first()
         if found is None:
             return None
-        snapshot = _snapshots.validate_json(found.snapshot) if found.snapshot else None
-        return _rows.validate_json(found.row), snapshot
+        reading = _readings.validate_json(found.snapshot) if found.snapshot else None
+        return _rows.validate_json(found.row), reading
 
     # -- workflows -------------------------------------------------------------------------
 

@@ -1,20 +1,24 @@
-"""The body of every delivery's workflow: decide with the router, then run each action."""
+"""The body of every delivery's workflow: decide with the router, then hand the actions to
+their runner (engagement events, `/psdm` comments), which reads, decides and performs."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
 
 from bot.events.actions import Action, RestoreLabels
+from bot.events.commands import CommandComment
 from bot.events.event import Event
 from bot.events.router import Context, Router
 from bot.service.metrics import EVENTS_FAILED, EVENTS_HANDLED
 from bot.service.store import Delivery
 
-Runner = Callable[[Action, Event], str]
+Anything = Action | CommandComment
+Runner = Callable[[Sequence[Any], Event], list[str]]
+"""Carries out a run of actions of one type for one event; answers one outcome per action."""
 SWEEP = "Label Sweep"
 """The kind of the event a periodic label sweep runs under (GitLab sends none)."""
 log = structlog.get_logger("psdm.workflow")
@@ -26,7 +30,7 @@ class Workflows:
         self.context = context
         self.runners = dict(runners)
 
-    def decide(self, delivery: Delivery) -> tuple[Event, list[Action]]:
+    def decide(self, delivery: Delivery) -> tuple[Event, list[Anything]]:
         payload = json.loads(delivery.payload)
         event = Event.from_delivery(delivery.kind, payload, delivery.event_uuid)
         return event, self.router.dispatch(event, self.context)
@@ -39,14 +43,8 @@ class Workflows:
         """Run inside the delivery's durable workflow; the runners make their own steps."""
         event, actions = self.decide(delivery)
         bound = log.bind(delivery=delivery.key, kind=delivery.kind, partition=delivery.partition)
-        outcomes: list[str] = []
         try:
-            for action in actions:
-                runner = self.runners.get(type(action))
-                if runner is None:
-                    outcomes.append(f"{type(action).__name__}: no runner configured")
-                    continue
-                outcomes.append(runner(action, event))
+            outcomes = self.run(actions, event)
         except Exception:
             EVENTS_FAILED.labels(kind=delivery.kind).inc()
             bound.exception("workflow failed")
@@ -55,12 +53,22 @@ class Workflows:
         bound.info("handled", outcomes=outcomes)
         return "; ".join(outcomes) or "nothing to do"
 
+    def run(self, actions: Sequence[Anything], event: Event) -> list[str]:
+        """Actions sharing a runner go to it together (they share its one read)."""
+        outcomes: list[str] = []
+        groups: dict[Runner | None, list[Anything]] = {}
+        for action in actions:
+            groups.setdefault(self.runners.get(type(action)), []).append(action)
+        for runner, group in groups.items():
+            if runner is None:
+                outcomes += [f"{type(a).__name__}: no runner configured" for a in group]
+            else:
+                outcomes += runner(group, event)
+        return outcomes
+
     def sweep(self, project_id: int) -> str:
         """Run inside a label sweep's durable workflow: the event path's RestoreLabels work."""
-        runner = self.runners.get(RestoreLabels)
-        if runner is None:
-            return "RestoreLabels: no runner configured"
         event = Event(SWEEP, None, {"project_id": project_id})
-        outcome = runner(RestoreLabels(project_id), event)
+        outcome = "; ".join(self.run([RestoreLabels(project_id)], event))
         log.info("label sweep", project_id=project_id, outcome=outcome)
         return outcome

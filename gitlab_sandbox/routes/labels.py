@@ -131,7 +131,7 @@ def _register(kind: str) -> None:
     def get(ctx: Ctx) -> dict[str, Any]:
         _, owner = _owner(ctx, kind)
         label = find_label(ctx, single, owner, ctx.path_id("label_id"))
-        return ctx.render.label(label, counts=bool(ctx.params.bool("with_counts")))
+        return ctx.render.label(label)
 
     def create(ctx: Ctx) -> dict[str, Any]:
         _, owner = _owner(ctx, kind)

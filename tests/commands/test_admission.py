@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.events.commands import CommandComment
+from bot.domain.model import LiveNote
 from bot.events.commands.parser import command_lines
 from bot.service.commands import CommandRunners
-from bot.service.runners import EngagementRunners
+from bot.service.runners import Engagements
 from bot.service.store import Store
 
 
@@ -19,14 +19,13 @@ def runners(tmp_path):
             webhook_secrets=["s"], database_url=f"sqlite:///{tmp_path}/psdm.sqlite", **options
         )
         store = Store(settings.database_url)
-        return CommandRunners(settings, store, EngagementRunners(settings, store))
+        return CommandRunners(settings, store, Engagements(settings, store))
 
     return build
 
 
-def comment(text: str, author_id: int = 7) -> tuple[CommandComment, list]:
-    lines = command_lines(text)
-    return CommandComment(1, 1, 1, author_id, "alice", False, tuple(lines)), lines
+def comment(text: str, author_id: int = 7) -> tuple[LiveNote, list]:
+    return LiveNote(1, author_id, "alice", text, False), command_lines(text)
 
 
 def test_a_role_below_the_commands_minimum_is_refused_with_the_role_needed(runners):

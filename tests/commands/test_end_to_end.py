@@ -39,7 +39,8 @@ def test_help_lists_every_command_with_its_lowest_role(desk: Desk):
     for row in (
         "`/psdm status` | Reporter",
         "`/psdm plan [PLAYBOOK]` | Developer",
-        "`/psdm sprint close` | Maintainer",
+        "`/psdm sprint close [--force]` | Maintainer",
+        "`/psdm pilot add NAME` | Maintainer",
     ):
         assert row in reply
 

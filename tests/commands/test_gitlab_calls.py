@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gitlab.commands import CommandGitLab
+from bot.gitlab.engagement import EngagementGitLab
 
 BOT = "psdm-bot"
 
@@ -25,7 +25,7 @@ def world(request):
         }
     )
     project_id = seeded["projects"]["acme/delivery"]
-    gl = CommandGitLab(sandbox.url, seeded["users"][BOT]["token"], project_id)
+    gl = EngagementGitLab(sandbox.url, seeded["users"][BOT]["token"], project_id)
     alice = sandbox.gitlab(seeded["users"]["alice"]["token"])
     issue = alice.projects.get(project_id).issues.create({"title": "Desk"})
     note = issue.notes.create({"body": "/psdm status"})
@@ -51,8 +51,9 @@ def test_an_award_given_twice_is_given_once(world):
 def test_a_reply_posted_twice_is_one_comment_brought_up_to_date(world):
     gl, _, project, iid, _ = world
     marker = "<!-- psdm-bot reply-to=1 -->"
-    first = gl.reply(iid, marker, "working", False)
-    assert gl.reply(iid, marker, "done", True) == first
+    path = f"/projects/{gl.project}/issues/{iid}/notes"
+    first = gl.upsert_note(path, marker, "working")
+    assert gl.upsert_note(path, marker, "done", internal=True) == first
     replies = [n for n in project.issues.get(iid).notes.list(get_all=True) if marker in n.body]
     assert len(replies) == 1 and replies[0].body.startswith("done")
     assert replies[0].author["username"] == BOT
@@ -68,6 +69,6 @@ def test_closing_moving_and_renaming_milestones_repeat_safely(world):
         gl.close_milestone(one.id)
         gl.retitle_milestone(two.id, "Sprint 2: pilot")
     assert project.issues.get(issue.iid).milestone["id"] == two.id
-    boxes = {t.id: t for t in gl.timeboxes()}
+    boxes = {t.id: t for t in gl.read({"milestones"}).milestones}
     assert boxes[one.id].state == "closed" and not boxes[one.id].active
     assert boxes[two.id].title == "Sprint 2: pilot" and boxes[two.id].active

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.events.commands import help as command_help
-from bot.events.commands.arguments import HelpTopic, NoArguments, PhaseTarget, PlaybookChoice, Text
+from bot.events.commands.arguments import (
+    Forced,
+    HelpTopic,
+    PhaseTarget,
+    PlaybookChoice,
+    Text,
+)
 from bot.events.commands.errors import BadArguments, UnknownCommand
 from bot.events.commands.parser import command_lines
 from bot.events.commands.ratelimit import RateLimit
@@ -23,7 +29,7 @@ def invoke(text: str):
 
 def test_two_word_commands_resolve_in_any_case():
     found = invoke("/psdm SPRINT Close")
-    assert found.command.name == "sprint close" and found.arguments == NoArguments()
+    assert found.command.name == "sprint close" and found.arguments == Forced()
 
 
 def test_the_prefix_alone_asks_for_help():
@@ -76,6 +82,16 @@ def test_risk_and_wave_keep_their_text_as_typed():
     )
     assert invoke("/psdm wave add EMEA north").arguments == Text("EMEA north")
     assert invoke("/psdm phase Team Readiness").arguments == PhaseTarget("Team Readiness")
+    assert invoke("/psdm pilot add Mobile app").arguments == Text("Mobile app")
+
+
+def test_force_is_read_wherever_it_is_written():
+    assert invoke("/psdm phase next --force").arguments == PhaseTarget("next", force=True)
+    assert invoke("/psdm phase --FORCE sprint 0").arguments == PhaseTarget("sprint 0", True)
+    assert invoke("/psdm sprint close --force").arguments == Forced(True)
+    assert invoke("/psdm sprint close").arguments == Forced(False)
+    with pytest.raises(BadArguments, match="takes only `--force`"):
+        invoke("/psdm sprint close now")
 
 
 def test_an_unknown_command_points_at_the_family_it_resembles():
@@ -110,7 +126,7 @@ def test_help_lists_every_command_with_its_role_and_explains_one():
     for command in COMMANDS:
         assert f"| `{command.synopsis}` | {command.role.title} |" in table
     one = command_help.topic("sprint close")
-    assert one.startswith("`/psdm sprint close`") and "Maintainer" in one
+    assert one.startswith("`/psdm sprint close [--force]`") and "Maintainer" in one
     assert command_help.topic(None) == table
     assert find("Wave add").name == "wave add"
 

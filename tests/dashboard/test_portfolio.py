@@ -70,7 +70,7 @@ def test_the_engagement_page_draws_timeline_burn_up_raid_and_links(
     page = root.get(f"/engagements/{two_customers['globex']}").text
     timeline = page.split('id="timeline"', 1)[1].split("</section>", 1)[0]
     assert "<svg" in timeline and "Today, " in timeline
-    assert "Gate end of Discovery: open" in timeline
+    assert re.search(r"<title>Gate of Discovery \([^)]+\): open, due ", timeline)
     assert f'href="{dashboard.sandbox.url}/globex/platform/-/milestones/' in timeline
     raid = page.split('id="raid"', 1)[1].split("</section>", 1)[0]
     assert "RAID (3 open)" in raid

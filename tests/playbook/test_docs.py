@@ -16,6 +16,7 @@ SECTIONS = {
     "BoardSpec": "boards",
     "VariableSpec": "variables",
     "DefaultsSpec": "defaults",
+    "PilotsSpec": "pilots",
 }
 
 

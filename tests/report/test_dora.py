@@ -5,7 +5,7 @@ from __future__ import annotations
 import gitlab
 from fastapi import FastAPI, Response
 
-from bot.gitlab.snapshot import _dora
+from bot.gitlab.engagement import _dora
 from bot.service.threaded import run_in_thread
 
 

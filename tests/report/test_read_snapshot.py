@@ -11,18 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.domain.decisions import REPORT_MARKER
 from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.gitlab import connect
 from bot.gitlab.connection import open_connection
+from bot.gitlab.engagement import facts_of
 from bot.gitlab.errors import GitLabError
-from bot.gitlab.snapshot import (
-    REPORT_MARKER,
-    engagement_blueprint,
-    facts_of,
-    post_report,
-    read_snapshot,
-)
+from bot.gitlab.snapshot import engagement_blueprint, post_report, read_snapshot
 from bot.playbook.blueprint import Blueprint
 from bot.report.weekly import weekly_markdown
 
@@ -113,7 +109,8 @@ def test_a_walked_sprint_shows_in_the_snapshot(scaffolded: Scaffolded) -> None:
     snapshot = read_snapshot(conn, PATH, today=date.today())
 
     assert snapshot.playbook == "tool-adoption"
-    assert snapshot.epic_mode == ("issues" if scaffolded.tier == "free" else "legacy")
+    # one epic detection for the engine and the figures: work items where GitLab has them
+    assert snapshot.epic_mode == ("issues" if scaffolded.tier == "free" else "work_items")
     assert snapshot.phase == "Discovery"
     assert snapshot.phases[0].progress.closed == walked["discovery_closed"]
     sprint = next(s for s in snapshot.sprints if s.key == "milestone:sprint-1")

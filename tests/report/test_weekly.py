@@ -6,11 +6,10 @@ import json
 from dataclasses import replace
 from datetime import date
 
-from bot.report.assemble import assemble
-from bot.report.live import LiveIssue
-from bot.report.snapshot import DoraMetric
+from bot.domain.figures import engagement_figures as assemble
+from bot.domain.model import DoraMetric, LiveIssue
 from bot.report.weekly import no_quick_actions, status_markdown, weekly_json, weekly_markdown
-from tests.report.test_assemble import blueprint, issues, key_of, live
+from tests.domain.world import blueprint, issues, key_of, live
 
 TODAY = date(2026, 1, 14)
 

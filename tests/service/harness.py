@@ -17,9 +17,10 @@ from pathlib import Path
 import gitlab
 import httpx
 
+from bot.domain.model import ProjectFacts
+from bot.domain.playbooks import DEFAULT_RULES, choose_playbook
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
-from bot.playbook.selection import PlaybookRule, ProjectFacts, choose_playbook
 
 SECRET = "e2e-secret"
 BOT = "psdm-bot"
@@ -141,7 +142,7 @@ def expected_blueprint(gl: gitlab.Gitlab, path: str) -> Blueprint:
         tuple(project.topics),
         date.fromisoformat(project.created_at[:10]),
     )
-    choice = choose_playbook(facts, [PlaybookRule("from-topic", topic="psdm::*")])
+    choice = choose_playbook(facts, None, None, DEFAULT_RULES)
     assert choice is not None
     return render(load_playbook(choice.playbook), dict(choice.variables))
 

@@ -14,8 +14,9 @@ import psycopg
 import pytest
 
 from bot.config import Settings
+from bot.domain.model import ProjectFacts
+from bot.domain.playbooks import DEFAULT_RULES, choose_playbook
 from bot.events.actions import RestoreLabels
-from bot.playbook.selection import PlaybookRule, ProjectFacts, choose_playbook
 from bot.service.app import create_app
 from bot.service.durable import SWEEP_WORKFLOW, step
 from bot.service.store import Engagement, Store
@@ -222,7 +223,7 @@ def test_two_instances_on_postgresql_sweep_each_project_once_per_slot(
             tuple(project.topics),
             date.fromisoformat(project.created_at[:10]),
         )
-        choice = choose_playbook(facts, [PlaybookRule("from-topic", topic="psdm::*")])
+        choice = choose_playbook(facts, None, None, DEFAULT_RULES)
         assert choice is not None
         Store(pg_url).save_engagement(
             Engagement(project.id, facts.path_with_namespace, choice.playbook, choice.variables)

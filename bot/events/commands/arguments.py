@@ -28,9 +28,11 @@ class PlaybookChoice:
 
 @dataclass(frozen=True)
 class PhaseTarget:
-    """`next`, or a phase by key or name (matched against the playbook when the command runs)."""
+    """`next`, or a phase by key or name (matched against the playbook when the command runs);
+    `force` moves past open gates."""
 
     target: str
+    force: bool = False
 
     @property
     def is_next(self) -> bool:
@@ -42,7 +44,20 @@ class Text:
     text: str
 
 
-Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text
+@dataclass(frozen=True)
+class Forced:
+    """A command whose only argument is `--force` (do it despite the warnings)."""
+
+    force: bool = False
+
+
+Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced
+FORCE = "--force"
+
+
+def _without_force(rest: str) -> tuple[str, bool]:
+    words = rest.split()
+    return " ".join(w for w in words if w.lower() != FORCE), any(w.lower() == FORCE for w in words)
 
 
 def words(rest: str, command: str) -> list[str]:
@@ -89,7 +104,14 @@ def required_text(rest: str, command: str, what: str) -> Text:
 
 
 def phase_target(rest: str, command: str) -> PhaseTarget:
-    target = " ".join(rest.split())
+    target, force = _without_force(rest)
     if not target:
         raise BadArguments(f"`{command}` needs `next` or the name of a phase", command)
-    return PhaseTarget(target)
+    return PhaseTarget(target, force)
+
+
+def forced(rest: str, command: str) -> Forced:
+    left, force = _without_force(rest)
+    if left:
+        raise BadArguments(f"`{command}` takes only `{FORCE}`, but got `{left}`", command)
+    return Forced(force)

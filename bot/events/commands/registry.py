@@ -67,18 +67,19 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "phase",
-        "next|PHASE",
-        "Move the engagement to the next phase, or to the phase named.",
+        "next|PHASE [--force]",
+        "Move the engagement to the next phase, or to the phase named; forward only past "
+        "closed gates, unless `--force` (recorded on the engagement epic).",
         Role.MAINTAINER,
         args.phase_target,
     ),
     Command(
         "sprint close",
-        "",
-        "Close the current sprint, move its unfinished issues to the next sprint, "
-        "open the retrospective.",
+        "[--force]",
+        "Close the current sprint, move its unfinished work to the next sprint, "
+        "complete the retrospective; a sprint not started or out of turn needs `--force`.",
         Role.MAINTAINER,
-        args.nothing,
+        args.forced,
     ),
     Command(
         "retro",
@@ -93,6 +94,13 @@ COMMANDS: tuple[Command, ...] = (
         "Scale out: add one more wave (milestone and issues) named NAME.",
         Role.MAINTAINER,
         lambda rest, name: args.required_text(rest, name, "the new wave's name"),
+    ),
+    Command(
+        "pilot add",
+        "NAME",
+        "Add one more MVP pilot named NAME (its phases, time-boxes, epics and issues).",
+        Role.MAINTAINER,
+        lambda rest, name: args.required_text(rest, name, "the new pilot's name"),
     ),
     Command(
         "risk",

@@ -1,83 +1,18 @@
-"""The snapshot arranges live GitLab facts by the playbook: phases, sprints, RAID, retros."""
+"""The one figures function: phases, sprints, RAID, retro actions, every issue by its kind."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from functools import cache
 
-from bot.playbook import load_playbook, render
-from bot.playbook.blueprint import Blueprint
-from bot.report.assemble import assemble, unchecked_items
-from bot.report.live import LiveEngagement, LiveEpic, LiveIssue, LiveMilestone
-from bot.report.snapshot import ProjectRef
-
-START = date(2026, 1, 5)
-
-
-@cache
-def blueprint() -> Blueprint:
-    return render(
-        load_playbook("tool-adoption"), {"customer": "Acme", "start_date": START.isoformat()}
-    )
-
-
-def milestones(closed: tuple[str, ...] = ()) -> tuple[LiveMilestone, ...]:
-    return tuple(
-        LiveMilestone(
-            n, t.title, "closed" if t.key in closed else "active", t.start_date, t.due_date, t.key
-        )
-        for n, t in enumerate(blueprint().timeboxes, 1)
-    )
-
-
-def issues(**changes: dict) -> list[LiveIssue]:
-    """One live issue per blueprint issue (iid in blueprint order), open, in its milestone."""
-    ids = {t.key: n for n, t in enumerate(blueprint().timeboxes, 1)}
-    found = []
-    for iid, planned in enumerate(blueprint().issues, 1):
-        issue = LiveIssue(
-            iid,
-            planned.title,
-            "opened",
-            planned.labels,
-            planned.weight,
-            ids.get(planned.milestone or ""),
-            planned.key,
-            planned.description,
-        )
-        found.append(replace(issue, **changes.get(planned.key, {})))
-    return found
-
-
-def live(
-    found: list[LiveIssue], closed: tuple[str, ...] = (), phase_label: str | None = None
-) -> LiveEngagement:
-    epics = tuple(
-        LiveEpic(
-            n,
-            e.key,
-            (*e.labels, *([phase_label] if phase_label and e.key == "epic:engagement" else [])),
-        )
-        for n, e in enumerate(blueprint().epics, 1)
-    )
-    return LiveEngagement(
-        ProjectRef(7, "acme/delivery", "Acme delivery", "http://gitlab.test/acme/delivery"),
-        milestones(closed),
-        tuple(found),
-        epics,
-        "legacy",
-        None,
-        "unavailable: GitLab answered 404",
-    )
-
-
-def key_of(title_part: str) -> str:
-    return next(i.key for i in blueprint().issues if title_part in i.key)
+from bot.domain.actions import open_actions
+from bot.domain.figures import engagement_figures
+from bot.domain.model import LiveIssue
+from tests.domain.world import blueprint, issues, key_of, live
 
 
 def test_current_phase_comes_from_the_label_on_the_engagement_epic() -> None:
-    snapshot = assemble(
+    snapshot = engagement_figures(
         live(issues(), phase_label="PSDM Phase::Sprint 0"), blueprint(), date(2026, 1, 7)
     )
     assert snapshot.phase == "Sprint 0"
@@ -86,13 +21,15 @@ def test_current_phase_comes_from_the_label_on_the_engagement_epic() -> None:
 
 def test_without_a_phase_label_the_first_unfinished_phase_is_current() -> None:
     closed = ("milestone:discovery",)
-    snapshot = assemble(live(issues(), closed), blueprint(), date(2026, 1, 14))
+    snapshot = engagement_figures(live(issues(), closed), blueprint(), date(2026, 1, 14))
     assert snapshot.phase == "Team Readiness"
     assert snapshot.phases[0].done
 
 
 def test_time_boxes_take_their_state_from_gitlab_and_today() -> None:
-    snapshot = assemble(live(issues(), ("milestone:discovery",)), blueprint(), date(2026, 1, 14))
+    snapshot = engagement_figures(
+        live(issues(), ("milestone:discovery",)), blueprint(), date(2026, 1, 14)
+    )
     states = {t.key: t.state for t in snapshot.timeboxes}
     assert states["milestone:discovery"] == "closed"
     assert states["milestone:team-readiness"] == "active"
@@ -104,7 +41,7 @@ def test_time_boxes_take_their_state_from_gitlab_and_today() -> None:
 def test_a_time_box_missing_in_gitlab_is_reported_missing() -> None:
     engagement = live(issues())
     engagement = replace(engagement, milestones=engagement.milestones[:-1])
-    snapshot = assemble(engagement, blueprint(), date(2026, 1, 7))
+    snapshot = engagement_figures(engagement, blueprint(), date(2026, 1, 7))
     assert snapshot.timeboxes[-1].state == "missing"
 
 
@@ -113,38 +50,38 @@ def test_phase_progress_counts_the_phase_epics_issues_and_their_weight() -> None
     weighted = next(i for i in discovery if i.weight)
     closing = {i.key: {"state": "closed"} for i in discovery[:2]}
     closing[weighted.key] = {"state": "closed"}
-    snapshot = assemble(live(issues(**closing)), blueprint(), date(2026, 1, 7))
-    progress = snapshot.phases[0].progress
-    assert progress.total == len(discovery)
-    assert progress.closed == len(closing)
-    assert progress.weight_closed >= weighted.weight
+    snapshot = engagement_figures(live(issues(**closing)), blueprint(), date(2026, 1, 7))
+    tally = snapshot.phases[0].tally
+    assert tally.total == len(discovery)
+    assert tally.all.closed == len(closing)
+    assert tally.all.weight_closed >= weighted.weight
 
 
 def test_an_issue_people_added_counts_for_the_epic_gitlab_links_it_to() -> None:
-    extra = LiveIssue(999, "Extra discovery work", "closed", (), 3, None, None, epic_iid=2)
-    snapshot = assemble(live([*issues(), extra]), blueprint(), date(2026, 1, 7))
+    extra = LiveIssue(999, "Extra discovery work", "closed", (), 3, None, None, epic="2")
+    snapshot = engagement_figures(live([*issues(), extra]), blueprint(), date(2026, 1, 7))
     discovery = [i for i in blueprint().issues if i.epic == "epic:discovery"]
     assert blueprint().epics[1].key == "epic:discovery"
-    assert snapshot.phases[0].progress.total == len(discovery) + 1
+    assert snapshot.phases[0].tally.total == len(discovery) + 1
     assert snapshot.phases[0].progress.weight_closed == 3
 
 
 def test_workstream_progress_includes_issues_carrying_its_label() -> None:
     extra = LiveIssue(999, "Mirror repos", "opened", ("Workstream::Platform",), None, None, None)
-    snapshot = assemble(live([*issues(), extra]), blueprint(), date(2026, 1, 7))
+    snapshot = engagement_figures(live([*issues(), extra]), blueprint(), date(2026, 1, 7))
     platform = next(w for w in snapshot.workstreams if w.key == "epic:platform")
     planned = [i for i in blueprint().issues if i.epic == "epic:platform"]
-    assert platform.progress.total == len(planned) + 1
+    assert platform.tally.total == len(planned) + 1
 
 
 def test_a_closed_sprint_shows_done_slipped_and_velocity_without_ceremonies() -> None:
     sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    work = [
-        i for i in blueprint().issues if i.milestone == sprint.key and i.role in ("story", "task")
-    ]
+    work = [i for i in blueprint().issues if i.milestone == sprint.key and i.kind == "work"]
     assert len(work) >= 2
     done = {work[0].key: {"state": "closed", "weight": 5}, work[1].key: {"weight": 2}}
-    snapshot = assemble(live(issues(**done), ("milestone:sprint-1",)), blueprint(), sprint.due_date)
+    snapshot = engagement_figures(
+        live(issues(**done), ("milestone:sprint-1",)), blueprint(), sprint.due_date
+    )
     figures = next(s for s in snapshot.sprints if s.key == sprint.key)
     assert figures.committed == len(work)
     assert figures.done == 1
@@ -157,7 +94,7 @@ def test_a_closed_sprint_shows_done_slipped_and_velocity_without_ceremonies() ->
 
 def test_a_running_sprint_has_nothing_slipped_yet() -> None:
     sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    snapshot = assemble(live(issues()), blueprint(), sprint.start_date)
+    snapshot = engagement_figures(live(issues()), blueprint(), sprint.start_date)
     figures = next(s for s in snapshot.sprints if s.key == sprint.key)
     assert figures.state == "active"
     assert figures.slipped == 0
@@ -187,7 +124,7 @@ def test_raid_counts_open_items_by_severity_and_lists_escalations_first() -> Non
         LiveIssue(503, "Decide SSO", "opened", ("PS Decision",), 0, None, None),
         LiveIssue(504, "Old risk", "closed", ("PS Risk", "PS:: Priority High"), 0, None, None),
     ]
-    snapshot = assemble(live([*issues(), *raid]), blueprint(), date(2026, 1, 7))
+    snapshot = engagement_figures(live([*issues(), *raid]), blueprint(), date(2026, 1, 7))
     assert [i.iid for i in snapshot.raid] == [502, 501, 503]
     assert snapshot.raid_by_severity() == {"High": 1, "Medium": 0, "Low": 1, "none": 1}
     assert [i.iid for i in snapshot.escalated] == [502]
@@ -195,7 +132,7 @@ def test_raid_counts_open_items_by_severity_and_lists_escalations_first() -> Non
 
 
 def test_the_raid_log_issue_itself_is_not_a_raid_item() -> None:
-    snapshot = assemble(live(issues()), blueprint(), date(2026, 1, 7))
+    snapshot = engagement_figures(live(issues()), blueprint(), date(2026, 1, 7))
     assert snapshot.raid == ()
 
 
@@ -205,7 +142,7 @@ def test_unchecked_items_leave_out_acceptance_criteria_and_checked_ones() -> Non
         "### Acceptance criteria\n\n- [ ] Improvement log updated\n"
         "## Action items\n* [ ] Book the SSO workshop\n"
     )
-    assert unchecked_items(text) == ["Pair on CI templates", "Book the SSO workshop"]
+    assert open_actions(text) == ["Pair on CI templates", "Book the SSO workshop"]
 
 
 def test_retro_actions_are_listed_once_from_the_latest_retrospective() -> None:
@@ -215,7 +152,7 @@ def test_retro_actions_are_listed_once_from_the_latest_retrospective() -> None:
         second: {"description": "## Action items\n- [ ] Shorter standups\n- [ ] Demo earlier\n"},
     }
     found = issues(**changes)
-    snapshot = assemble(live(found), blueprint(), date(2026, 1, 7))
+    snapshot = engagement_figures(live(found), blueprint(), date(2026, 1, 7))
     second_iid = next(i.iid for i in found if i.key == second)
     assert [(a.text, a.issue_iid) for a in snapshot.retro_actions] == [
         ("Shorter standups", second_iid),
@@ -224,19 +161,15 @@ def test_retro_actions_are_listed_once_from_the_latest_retrospective() -> None:
 
 
 def test_the_status_issue_is_the_one_of_the_current_week() -> None:
-    found = issues()
-    by_key = {i.key: i.iid for i in found}
-    sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    weekly = [i.key for i in blueprint().issues if i.role == "status" and i.milestone == sprint.key]
-    assert len(weekly) == 2
-    first_week = assemble(live(found), blueprint(), sprint.start_date)
-    second_week = assemble(live(found), blueprint(), sprint.due_date)
-    assert first_week.status_issue == by_key[weekly[0]]
-    assert second_week.status_issue == by_key[weekly[1]]
+    first, second = blueprint().weekly_status[:2]
+    made = LiveIssue(90, first.issue.title, "opened", (), None, None, first.issue.key)
+    snapshot = engagement_figures(live([*issues(), made]), blueprint(), first.start_date)
+    assert snapshot.status_issue == 90
+    # the next week's issue is not made yet: nothing to post on until the periodic job runs
+    later = engagement_figures(live([*issues(), made]), blueprint(), second.start_date)
+    assert later.status_issue is None
 
 
-def test_before_the_engagement_starts_the_first_status_issue_is_chosen() -> None:
-    found = issues()
-    first = next(i for i in blueprint().issues if i.role == "status")
-    snapshot = assemble(live(found), blueprint(), date(2025, 12, 1))
-    assert snapshot.status_issue == next(i.iid for i in found if i.key == first.key)
+def test_before_the_engagement_starts_no_status_issue_is_due() -> None:
+    snapshot = engagement_figures(live(issues()), blueprint(), date(2025, 12, 1))
+    assert snapshot.status_issue is None

@@ -1,4 +1,5 @@
-"""Which playbook an engagement project gets: the first rule that matches it wins.
+"""Which playbook an engagement project gets, and with which variables: one rule for every way
+in (project-creation event, `/psdm` command, report, dashboard, CLI).
 
 Also the variables a project supplies itself, so every way in renders the same blueprint.
 """
@@ -7,22 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from fnmatch import fnmatchcase
+
+from bot.domain.model import ProjectFacts
 
 FROM_TOPIC = "from-topic"
 TOPIC_PREFIX = "psdm::"
-
-
-@dataclass(frozen=True)
-class ProjectFacts:
-    """What rules look at, read from GitLab: the creation payload carries no topics."""
-
-    id: int
-    path_with_namespace: str
-    name: str
-    topics: tuple[str, ...]
-    created: date | None
 
 
 @dataclass(frozen=True)
@@ -36,18 +27,42 @@ class PlaybookRule:
     variables: Mapping[str, str] = field(default_factory=dict)
 
 
+DEFAULT_RULES = (PlaybookRule(FROM_TOPIC, topic=f"{TOPIC_PREFIX}*"),)
+"""Without configured rules, a project names its playbook with a `psdm::<name>` topic."""
+
+
 @dataclass(frozen=True)
 class Choice:
     playbook: str
     variables: Mapping[str, str]
 
 
-def choose_playbook(project: ProjectFacts, rules: Sequence[PlaybookRule]) -> Choice | None:
-    """The playbook and variables for this project, or None when no rule matches."""
+@dataclass(frozen=True)
+class Asked:
+    """What a person asked for: a playbook (None: the engagement's own) and variables."""
+
+    playbook: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+def choose_playbook(
+    facts: ProjectFacts,
+    recorded: Choice | None,
+    asked: Asked | None,
+    rules: Sequence[PlaybookRule],
+) -> Choice | None:
+    """The playbook and variables: as recorded, as asked for, or as the first matching rule
+    picks them (variables asked for win); None when nothing names one."""
+    asked = asked or Asked()
+    given = dict(asked.variables)
+    if recorded and asked.playbook in (None, recorded.playbook):
+        return Choice(recorded.playbook, {**recorded.variables, **given})
+    if asked.playbook:
+        return Choice(asked.playbook, {**default_variables(facts), **given})
     for rule in rules:
-        playbook = _matches(rule, project)
+        playbook = _matches(rule, facts)
         if playbook:
-            return Choice(playbook, {**default_variables(project), **rule.variables})
+            return Choice(playbook, {**default_variables(facts), **rule.variables, **given})
     return None
 
 

@@ -1,6 +1,13 @@
 from datetime import date
 
-from bot.playbook.selection import Choice, PlaybookRule, ProjectFacts, choose_playbook
+from bot.domain.model import ProjectFacts
+from bot.domain.playbooks import Asked, Choice, PlaybookRule
+from bot.domain.playbooks import choose_playbook as choose
+
+
+def choose_playbook(facts, rules):
+    return choose(facts, None, None, rules)
+
 
 DEFAULT = [PlaybookRule("from-topic", topic="psdm::*")]
 
@@ -39,3 +46,30 @@ def test_the_first_matching_rule_wins():
     ]
     assert choose_playbook(project(topics=["transform"]), rules).playbook == "transformation"
     assert choose_playbook(project(), rules).playbook == "tool-adoption"
+
+
+RECORDED = Choice("transformation", {"customer": "Acme", "waves": "2"})
+
+
+def test_a_recorded_engagement_keeps_its_playbook_whatever_the_rules_say():
+    # given a project recorded on transformation and a rule that would pick tool adoption
+    rules = [PlaybookRule("tool-adoption")]
+    # when nothing is asked for, or the same playbook with a variable
+    same = choose(project(), RECORDED, None, rules)
+    more = choose(project(), RECORDED, Asked("transformation", {"waves": "3"}), rules)
+    # then the recorded playbook and variables hold, asked variables winning
+    assert same == RECORDED
+    assert more == Choice("transformation", {"customer": "Acme", "waves": "3"})
+
+
+def test_asking_for_another_playbook_starts_from_the_projects_own_variables():
+    chosen = choose(project(), RECORDED, Asked("tool-adoption", {"waves": "1"}), [])
+    assert chosen == Choice(
+        "tool-adoption", {"customer": "Portal", "start_date": "2026-01-06", "waves": "1"}
+    )
+
+
+def test_asked_variables_win_over_a_rules_variables():
+    rules = [PlaybookRule("tool-adoption", variables={"customer": "Acme"})]
+    chosen = choose(project(), None, Asked(None, {"customer": "Globex"}), rules)
+    assert chosen is not None and chosen.variables["customer"] == "Globex"

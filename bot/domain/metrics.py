@@ -1,0 +1,382 @@
+"""Metrics that drive decisions: flow times, velocity and forecast, adoption KPIs, DORA rates.
+
+Flow times come from GitLab's resource events, never from the issue's current fields alone:
+lead time runs from the issue's creation to its last close, cycle time from the first time a
+"started" workflow label was added (In Progress, Blocked: any workflow label but the first and
+Done) to that close. An issue reopened and closed again counts from its last close. An issue
+that never carried a started label has a lead time but no cycle time (inferred: the team did
+not mark when it began). Only work counts; ceremonies and governance have no flow.
+docs/metrics.md has the definitions for users.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from bot.domain.figures import EngagementSnapshot, SprintFigures
+from bot.playbook.blueprint import IssueKind
+
+DAY = 86400.0
+FORECAST_WINDOW = 3
+"""Finished sprints the forecast averages: recent pace, not the whole engagement's."""
+
+KPIS = ("Users onboarded", "Repositories migrated", "Pipelines converted", "Scanners retired")
+KPI_LABEL_PREFIX = "KPI: "
+"""A closed issue labelled `KPI: Repositories migrated` counts one, unless its description
+states a number (`Repositories migrated: 120`), which then counts instead."""
+
+
+@dataclass(frozen=True)
+class StateEvent:
+    """GitLab's resource state event (`GL:doc/api/resource_state_events.md`)."""
+
+    at: datetime
+    state: Literal["opened", "closed", "reopened"]
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """GitLab's resource label event (`GL:doc/api/resource_label_events.md`)."""
+
+    at: datetime
+    label: str
+    action: Literal["add", "remove"]
+
+
+@dataclass(frozen=True)
+class MilestoneEvent:
+    """GitLab's resource milestone event (`GL:doc/api/resource_milestone_events.md`)."""
+
+    at: datetime
+    milestone: str
+    action: Literal["add", "remove"]
+
+
+@dataclass(frozen=True)
+class WeightEvent:
+    """GitLab's resource weight event (`GL:doc/api/resource_weight_events.md`)."""
+
+    at: datetime
+    weight: int | None
+
+
+@dataclass(frozen=True)
+class IssueHistory:
+    """One issue with its events: what flow metrics read."""
+
+    iid: int
+    created_at: datetime
+    kind: IssueKind = "work"
+    workstream: str | None = None
+    milestone: str | None = None
+    """The milestone it carries now (title); events say which it had when it closed."""
+    closed_at: datetime | None = None
+    """GitLab's `closed_at`, used only when no state event says when it closed."""
+    weight: int | None = None
+    states: tuple[StateEvent, ...] = ()
+    labels: tuple[LabelEvent, ...] = ()
+    milestones: tuple[MilestoneEvent, ...] = ()
+    weights: tuple[WeightEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Days, over the items that have them."""
+
+    count: int = 0
+    median: float | None = None
+    mean: float | None = None
+
+    @classmethod
+    def of(cls, days: Sequence[float]) -> Durations:
+        if not days:
+            return cls()
+        return cls(len(days), round(statistics.median(days), 1), round(statistics.fmean(days), 1))
+
+    def text(self) -> str:
+        if not self.count:
+            return "no data"
+        return f"median {self.median:g} d, mean {self.mean:g} d over {self.count}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Cycle and lead time of one group of work items (a workstream, a sprint, or all)."""
+
+    cycle: Durations = Durations()
+    lead: Durations = Durations()
+    without_start: int = 0
+    """Closed items with no started label: in lead time, not in cycle time."""
+
+
+@dataclass(frozen=True)
+class FlowMetrics:
+    overall: Flow
+    by_workstream: Mapping[str, Flow] = field(default_factory=dict)
+    by_sprint: Mapping[str, Flow] = field(default_factory=dict)
+
+
+def started_labels(workflow: Sequence[str]) -> frozenset[str]:
+    """The workflow labels that mean work began: all but the first (not started) and Done."""
+    return frozenset(name for name in workflow[1:] if not name.endswith("::Done"))
+
+
+def closed_at(history: IssueHistory) -> datetime | None:
+    """When the issue last closed, if it is closed now (from its state events first)."""
+    if history.states:
+        last = max(history.states, key=lambda e: e.at)
+        return last.at if last.state == "closed" else None
+    return history.closed_at
+
+
+def started_at(history: IssueHistory, started: frozenset[str]) -> datetime | None:
+    added = [e.at for e in history.labels if e.action == "add" and e.label in started]
+    return min(added) if added else None
+
+
+def milestone_at(history: IssueHistory, moment: datetime) -> str | None:
+    """The milestone the issue carried at `moment`, replaying its milestone events."""
+    if not history.milestones:
+        return history.milestone
+    current: str | None = None
+    for event in sorted(history.milestones, key=lambda e: e.at):
+        if event.at > moment:
+            break
+        if event.action == "add":
+            current = event.milestone
+        elif current == event.milestone:
+            current = None
+    return current
+
+
+def weight_at(history: IssueHistory, moment: datetime) -> int | None:
+    """The weight the issue carried at `moment` (its weight now when no event says otherwise)."""
+    before = [e for e in history.weights if e.at <= moment]
+    return max(before, key=lambda e: e.at).weight if before else history.weight
+
+
+def _days(start: datetime, end: datetime) -> float:
+    return max((end - start).total_seconds(), 0.0) / DAY
+
+
+@dataclass(frozen=True)
+class _Timed:
+    history: IssueHistory
+    closed: datetime
+    lead: float
+    cycle: float | None
+
+
+def _flow(items: Iterable[_Timed]) -> Flow:
+    items = list(items)
+    cycles = [i.cycle for i in items if i.cycle is not None]
+    return Flow(
+        cycle=Durations.of(cycles),
+        lead=Durations.of([i.lead for i in items]),
+        without_start=sum(1 for i in items if i.cycle is None),
+    )
+
+
+def flow_metrics(histories: Iterable[IssueHistory], workflow: Sequence[str]) -> FlowMetrics:
+    """Cycle and lead time of the closed work items, overall, per workstream and per sprint.
+
+    An item counts in the sprint whose milestone it carried when it closed.
+    """
+    started = started_labels(workflow)
+    timed: list[_Timed] = []
+    for history in histories:
+        end = closed_at(history)
+        if history.kind != "work" or end is None:
+            continue
+        begin = started_at(history, started)
+        cycle = _days(begin, end) if begin is not None and begin <= end else None
+        timed.append(_Timed(history, end, _days(history.created_at, end), cycle))
+    by_stream: dict[str, list[_Timed]] = {}
+    by_sprint: dict[str, list[_Timed]] = {}
+    for item in timed:
+        if item.history.workstream:
+            by_stream.setdefault(item.history.workstream, []).append(item)
+        sprint = milestone_at(item.history, item.closed)
+        if sprint:
+            by_sprint.setdefault(sprint, []).append(item)
+    return FlowMetrics(
+        overall=_flow(timed),
+        by_workstream={name: _flow(items) for name, items in sorted(by_stream.items())},
+        by_sprint={name: _flow(items) for name, items in by_sprint.items()},
+    )
+
+
+# -- velocity and forecast ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """When the remaining work ends at the recent pace, against the planned end."""
+
+    velocity: float | None
+    remaining: float
+    sprints_needed: int | None
+    finish: date | None
+    planned_end: date | None
+    reason: str = ""
+    """Why there is no finish date, when there is none."""
+
+    @property
+    def slip_days(self) -> int | None:
+        if self.finish is None or self.planned_end is None:
+            return None
+        return (self.finish - self.planned_end).days
+
+    def text(self, unit: str) -> str:
+        if self.finish is None:
+            return f"Forecast: {self.reason}."
+        line = (
+            f"Forecast: {self.remaining:g} {unit} left at {self.velocity:g} {unit} per sprint "
+            f"is {self.sprints_needed} more sprint(s), finishing {self.finish}"
+        )
+        slip = self.slip_days
+        if slip is None:
+            return line + "."
+        if slip > 0:
+            return line + f", {slip} days after the planned end {self.planned_end}."
+        if slip < 0:
+            return line + f", {-slip} days before the planned end {self.planned_end}."
+        return line + f", on the planned end {self.planned_end}."
+
+
+def velocity(done_per_sprint: Sequence[float], window: int = FORECAST_WINDOW) -> float | None:
+    """The mean of the last `window` finished sprints' done work, None before any finished."""
+    recent = list(done_per_sprint)[-window:]
+    return round(statistics.fmean(recent), 1) if recent else None
+
+
+def forecast(
+    done_per_sprint: Sequence[float],
+    remaining: float,
+    last_finished_end: date | None,
+    sprint_days: int,
+    planned_end: date | None,
+    window: int = FORECAST_WINDOW,
+) -> Forecast:
+    """Finish date = end of the last finished sprint + sprints needed at the recent velocity.
+
+    Sprints needed rounds up: a sprint half used is still a sprint on the calendar.
+    """
+    pace = velocity(done_per_sprint, window)
+    if remaining <= 0:
+        return Forecast(pace, 0, 0, last_finished_end, planned_end, "nothing left to do")
+    if pace is None or last_finished_end is None:
+        return Forecast(pace, remaining, None, None, planned_end, "no sprint has finished yet")
+    if pace <= 0:
+        return Forecast(
+            pace, remaining, None, None, planned_end, "no work was done in recent sprints"
+        )
+    needed = math.ceil(remaining / pace)
+    finish = last_finished_end + timedelta(days=needed * sprint_days)
+    return Forecast(pace, remaining, needed, finish, planned_end)
+
+
+def _done(sprint: SprintFigures, weighted: bool) -> int:
+    return sprint.weight_done if weighted else sprint.done
+
+
+def _left(sprint: SprintFigures, weighted: bool) -> int:
+    if sprint.finished:
+        return sprint.weight_slipped if weighted else sprint.slipped
+    return (
+        (sprint.weight_committed - sprint.weight_done)
+        if weighted
+        else (sprint.committed - sprint.done)
+    )
+
+
+def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
+    """The engagement's forecast from its sprint figures, in the snapshot's velocity unit.
+
+    Remaining work is what is open in the sprints: committed and not done in sprints still to
+    finish, slipped in finished ones (work moved on is counted where it now sits). The planned
+    end is the last sprint's due date; a sprint's length is the last finished sprint's.
+    """
+    weighted = snapshot.velocity_unit == "weight"
+    boxes = {t.key: t for t in snapshot.timeboxes}
+    finished = [s for s in snapshot.sprints if s.finished]
+    remaining = sum(_left(s, weighted) for s in snapshot.sprints)
+    planned = [boxes[s.key].due_date for s in snapshot.sprints if s.key in boxes]
+    planned_end = max((d for d in planned if d), default=None)
+    last = boxes.get(finished[-1].key) if finished else None
+    end = last.due_date if last else None
+    length = 14
+    if last and last.start_date and end:
+        length = (end - last.start_date).days + 1
+    return forecast([_done(s, weighted) for s in finished], remaining, end, length, planned_end)
+
+
+# -- adoption KPIs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiItem:
+    """A closed or open issue that may report a KPI: its labels, description and milestone."""
+
+    closed: bool
+    labels: tuple[str, ...] = ()
+    description: str = ""
+    milestone: str | None = None
+
+
+@dataclass(frozen=True)
+class KpiTotals:
+    totals: Mapping[str, int]
+    by_milestone: Mapping[str, Mapping[str, int]]
+    """Per milestone (a wave) title: each KPI's sum, only KPIs with something to show."""
+
+    @property
+    def any(self) -> bool:
+        return any(self.totals.values())
+
+
+def _stated(description: str, kpi: str) -> int | None:
+    found = re.search(
+        rf"^\W*{re.escape(kpi)}\s*[:=]\s*(\d[\d,_ ]*)\s*$",
+        description,
+        re.IGNORECASE | re.MULTILINE,
+    )
+    return int(re.sub(r"[,_ ]", "", found[1])) if found else None
+
+
+def kpi_totals(items: Iterable[KpiItem]) -> KpiTotals:
+    """Sum each KPI over closed issues: the number stated in the description, else 1 per label."""
+    totals = dict.fromkeys(KPIS, 0)
+    by_milestone: dict[str, dict[str, int]] = {}
+    for item in items:
+        if not item.closed:
+            continue
+        for kpi in KPIS:
+            stated = _stated(item.description, kpi)
+            labelled = KPI_LABEL_PREFIX + kpi in item.labels
+            amount = stated if stated is not None else (1 if labelled else 0)
+            if not amount:
+                continue
+            totals[kpi] += amount
+            if item.milestone:
+                wave = by_milestone.setdefault(item.milestone, {})
+                wave[kpi] = wave.get(kpi, 0) + amount
+    return KpiTotals(totals, by_milestone)
+
+
+# -- DORA --------------------------------------------------------------------------------------
+
+
+def deployments_per_day(total: float | None, start: date, end: date) -> float | None:
+    """GitLab's `deployment_frequency` is the total in the period (`GL:doc/api/dora/metrics.md`,
+    "the total number of successful deployments"); a rate divides by the period's days."""
+    if total is None:
+        return None
+    days = (end - start).days + 1
+    return round(total / days, 2) if days > 0 else None

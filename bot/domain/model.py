@@ -1,0 +1,132 @@
+"""The read model: one live engagement as plain, frozen data, before the playbook gives it meaning.
+
+The GitLab adapter fills it (bot/gitlab/engagement.py); every decision, the figures, the report
+and the dashboard read it. Only what a rule looks at is here: an object's blueprint key (from
+its ownership marker), its state, dates, labels and weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Literal
+
+EpicMode = Literal["work_items", "legacy", "issues", "none"]
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """The project as rules see it (the creation payload carries no topics, so it is read)."""
+
+    id: int
+    path_with_namespace: str
+    name: str
+    topics: tuple[str, ...] = ()
+    created: date | None = None
+    web_url: str = ""
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LiveMilestone:
+    id: int
+    title: str
+    state: str
+    start_date: date | None
+    due_date: date | None
+    key: str | None
+    web_url: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+
+@dataclass(frozen=True)
+class LiveIssue:
+    iid: int
+    title: str
+    state: str
+    labels: tuple[str, ...]
+    weight: int | None
+    milestone_id: int | None
+    key: str | None
+    description: str = ""
+    web_url: str | None = None
+    epic: str | None = None
+    """The ref of the epic GitLab puts the issue under (an epic iid; on Free, an issue iid)."""
+
+    @property
+    def closed(self) -> bool:
+        return self.state == "closed"
+
+
+@dataclass(frozen=True)
+class LiveEpic:
+    """A group epic (or, on Free, the issue standing for one): its ref, marker key and labels."""
+
+    ref: str
+    key: str | None
+    title: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LiveLabel:
+    id: int
+    name: str
+    color: str
+    description: str
+    project_label: bool = True
+
+
+@dataclass(frozen=True)
+class LiveNote:
+    """A comment as GitLab holds it: who wrote it is GitLab's word, not the webhook payload's."""
+
+    id: int
+    author_id: int
+    author: str
+    body: str
+    internal: bool
+    system: bool = False
+
+
+@dataclass(frozen=True)
+class DoraMetric:
+    name: str
+    value: float | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class LiveEngagement:
+    """What was read of one project; parts not read for a decision stay empty."""
+
+    project: ProjectFacts
+    milestones: tuple[LiveMilestone, ...] = ()
+    issues: tuple[LiveIssue, ...] = ()
+    epics: tuple[LiveEpic, ...] = ()
+    epic_mode: EpicMode = "issues"
+    labels: tuple[LiveLabel, ...] = ()
+    dora: tuple[DoraMetric, ...] | None = None
+    dora_note: str = ""
+
+    def issue(self, iid: int) -> LiveIssue | None:
+        return next((i for i in self.issues if i.iid == iid), None)
+
+    def issue_by_key(self, key: str) -> LiveIssue | None:
+        return next((i for i in self.issues if i.key == key), None)
+
+    def epic_by_key(self, key: str) -> LiveEpic | None:
+        return next((e for e in self.epics if e.key == key), None)
+
+    def milestone(self, milestone_id: int) -> LiveMilestone | None:
+        return next((m for m in self.milestones if m.id == milestone_id), None)
+
+    def with_milestone_closed(self, milestone_id: int) -> LiveEngagement:
+        """The engagement as it will be once the milestone is closed (a decision looks ahead)."""
+        closed = tuple(
+            replace(m, state="closed") if m.id == milestone_id else m for m in self.milestones
+        )
+        return replace(self, milestones=closed)

@@ -1,0 +1,258 @@
+"""The weekly status as it happens: one status issue per engagement week, written in its week.
+
+The handbook asks for status "weekly, whether or not the engagement is iterative". Creating
+every week's issue up front cluttered boards and sprint figures, so the service's periodic job
+(or a CI schedule running `psdm-bot report --post`) finds or creates the current week's issue,
+keyed `issue:status/week-N` as the playbooks always keyed it, so earlier engagements' issues
+are found, not duplicated. The report then leads with progress towards the business outcomes
+the engagement stated, and burns the budget when one is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.domain.effects import CreateIssue, Decision, Outcome, Refusal
+from bot.domain.model import LiveEngagement
+from bot.engine.marker import Marker
+from bot.playbook.blueprint import Blueprint, Issue, TimeBox
+
+STATUS_LABEL = "Weekly Status"
+OUTCOMES = "business_outcomes"
+"""Variable: the engagement's stated business outcomes, separated by `;` or new lines. An
+outcome written `NAME: TARGET` (`Repositories migrated: 1200`) is measured against that number."""
+BUDGET = "budget_hours"
+"""Variable: the engagement's budget in hours, burned by the time spent logged in GitLab."""
+OUTCOME_LABEL_PREFIX = "Outcome: "
+
+
+def engagement_span(blueprint: Blueprint) -> tuple[date, date] | None:
+    """First start and last due date of the engagement's time-boxes, when they have dates."""
+    starts = [t.start_date for t in blueprint.timeboxes if t.start_date]
+    ends = [t.due_date for t in blueprint.timeboxes if t.due_date]
+    if not starts or not ends:
+        return None
+    return min(starts), max(ends)
+
+
+def engagement_week(start: date, day: date) -> int | None:
+    """The 1-based engagement week `day` falls in; None before the engagement starts."""
+    if day < start:
+        return None
+    return (day - start).days // 7 + 1
+
+
+def week_start(start: date, week: int) -> date:
+    return start + timedelta(weeks=week - 1)
+
+
+def status_key(week: int) -> str:
+    return f"issue:status/week-{week}"
+
+
+def timebox_on(blueprint: Blueprint, day: date) -> TimeBox | None:
+    return next(
+        (
+            t
+            for t in blueprint.timeboxes
+            if t.start_date and t.due_date and t.start_date <= day <= t.due_date
+        ),
+        None,
+    )
+
+
+def _engagement_epic(blueprint: Blueprint) -> str | None:
+    root = next(
+        (e for e in blueprint.epics if e.parent is None and e.phase is None and not e.workstream),
+        None,
+    )
+    return root.key if root else None
+
+
+def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
+    """The status issue due in the week `today` falls in, or None outside the engagement.
+
+    The playbook declares each week's issue (`Blueprint.weekly_status`), or, in an older
+    playbook, lists it among its issues; a playbook that does neither gets one built here.
+    """
+    declared = blueprint.status_week_on(today)
+    if declared is not None:
+        return declared.issue
+    if blueprint.weekly_status:
+        return None  # the playbook declares its weeks, and today is in none of them
+    span = engagement_span(blueprint)
+    if span is None:
+        return None
+    start, end = span
+    week = engagement_week(start, today)
+    if week is None or today > end:
+        return None
+    key = status_key(week)
+    listed = next((i for i in blueprint.issues if i.key == key), None)
+    if listed is not None:
+        return listed
+    begins = week_start(start, week)
+    box = timebox_on(blueprint, begins) or timebox_on(blueprint, today)
+    template = next((i for i in blueprint.issues if i.role == "status"), None)
+    names = {label.name for label in blueprint.labels}
+    labels = template.labels if template else tuple(n for n in (STATUS_LABEL,) if n in names)
+    customer = str(blueprint.variables.get("customer", "") or "the customer")
+    return Issue(
+        key=key,
+        title=f"Weekly status: week {week} ({begins})",
+        description=(
+            f"Status for {customer}, week of {begins}.\n\n"
+            "The bot writes the report below; add what it cannot know.\n\n"
+            "## Planned absences\n"
+        ),
+        labels=labels,
+        milestone=box.key if box else None,
+        epic=template.epic if template else _engagement_epic(blueprint),
+        role="status",
+        phase=box.phase if box else None,
+        kind="governance",
+    )
+
+
+def status_key_on(blueprint: Blueprint, today: date) -> str | None:
+    """The key of the status issue of `today`'s engagement week (listed or made in its week)."""
+    due = status_issue(blueprint, today)
+    return due.key if due else None
+
+
+def weekly_status(live: LiveEngagement, blueprint: Blueprint, today: date) -> Outcome:
+    """Find or create this week's status issue (the periodic job and `report --post` ask)."""
+    issue = status_issue(blueprint, today)
+    if issue is None:
+        return Refusal(f"{today} is in no week of the engagement: no status issue is due")
+    found = live.issue_by_key(issue.key)
+    if found is not None:
+        return Decision((), f"this week's status issue is #{found.iid}.")
+    body = f"{issue.description}\n\n{Marker(issue.key).render()}"
+    return Decision(
+        (CreateIssue(issue.key, issue.title, body, issue.labels, said="status issue #{result}."),),
+        "this week's",
+    )
+
+
+def slot_id(project_id: int, week: int) -> str:
+    """The periodic job's workflow id: one status per engagement week, however many runs."""
+    return f"weekly-status:{project_id}:week-{week}"
+
+
+# -- business outcomes and budget --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BusinessOutcome:
+    name: str
+    target: int | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeProgress:
+    outcome: BusinessOutcome
+    done: int | None
+    of: int | None
+    how: str
+    """What the figure counts (a KPI against its target, or issues labelled for the outcome)."""
+
+    @property
+    def percent(self) -> int | None:
+        if self.done is None or not self.of:
+            return None
+        return min(round(100 * self.done / self.of), 100)
+
+
+def stated_outcomes(variables: Mapping[str, object]) -> tuple[BusinessOutcome, ...]:
+    raw = str(variables.get(OUTCOMES) or "")
+    found = []
+    for part in re.split(r"[;\n]", raw):
+        text = part.strip(" -*\t")
+        if not text:
+            continue
+        name, sep, target = text.rpartition(":")
+        number = re.sub(r"[,_ ]", "", target)
+        if sep and name.strip() and number.isdigit():
+            found.append(BusinessOutcome(name.strip(), int(number)))
+        else:
+            found.append(BusinessOutcome(text))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class LabelledWork:
+    """A work item and its labels: an `Outcome: NAME` label ties it to an outcome."""
+
+    closed: bool
+    labels: tuple[str, ...]
+
+
+def outcome_progress(
+    outcomes: Sequence[BusinessOutcome],
+    kpis: Mapping[str, int],
+    work: Sequence[LabelledWork],
+) -> tuple[OutcomeProgress, ...]:
+    """How far each outcome is: a KPI against its target, else its labelled work done."""
+    found = []
+    for outcome in outcomes:
+        kpi = next((k for k in kpis if k.lower() == outcome.name.lower()), None)
+        if kpi is not None and outcome.target:
+            found.append(OutcomeProgress(outcome, kpis[kpi], outcome.target, f"{kpi} so far"))
+            continue
+        label = OUTCOME_LABEL_PREFIX + outcome.name
+        tied = [w for w in work if any(n.lower() == label.lower() for n in w.labels)]
+        if tied:
+            done = sum(1 for w in tied if w.closed)
+            found.append(OutcomeProgress(outcome, done, len(tied), f'issues labelled ~"{label}"'))
+        else:
+            found.append(
+                OutcomeProgress(outcome, None, None, f'not measured yet: label its work ~"{label}"')
+            )
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class BudgetBurn:
+    budget_hours: float
+    spent_hours: float
+    elapsed_percent: int
+    """How much of the engagement's calendar has passed."""
+
+    @property
+    def burned_percent(self) -> int:
+        return round(100 * self.spent_hours / self.budget_hours) if self.budget_hours else 0
+
+    def text(self) -> str:
+        ahead = self.burned_percent - self.elapsed_percent
+        pace = (
+            f"{ahead} points ahead of the calendar"
+            if ahead > 0
+            else (
+                f"{-ahead} points behind the calendar" if ahead < 0 else "in step with the calendar"
+            )
+        )
+        return (
+            f"Budget: {self.spent_hours:g} of {self.budget_hours:g} hours spent "
+            f"({self.burned_percent}%), {self.elapsed_percent}% of the time elapsed: {pace}."
+        )
+
+
+def budget_burn(
+    variables: Mapping[str, object], spent_seconds: int, span: tuple[date, date], today: date
+) -> BudgetBurn | None:
+    """Burn against the `budget_hours` variable, None when the engagement gives no budget."""
+    raw = variables.get(BUDGET)
+    try:
+        budget = float(str(raw)) if raw not in (None, "") else None
+    except ValueError:
+        budget = None
+    if not budget or budget <= 0:
+        return None
+    start, end = span
+    total = (end - start).days + 1
+    passed = min(max((today - start).days + 1, 0), total)
+    return BudgetBurn(budget, round(spent_seconds / 3600, 1), round(100 * passed / total))

@@ -1,0 +1,132 @@
+"""What happened to issues and when: GitLab's resource events, read for the flow metrics.
+
+GitLab keeps one list per kind of change and issue (`GL:doc/api/resource_state_events.md`,
+`resource_label_events.md`, `resource_milestone_events.md`, `resource_weight_events.md`), each
+entry with `created_at`. Only closed issues the caller picks are read (four requests each),
+since an open issue has no cycle or lead time yet. A label deleted since the event leaves
+`"label": null` in GitLab's answer; such an event is skipped, it cannot be a workflow label
+the metrics look for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import gitlab
+
+from bot.domain.metrics import (
+    IssueHistory,
+    LabelEvent,
+    MilestoneEvent,
+    StateEvent,
+    WeightEvent,
+)
+from bot.gitlab.rest import enc, every
+from bot.playbook.blueprint import IssueKind
+
+STATES = {"opened", "closed", "reopened"}
+ACTIONS = {"add", "remove"}
+
+
+def moment(value: object) -> datetime | None:
+    """GitLab's ISO 8601 time (`2018-08-20T13:38:20.077Z`) as an aware datetime."""
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def state_events(answer: Sequence[Mapping[str, Any]]) -> tuple[StateEvent, ...]:
+    found = []
+    for item in answer:
+        at, state = moment(item.get("created_at")), item.get("state")
+        if at is not None and state in STATES:
+            found.append(StateEvent(at, state))
+    return tuple(sorted(found, key=lambda e: e.at))
+
+
+def label_events(answer: Sequence[Mapping[str, Any]]) -> tuple[LabelEvent, ...]:
+    found = []
+    for item in answer:
+        at, label, action = moment(item.get("created_at")), item.get("label"), item.get("action")
+        if at is not None and isinstance(label, Mapping) and action in ACTIONS:
+            found.append(LabelEvent(at, str(label.get("name") or ""), action))
+    return tuple(sorted(found, key=lambda e: e.at))
+
+
+def milestone_events(answer: Sequence[Mapping[str, Any]]) -> tuple[MilestoneEvent, ...]:
+    found = []
+    for item in answer:
+        at, milestone = moment(item.get("created_at")), item.get("milestone")
+        action = item.get("action")
+        if at is not None and isinstance(milestone, Mapping) and action in ACTIONS:
+            found.append(MilestoneEvent(at, str(milestone.get("title") or ""), action))
+    return tuple(sorted(found, key=lambda e: e.at))
+
+
+def weight_events(answer: Sequence[Mapping[str, Any]]) -> tuple[WeightEvent, ...]:
+    found = []
+    for item in answer:
+        at, weight = moment(item.get("created_at")), item.get("weight")
+        if at is not None and (weight is None or isinstance(weight, int)):
+            found.append(WeightEvent(at, weight))
+    return tuple(sorted(found, key=lambda e: e.at))
+
+
+@dataclass(frozen=True)
+class Picked:
+    """What the caller knows of an issue that GitLab's issue does not say."""
+
+    kind: IssueKind
+    workstream: str | None = None
+
+
+Pick = Callable[[Mapping[str, Any]], Picked | None]
+"""Given an issue as the REST API answers it: its kind and workstream, or None to skip it."""
+
+
+def _events(rest: gitlab.Gitlab, path: str) -> list[dict[str, Any]]:
+    """A resource-event list; none where the tier lacks the kind (weight is Premium and up)."""
+    try:
+        return every(rest, path)
+    except gitlab.GitlabHttpError as error:
+        if error.response_code in (403, 404):
+            return []
+        raise
+
+
+def issue_history(
+    rest: gitlab.Gitlab, project: int | str, issue: Mapping[str, Any], picked: Picked
+) -> IssueHistory:
+    """One issue with its state, label, milestone and weight events."""
+    base = f"/projects/{enc(project)}/issues/{int(issue['iid'])}"
+    created = moment(issue.get("created_at"))
+    if created is None:
+        raise ValueError(f"issue #{issue['iid']} has no created_at")
+    milestone = issue.get("milestone") or {}
+    return IssueHistory(
+        iid=int(issue["iid"]),
+        created_at=created,
+        kind=picked.kind,
+        workstream=picked.workstream,
+        milestone=milestone.get("title"),
+        closed_at=moment(issue.get("closed_at")),
+        weight=issue.get("weight"),
+        states=state_events(_events(rest, f"{base}/resource_state_events")),
+        labels=label_events(_events(rest, f"{base}/resource_label_events")),
+        milestones=milestone_events(_events(rest, f"{base}/resource_milestone_events")),
+        weights=weight_events(_events(rest, f"{base}/resource_weight_events")),
+    )
+
+
+def closed_histories(rest: gitlab.Gitlab, project: int | str, pick: Pick) -> list[IssueHistory]:
+    """The histories of the project's closed issues that `pick` keeps (work items)."""
+    closed = every(rest, f"/projects/{enc(project)}/issues", state="closed")
+    found = []
+    for issue in closed:
+        picked = pick(issue)
+        if picked is not None:
+            found.append(issue_history(rest, project, issue, picked))
+    return found

@@ -1,0 +1,166 @@
+"""The weekly status issue of each week, business outcomes and budget burn."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.domain.weekly import (
+    BusinessOutcome,
+    LabelledWork,
+    budget_burn,
+    engagement_week,
+    outcome_progress,
+    slot_id,
+    stated_outcomes,
+    status_issue,
+)
+from bot.playbook.blueprint import Blueprint, Epic, Issue, Label, TimeBox
+
+DISCOVERY = TimeBox("milestone:discovery", "Discovery", date(2026, 1, 5), date(2026, 1, 11))
+S1 = TimeBox(
+    "milestone:sprint-1", "Sprint 1", date(2026, 1, 12), date(2026, 1, 25), "", "sprint", "phase:s"
+)
+BLUEPRINT = Blueprint(
+    "test",
+    variables={"customer": "Acme"},
+    labels=(Label("label:status", "Weekly Status", "#fff"),),
+    timeboxes=(DISCOVERY, S1),
+    epics=(Epic("epic:engagement", "Acme engagement"),),
+)
+
+
+@pytest.mark.parametrize(
+    ("day", "then"),
+    [
+        (date(2026, 1, 4), None),
+        (date(2026, 1, 5), 1),
+        (date(2026, 1, 11), 1),
+        (date(2026, 1, 12), 2),
+    ],
+)
+def test_engagement_week(day: date, then: int | None) -> None:
+    assert engagement_week(date(2026, 1, 5), day) == then
+
+
+def test_the_status_issue_of_this_week_only() -> None:
+    issue = status_issue(BLUEPRINT, date(2026, 1, 14))
+    assert issue is not None
+    assert issue.key == "issue:status/week-2"
+    assert issue.title == "Weekly status: week 2 (2026-01-12)"
+    assert issue.milestone == S1.key and issue.phase == "phase:s"
+    assert issue.labels == ("Weekly Status",)
+    assert issue.epic == "epic:engagement"
+    assert issue.kind == "governance"
+    assert "Acme" in issue.description
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 4), date(2026, 1, 26)])
+def test_no_status_outside_the_engagement(day: date) -> None:
+    assert status_issue(BLUEPRINT, day) is None
+
+
+def test_a_playbook_that_lists_the_week_is_followed() -> None:
+    listed = Issue("issue:status/week-1", "Custom week 1", role="status", kind="governance")
+    bp = Blueprint("t", timeboxes=(DISCOVERY,), issues=(listed,))
+    assert status_issue(bp, date(2026, 1, 6)) is listed
+
+
+def test_slot_id_is_one_per_project_and_week() -> None:
+    assert slot_id(12, 3) == "weekly-status:12:week-3"
+
+
+def test_stated_outcomes_with_and_without_targets() -> None:
+    found = stated_outcomes(
+        {
+            "business_outcomes": (
+                "Repositories migrated: 1,200; Retire Jenkins\n- Users onboarded: 3000"
+            )
+        }
+    )
+    assert found == (
+        BusinessOutcome("Repositories migrated", 1200),
+        BusinessOutcome("Retire Jenkins"),
+        BusinessOutcome("Users onboarded", 3000),
+    )
+    assert stated_outcomes({}) == ()
+
+
+def test_outcome_progress_from_kpis_labels_or_not_measured() -> None:
+    found = outcome_progress(
+        [
+            BusinessOutcome("Repositories migrated", 1200),
+            BusinessOutcome("Retire Jenkins"),
+            BusinessOutcome("Faster"),
+        ],
+        {"Repositories migrated": 300},
+        [
+            LabelledWork(True, ("Outcome: Retire Jenkins",)),
+            LabelledWork(False, ("Outcome: retire jenkins",)),
+            LabelledWork(True, ("bug",)),
+        ],
+    )
+    assert [(p.done, p.of, p.percent) for p in found] == [
+        (300, 1200, 25),
+        (1, 2, 50),
+        (None, None, None),
+    ]
+    assert "not measured yet" in found[2].how
+
+
+@pytest.mark.parametrize(
+    ("variables", "spent", "today", "then"),
+    [
+        ({}, 3600, date(2026, 1, 10), None),
+        ({"budget_hours": "abc"}, 3600, date(2026, 1, 10), None),
+        ({"budget_hours": "100"}, 36000, date(2026, 1, 11), (10, 33, "23 points behind")),
+        ({"budget_hours": 50}, 3600 * 40, date(2026, 1, 11), (80, 33, "47 points ahead")),
+    ],
+)
+def test_budget_burn_against_the_calendar(
+    variables: dict[str, object], spent: int, today: date, then: tuple[int, int, str] | None
+) -> None:
+    burn = budget_burn(variables, spent, (date(2026, 1, 5), date(2026, 1, 25)), today)
+    if then is None:
+        assert burn is None
+        return
+    assert burn is not None
+    assert (burn.burned_percent, burn.elapsed_percent) == then[:2]
+    assert then[2] in burn.text()
+
+
+def test_weekly_status_is_created_once_in_its_week() -> None:
+    from dataclasses import replace
+
+    from bot.domain.effects import CreateIssue, Decision, Refusal
+    from bot.domain.figures import engagement_figures
+    from bot.domain.model import LiveEngagement, LiveIssue, ProjectFacts
+    from bot.domain.weekly import weekly_status
+
+    live = LiveEngagement(ProjectFacts(1, "acme/p", "p"))
+    made = weekly_status(live, BLUEPRINT, date(2026, 1, 14))
+    assert isinstance(made, Decision)
+    (create,) = made.effects
+    assert isinstance(create, CreateIssue) and create.key == "issue:status/week-2"
+    assert "psdm-bot" in create.description  # the marker that finds it again
+    found = LiveIssue(9, create.title, "opened", ("Weekly Status",), None, None, create.key)
+    again = weekly_status(replace(live, issues=(found,)), BLUEPRINT, date(2026, 1, 15))
+    assert isinstance(again, Decision) and again.effects == ()
+    snapshot = engagement_figures(replace(live, issues=(found,)), BLUEPRINT, date(2026, 1, 15))
+    assert snapshot.status_issue == 9  # the report goes on it
+    assert isinstance(weekly_status(live, BLUEPRINT, date(2026, 3, 1)), Refusal)
+
+
+def test_the_playbooks_declared_week_is_used() -> None:
+    from dataclasses import replace
+
+    from bot.playbook.blueprint import StatusWeek
+
+    declared = Issue("issue:status/week-1", "Declared week 1", role="status", kind="governance")
+    bp = replace(
+        BLUEPRINT,
+        weekly_status=(StatusWeek(1, date(2026, 1, 5), date(2026, 1, 11), declared),),
+    )
+    assert status_issue(bp, date(2026, 1, 7)) is declared
+    assert status_issue(bp, date(2026, 1, 14)) is None  # declared weeks only
