@@ -187,6 +187,11 @@ class Portfolio:
         except Exception as error:
             log.warning("engagement not readable", project_id=project_id, exc_info=True)
             row = self._unreadable(engagement, f"cannot read the engagement: {error}", now)
+        self.keep(row, reading, now)
+        return row
+
+    def keep(self, row: PortfolioRow, reading: Reading | None, now: float) -> None:
+        """Store an engagement's row and reading (the one write the pages depend on)."""
         values = {
             "row": _rows.dump_json(row).decode(),
             "snapshot": _readings.dump_json(reading).decode() if reading else None,
@@ -195,12 +200,11 @@ class Portfolio:
         with self.engine.begin() as conn:
             done = conn.execute(
                 sa.update(portfolio_table)
-                .where(portfolio_table.c.project_id == project_id)
+                .where(portfolio_table.c.project_id == row.project_id)
                 .values(**values)
             )
             if done.rowcount == 0:
-                conn.execute(portfolio_table.insert().values(project_id=project_id, **values))
-        return row
+                conn.execute(portfolio_table.insert().values(project_id=row.project_id, **values))
 
     @staticmethod
     def _unreadable(engagement: Engagement, problem: str, now: float) -> PortfolioRow:
