@@ -22,6 +22,7 @@ import httpx
 import structlog
 
 from bot.config import Settings
+from bot.domain.engagement import planned_kind
 from bot.domain.figures import EngagementSnapshot
 from bot.gitlab import connect
 from bot.gitlab.engagement import facts_of
@@ -153,7 +154,7 @@ def by_key(project: Any, key: str) -> Any:
 def walk_sprint(demo: Demo, project: Any, blueprint: Blueprint, echo: Echo) -> Any:
     """Close some of Sprint 1's work, then the sprint; the bot completes its retrospective."""
     sprint = blueprint.get(SPRINT)
-    planned = [i for i in blueprint.issues if i.milestone == SPRINT and i.role in ("story", "task")]
+    planned = [i for i in blueprint.issues if i.milestone == SPRINT and planned_kind(i) == "work"]
     # Weighted stories first, so the sprint's velocity (weight done) shows.
     work = [i.key for i in sorted(planned, key=lambda i: -(i.weight or 0))]
     for key in work[:CLOSED_IN_SPRINT]:
@@ -226,6 +227,12 @@ def tree(snapshot: EngagementSnapshot) -> list[str]:
     return lines
 
 
+def sprint_summary(snapshot: EngagementSnapshot) -> str | None:
+    """The walked sprint in the sentence `/psdm status`, the report and the retrospective use."""
+    sprint = snapshot.sprint(SPRINT)
+    return f"{sprint.title}: {sprint.line()}" if sprint else None
+
+
 def summary(demo: Demo, blueprint: Blueprint, echo: Echo) -> None:
     counts, snapshot = structure(demo, blueprint)
     shown = ", ".join(
@@ -234,13 +241,9 @@ def summary(demo: Demo, blueprint: Blueprint, echo: Echo) -> None:
     echo(f"[4/4] structure of {demo.path}: {shown}")
     for line in tree(snapshot):
         echo(f"      {line}")
-    sprint = next((s for s in snapshot.sprints if s.key == SPRINT), None)
-    if sprint:
-        echo(
-            f"      {sprint.title}: committed {sprint.committed}, done {sprint.done}, "
-            f"slipped {sprint.slipped}, velocity {sprint.velocity} "
-            f"{'weight' if sprint.weighted else 'issues'}"
-        )
+    line = sprint_summary(snapshot)
+    if line:
+        echo(f"      {line}")
     echo("")
     echo(f"Dashboard:  {demo.service.url}/")
     echo(f"GitLab API: {demo.sandbox.url}/api/v4/projects/{GROUP}%2F{PROJECT}")

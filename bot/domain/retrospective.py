@@ -31,8 +31,8 @@ def section(figures: SprintFigures, carried: Sequence[str]) -> str:
         f"| done | {figures.done} | {figures.weight_done} |",
         f"| slipped | {figures.slipped} | {figures.weight_slipped} |",
         "",
-        f"Velocity: {figures.velocity} {figures.velocity_unit}. Ceremonies: {figures.ceremonies}, "
-        f"governance issues: {figures.governance} (not counted as work).",
+        f"{figures.title}: {figures.line()}. Beside the work: {figures.ceremonies} ceremonies, "
+        f"{figures.governance} governance issues.",
     ]
     if figures.slipped_issues:
         lines += ["", "Slipped to a later sprint:"]

@@ -108,6 +108,13 @@ def _dora_value(value: float | None, unit: str) -> str:
     return f"{value:g} {unit}"
 
 
+def sprint_lines(snapshot: EngagementSnapshot) -> list[str]:
+    """The last closed sprint and the running ones, each in the one sentence every view uses."""
+    running = [s for s in snapshot.sprints if s.state in ("active", "overdue")]
+    closed = [s for s in snapshot.sprints if s.state == "closed"]
+    return [f"{s.title} ({s.state}): {s.line()}" for s in closed[-1:] + running]
+
+
 def weekly_markdown(snapshot: EngagementSnapshot) -> str:
     """The weekly status the handbook asks for, as GitLab Markdown with a Mermaid gantt."""
     project = snapshot.project
@@ -155,6 +162,7 @@ def weekly_markdown(snapshot: EngagementSnapshot) -> str:
             (_sprint_row(s) for s in snapshot.sprints),
         )
         velocity = snapshot.velocity
+        lines += ["", *(f"- {line}" for line in sprint_lines(snapshot))]
         lines += [
             "",
             (
@@ -210,14 +218,7 @@ def status_markdown(snapshot: EngagementSnapshot) -> str:
         f"- {p.name}: {_progress(p.progress)}" + (" (current)" if p.current else "")
         for p in snapshot.phases
     ]
-    running = [s for s in snapshot.sprints if s.state in ("active", "overdue")]
-    closed = [s for s in snapshot.sprints if s.state == "closed"]
-    for sprint in closed[-1:] + running:
-        slipped = f", {sprint.slipped} slipped" if sprint.finished else ""
-        lines.append(
-            f"- {sprint.title} ({sprint.state}): {sprint.done} of {sprint.committed} issues "
-            f"done{slipped}"
-        )
+    lines += [f"- {line}" for line in sprint_lines(snapshot)]
     if snapshot.velocity is not None:
         lines.append(f"- Velocity: {snapshot.velocity:g} {snapshot.velocity_unit} per sprint")
     lines += ["", _raid_summary(snapshot)]

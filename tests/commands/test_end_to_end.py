@@ -146,14 +146,15 @@ def test_risk_adds_a_labelled_raid_item(engagement: Desk):
     assert f"Risk #{issue.iid}" in reply
 
 
-def test_sprint_close_moves_unfinished_issues_and_opens_the_retrospective(engagement: Desk):
+def test_sprint_close_moves_unfinished_work_and_opens_the_retrospective(engagement: Desk):
     project = engagement.project()
     milestones = {m.title: m for m in project.milestones.list(get_all=True)}
-    sprint_1 = [
-        i
-        for i in project.issues.list(milestone="Sprint 1", get_all=True)
-        if "etrospective" not in i.title
-    ]
+    in_sprint = project.issues.list(milestone="Sprint 1", get_all=True)
+    # governance (retrospective, weekly status) stays in the sprint it belongs to
+    governance = {
+        i.iid for i in in_sprint if "etrospective" in i.title or "Weekly status" in i.title
+    }
+    sprint_1 = [i for i in in_sprint if i.iid not in governance]
     finished = sprint_1[0]
     finished.state_event = "close"
     finished.save()
@@ -162,13 +163,14 @@ def test_sprint_close_moves_unfinished_issues_and_opens_the_retrospective(engage
     assert project.milestones.get(milestones["Sprint 1"].id).state == "closed"
     moved = {i.iid for i in project.issues.list(milestone="Sprint 2", get_all=True)}
     assert {i.iid for i in sprint_1[1:]} <= moved and finished.iid not in moved
+    assert not governance & moved
     retro = next(
         i
         for i in project.issues.list(milestone="Sprint 1", get_all=True)
         if "etrospective" in i.title
     )
     assert "## Sprint figures: Sprint 1" in project.issues.get(retro.iid).description
-    assert "Unfinished issues moved to Sprint 2" in reply
+    assert "Unfinished work moved to Sprint 2" in reply
 
 
 def test_retro_refreshes_the_current_sprints_retrospective(engagement: Desk):

@@ -48,7 +48,10 @@ def test_demo_exit_walks_a_sprint_and_prints_the_structure(tmp_path) -> None:
         out,
     )
     assert "│  ├─ Sprint 1 [closed]" in out
-    assert re.search(r"Sprint 1: committed (\d+), done 3, slipped (\d+)", out)
+    summary = re.search(r"Sprint 1: (3 of \d+ work items done, \d+ slipped; velocity .*)", out)
+    assert summary, out
+    # the reply to `/psdm status` shows the very same figures
+    assert f"Sprint 1 (closed): {summary[1]}" in out
     assert re.search(r"Dashboard:  http://127\.0\.0\.1:\d+/", out)
     assert out.rstrip().endswith("Stopped the bot and the sandbox.")
     assert not list(tmp_path.iterdir()), "the demo leaves nothing in the working directory"

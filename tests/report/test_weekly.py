@@ -126,4 +126,4 @@ def test_status_markdown_shows_the_last_closed_sprint_with_its_slipped_issues() 
     committed = len(
         [i for i in blueprint().issues if i.milestone == sprint.key and i.role in ("story", "task")]
     )
-    assert f"- Sprint 1 (closed): 1 of {committed} issues done, {committed - 1} slipped" in text
+    assert f"- Sprint 1 (closed): 1 of {committed} work items done, {committed - 1} slipped" in text

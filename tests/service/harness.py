@@ -85,7 +85,8 @@ class ServiceProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        if not wait_for(self._healthy, timeout=30):
+        # Generous: a loaded two-core machine can take half a minute to import and start DBOS.
+        if not wait_for(self._healthy, timeout=120):
             self.stop()
             raise RuntimeError(f"service {self.executor_id} did not start; see {log.name}")
         return self

@@ -64,8 +64,11 @@ def in_process_service(tmp_path: Path, gitlab_url: str, minutes: float):
     calls: list[tuple[int, str]] = []
 
     def runners(settings, store):
-        def restore(action, event):
-            return step("count", lambda: calls.append((action.project_id, event.kind)) or "ok")
+        def restore(actions, event):
+            return [
+                step("count", lambda a=a: calls.append((a.project_id, event.kind)) or "ok")
+                for a in actions
+            ]
 
         return {RestoreLabels: restore}
 

@@ -1,4 +1,4 @@
-"""What the commands decide from a blueprint: phases, sprints, risks, waves."""
+"""The engagement's vocabulary on a blueprint: its epic, phases, sprints; risks and waves."""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ from functools import cache
 
 import pytest
 
-from bot.events.commands.arguments import PhaseTarget
-from bot.events.commands.engagement import (
-    Milestone,
+from bot.domain.decisions import risk as decide_risk
+from bot.domain.decisions import waves_after_adding
+from bot.domain.effects import CreateIssue, Decision, Refusal
+from bot.domain.engagement import (
     current_phase,
     current_sprint,
     engagement_epic,
     following_sprint,
     phase_labels_after,
+    phase_named,
     retrospective_of,
-    risk,
-    target_phase,
-    waves_after_adding,
 )
-from bot.events.commands.errors import NotPossible
+from bot.domain.errors import NotPossible
+from bot.domain.model import LiveMilestone
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
 
@@ -28,6 +28,20 @@ from bot.playbook.blueprint import Blueprint
 def blueprint() -> Blueprint:
     values = {"customer": "Acme", "start_date": "2026-01-05", "sprints": "3", "waves": "1"}
     return render(load_playbook("tool-adoption"), values)
+
+
+def target_phase(bp: Blueprint, current, wanted: str):
+    return phase_named(bp, current, wanted)
+
+
+def risk(text: str, author: str | None, iid: int) -> CreateIssue:
+    decided = decide_risk(text, author, iid, 99)
+    if isinstance(decided, Refusal):
+        raise NotPossible(decided.reason)
+    assert isinstance(decided, Decision)
+    [created] = decided.effects
+    assert isinstance(created, CreateIssue) and created.key == "issue:raid/note-99"
+    return created
 
 
 def phase(name: str):
@@ -40,20 +54,20 @@ def test_the_engagement_epic_is_the_root_that_is_no_phase_or_workstream():
 
 def test_next_starts_at_the_first_phase_and_stops_after_the_last():
     bp = blueprint()
-    assert target_phase(bp, None, PhaseTarget("next")).name == "Discovery"
-    assert target_phase(bp, phase("Sprint 0"), PhaseTarget("NEXT")).name == "Sprinting"
+    assert target_phase(bp, None, "next").name == "Discovery"
+    assert target_phase(bp, phase("Sprint 0"), "NEXT").name == "Sprinting"
     with pytest.raises(NotPossible, match="Scaling is the engagement's last phase"):
-        target_phase(bp, phase("Scaling"), PhaseTarget("next"))
+        target_phase(bp, phase("Scaling"), "next")
 
 
 @pytest.mark.parametrize("spelled", ["team readiness", "Team Readiness", "team-readiness"])
 def test_a_phase_is_named_by_its_name_or_key_in_any_case(spelled):
-    assert target_phase(blueprint(), None, PhaseTarget(spelled)).name == "Team Readiness"
+    assert target_phase(blueprint(), None, spelled).name == "Team Readiness"
 
 
 def test_an_unknown_phase_lists_the_phases_there_are():
     with pytest.raises(NotPossible, match="Discovery, Team Readiness, Sprint 0"):
-        target_phase(blueprint(), None, PhaseTarget("launch"))
+        target_phase(blueprint(), None, "launch")
 
 
 def test_moving_the_phase_swaps_only_the_phase_label():
@@ -64,8 +78,11 @@ def test_moving_the_phase_swaps_only_the_phase_label():
     assert current_phase(blueprint(), ()) is None
 
 
-def live(*states: tuple[str, str]) -> list[Milestone]:
-    return [Milestone(n, key.split(":")[1], state, key) for n, (key, state) in enumerate(states, 1)]
+def live(*states: tuple[str, str]) -> list[LiveMilestone]:
+    return [
+        LiveMilestone(n, key.split(":")[1], state, None, None, key)
+        for n, (key, state) in enumerate(states, 1)
+    ]
 
 
 def test_the_current_sprint_is_the_first_open_one_and_the_next_open_one_follows():
@@ -100,6 +117,6 @@ def test_a_risk_takes_its_severity_from_a_leading_word_and_medium_otherwise():
 
 
 def test_adding_a_wave_counts_from_the_engagements_waves():
-    assert waves_after_adding(blueprint().variables) == 2
+    assert waves_after_adding(blueprint()) == 2
     with pytest.raises(NotPossible, match="no `waves` variable"):
-        waves_after_adding({"customer": "Acme"})
+        waves_after_adding(Blueprint("x", {"customer": "Acme"}))
