@@ -197,14 +197,7 @@ class Portfolio:
             "snapshot": _readings.dump_json(reading).decode() if reading else None,
             "refreshed_at": now,
         }
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                sa.update(portfolio_table)
-                .where(portfolio_table.c.project_id == row.project_id)
-                .values(**values)
-            )
-            if done.rowcount == 0:
-                conn.execute(portfolio_table.insert().values(project_id=row.project_id, **values))
+        _upsert(self.engine, portfolio_table.c.project_id, row.project_id, values)
 
     @staticmethod
     def _unreadable(engagement: Engagement, problem: str, now: float) -> PortfolioRow:
@@ -263,12 +256,7 @@ class Portfolio:
             "status": status,
             "detail": detail,
         }
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                sa.update(activity_table).where(activity_table.c.key == key).values(**values)
-            )
-            if done.rowcount == 0:
-                conn.execute(activity_table.insert().values(key=key, **values))
+        _upsert(self.engine, activity_table.c.key, key, values)
 
     def failed_count(self, project_id: int | None = None) -> int:
         query = sa.select(sa.func.count()).where(activity_table.c.status.in_(FAILED))
@@ -305,6 +293,20 @@ class Portfolio:
         )
         with self.engine.connect() as conn:
             return {pid: int(n) for pid, n in conn.execute(query)}
+
+
+def _upsert(engine: sa.Engine, key: sa.Column[Any], value: object, values: dict[str, Any]) -> None:
+    """Update the row whose `key` is `value`, or insert it (SQLite and PostgreSQL alike)."""
+    table = key.table
+    for _ in range(2):
+        try:
+            with engine.begin() as conn:
+                done = conn.execute(sa.update(table).where(key == value).values(**values))
+                if done.rowcount == 0:
+                    conn.execute(sa.insert(table).values({key.name: value, **values}))
+            return
+        except sa.exc.IntegrityError:
+            continue  # another writer inserted it first: update it on the next turn
 
 
 def project_of(delivery: Delivery) -> int | None:
