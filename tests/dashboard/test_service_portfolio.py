@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from bot.config import Settings
@@ -12,17 +10,9 @@ from bot.service.portfolio import engagement_url
 from bot.service.threaded import run_in_thread
 from tests.conftest import SandboxServer
 from tests.dashboard.conftest import Dashboard, raise_risks, register_application, sign_in
+from tests.service.harness import wait_for as eventually
 
 BOT, BOT_TOKEN, SECRET = "psdm-bot", "psdm-bot-token", "portfolio-secret"
-
-
-def eventually(check, timeout: float = 120) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_events_make_the_portfolio_and_its_links(sandbox: SandboxServer, tmp_path) -> None:
