@@ -55,7 +55,9 @@ class Service:
         workflows = Workflows(self.router, context, self.runners(settings, self.store))
         self.portfolio = Portfolio(self.store, gitlab_reader(settings))
         self.keeper = Keeper(
-            self.portfolio, interval_seconds=settings.label_sweep_minutes * 60 or 900
+            self.portfolio,
+            interval_seconds=settings.label_sweep_minutes * 60 or 900,
+            status=lambda key: self.durable.status(key) if self.durable else None,
         )
         self.durable = Durable(
             settings.database_url,

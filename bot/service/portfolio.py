@@ -258,6 +258,27 @@ class Portfolio:
         }
         _upsert(self.engine, activity_table.c.key, key, values)
 
+    def settle(self, status: Callable[[str], str | None], older_than: float = 600.0) -> int:
+        """Workflows still recorded as started long ago take the outcome the durable side holds.
+
+        A workflow cut off by a crash is resumed from its last step and records its own end;
+        one that never ends well (recovery attempts exhausted, cancelled) is settled here, so
+        the Failures panel counts it too. How many were settled.
+        """
+        query = sa.select(activity_table.c.key).where(
+            activity_table.c.status == "PENDING",
+            activity_table.c.started_at < time.time() - older_than,
+        )
+        with self.engine.connect() as conn:
+            keys = list(conn.execute(query.limit(500)).scalars())
+        settled = 0
+        for key in keys:
+            found = status(key)
+            if found and found not in ("PENDING", "ENQUEUED"):
+                self.finished(key, found, "outcome recorded by the durable workflow engine")
+                settled += 1
+        return settled
+
     def failed_count(self, project_id: int | None = None) -> int:
         query = sa.select(sa.func.count()).where(activity_table.c.status.in_(FAILED))
         if project_id is not None:
@@ -323,8 +344,17 @@ class Keeper:
     its engagement is read again shortly after; a failing refresh never fails the workflow.
     """
 
-    def __init__(self, portfolio: Portfolio, *, interval_seconds: float, settle: float = 1.0):
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        *,
+        interval_seconds: float,
+        settle: float = 1.0,
+        status: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.portfolio = portfolio
+        self.status = status
+        """The durable side's view of a workflow, to settle ones that never recorded an end."""
         self._interval = interval_seconds
         self._settle = settle
         self._touched: set[int] = set()
@@ -393,6 +423,8 @@ class Keeper:
                 if time.monotonic() >= next_full:
                     with self._lock:
                         self._touched.clear()
+                    if self.status is not None:
+                        self.portfolio.settle(self.status)
                     swept = self.portfolio.refresh_all()
                     next_full = time.monotonic() + self._interval
                     log.info("portfolio refreshed", engagements=swept)

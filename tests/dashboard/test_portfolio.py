@@ -157,3 +157,16 @@ def test_names_from_gitlab_are_escaped(dashboard: Dashboard) -> None:
     page = sign_in(dashboard, "ada").get("/").text
     assert "<script>" not in page
     assert "&lt;script&gt;x()&lt;/script&gt;" in page
+
+
+def test_a_workflow_that_never_recorded_its_end_takes_the_durable_outcome(
+    dashboard: Dashboard,
+) -> None:
+    portfolio = dashboard.portfolio
+    portfolio.started("cut-off", 7, "Milestone Hook", "close")
+    portfolio.started("still-running", 7, "Issue Hook", "open")
+    outcomes = {"cut-off": "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "still-running": "PENDING"}
+    assert portfolio.settle(outcomes.get, older_than=0) == 1
+    assert portfolio.failed_count(7) == 1
+    [failure] = portfolio.activity([7], failed=True)
+    assert (failure.key, failure.status) == ("cut-off", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")

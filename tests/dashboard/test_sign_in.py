@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from itsdangerous import TimestampSigner
 
 from tests.dashboard.conftest import Dashboard, hidden_fields, sign_in
 
@@ -118,3 +119,22 @@ def test_sign_in_without_an_oauth_application_explains_the_setup(dashboard: Dash
     assert response.status_code == 503
     assert "PSDM_OAUTH_APPLICATION_ID" in response.text
     assert "data-project" not in response.text
+
+
+def test_a_token_about_to_expire_is_refreshed_and_the_old_one_dies(dashboard: Dashboard) -> None:
+    dashboard.sandbox.seed({"users": [{"username": "alice"}]})
+    alice = sign_in(dashboard, "alice")
+    session = session_of(alice)
+    old = session["viewer"]["token"]
+    session["viewer"]["expires_at"] = 0
+    signed = TimestampSigner("dashboard-test-session").sign(
+        base64.b64encode(json.dumps(session).encode())
+    )
+    alice.cookies.clear()
+    alice.cookies.set("psdm_session", signed.decode(), domain="127.0.0.1")
+    assert alice.get("/").status_code == 200
+    new = session_of(alice)["viewer"]["token"]
+    assert new != old
+    sandbox = dashboard.sandbox.url
+    assert httpx.get(f"{sandbox}/api/v4/user", headers=bearer(new), timeout=30).status_code == 200
+    assert httpx.get(f"{sandbox}/api/v4/user", headers=bearer(old), timeout=30).status_code == 401
