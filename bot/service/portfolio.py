@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.domain.engagement import kind_of, workflow_labels
 from bot.domain.figures import engagement_figures
 from bot.domain.gates import gate_issues, live_gates
-from bot.domain.metrics import flow_metrics
+from bot.domain.metrics import IssueHistory, flow_metrics
 from bot.domain.model import LiveEngagement
 from bot.domain.playbooks import Choice
 from bot.events.event import Event
@@ -94,7 +94,9 @@ Reader = Callable[[Engagement, date], Reading]
 def gitlab_reader(settings: Settings) -> Reader:
     """Read an engagement with the bot's token, arranged by its recorded playbook: the figures
     (the one function the report and `/psdm status` use), its gates, and the flow times of its
-    closed work from GitLab's resource events."""
+    closed work from GitLab's resource events (four requests per closed work item, so each
+    item's history is kept while its `updated_at` stays the same)."""
+    histories = Histories()
 
     def read(engagement: Engagement, today: date) -> Reading:
         blueprint = blueprint_of(Choice(engagement.playbook, engagement.variables))
@@ -102,7 +104,7 @@ def gitlab_reader(settings: Settings) -> Reader:
         port = GitLabProject(conn, engagement.project_path)
         try:
             live = read_engagement(port)
-            histories = closed_histories(port.rest, live.project.id, _picker(live, blueprint))
+            closed = histories.read(port, live.project.id, _picker(live, blueprint))
         except GitLabError:
             raise
         except Exception as error:
@@ -117,7 +119,7 @@ def gitlab_reader(settings: Settings) -> Reader:
             for p in blueprint.phases
             if p.gate and p.gate in found
         )
-        flow = flow_metrics(histories, workflow_labels(blueprint))
+        flow = flow_metrics(closed, workflow_labels(blueprint))
         rows = tuple(
             FlowRow(name, f.cycle, f.lead, f.without_start)
             for name, f in flow.by_workstream.items()
@@ -125,6 +127,34 @@ def gitlab_reader(settings: Settings) -> Reader:
         return Reading(snapshot, gates, rows)
 
     return read
+
+
+class Histories:
+    """Closed issues' histories by project and iid, with the `updated_at` they were read at."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[int, int], tuple[str, IssueHistory]] = {}
+
+    def read(self, port: GitLabProject, project_id: int, pick: Pick) -> list[IssueHistory]:
+        reused: list[IssueHistory] = []
+        stamps: dict[int, str] = {}
+
+        def unless_known(issue: Mapping[str, Any]) -> Picked | None:
+            picked = pick(issue)
+            if picked is None:
+                return None
+            iid, stamp = int(issue["iid"]), str(issue.get("updated_at"))
+            kept = self._kept.get((project_id, iid))
+            if kept is not None and kept[0] == stamp:
+                reused.append(kept[1])
+                return None
+            stamps[iid] = stamp
+            return picked
+
+        fresh = closed_histories(port.rest, project_id, unless_known)
+        for history in fresh:
+            self._kept[(project_id, history.iid)] = (stamps[history.iid], history)
+        return reused + fresh
 
 
 def _picker(live: LiveEngagement, blueprint: Blueprint) -> Pick:

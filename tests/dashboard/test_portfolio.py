@@ -170,3 +170,37 @@ def test_a_workflow_that_never_recorded_its_end_takes_the_durable_outcome(
     assert portfolio.failed_count(7) == 1
     [failure] = portfolio.activity([7], failed=True)
     assert (failure.key, failure.status) == ("cut-off", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
+
+
+def test_cycle_and_lead_time_per_workstream_come_from_resource_events(
+    dashboard: Dashboard,
+) -> None:
+    sandbox = dashboard.sandbox
+    sandbox.seed({"users": [{"username": "ada", "admin": True}]})
+    scaffold(sandbox, dashboard.service.store, "acme/portal")
+    project = sandbox.gitlab().projects.get("acme/portal")
+    install = next(
+        i
+        for i in project.issues.list(get_all=True, per_page=100)
+        if "key=issue:platform/install " in (i.description or "")
+    )
+    install.labels = [*install.labels, "PSD Workflow::In Progress"]
+    install.save()
+    install.state_event = "close"
+    install.save()
+    dashboard.portfolio.refresh(project.id)
+    page = sign_in(dashboard, "ada").get(f"/engagements/{project.id}").text
+    streams = page.split('id="workstreams"', 1)[1].split("</section>", 1)[0]
+    platform = re.search(
+        r"<tr><td>Platform: install GitLab Self-Managed</td>(.*?)</tr>", streams, re.S
+    )
+    assert platform, streams
+    assert platform[1].count("over 1") == 2, "one closed item with a cycle and a lead time"
+
+    def event_reads() -> int:
+        routes = sandbox.stats()["routes"]
+        return sum(n for route, n in routes.items() if "resource_" in route)
+
+    before = event_reads()
+    dashboard.portfolio.refresh(project.id)
+    assert event_reads() == before, "an unchanged closed issue's history is not read again"
