@@ -92,6 +92,14 @@ class Reading:
     snapshot: EngagementSnapshot
     gates: tuple[GateState, ...] = ()
     flow: tuple[FlowRow, ...] = ()
+    pilots: tuple[tuple[str, str], ...] = ()
+    """(phase name, MVP pilot) for the phases that belong to a pilot."""
+
+    def lane_name(self, phase: str) -> str:
+        """The phase's name, with its pilot's where the engagement runs several pilots."""
+        pilots = dict(self.pilots)
+        several = len(set(pilots.values())) > 1
+        return f"{phase} ({pilots[phase]})" if several and phase in pilots else phase
 
 
 def _gate_of(reading: Reading, phase: PhaseStatus) -> GateState:
@@ -315,7 +323,8 @@ def lanes(reading: Reading, today: date) -> tuple[Lane, ...]:
             if t.start_date and t.due_date
         )
         placed.update(t.key for t in phase.timeboxes)
-        found.append(Lane(phase.name, boxes, _gate(reading, phase, today), phase.current))
+        name = reading.lane_name(phase.name)
+        found.append(Lane(name, boxes, _gate(reading, phase, today), phase.current))
     rest = [t for t in snapshot.timeboxes if t.key not in placed]
     by_kind: dict[str, list[Bar]] = {}
     for t in rest:

@@ -124,7 +124,8 @@ def gitlab_reader(settings: Settings) -> Reader:
             FlowRow(name, f.cycle, f.lead, f.without_start)
             for name, f in flow.by_workstream.items()
         )
-        return Reading(snapshot, gates, rows)
+        pilots = tuple((p.name, p.pilot) for p in blueprint.phases if p.pilot)
+        return Reading(snapshot, gates, rows, pilots)
 
     return read
 
