@@ -223,7 +223,7 @@ def report(
     import json
 
     from bot.gitlab.cli_support import credentials
-    from bot.gitlab.snapshot import post_report, read_snapshot
+    from bot.gitlab.snapshot import post_report, read_report
     from bot.report.weekly import weekly_json, weekly_markdown
 
     if fmt not in ("markdown", "json"):
@@ -234,9 +234,12 @@ def report(
 
     def run() -> int:
         url, token = credentials()
-        snapshot = read_snapshot((url, token), project, playbook=playbook, variables=pairs)
-        markdown = weekly_markdown(snapshot)
-        typer.echo(json.dumps(weekly_json(snapshot), indent=2) if fmt == "json" else markdown)
+        snapshot, metrics = read_report(
+            (url, token), project, playbook=playbook, variables=pairs, make_status=post
+        )
+        markdown = weekly_markdown(snapshot, metrics)
+        data = weekly_json(snapshot, metrics)
+        typer.echo(json.dumps(data, indent=2) if fmt == "json" else markdown)
         if post:
             posted = post_report(url, token, snapshot, markdown)
             if posted is None:

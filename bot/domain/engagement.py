@@ -195,6 +195,8 @@ RAID_LOG = "PS RAID Log"
 ESCALATED = "Escalated"
 RAID_KINDS = {
     "PS Risk": "Risk",
+    "PS Assumption": "Assumption",
+    "PS Dependency": "Dependency",
     "PS Action": "Action",
     "PS Issue": "Issue",
     "PS Decision": "Decision",

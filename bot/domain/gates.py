@@ -39,6 +39,14 @@ class OpenGate:
 
     phase: Phase
     gate: GateIssue
+    pilot: str | None = None
+    """The pilot's name, when the engagement has several (pilot 1's phases carry no prefix)."""
+
+    @property
+    def where(self) -> str:
+        if self.pilot and not self.phase.name.startswith(f"{self.pilot}:"):
+            return f"{self.phase.name} ({self.pilot})"
+        return self.phase.name
 
 
 def live_gates(live: LiveEngagement, blueprint: Blueprint) -> dict[str, GateIssue]:
@@ -96,8 +104,9 @@ def blocking_gates(
     passed = order[at:to] if at >= 0 else order[:to]
     if target.pilot is None:
         passed += [p for p in _pilots_before(blueprint, target) if p not in passed]
+    names = {p.key: p.name for p in blueprint.pilots} if len(blueprint.pilots) > 1 else {}
     held = [
-        OpenGate(p, gates[p.gate])
+        OpenGate(p, gates[p.gate], names.get(p.pilot or ""))
         for p in order
         if p in passed and p.gate is not None and not gates[p.gate].closed
     ]
@@ -110,7 +119,7 @@ def refusal(current: Phase | None, target: Phase, held: Sequence[OpenGate]) -> s
     lines = [f"the engagement cannot move {where}to {target.name}: its gate is still open."]
     if len(held) > 1:
         lines[0] = f"the engagement cannot move {where}to {target.name}: gates are still open."
-    lines += [f"- {h.phase.name}: {h.gate.link()}" for h in held]
+    lines += [f"- {h.where}: {h.gate.link()}" for h in held]
     lines.append(
         "Close the gate when its exit criterion is met, or override with `--force` "
         "(Maintainer; the override is recorded on the engagement epic)."
@@ -124,7 +133,7 @@ def forced_note(
     """The phase note that records an override: who moved past which open gates."""
     who = f"@{author}" if author else "a Maintainer"
     where = f"from {current.name} " if current else ""
-    gates = "; ".join(f"{h.phase.name}: {h.gate.link()}" for h in held)
+    gates = "; ".join(f"{h.where}: {h.gate.link()}" for h in held)
     return (
         f"{who} moved the engagement {where}to {target.name} with `--force`, "
         f"past open gate(s): {gates}."

@@ -19,17 +19,36 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot.domain.engagement import (
+    BOT_GOVERNANCE_KEYS,
+    CEREMONY_LABEL,
+    kind_of,
+    on_raid_log,
+    planned_kind,
+    workflow_labels,
+)
 from bot.domain.figures import EngagementSnapshot, SprintFigures
-from bot.playbook.blueprint import IssueKind
+from bot.domain.model import LiveEngagement
+from bot.domain.weekly import (
+    BudgetBurn,
+    LabelledWork,
+    OutcomeProgress,
+    budget_burn,
+    engagement_span,
+    outcome_progress,
+    stated_outcomes,
+)
+from bot.playbook.blueprint import Blueprint, IssueKind
 
 DAY = 86400.0
 FORECAST_WINDOW = 3
 """Finished sprints the forecast averages: recent pace, not the whole engagement's."""
 
-KPIS = ("Users onboarded", "Repositories migrated", "Pipelines converted", "Scanners retired")
-KPI_LABEL_PREFIX = "KPI: "
-"""A closed issue labelled `KPI: Repositories migrated` counts one, unless its description
-states a number (`Repositories migrated: 120`), which then counts instead."""
+KPIS = ("Users Onboarded", "Repositories Migrated", "Pipelines Converted", "Scanners Retired")
+KPI_LABEL_PREFIX = "KPI::"
+"""The playbooks' KPI labels (`KPI::Repositories Migrated`): an issue with one keeps one
+task-list line per unit, ticked when that unit is done."""
+_TASK = re.compile(r"^\s*[-*+] \[([ xX])\]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -322,51 +341,61 @@ def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
 
 @dataclass(frozen=True)
 class KpiItem:
-    """A closed or open issue that may report a KPI: its labels, description and milestone."""
+    """An issue that may track a KPI: its labels, its description's task list, its milestone."""
 
-    closed: bool
     labels: tuple[str, ...] = ()
     description: str = ""
     milestone: str | None = None
 
 
 @dataclass(frozen=True)
+class Count:
+    """Units done (ticked lines) of units planned (all lines)."""
+
+    done: int = 0
+    planned: int = 0
+
+    def __add__(self, other: Count) -> Count:
+        return Count(self.done + other.done, self.planned + other.planned)
+
+    def text(self) -> str:
+        return f"{self.done} of {self.planned}"
+
+
+@dataclass(frozen=True)
 class KpiTotals:
-    totals: Mapping[str, int]
-    by_milestone: Mapping[str, Mapping[str, int]]
-    """Per milestone (a wave) title: each KPI's sum, only KPIs with something to show."""
+    totals: Mapping[str, Count]
+    by_milestone: Mapping[str, Mapping[str, Count]]
+    """Per milestone (a wave) title: each KPI tracked there."""
 
     @property
     def any(self) -> bool:
-        return any(self.totals.values())
+        return any(c.planned or c.done for c in self.totals.values())
 
 
-def _stated(description: str, kpi: str) -> int | None:
-    found = re.search(
-        rf"^\W*{re.escape(kpi)}\s*[:=]\s*(\d[\d,_ ]*)\s*$",
-        description,
-        re.IGNORECASE | re.MULTILINE,
-    )
-    return int(re.sub(r"[,_ ]", "", found[1])) if found else None
+def task_lines(description: str) -> Count:
+    """The task-list lines of a description: ticked (`- [x]`) of all."""
+    done = planned = 0
+    for found in _TASK.finditer(description or ""):
+        planned += 1
+        done += found[1].lower() == "x"
+    return Count(done, planned)
 
 
 def kpi_totals(items: Iterable[KpiItem]) -> KpiTotals:
-    """Sum each KPI over closed issues: the number stated in the description, else 1 per label."""
-    totals = dict.fromkeys(KPIS, 0)
-    by_milestone: dict[str, dict[str, int]] = {}
+    """Each KPI summed over the issues labelled `KPI::<name>`: one task-list line per unit
+    (user, repository, pipeline, scanner), ticked when done; open or closed issue alike."""
+    totals = dict.fromkeys(KPIS, Count())
+    by_milestone: dict[str, dict[str, Count]] = {}
     for item in items:
-        if not item.closed:
-            continue
         for kpi in KPIS:
-            stated = _stated(item.description, kpi)
-            labelled = KPI_LABEL_PREFIX + kpi in item.labels
-            amount = stated if stated is not None else (1 if labelled else 0)
-            if not amount:
+            if KPI_LABEL_PREFIX + kpi not in item.labels:
                 continue
-            totals[kpi] += amount
+            lines = task_lines(item.description)
+            totals[kpi] += lines
             if item.milestone:
                 wave = by_milestone.setdefault(item.milestone, {})
-                wave[kpi] = wave.get(kpi, 0) + amount
+                wave[kpi] = wave.get(kpi, Count()) + lines
     return KpiTotals(totals, by_milestone)
 
 
@@ -380,3 +409,70 @@ def deployments_per_day(total: float | None, start: date, end: date) -> float | 
         return None
     days = (end - start).days + 1
     return round(total / days, 2) if days > 0 else None
+
+
+# -- the engagement's metrics, as the report and `/psdm status` show them -----------------------
+
+
+@dataclass(frozen=True)
+class EngagementMetrics:
+    """Every metric of one engagement on one day, computed once for every view."""
+
+    forecast: Forecast
+    unit: str
+    kpis: KpiTotals
+    outcomes: tuple[OutcomeProgress, ...]
+    budget: BudgetBurn | None
+    flow: FlowMetrics | None = None
+    """Only when the resource events were read (the weekly report; `/psdm status` skips them)."""
+
+
+def engagement_metrics(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    snapshot: EngagementSnapshot,
+    histories: Sequence[IssueHistory] | None = None,
+) -> EngagementMetrics:
+    planned = {i.key: i for i in blueprint.issues}
+    titles = {m.id: m.title for m in live.milestones}
+    kpis = kpi_totals(
+        KpiItem(i.labels, i.description, titles.get(i.milestone_id or -1)) for i in live.issues
+    )
+    work = [
+        LabelledWork(i.closed, i.labels)
+        for i in live.issues
+        if kind_of(i, planned.get(i.key or "")) == "work"
+    ]
+    counts = {name: (c.done, c.planned) for name, c in kpis.totals.items()}
+    span = engagement_span(blueprint)
+    spent = sum(i.time_spent for i in live.issues)
+    flow = None
+    if histories is not None:
+        flow = flow_metrics(histories, workflow_labels(blueprint))
+    return EngagementMetrics(
+        forecast=forecast_of(snapshot),
+        unit=snapshot.velocity_unit,
+        kpis=kpis,
+        outcomes=outcome_progress(stated_outcomes(blueprint.variables), counts, work),
+        budget=budget_burn(blueprint.variables, spent, span, snapshot.taken_on) if span else None,
+        flow=flow,
+    )
+
+
+def flow_item(
+    blueprint: Blueprint, key: str | None, labels: Sequence[str]
+) -> tuple[bool, str | None]:
+    """Whether an issue's flow counts (work only), and its workstream's title: the planned
+    epic when that is a workstream's, else the workstream whose label the issue carries."""
+    planned = next((i for i in blueprint.issues if key and i.key == key), None)
+    if planned is not None:
+        work = planned_kind(planned) == "work"
+    else:
+        bot_made = (key or "").startswith(BOT_GOVERNANCE_KEYS)
+        work = not bot_made and not on_raid_log(labels) and CEREMONY_LABEL not in labels
+    if not work:
+        return False, None
+    streams = [e for e in blueprint.epics if e.workstream]
+    found = next((e for e in streams if planned and e.key == planned.epic), None)
+    found = found or next((e for e in streams if set(e.labels) & set(labels)), None)
+    return True, found.title if found else None

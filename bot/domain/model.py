@@ -55,6 +55,8 @@ class LiveIssue:
     web_url: str | None = None
     epic: str | None = None
     """The ref of the epic GitLab puts the issue under (an epic iid; on Free, an issue iid)."""
+    time_spent: int = 0
+    """Seconds logged with GitLab's time tracking (`time_stats.total_time_spent`)."""
 
     @property
     def closed(self) -> bool:

@@ -193,15 +193,18 @@ class LabelledWork:
 
 def outcome_progress(
     outcomes: Sequence[BusinessOutcome],
-    kpis: Mapping[str, int],
+    kpis: Mapping[str, tuple[int, int]],
     work: Sequence[LabelledWork],
 ) -> tuple[OutcomeProgress, ...]:
-    """How far each outcome is: a KPI against its target, else its labelled work done."""
+    """How far each outcome is: a KPI (done, planned) against the outcome's target, or its
+    planned units without one; else the work labelled for the outcome, closed of all."""
     found = []
     for outcome in outcomes:
         kpi = next((k for k in kpis if k.lower() == outcome.name.lower()), None)
-        if kpi is not None and outcome.target:
-            found.append(OutcomeProgress(outcome, kpis[kpi], outcome.target, f"{kpi} so far"))
+        if kpi is not None:
+            done, planned = kpis[kpi]
+            of = outcome.target or planned
+            found.append(OutcomeProgress(outcome, done, of, f"{kpi} so far"))
             continue
         label = OUTCOME_LABEL_PREFIX + outcome.name
         tied = [w for w in work if any(n.lower() == label.lower() for n in w.labels)]

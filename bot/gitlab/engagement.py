@@ -36,13 +36,14 @@ from bot.gitlab.rest import create_once, enc, every
 
 MILESTONES, ISSUES, LABELS, DORA = "milestones", "issues", "labels", "dora"
 EVERYTHING = frozenset({MILESTONES, ISSUES, LABELS, DORA})
+DORA_DAYS = 90
 DORA_METRICS = {
-    "deployment_frequency": "deployments per day",
+    # the total of successful deployments in the period, not a rate (GL:doc/api/dora/metrics.md)
+    "deployment_frequency": f"deployments in {DORA_DAYS} days",
     "lead_time_for_changes": "seconds",
     "time_to_restore_service": "seconds",
     "change_failure_rate": "ratio",
 }
-DORA_DAYS = 90
 
 
 def _day(value: object) -> date | None:
@@ -69,6 +70,7 @@ def live_issue(data: Mapping[str, Any], epic: str | None = None) -> LiveIssue:
         description=data.get("description") or "",
         web_url=data.get("web_url"),
         epic=epic or (str(found["iid"]) if found.get("iid") else None),
+        time_spent=int((data.get("time_stats") or {}).get("total_time_spent") or 0),
     )
 
 

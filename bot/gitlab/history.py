@@ -23,9 +23,11 @@ from bot.domain.metrics import (
     MilestoneEvent,
     StateEvent,
     WeightEvent,
+    flow_item,
 )
+from bot.engine.marker import parse
 from bot.gitlab.rest import enc, every
-from bot.playbook.blueprint import IssueKind
+from bot.playbook.blueprint import Blueprint, IssueKind
 
 STATES = {"opened", "closed", "reopened"}
 ACTIONS = {"add", "remove"}
@@ -130,3 +132,18 @@ def closed_histories(rest: gitlab.Gitlab, project: int | str, pick: Pick) -> lis
         if picked is not None:
             found.append(issue_history(rest, project, issue, picked))
     return found
+
+
+def work_histories(
+    rest: gitlab.Gitlab, project: int | str, blueprint: Blueprint
+) -> list[IssueHistory]:
+    """The closed work items' histories, each with its workstream, for the flow metrics."""
+
+    def pick(issue: Mapping[str, Any]) -> Picked | None:
+        marker = parse(issue.get("description"))[1]
+        counted, workstream = flow_item(
+            blueprint, marker.key if marker else None, tuple(issue.get("labels") or ())
+        )
+        return Picked("work", workstream) if counted else None
+
+    return closed_histories(rest, project, pick)

@@ -10,12 +10,17 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.domain.decisions import REPORT_MARKER
+from bot.domain.effects import Decision
 from bot.domain.figures import EngagementSnapshot, engagement_figures
+from bot.domain.metrics import EngagementMetrics, engagement_metrics
 from bot.domain.model import ProjectFacts
 from bot.domain.playbooks import DEFAULT_RULES, Asked, PlaybookRule, choose_playbook
+from bot.domain.weekly import weekly_status
+from bot.gitlab.commands import Performer
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.engagement import EngagementGitLab, read_engagement
 from bot.gitlab.errors import GitLabError, explain
+from bot.gitlab.history import work_histories
 from bot.gitlab.project import GitLabProject
 from bot.playbook import PlaybookError, load_playbook, render
 from bot.playbook.blueprint import Blueprint
@@ -91,3 +96,39 @@ def post_report(
             error, url=url, project=snapshot.project.path, doing=f"posting the report on #{iid}"
         ) from None
     return iid, f"{snapshot.project.web_url}/-/issues/{iid}"
+
+
+def read_report(
+    source: Source,
+    project_path: str,
+    *,
+    playbook: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    today: date | None = None,
+    make_status: bool = False,
+) -> tuple[EngagementSnapshot, EngagementMetrics]:
+    """The figures and metrics of the weekly report (the work's history read for flow times).
+
+    With `make_status` (`report --post`, the CI schedule), this week's status issue is found
+    or created first, so the report has its issue in the week it covers.
+    """
+    conn = source if isinstance(source, Connection) else open_connection(*source)
+    day = today or date.today()
+    gl = EngagementGitLab(conn.url, "", project_path, connection=conn)
+    try:
+        live = gl.read()
+        blueprint = engagement_blueprint(live.project, playbook, variables)
+        made = weekly_status(live, blueprint, day)
+        if make_status and isinstance(made, Decision) and made.effects:
+            for effect in made.effects:
+                Performer(gl).perform(effect)
+            live = gl.read()
+        histories = work_histories(conn.rest, live.project.id, blueprint)
+    except GitLabError:
+        raise
+    except Exception as error:
+        raise explain(
+            error, url=conn.url, project=project_path, doing=f"reading {project_path} for a report"
+        ) from None
+    snapshot = engagement_figures(live, blueprint, day)
+    return snapshot, engagement_metrics(live, blueprint, snapshot, histories)

@@ -10,7 +10,7 @@ References between objects (an issue's epic or time-box, an epic's parent) are k
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -176,6 +176,14 @@ class Blueprint:
             if week.start_date <= day <= week.due_date:
                 return week
         return None
+
+    def with_status_week(self, day: date) -> Blueprint:
+        """This blueprint plus the status issue of the week containing `day`, when there is one:
+        what the periodic job reconciles, so the week's issue is found or created in its week."""
+        week = self.status_week_on(day)
+        if week is None or any(issue.key == week.issue.key for issue in self.issues):
+            return self
+        return replace(self, issues=(*self.issues, week.issue))
 
     def get(self, key: str) -> Object:
         for obj in self.objects():

@@ -10,7 +10,9 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from bot.domain.engagement import RAID_KINDS
 from bot.domain.figures import EngagementSnapshot, Progress, SprintFigures, TimeBox
+from bot.domain.metrics import EngagementMetrics, Flow
 from bot.report.timeline import gantt
 
 DORA_NAMES = {
@@ -115,8 +117,76 @@ def sprint_lines(snapshot: EngagementSnapshot) -> list[str]:
     return [f"{s.title} ({s.state}): {s.line()}" for s in closed[-1:] + running]
 
 
-def weekly_markdown(snapshot: EngagementSnapshot) -> str:
-    """The weekly status the handbook asks for, as GitLab Markdown with a Mermaid gantt."""
+def _outcomes(metrics: EngagementMetrics) -> list[str]:
+    """The report's first section: progress towards the outcomes the engagement stated."""
+    lines = ["### Progress towards the business outcomes", ""]
+    if metrics.outcomes:
+        lines += _table(
+            ("Outcome", "Progress", "Measured by"),
+            (
+                f"| {_cell(o.outcome.name)} | "
+                + (f"{o.done} of {o.of} ({o.percent}%)" if o.of else "-")
+                + f" | {_cell(o.how)} |"
+                for o in metrics.outcomes
+            ),
+        )
+    else:
+        lines.append(
+            "No business outcomes are stated yet: give the engagement a `business_outcomes` "
+            'variable (`/psdm apply business_outcomes="Repositories Migrated: 1200; ..."`).'
+        )
+    kpis = metrics.kpis
+    if kpis.any:
+        lines += ["", "Adoption KPIs (ticked lines of the `KPI::` issues):", ""]
+        lines += _table(
+            ("KPI", "Done", "Per milestone"),
+            (
+                f"| {kpi} | {count.text()} | "
+                + (
+                    ", ".join(
+                        f"{_cell(where)}: {found[kpi].text()}"
+                        for where, found in kpis.by_milestone.items()
+                        if kpi in found and found[kpi].planned
+                    )
+                    or "-"
+                )
+                + " |"
+                for kpi, count in kpis.totals.items()
+                if count.planned or count.done
+            ),
+        )
+    return [*lines, ""]
+
+
+def _flow_rows(name: str, flow: Flow) -> str:
+    return f"| {_cell(name)} | {flow.cycle.text()} | {flow.lead.text()} | {flow.without_start} |"
+
+
+def _flow(metrics: EngagementMetrics) -> list[str]:
+    flow = metrics.flow
+    if flow is None:
+        return []
+    lines = ["", "### Flow: cycle and lead time of work items", ""]
+    if not flow.overall.lead.count:
+        return [*lines, "No work item has closed yet."]
+    rows = [_flow_rows("All work", flow.overall)]
+    rows += [_flow_rows(f"Workstream {n}", f) for n, f in flow.by_workstream.items()]
+    rows += [_flow_rows(f"Closed in {n}", f) for n, f in flow.by_sprint.items()]
+    lines += _table(("Work", "Cycle time", "Lead time", "Never marked started"), rows)
+    return [*lines, "", "Definitions: docs/metrics.md (from GitLab's resource events)."]
+
+
+def _raid_by_kind(snapshot: EngagementSnapshot) -> str:
+    counts = {kind: 0 for kind in RAID_KINDS.values()}
+    for item in snapshot.raid:
+        if item.kind in counts:
+            counts[item.kind] += 1
+    return "By type: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()) + "."
+
+
+def weekly_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None) -> str:
+    """The weekly status the handbook asks for, as GitLab Markdown with a Mermaid gantt:
+    business outcomes first, then time-boxes and progress, budget, RAID, retro actions."""
     project = snapshot.project
     lines = [
         f"## Weekly status: {project.name}, week of {_monday(snapshot.taken_on)}",
@@ -124,6 +194,7 @@ def weekly_markdown(snapshot: EngagementSnapshot) -> str:
         f"Engagement [{project.path}]({project.web_url}) on playbook `{snapshot.playbook}`; "
         f"report of {snapshot.taken_on}.",
         "",
+        *(_outcomes(metrics) if metrics else []),
         "### Phase and time-box",
         "",
         _phase_line(snapshot) + " " + _timebox_line(snapshot),
@@ -171,9 +242,16 @@ def weekly_markdown(snapshot: EngagementSnapshot) -> str:
                 else "Average velocity: no sprint has finished yet."
             ),
         ]
+        if metrics:
+            lines += ["", metrics.forecast.text(metrics.unit)]
     else:
         lines.append("The playbook plans no sprints.")
-    lines += ["", "### RAID", "", _raid_summary(snapshot)]
+    if metrics:
+        lines += _flow(metrics)
+        if metrics.budget:
+            lines += ["", "### Budget burn", "", metrics.budget.text()]
+    lines += ["", "### RAID: risks, assumptions, issues, dependencies", ""]
+    lines += [_raid_summary(snapshot), "", _raid_by_kind(snapshot)]
     if snapshot.raid:
         lines += [
             "",
@@ -206,8 +284,9 @@ def weekly_markdown(snapshot: EngagementSnapshot) -> str:
     return no_quick_actions("\n".join(lines) + "\n")
 
 
-def status_markdown(snapshot: EngagementSnapshot) -> str:
-    """The short answer to `/psdm status`: phase, time-box, progress, open RAID by severity."""
+def status_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None) -> str:
+    """The short answer to `/psdm status`: phase, time-box, progress, velocity and forecast,
+    adoption KPIs, open RAID by severity."""
     lines = [
         f"**{snapshot.project.name}** on `{snapshot.playbook}`, {snapshot.taken_on}",
         "",
@@ -221,13 +300,26 @@ def status_markdown(snapshot: EngagementSnapshot) -> str:
     lines += [f"- {line}" for line in sprint_lines(snapshot)]
     if snapshot.velocity is not None:
         lines.append(f"- Velocity: {snapshot.velocity:g} {snapshot.velocity_unit} per sprint")
+    if metrics:
+        if snapshot.sprints:
+            lines.append(f"- {metrics.forecast.text(metrics.unit)}")
+        lines += [
+            f"- {kpi}: {count.text()}"
+            for kpi, count in metrics.kpis.totals.items()
+            if count.planned or count.done
+        ]
     lines += ["", _raid_summary(snapshot)]
     return no_quick_actions("\n".join(lines) + "\n")
 
 
-def weekly_json(snapshot: EngagementSnapshot) -> dict[str, Any]:
+def weekly_json(
+    snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None
+) -> dict[str, Any]:
     """The snapshot as JSON-ready data, with the derived figures the Markdown shows."""
     data: dict[str, Any] = _plain(asdict(snapshot))
+    if metrics:
+        data["metrics"] = _plain(asdict(metrics))
+        data["metrics"]["forecast"]["slip_days"] = metrics.forecast.slip_days
     current, following = snapshot.current_timebox, snapshot.next_timebox
     data["current_timebox"] = current.key if current else None
     data["next_timebox"] = following.key if following else None

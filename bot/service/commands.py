@@ -24,8 +24,10 @@ from bot.domain import decisions
 from bot.domain.effects import Award, Decision, Outcome, UpsertNote
 from bot.domain.effects import OnIssue as OnTheIssue
 from bot.domain.errors import NotPossible
+from bot.domain.metrics import engagement_metrics
 from bot.domain.model import LiveEngagement, LiveNote
 from bot.domain.playbooks import Asked, Choice
+from bot.domain.weekly import weekly_status
 from bot.events.actions import (
     ISSUES,
     MILESTONES,
@@ -52,6 +54,7 @@ from bot.events.commands.reply import Outcome as Reply
 from bot.events.commands.roles import Role
 from bot.events.event import Event
 from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
+from bot.gitlab.history import work_histories
 from bot.playbook.blueprint import Blueprint
 from bot.report.weekly import status_markdown, weekly_markdown
 from bot.service.durable import step
@@ -208,13 +211,30 @@ class CommandRunners:
     def status(self, asking: Asking) -> tuple[bool, str]:
         live, today = asking.read(EVERYTHING - {DORA})
         _, blueprint = self.engaged(live)
-        return True, status_markdown(decisions.status(live, blueprint, today))
+        snapshot = decisions.status(live, blueprint, today)
+        return True, status_markdown(snapshot, engagement_metrics(live, blueprint, snapshot))
 
     def report(self, asking: Asking) -> tuple[bool, str]:
-        live, today = asking.read(EVERYTHING)
+        """This week's status issue found or created, then the report posted on it."""
+        live, today = asking.read()
         _, blueprint = self.engaged(live)
+        made = weekly_status(live, blueprint, today)
+        if isinstance(made, Decision) and made.effects:
+            ok, text = self.perform(asking, made)
+            if not ok:
+                return ok, text
+        live, today = asking.read(EVERYTHING)
+        histories = step(
+            f"{asking.name}: read the work's history",
+            work_histories,
+            asking.gl.rest,
+            live.project.id,
+            blueprint,
+        )
         snapshot = decisions.status(live, blueprint, today)
-        return self.perform(asking, decisions.report(snapshot, weekly_markdown(snapshot)))
+        metrics = engagement_metrics(live, blueprint, snapshot, histories)
+        body = weekly_markdown(snapshot, metrics)
+        return self.perform(asking, decisions.report(snapshot, body))
 
     def plan(self, asking: Asking) -> tuple[bool, str]:
         live, _ = asking.read()

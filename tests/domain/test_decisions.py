@@ -45,11 +45,15 @@ def kinds(outcome: object) -> list[str]:
     return [type(e).__name__ for e in outcome.effects]
 
 
+EARLIER = ("milestone:discovery", "milestone:team-readiness", "milestone:sprint-0")
+"""The time-boxes before Sprint 1: closed, so closing Sprint 1 is in turn."""
+
+
 def sprint_1_work() -> list[str]:
     return [
         i.key
         for i in blueprint().issues
-        if i.milestone == "milestone:sprint-1" and i.role in ("story", "task")
+        if i.milestone == "milestone:sprint-1" and i.kind == "work"
     ]
 
 
@@ -59,15 +63,16 @@ def sprint_1_work() -> list[str]:
 def test_a_closed_sprint_completes_its_retrospective_with_the_sprints_work_figures():
     # given sprint 1 closed with its first work item done
     work = sprint_1_work()
-    engagement = live(issues(**{work[0]: {"state": "closed"}}), ("milestone:sprint-1",))
+    engagement = live(issues(**{work[0]: {"state": "closed"}}), (*EARLIER, "milestone:sprint-1"))
     # when its milestone-closed event is decided
     outcome = decisions.close_time_box(
         engagement, blueprint(), milestone_id("milestone:sprint-1"), TODAY
     )
-    # then the retrospective gets the same figures the report shows for that sprint
-    assert kinds(outcome) == ["CompleteIssue"]
+    # then the retrospective gets the same figures the report shows for that sprint, and the
+    # open work moves to the next open sprint
+    assert kinds(outcome) == ["CompleteIssue", "MoveIssues"]
     assert isinstance(outcome, Decision)
-    [retro] = outcome.effects
+    retro = outcome.effects[0]
     assert isinstance(retro, CompleteIssue) and retro.key == key_of("sprint-1/retrospective")
     figures = engagement_figures(engagement, blueprint(), TODAY).sprint("milestone:sprint-1")
     assert figures is not None and figures.committed == len(work)
@@ -84,29 +89,36 @@ def test_open_actions_of_the_previous_retrospective_are_carried_over():
         engagement, blueprint(), milestone_id("milestone:sprint-2"), TODAY
     )
     assert isinstance(outcome, Decision)
-    [retro] = outcome.effects
+    retro = outcome.effects[0]
     assert isinstance(retro, CompleteIssue)
     assert "- [ ] Shorter standups" in retro.section and "Done" not in retro.section
 
 
 @pytest.mark.parametrize(
-    ("epic_labels", "expected"),
+    ("gated", "epic_labels", "expected"),
     [
-        # the phase's last time-box closes: the label moves on and a comment says why
-        ((DISCOVERY_PHASE,), ["RelabelEpic", "UpsertNote"]),
+        # a gated phase waits for its gate: its time-box closing moves nothing
+        (True, (DISCOVERY_PHASE,), []),
+        # a phase without a gate ends with its last time-box; a comment says why
+        (False, (DISCOVERY_PHASE,), ["RelabelEpic", "UpsertNote"]),
         # someone moved it on already (by `/psdm phase next`): nothing to add
-        (("PSDM Phase::Team Readiness",), []),
-        (("PSDM Phase::Sprinting",), []),
+        (False, ("PSDM Phase::Team Readiness",), []),
+        (False, ("PSDM Phase::Sprinting",), []),
     ],
 )
-def test_closing_a_phases_last_time_box_advances_the_engagement(epic_labels, expected):
+def test_closing_a_phases_last_time_box_advances_only_a_phase_without_a_gate(
+    gated, epic_labels, expected
+):
+    bp = blueprint()
+    if not gated:
+        bp = replace(bp, phases=tuple(replace(p, gate=None) for p in bp.phases))
     engagement = live(issues(), ("milestone:discovery",))
     epics = tuple(
         replace(e, labels=epic_labels) if e.key == "epic:engagement" else e
         for e in engagement.epics
     )
     outcome = decisions.close_time_box(
-        replace(engagement, epics=epics), blueprint(), milestone_id("milestone:discovery"), TODAY
+        replace(engagement, epics=epics), bp, milestone_id("milestone:discovery"), TODAY
     )
     assert kinds(outcome) == expected
     assert isinstance(outcome, Decision)
@@ -162,8 +174,17 @@ def test_progress_is_noted_on_the_phase_epic_and_a_finished_phase_advances():
     outcome = decisions.phase_progress(some, blueprint(), first, TODAY)
     assert kinds(outcome) == ["UpsertNote"]
     assert isinstance(outcome, Decision) and "Discovery: " in outcome.said
+    # every issue of the epic done but its gate: the phase stays
+    gate = blueprint().phases[0].gate
+    others = {k: {"state": "closed"} for k in discovery if k != gate}
+    outcome = decisions.phase_progress(
+        live(issues(**others), phase_label=DISCOVERY_PHASE), blueprint(), first, TODAY
+    )
+    assert kinds(outcome) == ["UpsertNote"]
+    # the gate closes: the engagement moves on, and the epic's comment says why
     every = live(issues(**{k: {"state": "closed"} for k in discovery}), phase_label=DISCOVERY_PHASE)
-    outcome = decisions.phase_progress(every, blueprint(), first, TODAY)
+    gate_iid = next(i.iid for i in every.issues if i.key == gate)
+    outcome = decisions.phase_progress(every, blueprint(), gate_iid, TODAY)
     assert kinds(outcome) == ["UpsertNote", "RelabelEpic", "UpsertNote"]
 
 
@@ -196,7 +217,7 @@ def test_deleted_labels_come_back_and_renamed_ones_get_their_name_back():
 
 def test_sprint_close_closes_first_completes_the_retro_and_moves_only_open_work():
     work = sprint_1_work()
-    engagement = live(issues(**{work[0]: {"state": "closed"}}))
+    engagement = live(issues(**{work[0]: {"state": "closed"}}), EARLIER)
     outcome = decisions.sprint_close(engagement, blueprint(), TODAY)
     assert kinds(outcome) == ["CloseMilestone", "CompleteIssue", "MoveIssues"]
     assert isinstance(outcome, Decision)
@@ -221,7 +242,8 @@ def test_sprint_close_with_every_sprint_closed_is_refused():
 @pytest.mark.parametrize(
     ("epic_label", "target", "said"),
     [
-        (DISCOVERY_PHASE, "next", "moves from Discovery to Team Readiness"),
+        (DISCOVERY_PHASE, "next", "cannot move from Discovery to Team Readiness"),
+        ("PSDM Phase::Team Readiness", "discovery", "moves from Team Readiness to Discovery"),
         (None, "next", "moves to Discovery"),
         (DISCOVERY_PHASE, "discovery", "already in Discovery"),
         (DISCOVERY_PHASE, "launch", "there is no phase `launch`"),
@@ -264,7 +286,10 @@ def test_adding_a_wave_reconciles_one_more_names_it_and_remembers_the_count():
 
 
 def test_the_report_needs_a_status_issue():
-    snapshot = engagement_figures(live(issues()), blueprint(), TODAY)
+    week = blueprint().status_week_on(TODAY)
+    assert week is not None
+    made = replace(issues()[0], iid=500, key=week.issue.key, title=week.issue.title)
+    snapshot = engagement_figures(live([*issues(), made]), blueprint(), TODAY)
     posted = decisions.report(snapshot, "body")
     assert isinstance(posted, Decision) and snapshot.status_issue is not None
     missing = decisions.report(replace(snapshot, status_issue=None), "body")

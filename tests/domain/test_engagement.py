@@ -56,8 +56,8 @@ def test_next_starts_at_the_first_phase_and_stops_after_the_last():
     bp = blueprint()
     assert target_phase(bp, None, "next").name == "Discovery"
     assert target_phase(bp, phase("Sprint 0"), "NEXT").name == "Sprinting"
-    with pytest.raises(NotPossible, match="Scaling is the engagement's last phase"):
-        target_phase(bp, phase("Scaling"), "next")
+    with pytest.raises(NotPossible, match="Close is the engagement's last phase"):
+        target_phase(bp, phase("Close"), "next")
 
 
 @pytest.mark.parametrize("spelled", ["team readiness", "Team Readiness", "team-readiness"])

@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain.figures import engagement_figures
 from bot.domain.metrics import (
+    Count,
     Durations,
     IssueHistory,
     KpiItem,
@@ -166,25 +167,29 @@ def test_forecast_when_nothing_is_left_is_the_last_sprint_end() -> None:
     assert found.finish == date(2026, 2, 8) and found.slip_days == -21
 
 
-def test_kpis_sum_stated_numbers_or_count_labels_per_wave() -> None:
+def test_kpis_sum_the_ticked_lines_of_labelled_issues_per_wave() -> None:
+    repos = "KPI::Repositories Migrated"
     found = kpi_totals(
         [
-            KpiItem(True, ("KPI: Repositories migrated",), "Repositories migrated: 120", "Wave 1"),
-            KpiItem(True, (), "- Repositories migrated: 1,030\n- Users onboarded: 400", "Wave 2"),
-            KpiItem(True, ("KPI: Pipelines converted",), "", "Wave 1"),
-            KpiItem(True, ("KPI: Pipelines converted",), "", None),
-            KpiItem(False, ("KPI: Scanners retired",), "Scanners retired: 2", "Wave 1"),
+            KpiItem((repos,), "- [x] acme/a\n- [X] acme/b\n- [ ] acme/c", "Wave 1"),
+            KpiItem((repos,), "* [x] acme/d\n  - [ ] acme/e\ntext [x] not a task", "Wave 2"),
+            KpiItem(("KPI::Users Onboarded",), "- [x] rita\n- [x] rob", "Wave 1"),
+            KpiItem(("Workstream::CI/CD",), "- [x] not a KPI issue", "Wave 1"),
+            KpiItem(("KPI::Pipelines Converted",), "", None),
         ]
     )
     assert found.totals == {
-        "Users onboarded": 400,
-        "Repositories migrated": 1150,
-        "Pipelines converted": 2,
-        "Scanners retired": 0,
+        "Users Onboarded": Count(2, 2),
+        "Repositories Migrated": Count(3, 5),
+        "Pipelines Converted": Count(0, 0),
+        "Scanners Retired": Count(0, 0),
     }
-    assert found.by_milestone["Wave 1"] == {"Repositories migrated": 120, "Pipelines converted": 1}
-    assert found.by_milestone["Wave 2"] == {"Repositories migrated": 1030, "Users onboarded": 400}
-    assert found.any
+    assert found.by_milestone["Wave 1"] == {
+        "Repositories Migrated": Count(2, 3),
+        "Users Onboarded": Count(2, 2),
+    }
+    assert found.by_milestone["Wave 2"] == {"Repositories Migrated": Count(1, 2)}
+    assert found.any and Count(3, 5).text() == "3 of 5"
 
 
 def test_deployment_frequency_is_a_total_divided_by_the_days() -> None:

@@ -94,7 +94,7 @@ def test_outcome_progress_from_kpis_labels_or_not_measured() -> None:
             BusinessOutcome("Retire Jenkins"),
             BusinessOutcome("Faster"),
         ],
-        {"Repositories migrated": 300},
+        {"Repositories Migrated": (300, 900)},
         [
             LabelledWork(True, ("Outcome: Retire Jenkins",)),
             LabelledWork(False, ("Outcome: retire jenkins",)),

@@ -58,7 +58,8 @@ def scaffold(sandbox: Any, tier: str) -> Scaffolded:
         }
     )
     port = connect(sandbox.url, sandbox.token, PATH)
-    blueprint = engagement_blueprint(facts_of(port.load()))
+    # the weekly job's reconcile: the playbook plus this week's status issue
+    blueprint = engagement_blueprint(facts_of(port.load())).with_status_week(date.today())
     assert apply(diff(blueprint, port.read_live(blueprint)), port).ok
     return Scaffolded(sandbox, tier, blueprint, gl.projects.get(PATH))
 
@@ -74,7 +75,7 @@ def scaffolded(request) -> Scaffolded:
 def walk_first_sprint(s: Scaffolded) -> dict[str, Any]:
     """Close two discovery issues, one sprint-1 issue and sprint 1; add a risk and an action."""
     discovery = [
-        i.key for i in s.blueprint.issues if i.epic == "epic:discovery" and i.role == "task"
+        i.key for i in s.blueprint.issues if i.epic == "epic:discovery" and i.kind == "work"
     ]
     for key in discovery[:2]:
         issue = s.issue(key)
@@ -83,7 +84,7 @@ def walk_first_sprint(s: Scaffolded) -> dict[str, Any]:
     sprint_work = [
         i.key
         for i in s.blueprint.issues
-        if i.milestone == "milestone:sprint-1" and i.role in ("story", "task")
+        if i.milestone == "milestone:sprint-1" and i.kind == "work"
     ]
     done = s.issue(sprint_work[0])
     done.state_event = "close"

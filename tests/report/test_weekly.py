@@ -26,12 +26,12 @@ def test_weekly_markdown_has_every_section_the_handbook_asks_for() -> None:
         "### Progress by phase",
         "### Progress by workstream",
         "### Sprints",
-        "### RAID",
+        "### RAID: risks, assumptions, issues, dependencies",
         "### Retrospective actions",
         "### DORA metrics",
     ):
         assert heading in text
-    assert "Current phase: **Team Readiness** (phase 2 of 5)" in text
+    assert "Current phase: **Team Readiness** (phase 2 of 6)" in text
     assert "Current time-box: **Team Readiness**" in text
 
 
@@ -101,7 +101,10 @@ def test_no_quick_actions_escapes_only_leading_slashes() -> None:
 def test_status_markdown_is_short_and_carries_phase_progress_and_raid() -> None:
     text = status_markdown(snapshot())
     assert "Current phase: **Team Readiness**" in text
-    assert "- Team Readiness: 0 of 6 (0%) (current)" in text
+    readiness = snapshot().phase_status("phase:team-readiness")
+    assert readiness is not None
+    total = readiness.progress.total
+    assert f"- Team Readiness: 0 of {total} (0%) (current)" in text
     assert "No open RAID items." in text
     assert len(text.splitlines()) < 20
 
@@ -119,11 +122,11 @@ def test_weekly_json_is_serialisable_and_carries_derived_figures() -> None:
 
 def test_status_markdown_shows_the_last_closed_sprint_with_its_slipped_issues() -> None:
     sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
-    work = [i for i in blueprint().issues if i.milestone == sprint.key and i.role == "task"]
+    work = [i for i in blueprint().issues if i.milestone == sprint.key and i.kind == "work"]
     found = issues(**{work[0].key: {"state": "closed"}})
     closed = ("milestone:discovery", "milestone:sprint-1")
     text = status_markdown(assemble(live(found, closed), blueprint(), TODAY))
     committed = len(
-        [i for i in blueprint().issues if i.milestone == sprint.key and i.role in ("story", "task")]
+        [i for i in blueprint().issues if i.milestone == sprint.key and i.kind == "work"]
     )
     assert f"- Sprint 1 (closed): 1 of {committed} work items done, {committed - 1} slipped" in text
