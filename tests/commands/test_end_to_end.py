@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 
 from bot.service.threaded import run_in_thread
 from gitlab_sandbox import DEFAULT_ADMIN_TOKEN, create_app
 from tests.commands.world import Desk, open_desk
-from tests.conftest import SandboxServer
-from tests.service.harness import ServiceProcess
+from tests.conftest import PAYLOADS, SandboxServer
+from tests.service.harness import SECRET, ServiceProcess
 
 pytestmark = pytest.mark.xdist_group("commands-e2e")
 RATE_LIMIT = 30
@@ -97,12 +100,34 @@ ENGAGEMENT = (
 )
 
 
+APPLIED: dict[str, dict] = {}
+"""The sandbox's request statistics of the one `/psdm apply`, per desk."""
+
+
 @pytest.fixture(scope="module")
 def engagement(desk: Desk) -> Desk:
+    # Only the comment reaches the service meanwhile, so the statistics are the apply's own
+    # (the milestones it creates would start label checks of their own).
+    hook = desk.admin.projects.get(desk.project_id).hooks.get(desk.hook_id)
+    hook.milestone_events = hook.issues_events = hook.confidential_issues_events = False
+    hook.save()
+    desk.sandbox.control("DELETE", "stats")
     reply, awards = desk.ask("alice", ENGAGEMENT, timeout=300)
+    APPLIED[desk.sandbox.url] = desk.sandbox.stats()
+    hook.milestone_events = hook.issues_events = True
+    hook.save()
     assert awards == {"eyes", "white_check_mark"}, reply
     assert "Applied `tool-adoption`" in reply
     return desk
+
+
+def test_one_apply_reads_the_project_and_each_of_its_lists_once(engagement: Desk):
+    routes = APPLIED[engagement.sandbox.url]["routes"]
+    # one client for the whole command: the project is read once and kept
+    gets = {k: v for k, v in routes.items() if k.startswith("GET")}
+    assert routes.get("GET /api/v4/projects/{id}") == 1, gets
+    for listed in ("labels", "milestones", "boards"):
+        assert routes.get(f"GET /api/v4/projects/{{id}}/{listed}") == 1, (listed, routes)
 
 
 def test_apply_scaffolds_the_engagement_with_the_variables_given(engagement: Desk):
@@ -219,3 +244,33 @@ def test_a_duplicated_delivery_is_answered_once(desk: Desk):
     desk.ask("rita", "/psdm help")
     assert len(desk.replies_to(note)) == 1
     assert desk.awards(note) == {"eyes", "white_check_mark"}
+
+
+def test_a_payload_naming_another_author_runs_nothing(engagement: Desk):
+    # given Rita's own comment (a Reporter), made while the hook does not listen to comments
+    hook = engagement.admin.projects.get(engagement.project_id).hooks.get(engagement.hook_id)
+    hook.note_events = False
+    hook.save()
+    note_id = engagement.comment("rita", "/psdm phase next")
+    hook.note_events = True
+    hook.save()
+    # when someone holding the hook's secret delivers it as Alice's (a Maintainer)
+    alice = engagement.admin.users.list(username="alice")[0]
+    payload = json.loads((PAYLOADS / "note-issue.json").read_text())
+    payload["user"] = {"id": alice.id, "username": "alice", "name": "Alice"}
+    payload["project_id"] = payload["project"]["id"] = engagement.project_id
+    payload["object_attributes"].update(
+        id=note_id, note="/psdm phase next", author_id=alice.id, noteable_type="Issue"
+    )
+    payload["issue"] = {"iid": engagement.issue_iid, "project_id": engagement.project_id}
+    answer = httpx.post(
+        engagement.service.hook_url,
+        json=payload,
+        headers={"X-Gitlab-Token": SECRET, "X-Gitlab-Event": "Note Hook"},
+        timeout=30,
+    )
+    assert answer.status_code < 300, answer.text
+    # then, once a later command of the project is answered, the forged one got nothing
+    engagement.ask("rita", "/psdm help")
+    assert engagement.replies_to(note_id) == []
+    assert engagement.awards(note_id) == set()

@@ -87,6 +87,8 @@ def open_desk(sandbox: SandboxServer, service_factory) -> Desk:
     project_id = seeded["projects"][PROJECT]
     service = service_factory()
     project = sandbox.gitlab().projects.get(project_id)
+    # the desk issue comes before the hook: the service's first event is the first command
+    issue = project.issues.create({"title": "Engagement desk"})
     hook = project.hooks.create(
         {
             "url": service.hook_url,
@@ -96,5 +98,4 @@ def open_desk(sandbox: SandboxServer, service_factory) -> Desk:
             "milestone_events": True,
         }
     )
-    issue = project.issues.create({"title": "Engagement desk"})
     return Desk(sandbox, service, tokens, project_id, int(issue.iid), int(hook.id))
