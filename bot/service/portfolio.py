@@ -21,12 +21,11 @@ import structlog
 from pydantic import TypeAdapter
 
 from bot.config import Settings
-from bot.domain.engagement import kind_of, workflow_labels
 from bot.domain.figures import engagement_figures
 from bot.domain.gates import gate_issues, live_gates
-from bot.domain.metrics import IssueHistory, flow_metrics
-from bot.domain.model import LiveEngagement
+from bot.domain.metrics import IssueHistory, engagement_metrics, flow_item
 from bot.domain.playbooks import Choice
+from bot.engine.marker import parse
 from bot.events.event import Event
 from bot.gitlab.connection import open_connection
 from bot.gitlab.engagement import read_engagement
@@ -104,7 +103,7 @@ def gitlab_reader(settings: Settings) -> Reader:
         port = GitLabProject(conn, engagement.project_path)
         try:
             live = read_engagement(port)
-            closed = histories.read(port, live.project.id, _picker(live, blueprint))
+            closed = histories.read(port, live.project.id, _picker(blueprint))
         except GitLabError:
             raise
         except Exception as error:
@@ -119,10 +118,10 @@ def gitlab_reader(settings: Settings) -> Reader:
             for p in blueprint.phases
             if p.gate and p.gate in found
         )
-        flow = flow_metrics(closed, workflow_labels(blueprint))
+        flow = engagement_metrics(live, blueprint, snapshot, closed).flow
         rows = tuple(
             FlowRow(name, f.cycle, f.lead, f.without_start)
-            for name, f in flow.by_workstream.items()
+            for name, f in (flow.by_workstream.items() if flow else ())
         )
         pilots = tuple((p.name, p.pilot) for p in blueprint.phases if p.pilot)
         return Reading(snapshot, gates, rows, pilots)
@@ -158,26 +157,14 @@ class Histories:
         return reused + fresh
 
 
-def _picker(live: LiveEngagement, blueprint: Blueprint) -> Pick:
-    """Which closed issues the flow metrics read: work items, with their workstream's title."""
-    planned = {i.key: i for i in blueprint.issues}
-    streams = {e.key: e for e in blueprint.epics if e.workstream}
-    by_iid = {i.iid: i for i in live.issues}
+def _picker(blueprint: Blueprint) -> Pick:
+    """The closed issues whose flow counts (the domain's `flow_item`), with their workstream."""
 
     def pick(issue: Mapping[str, Any]) -> Picked | None:
-        found = by_iid.get(int(issue.get("iid") or 0))
-        if found is None:
-            return None
-        plan = planned.get(found.key or "")
-        if kind_of(found, plan) != "work":
-            return None
-        stream = streams.get(plan.epic or "") if plan else None
-        if stream is None:
-            stream = next(
-                (e for e in streams.values() if e.labels and set(e.labels) <= set(found.labels)),
-                None,
-            )
-        return Picked("work", stream.title if stream else None)
+        marker = parse(issue.get("description"))[1]
+        labels = tuple(str(label) for label in issue.get("labels") or ())
+        counted, workstream = flow_item(blueprint, marker.key if marker else None, labels)
+        return Picked("work", workstream) if counted else None
 
     return pick
 
