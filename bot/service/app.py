@@ -66,7 +66,7 @@ class Service:
             application_version=settings.application_version,
             concurrency=settings.concurrency,
             polling_seconds=settings.queue_polling_seconds,
-            sweeper=workflows.sweep,
+            sweeper=self.keeper.recording_sweep(workflows.sweep),
         )
         await asyncio.to_thread(self.durable.launch)
         self.workflows = workflows

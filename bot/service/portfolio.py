@@ -44,7 +44,8 @@ from bot.report.pages import (
     unreadable_row,
 )
 from bot.service.runners import blueprint_of
-from bot.service.store import Delivery, Engagement, Store
+from bot.service.store import Delivery, Engagement, Store, project_partition
+from bot.service.workflows import SWEEP
 
 log = structlog.get_logger("psdm.portfolio")
 
@@ -394,23 +395,38 @@ class Keeper:
             self._touched.add(project_id)
         self._wake.set()
 
-    def recording(self, handle: Callable[[Delivery], str]) -> Callable[[Delivery], str]:
-        """`handle`, with its workflow recorded on the portfolio."""
+    def recording(
+        self, handle: Callable[[Delivery], str], *, touch: bool = True
+    ) -> Callable[[Delivery], str]:
+        """`handle`, with its workflow recorded on the portfolio (and its engagement read again
+        afterwards, unless `touch` is off)."""
 
         def recorded(delivery: Delivery) -> str:
             project_id = project_of(delivery)
             self._note_start(delivery, project_id)
+            status, detail = "ERROR", "the workflow stopped"
             try:
-                outcome = handle(delivery)
+                detail = handle(delivery)
+                status = "SUCCESS"
+                return detail
             except Exception as error:
-                self._note_end(delivery.key, "ERROR", f"{type(error).__name__}: {error}")
-                if project_id is not None:
-                    self.touch(project_id)
+                detail = f"{type(error).__name__}: {error}"
                 raise
-            self._note_end(delivery.key, "SUCCESS", outcome)
-            if project_id is not None:
-                self.touch(project_id)
-            return outcome
+            finally:
+                self._note_end(delivery.key, status, detail)
+                if touch and project_id is not None:
+                    self.touch(project_id)
+
+        return recorded
+
+    def recording_sweep(self, sweep: Callable[[int], str]) -> Callable[[int], str]:
+        """The label sweep's workflow, recorded too (one key per project and sweep slot)."""
+
+        def recorded(project_id: int) -> str:
+            slot = int(time.time() // self._interval * self._interval)
+            key = f"sweep:{project_id}:{slot}"
+            delivery = Delivery(key, None, SWEEP, project_partition(project_id), None, "{}")
+            return self.recording(lambda _: sweep(project_id), touch=False)(delivery)
 
         return recorded
 

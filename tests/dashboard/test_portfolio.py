@@ -204,3 +204,18 @@ def test_cycle_and_lead_time_per_workstream_come_from_resource_events(
     before = event_reads()
     dashboard.portfolio.refresh(project.id)
     assert event_reads() == before, "an unchanged closed issue's history is not read again"
+
+
+def test_a_failed_label_sweep_counts_as_a_failed_workflow(dashboard: Dashboard) -> None:
+    keeper = Keeper(dashboard.portfolio, interval_seconds=900)
+
+    def sweep(project_id: int) -> str:
+        raise RuntimeError(f"labels of {project_id} not readable")
+
+    with pytest.raises(RuntimeError):
+        keeper.recording_sweep(sweep)(12)
+    assert keeper.recording_sweep(lambda pid: "labels intact")(13) == "labels intact"
+    [failure] = dashboard.portfolio.activity([12, 13], failed=True)
+    assert failure.kind == "Label Sweep" and failure.key.startswith("sweep:12:")
+    assert "labels of 12 not readable" in failure.detail
+    assert dashboard.portfolio.failed_count(13) == 0
