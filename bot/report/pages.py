@@ -86,6 +86,22 @@ class FlowRow:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    name: str
+    done: int | None
+    of: int | None
+    how: str
+
+    @property
+    def percent(self) -> int | None:
+        return (
+            min(round(100 * self.done / self.of), 100)
+            if self.done is not None and self.of
+            else None
+        )
+
+
+@dataclass(frozen=True)
 class Reading:
     """One read of an engagement: its figures, its gates and its flow times."""
 
@@ -94,6 +110,9 @@ class Reading:
     flow: tuple[FlowRow, ...] = ()
     pilots: tuple[tuple[str, str], ...] = ()
     """(phase name, MVP pilot) for the phases that belong to a pilot."""
+    outcomes: tuple[Outcome, ...] = ()
+    """The business outcomes and adoption KPIs, as the weekly report states them."""
+    budget: str | None = None
 
     def lane_name(self, phase: str) -> str:
         """The phase's name, with its pilot's where the engagement runs several pilots."""
@@ -285,6 +304,7 @@ class PhaseRow:
 @dataclass(frozen=True)
 class EngagementView:
     row: PortfolioRow
+    reading: Reading
     snapshot: EngagementSnapshot
     phases: tuple[PhaseRow, ...]
     workstreams: tuple[tuple[WorkstreamStatus, FlowRow | None], ...]
@@ -409,6 +429,7 @@ def engagement_view(
     )
     return EngagementView(
         row=row,
+        reading=reading,
         snapshot=snapshot,
         phases=phases,
         workstreams=tuple(

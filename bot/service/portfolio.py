@@ -38,6 +38,7 @@ from bot.report.pages import (
     Activity,
     FlowRow,
     GateState,
+    Outcome,
     PortfolioRow,
     Reading,
     portfolio_row,
@@ -119,13 +120,19 @@ def gitlab_reader(settings: Settings) -> Reader:
             for p in blueprint.phases
             if p.gate and p.gate in found
         )
-        flow = engagement_metrics(live, blueprint, snapshot, closed).flow
-        rows = tuple(
-            FlowRow(name, f.cycle, f.lead, f.without_start)
-            for name, f in (flow.by_workstream.items() if flow else ())
+        metrics = engagement_metrics(live, blueprint, snapshot, closed)
+        flow = metrics.flow.by_workstream if metrics.flow else {}
+        rows = tuple(FlowRow(name, f.cycle, f.lead, f.without_start) for name, f in flow.items())
+        outcomes = tuple(
+            Outcome(o.outcome.name, o.done, o.of, o.how) for o in metrics.outcomes
+        ) + tuple(
+            Outcome(name, c.done, c.planned, "adoption KPI")
+            for name, c in metrics.kpis.totals.items()
+            if c.planned or c.done
         )
+        budget = metrics.budget.text() if metrics.budget else None
         pilots = tuple((p.name, p.pilot) for p in blueprint.phases if p.pilot)
-        return Reading(snapshot, gates, rows, pilots)
+        return Reading(snapshot, gates, rows, pilots, outcomes, budget)
 
     return read
 

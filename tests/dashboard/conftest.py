@@ -156,7 +156,8 @@ def two_customers(dashboard: Dashboard) -> dict[str, int]:
     )
     store = dashboard.service.store
     scaffold(dashboard.sandbox, store, "acme/portal", {"customer": "Acme Corp"})
-    scaffold(dashboard.sandbox, store, "globex/platform", {"customer": "Globex"})
+    globex = {"customer": "Globex", "business_outcomes": "Repositories migrated: 120"}
+    scaffold(dashboard.sandbox, store, "globex/platform", globex)
     raise_risks(dashboard.sandbox, "globex/platform", 3)
     dashboard.portfolio.refresh_all()
     gl = dashboard.sandbox.gitlab()

@@ -78,6 +78,8 @@ def test_the_engagement_page_draws_timeline_burn_up_raid_and_links(
     assert "High 3" in raid
     assert "<svg" in page.split('id="burnup"', 1)[1]
     assert "3 open high-priority RAID items" in page.split('id="health-reasons"', 1)[1]
+    outcomes = page.split('id="outcomes"', 1)[1].split("</section>", 1)[0]
+    assert "<td>Repositories migrated</td><td>0 of 120 (0%)</td>" in outcomes
 
 
 def test_pages_read_the_snapshot_not_gitlab(dashboard: Dashboard, root: httpx.Client) -> None:
