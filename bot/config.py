@@ -97,6 +97,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name!r} is no playbook name (lower-case letters, digits, -_.)")
         return value
 
+    public_url: str | None = Field(None, validation_alias="PSDM_PUBLIC_URL")
+    """Where people reach this service (the dashboard, the OAuth callback); links need it."""
+    oauth_application_id: str = Field("", validation_alias="PSDM_OAUTH_APPLICATION_ID")
+    oauth_application_secret: str = Field("", validation_alias="PSDM_OAUTH_APPLICATION_SECRET")
+    """The GitLab OAuth application people sign in to the dashboard with (scope read_api)."""
+    session_secret: str = Field("", validation_alias="PSDM_SESSION_SECRET")
+    """Signs dashboard session cookies; derived from the application secret when empty."""
+
     @field_validator("webhook_secrets", "signing_secrets", mode="before")
     @classmethod
     def _split_secrets(cls, value: Any) -> Any:

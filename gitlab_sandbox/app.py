@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import events_log
+from . import events_log, oauth
 from .faults import Faults
 from .graphql import api as graphql_api
 from .model import User
@@ -230,8 +230,9 @@ def _routes() -> list[Route]:
         resource_events,
         controls,
         graphql_api,
+        oauth,
     ]
-    return [route for module in modules for route in module.api.routes]
+    return [route for module in modules for route in module.api.routes] + oauth.pages.routes
 
 
 def create_app(

@@ -22,9 +22,10 @@ from bot.events.routes import build_router
 from bot.gitlab.engagement import reachable, token_user
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
-from bot.service.dashboard import dashboard_router
+from bot.service.dashboard import install_dashboard
 from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable, system_database_url
+from bot.service.portfolio import Keeper, Portfolio, gitlab_reader
 from bot.service.store import Delivery, Store, private_file
 from bot.service.sweep import LabelSweep
 from bot.service.webhook import WebhookIntake
@@ -49,6 +50,8 @@ class Service:
     batcher: GroupCommit[Delivery, str] | None = None
     workflows: Workflows | None = None
     sweep: LabelSweep | None = None
+    portfolio: Portfolio | None = None
+    keeper: Keeper | None = None
     readiness: Readiness = field(default_factory=lambda: Readiness())
     _watch: asyncio.Task[None] | None = None
 
@@ -73,14 +76,20 @@ class Service:
         await self.open_intake()
         assert self.store is not None and self.context is not None
         workflows = Workflows(self.router, self.context, self.runners(settings, self.store))
+        self.portfolio = Portfolio(self.store, gitlab_reader(settings))
+        self.keeper = Keeper(
+            self.portfolio,
+            interval_seconds=settings.label_sweep_minutes * 60 or 900,
+            status=lambda key: self.durable.status(key) if self.durable else None,
+        )
         self.durable = Durable(
             settings.database_url,
-            workflows.handle,
+            self.keeper.recording(workflows.handle),
             executor_id=settings.executor_id,
             application_version=settings.application_version,
             concurrency=settings.concurrency,
             polling_seconds=settings.queue_polling_seconds,
-            sweeper=workflows.sweep,
+            sweeper=self.keeper.recording_sweep(workflows.sweep),
         )
         await asyncio.to_thread(self.durable.launch)
         self.workflows = workflows
@@ -94,6 +103,7 @@ class Service:
                 interval_seconds=settings.label_sweep_minutes * 60,
             )
             self.sweep.start()
+        self.keeper.start()
 
     def _wake_dispatcher(self, committed: Sequence[Delivery]) -> None:
         if self.dispatcher and any(d.wanted for d in committed):
@@ -119,6 +129,8 @@ class Service:
         self.readiness = Readiness(database, gitlab, time.time())
 
     async def close(self) -> None:
+        if self.keeper:
+            await asyncio.to_thread(self.keeper.stop)
         if self._watch:
             self._watch.cancel()
             with suppress(asyncio.CancelledError):
@@ -179,7 +191,7 @@ def create_app(
     app = FastAPI(title="psdm-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.add_middleware(WebhookIntake, service=service)
-    app.include_router(dashboard_router())
+    install_dashboard(app, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

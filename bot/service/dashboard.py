@@ -1,38 +1,40 @@
-"""GET /: the engagements this service manages, their phase and progress, recent events.
+"""The signed-in dashboard: the portfolio (`GET /`) and a page per engagement.
 
-Server-rendered (Jinja2, autoescaped), no script. It reads what the service records (the
-engagements table, the inbox, each delivery's workflow status) and, per engagement, a report
-snapshot from GitLab, kept for a short while so a reloaded page costs GitLab nothing.
+Server-rendered (Jinja2, autoescaped, no script). Nothing shows before sign-in; each viewer
+sees the engagements whose projects GitLab lets them read. Pages read the portfolio snapshot
+(bot/service/portfolio.py), never GitLab's objects or stored payloads on request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.middleware.sessions import SessionMiddleware
 
-from bot.domain.figures import EngagementSnapshot
-from bot.domain.playbooks import Choice
-from bot.events.event import Event
-from bot.gitlab.errors import GitLabError
-from bot.gitlab.snapshot import read_snapshot
-from bot.service.runners import blueprint_of
-from bot.service.store import DISPATCHED, Store, engagements, inbox
+from bot.config import Settings
+from bot.report.pages import SORTS, Filters, engagement_view, portfolio_view
+from bot.service.auth import (
+    NOT_CONFIGURED,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Access,
+    GitLabSignIn,
+    SignInError,
+    Viewer,
+    auth_router,
+    configured,
+    current_viewer,
+    session_secret,
+    sign_in_redirect,
+)
+from bot.service.portfolio import Portfolio, when
 
-SHOWN_ENGAGEMENTS = 50
-SHOWN_EVENTS = 20
-EVENTS_CHECKED = 50
-SNAPSHOT_SECONDS = 30.0
-FAILED = {"ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "RETRIES_EXCEEDED", "CANCELLED"}
+SHOWN_FAILURES = 20
 
 _templates = Environment(
     loader=PackageLoader("bot.service", "templates"),
@@ -41,135 +43,114 @@ _templates = Environment(
 )
 
 
-@dataclass(frozen=True)
-class EngagementRow:
-    project_id: int
-    path: str
-    playbook: str
-    recorded: str
-    snapshot: EngagementSnapshot | None
-    problem: str | None
+def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
+    html = _templates.get_template(name).render(now=when(time.time()), **values)
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    return HTMLResponse(html, status, headers)
 
 
-@dataclass(frozen=True)
-class EventRow:
-    received: str
-    kind: str
-    action: str
-    project: str
-    state: str
-    outcome: str | None
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome in FAILED
+def message(title: str, text: str, status: int = 200, viewer: Viewer | None = None) -> HTMLResponse:
+    return _page("message.html", status, title=title, text=text, viewer=viewer)
 
 
-def _when(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _filters(request: Request) -> Filters:
+    q = request.query_params
+    health = q.get("health", "")
+    sort = q.get("sort", "health")
+    return Filters(
+        health=health if health in ("green", "amber", "red") else "",
+        phase=q.get("phase", "")[:200],
+        playbook=q.get("playbook", "")[:200],
+        sort=sort if sort in SORTS else "health",
+        descending=q.get("order") == "desc",
+    )
 
 
-def recorded_engagements(store: Store, limit: int = SHOWN_ENGAGEMENTS) -> list[sa.Row]:
-    query = sa.select(engagements).order_by(engagements.c.recorded_at.desc()).limit(limit)
-    with store.engine.connect() as conn:
-        return list(conn.execute(query))
-
-
-def recent_events(
-    store: Store, status: Callable[[str], str | None] | None, limit: int = EVENTS_CHECKED
-) -> list[EventRow]:
-    """The newest deliveries, each with its workflow's status when one was started."""
-    query = sa.select(inbox).order_by(inbox.c.seq.desc()).limit(limit)
-    with store.engine.connect() as conn:
-        rows = list(conn.execute(query))
-    found = []
-    for row in rows:
-        try:
-            payload = json.loads(row.payload)
-        except json.JSONDecodeError:
-            payload = {}
-        event = Event.from_delivery(row.kind, payload if isinstance(payload, dict) else {})
-        project = event.data.get("project") or {}
-        path = (project.get("path_with_namespace") if isinstance(project, dict) else None) or (
-            event.data.get("path_with_namespace") or row.partition
-        )
-        outcome = status(row.key) if status and row.state == DISPATCHED else None
-        found.append(
-            EventRow(
-                _when(row.received_at),
-                event.kind,
-                event.action or "",
-                str(path),
-                row.state,
-                outcome,
-            )
-        )
-    return found
-
-
-class Snapshots:
-    """Report snapshots per project, read again after `seconds`; a failure is kept as text."""
-
-    def __init__(self, seconds: float = SNAPSHOT_SECONDS) -> None:
-        self.seconds = seconds
-        self._kept: dict[int, tuple[float, EngagementSnapshot | None, str | None]] = {}
-        self._lock = threading.Lock()
-
-    def get(
-        self, url: str, token: str, row: sa.Row
-    ) -> tuple[EngagementSnapshot | None, str | None]:
-        with self._lock:
-            kept = self._kept.get(row.project_id)
-        if kept and time.monotonic() - kept[0] < self.seconds:
-            return kept[1], kept[2]
-        snapshot, problem = None, None
-        try:
-            blueprint = blueprint_of(Choice(row.playbook, json.loads(row.variables)))
-            snapshot = read_snapshot((url, token), row.project_path, blueprint=blueprint)
-        except GitLabError as error:
-            problem = error.message
-        except Exception as error:
-            problem = f"cannot read the engagement: {error}"
-        with self._lock:
-            self._kept[row.project_id] = (time.monotonic(), snapshot, problem)
-        return snapshot, problem
-
-
-def dashboard_router() -> APIRouter:
+def dashboard_router(settings: Settings) -> APIRouter:
+    gitlab = GitLabSignIn(settings)
+    access = Access(gitlab)
     router = APIRouter()
-    snapshots = Snapshots()
+    router.include_router(auth_router(gitlab, access, message))
 
-    async def row_of(url: str, token: str, row: sa.Row, limit: asyncio.Semaphore) -> EngagementRow:
-        async with limit:
-            snapshot, problem = await asyncio.to_thread(snapshots.get, url, token, row)
-        return EngagementRow(
-            row.project_id,
-            row.project_path,
-            row.playbook,
-            _when(row.recorded_at),
-            snapshot,
-            problem,
-        )
+    async def signed_in(request: Request) -> Viewer | Response:
+        if not configured(settings):
+            return message("Sign-in is not configured", NOT_CONFIGURED, 503)
+        viewer = await current_viewer(request, gitlab)
+        return viewer if viewer is not None else sign_in_redirect(request)
+
+    async def readable(request: Request, viewer: Viewer, ids: list[int]) -> set[int] | Response:
+        try:
+            return await asyncio.to_thread(access.readable, viewer, ids)
+        except SignInError:
+            request.session.clear()
+            return sign_in_redirect(request)
 
     @router.get("/", response_class=HTMLResponse)
-    async def dashboard(request: Request) -> HTMLResponse:
-        service = request.app.state.service
-        store: Store = service.store
-        settings = service.settings
-        status = service.durable.status if service.durable else None
-        rows = await asyncio.to_thread(recorded_engagements, store)
-        events = await asyncio.to_thread(recent_events, store, status)
-        limit = asyncio.Semaphore(4)
-        managed = await asyncio.gather(
-            *(row_of(settings.gitlab_url, settings.gitlab_token, row, limit) for row in rows)
+    async def portfolio_page(request: Request) -> Response:
+        viewer = await signed_in(request)
+        if isinstance(viewer, Response):
+            return viewer
+        portfolio: Portfolio = request.app.state.service.portfolio
+        rows = await asyncio.to_thread(portfolio.rows)
+        allowed = await readable(request, viewer, [r.project_id for r in rows])
+        if isinstance(allowed, Response):
+            return allowed
+        mine = [r for r in rows if r.project_id in allowed]
+        ids = sorted(allowed)
+        failures = await asyncio.to_thread(
+            portfolio.activity, ids, failed=True, limit=SHOWN_FAILURES
         )
-        page = _templates.get_template("dashboard.html").render(
-            engagements=managed,
-            events=events[:SHOWN_EVENTS],
-            failures=[e for e in events if e.failed],
+        failed = await asyncio.to_thread(portfolio.failed_by_project)
+        return _page(
+            "portfolio.html",
+            view=portfolio_view(mine, _filters(request)),
+            failures=failures,
+            failed_total=sum(n for pid, n in failed.items() if pid in allowed),
+            viewer=viewer,
             gitlab_url=settings.gitlab_url,
-            now=_when(time.time()),
         )
-        return HTMLResponse(page)
+
+    @router.get("/engagements/{project_id}", response_class=HTMLResponse)
+    async def engagement_page(request: Request, project_id: str) -> Response:
+        viewer = await signed_in(request)
+        if isinstance(viewer, Response):
+            return viewer
+        if not project_id.isdigit() or len(project_id) > 12:
+            return message("Not found", "There is no such engagement.", 404, viewer)
+        pid = int(project_id)
+        portfolio: Portfolio = request.app.state.service.portfolio
+        kept = await asyncio.to_thread(portfolio.engagement, pid)
+        allowed = await readable(request, viewer, [pid] if kept else [])
+        if isinstance(allowed, Response):
+            return allowed
+        if kept is None or pid not in allowed:
+            # The same answer whether the engagement is missing or hidden, as GitLab does.
+            text = "There is no such engagement, or you cannot read it."
+            return message("Not found", text, 404, viewer)
+        row, reading = kept
+        activity = await asyncio.to_thread(portfolio.activity, [pid])
+        failed = await asyncio.to_thread(portfolio.failed_count, pid)
+        view = engagement_view(reading, row, activity, failed, date.today()) if reading else None
+        return _page("engagement.html", row=row, view=view, viewer=viewer)
 
     return router
+
+
+def install_dashboard(app: FastAPI, settings: Settings) -> None:
+    """The dashboard's routes and the signed session cookie they rely on."""
+    https = bool(settings.public_url and settings.public_url.startswith("https://"))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=https,
+    )
+    app.include_router(dashboard_router(settings))

@@ -3,10 +3,9 @@ retrospective, the weekly report and the dashboard all read the domain's one fig
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 
+from bot.config import Settings
 from bot.demo import SPRINT, sprint_summary
 from bot.domain import decisions
 from bot.domain.effects import CompleteIssue, Decision
@@ -15,18 +14,9 @@ from bot.gitlab import connect
 from bot.gitlab.engagement import read_engagement
 from bot.gitlab.snapshot import read_snapshot
 from bot.report.weekly import status_markdown, weekly_markdown
-from bot.service.dashboard import Snapshots
+from bot.service.portfolio import gitlab_reader
+from bot.service.store import Engagement
 from tests.report.test_read_snapshot import PATH, scaffold, walk_first_sprint
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """An engagements-table row as the dashboard reads it."""
-
-    project_id: int
-    project_path: str
-    playbook: str
-    variables: str
 
 
 def test_one_sprint_shows_the_same_figures_in_every_view(sandbox) -> None:
@@ -52,10 +42,10 @@ def test_one_sprint_shows_the_same_figures_in_every_view(sandbox) -> None:
     [retro] = [e for e in outcome.effects if isinstance(e, CompleteIssue)]
     assert f"Sprint 1: {line}." in retro.section
 
-    # the dashboard's figures source
+    # the dashboard's figures source: the portfolio's reading of the recorded engagement
     facts = live.project
-    row = Recorded(facts.id, PATH, "tool-adoption", json.dumps(default_variables(facts)))
-    shown, problem = Snapshots().get(sandbox.url, sandbox.token, row)  # type: ignore[arg-type]
-    assert problem is None and shown is not None
+    settings = Settings(webhook_secrets=["s"], gitlab_url=sandbox.url, gitlab_token=sandbox.token)
+    recorded = Engagement(facts.id, PATH, "tool-adoption", default_variables(facts))
+    shown = gitlab_reader(settings)(recorded, today).snapshot
     assert shown.sprint(SPRINT) == sprint
     assert [p.tally for p in shown.phases] == [p.tally for p in snapshot.phases]
