@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -298,7 +299,10 @@ def test_report_job_writes_the_weekly_status_of_an_applied_engagement(
     tmp_path: Path,
 ) -> None:
     project, _ = engagement
-    repo = shipped_repo(tmp_path, project)
+    # An engagement under way: its weekly status issue of this week exists only once the
+    # scheduled report job finds or creates it.
+    started = date.today() - timedelta(days=14)
+    repo = shipped_repo(tmp_path, project, variables=f"customer=Acme Corp\nstart_date={started}\n")
     code, log = run_job(
         gitlab_ci_local, repo, sandbox_process, "psdm:apply", {"CI_PIPELINE_SOURCE": "web"}
     )
