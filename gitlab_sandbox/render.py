@@ -717,6 +717,8 @@ class Render:
             "name": hook.name,
             "description": hook.description,
             "created_at": hook.created_at,
+            # GL:doc/api/group_webhooks.md shows it on every hook; system hooks' own trigger
+            "repository_update_events": False,
             **hook.events,
             "enable_ssl_verification": hook.enable_ssl_verification,
             "push_events_branch_filter": hook.push_events_branch_filter,

@@ -161,6 +161,14 @@ REST: tuple[Rest, ...] = (
         "around the family: the issue's upvotes and downvotes are these awards",
         ISSUE + "/award_emoji",
     ),
+    Rest(
+        "GET",
+        "/projects/:id/issues/:issue_iid/discussions",
+        "discussion",
+        "list",
+        "around the family: the threads people start under an issue",
+        ISSUE + "/discussions",
+    ),
     # labels
     Rest(
         "GET",
@@ -388,6 +396,32 @@ REST: tuple[Rest, ...] = (
         "bot/gitlab/epics.py LegacyEpics.write (update answers the epic)",
         G + "/epics/{epic_iid}",
         body={"title": "Epic (renamed)"},
+    ),
+    # hooks (bot/demo.py wires the service to a group)
+    Rest(
+        "POST",
+        "/groups/:id/hooks",
+        "group_hook",
+        "get",
+        "bot/demo.py group hook",
+        G + "/hooks",
+        body={
+            "url": "http://127.0.0.1:9/demo",
+            "name": "Demo",
+            "description": "the demo's hook",
+            "issues_events": True,
+            "note_events": True,
+            "custom_webhook_template": '{"event":"{{object_kind}}"}',
+        },
+    ),
+    Rest("GET", "/groups/:id/hooks", "group_hook", "list", "around the family", G + "/hooks"),
+    Rest(
+        "GET",
+        "/groups/:id/hooks/:hook_id",
+        "group_hook",
+        "get",
+        "around the family",
+        G + "/hooks/{hook_id}",
     ),
     # resource events (issue 12's cycle and lead time)
     Rest(
