@@ -19,7 +19,7 @@ import itertools
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -59,6 +59,8 @@ class EventLog:
         self.generation = generation
         self.events: list[ResourceEvent] = []
         self._ids = {kind: itertools.count(1) for kind in KINDS}
+        self._moved: dict[int, set[int]] = {}
+        """Labels merged into another during the current request (promotion): new id -> old."""
 
     def add(
         self,
@@ -82,19 +84,31 @@ class EventLog:
             e for e in self.events if e.item_id != item_id or (kind is not None and e.kind != kind)
         ]
 
-    def record(self, item: WorkItem, before: Tracked | None, user_id: int) -> None:
-        """Log what changed on `item` since `before` (None: the item is new)."""
-        labels, milestone, state, weight = _tracked(item)
+    def merge_labels(self, old_ids: set[int], new_id: int) -> None:
+        """Labels folded into `new_id` (a promotion): their history now names the new label,
+        and the swap on the issues is no event of its own."""
+        self.events = [
+            replace(e, label_id=new_id) if e.label_id in old_ids else e for e in self.events
+        ]
+        self._moved.setdefault(new_id, set()).update(old_ids)
+
+    def record(self, state: State, item: WorkItem, before: Tracked | None, user_id: int) -> None:
+        """Log what changed on `item` since `before` (None: the item is new).
+
+        A label or milestone that no longer exists was deleted, not removed: GitLab keeps the
+        history (naming nothing) and writes no event for it."""
+        labels, milestone, status, weight = _tracked(item)
         moment = item.created_at if before is None else now()
-        old_labels, old_milestone, old_state, old_weight = before or ((), None, state, None)
+        old_labels, old_milestone, old_status, old_weight = before or ((), None, status, None)
+        gone = {i for i in old_labels if i not in labels}
         for label_id in labels:
-            if label_id not in old_labels:
+            if label_id not in old_labels and not self._moved.get(label_id, set()) & gone:
                 self.add("label", item.id, user_id, moment, action="add", label_id=label_id)
-        for label_id in old_labels:
-            if label_id not in labels:
+        for label_id in gone:
+            if label_id in state.labels:
                 self.add("label", item.id, user_id, moment, action="remove", label_id=label_id)
         if milestone != old_milestone:
-            if old_milestone is not None:
+            if old_milestone is not None and old_milestone in state.milestones:
                 self.add(
                     "milestone",
                     item.id,
@@ -107,13 +121,13 @@ class EventLog:
                 self.add(
                     "milestone", item.id, user_id, moment, action="add", milestone_id=milestone
                 )
-        if state != old_state:
+        if status != old_status:
             self.add(
                 "state",
                 item.id,
                 user_id,
                 moment,
-                state="closed" if state == "closed" else "reopened",
+                state="closed" if status == "closed" else "reopened",
             )
         if weight != old_weight:
             self.add("weight", item.id, user_id, moment, weight=weight)
@@ -145,4 +159,5 @@ def recording(state: State, user_id: int | None, writes: bool) -> Iterator[None]
     for item_id, item in state.work_items.items():
         previous = before.get(item_id)
         if previous is None or previous != _tracked(item):
-            log.record(item, previous, user_id)
+            log.record(state, item, previous, user_id)
+    log._moved.clear()
