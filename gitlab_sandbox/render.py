@@ -255,7 +255,10 @@ class Render:
             data["runners_token"] = None
             data["prevent_sharing_groups_outside_hierarchy"] = False
             data["shared_projects"] = []
-            data["projects"] = []
+            # GL:doc/api/groups.md "Details of a group" lists the group's own projects
+            data["projects"] = [
+                self.project(p) for p in state.projects_in(group, include_subgroups=False)
+            ]
         return data
 
     def namespace_of(self, project: Project) -> dict[str, Any]:

@@ -397,6 +397,9 @@ REST: tuple[Rest, ...] = (
         G + "/epics/{epic_iid}",
         body={"title": "Epic (renamed)"},
     ),
+    # groups (bot/demo.py finds its group; the epics and hooks hang on it)
+    Rest("GET", "/groups", "group", "list", "around the family", "/groups"),
+    Rest("GET", "/groups/:id", "group", "get", "bot/demo.py groups.get", G),
     # hooks (bot/demo.py wires the service to a group)
     Rest(
         "POST",
