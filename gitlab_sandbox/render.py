@@ -39,25 +39,13 @@ ACCESS_NAMES = {
 }
 
 
+# fmt: off
 BOARD_PROJECT_KEYS = (
-    "id",
-    "name",
-    "name_with_namespace",
-    "path",
-    "path_with_namespace",
-    "created_at",
-    "default_branch",
-    "tag_list",
-    "topics",
-    "ssh_url_to_repo",
-    "http_url_to_repo",
-    "web_url",
-    "readme_url",
-    "avatar_url",
-    "star_count",
-    "forks_count",
-    "last_activity_at",
+    "id", "name", "name_with_namespace", "path", "path_with_namespace", "created_at",
+    "default_branch", "tag_list", "topics", "ssh_url_to_repo", "http_url_to_repo", "web_url",
+    "readme_url", "avatar_url", "star_count", "forks_count", "last_activity_at",
 )
+# fmt: on
 """The project of a board as `GL:doc/api/boards.md` shows it (Update an issue board)."""
 
 
