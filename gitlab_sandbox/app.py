@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import versions
 from .faults import Faults
 from .graphql import api as graphql_api
 from .model import User
@@ -59,17 +60,23 @@ CONTROL_PREFIX = "/-/sandbox"
 class Sandbox:
     """One running stand-in: its state plus the machinery around it."""
 
-    def __init__(self, tier: str, admin_token: str, base_url: str | None) -> None:
-        self.state = State(tier, admin_token)
+    def __init__(
+        self, tier: str, admin_token: str, base_url: str | None, gitlab_version: str
+    ) -> None:
+        self.state = State(tier, admin_token, gitlab_version)
+        self.initial = (self.state.tier, self.state.version)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.faults = Faults()
         self.stats = Stats()
         self.deliverer = Deliverer(self.state)
 
-    def reset(self, tier: str | None = None) -> None:
+    def reset(self, tier: str | None = None, gitlab_version: str | None = None) -> None:
+        """Forget everything; the tier and version are the given ones or those of the start."""
         with self.state.lock:
-            if tier is not None:
-                self.state.tier = check_tier(tier)
+            self.state.tier = check_tier(tier) if tier is not None else self.initial[0]
+            self.state.version = (
+                versions.parse(gitlab_version) if gitlab_version is not None else self.initial[1]
+            )
             self.state.clear()
             self.deliverer.delivered = self.deliverer.failed = 0
         self.stats.clear()
@@ -228,10 +235,17 @@ def _routes() -> list[Route]:
 
 
 def create_app(
-    tier: str = DEFAULT_TIER, admin_token: str = DEFAULT_ADMIN_TOKEN, base_url: str | None = None
+    tier: str = DEFAULT_TIER,
+    admin_token: str = DEFAULT_ADMIN_TOKEN,
+    base_url: str | None = None,
+    gitlab_version: str = versions.DEFAULT,
 ) -> FastAPI:
-    """A fresh sandbox whose administrator `root` authenticates with `admin_token`."""
-    sandbox = Sandbox(tier, admin_token, base_url)
+    """A fresh sandbox whose administrator `root` authenticates with `admin_token`.
+
+    `tier` is free, premium or ultimate; `gitlab_version` is `latest` or a release such as
+    `18.2` (`versions.UnknownVersion`, a ValueError, for one the sandbox cannot play).
+    """
+    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

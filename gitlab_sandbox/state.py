@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from datetime import UTC, datetime
 
-from . import tiers
+from . import tiers, versions
 from .model import (
     OWNER,
     REPORTER,
@@ -40,9 +40,10 @@ def now() -> datetime:
 class State:
     """Everything the sandbox knows; callers hold `lock` around every read and write."""
 
-    def __init__(self, tier: str, admin_token: str) -> None:
+    def __init__(self, tier: str, admin_token: str, version: str = versions.DEFAULT) -> None:
         self.lock = threading.RLock()
         self.tier: str = tiers.check_tier(tier)
+        self.version: versions.Version = versions.parse(version)
         self.admin_token = admin_token
         self.generation = 0
         self.clear()
@@ -73,6 +74,10 @@ class State:
     def has(self, feature: str) -> bool:
         """Whether this instance's tier offers a licensed feature (see `tiers.FEATURES`)."""
         return tiers.allows(self.tier, feature)
+
+    def since(self, feature: str) -> bool:
+        """Whether this instance's GitLab version has a behaviour (see `versions.SINCE`)."""
+        return versions.has(self.version, feature)
 
     # -- sequences -------------------------------------------------------------------------
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+from functools import cache, lru_cache
 from typing import Any
 
 from graphql import (
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     TokenKind,
-    build_schema,
     execute_sync,
     parse,
     validate,
@@ -23,6 +22,7 @@ from ..routes.links import add_link, linked
 from ..routes.meta import version_info
 from ..routing import Routes
 from ..state import now
+from ..versions import Version
 from ..web import ApiError, Ctx, Params, Reply
 from ..workitems import HierarchyError, check_parent, create_epic, set_parent
 from .nodes import (
@@ -33,9 +33,9 @@ from .nodes import (
     parse_gid,
     user_core,
 )
+from .schemas import ruby_message, schema_for
 
 api = Routes(prefix="/api")
-SCHEMA = build_schema((Path(__file__).parent / "schema.graphql").read_text())
 NOT_AVAILABLE = (
     "The resource that you are attempting to access does not exist or you don't have "
     "permission to perform this action"
@@ -402,8 +402,16 @@ MUTATIONS = {
     "workItemDelete": work_item_delete,
     "workItemHierarchyAddChildrenItems": work_item_add_children,
 }
-for _name, _resolver in MUTATIONS.items():
-    SCHEMA.mutation_type.fields[_name].resolve = _resolver  # type: ignore[union-attr]
+
+
+@cache
+def _schema(version: Version) -> GraphQLSchema:
+    schema = schema_for(version)
+    mutations = schema.mutation_type
+    assert mutations is not None
+    for name, resolver in MUTATIONS.items():
+        mutations.fields[name].resolve = resolver
+    return schema
 
 
 def _masked(query: str, document: DocumentNode) -> str:
@@ -419,7 +427,7 @@ def _masked(query: str, document: DocumentNode) -> str:
 
 
 @lru_cache(maxsize=512)
-def _valid_shape(masked: str) -> bool:
+def _valid_shape(version: Version, masked: str) -> bool:
     """Whether a query whose string literals are emptied validates.
 
     No validation rule looks inside a string (the schema's custom scalars accept any text), so
@@ -427,7 +435,7 @@ def _valid_shape(masked: str) -> bool:
     inline (as the bot does) then pay for validation once per shape, not per request.
     """
     try:
-        return not validate(SCHEMA, parse(masked))
+        return not validate(_schema(version), parse(masked))
     except GraphQLError:
         return False
 
@@ -440,6 +448,12 @@ def _operation_kinds(document: DocumentNode, operation_name: str | None) -> list
         if isinstance(node, OperationDefinitionNode)
         and (operation_name is None or (node.name and node.name.value == operation_name))
     ]
+
+
+def _formatted(error: GraphQLError) -> dict[str, Any]:
+    formatted = dict(error.formatted)
+    formatted["message"] = ruby_message(error.message)
+    return formatted
 
 
 @api.post("/graphql", status=200)
@@ -457,11 +471,14 @@ def graphql_endpoint(ctx: Ctx) -> Reply:
         return Reply({"errors": [error.formatted]}, 200)
     for kind in _operation_kinds(document, operation_name)[:1]:
         ctx.sandbox.stats.count_graphql(kind)
-    invalid = [] if _valid_shape(_masked(query, document)) else validate(SCHEMA, document)
+    version = ctx.state.version
+    schema = _schema(version)
+    valid = _valid_shape(version, _masked(query, document))
+    invalid = [] if valid else validate(schema, document)
     if invalid:
-        return Reply({"errors": [error.formatted for error in invalid]}, 200)
+        return Reply({"errors": [_formatted(error) for error in invalid]}, 200)
     result = execute_sync(
-        SCHEMA,
+        schema,
         document,
         root_value=_query_root(ctx),
         context_value=ctx,
@@ -470,7 +487,7 @@ def graphql_endpoint(ctx: Ctx) -> Reply:
     )
     body: dict[str, Any] = {}
     if result.errors:
-        body["errors"] = [error.formatted for error in result.errors]
+        body["errors"] = [_formatted(error) for error in result.errors]
     if result.data is not None or not result.errors:
         body["data"] = result.data
     return Reply(body, 200)

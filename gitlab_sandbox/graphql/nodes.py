@@ -318,7 +318,8 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
             "isFixed": item.start_date is not None or item.due_date is not None,
         },
     ]
-    built.append(linked_items_widget(ctx, item))
+    if state.since("linked_items_widget"):
+        built.append(linked_items_widget(ctx, item))
     if not item.is_epic:
         built.append(
             {

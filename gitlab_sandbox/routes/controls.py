@@ -11,6 +11,7 @@ from ..model import OWNER, Group, Member, Project
 from ..routing import Routes
 from ..state import now
 from ..tiers import Tier
+from ..versions import UnknownVersion, show
 from ..web import ApiError, Ctx, Reply
 from .hooks import hook_events_for_control
 
@@ -50,6 +51,7 @@ class Seed(BaseModel):
 
 class ResetBody(BaseModel):
     tier: Tier | None = None
+    gitlab_version: str | None = None
 
 
 def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -62,8 +64,15 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
 @api.post("/reset", status=200)
 def reset(ctx: Ctx) -> dict[str, Any]:
     body = _parse(ResetBody, ctx.params.data)
-    ctx.sandbox.reset(body.tier)
-    return {"tier": ctx.state.tier, "admin_token": ctx.state.admin_token}
+    try:
+        ctx.sandbox.reset(body.tier, body.gitlab_version)
+    except UnknownVersion as error:
+        raise ApiError(400, str(error)) from None
+    return {
+        "tier": ctx.state.tier,
+        "gitlab_version": show(ctx.state.version),
+        "admin_token": ctx.state.admin_token,
+    }
 
 
 def _member(ctx: Ctx, source: str, source_id: int, username: str, level: int) -> None:
@@ -164,6 +173,7 @@ def stats(ctx: Ctx) -> dict[str, Any]:
         "hooks": len(state.hooks),
     }
     data["tier"] = state.tier
+    data["gitlab_version"] = show(state.version)
     return data
 
 

@@ -103,6 +103,8 @@ class Emitter:
         self._fire(self._item_hooks(item), flag, flag.replace("_events", "_hooks"), header, payload)
 
     def milestone(self, milestone: Milestone, action: str, actor: User) -> None:
+        if not self.state.since("milestone_events"):
+            return  # GL:doc/user/project/integrations/webhook_events.md: milestone events 18.2
         payload = payloads.milestone_event(self.render, milestone, action, actor)
         if milestone.owner == "project":
             hooks = self._project_hooks(self.state.projects[milestone.owner_id])
@@ -129,7 +131,8 @@ class Emitter:
 
     def project(self, project: Project, event_name: str) -> None:
         group = self.state.project_group(project)
-        if group is not None:
+        # Group hooks hear project_create / project_destroy from 17.6 (webhook_events.md).
+        if group is not None and self.state.since("group_project_events"):
             payload = payloads.project_event(self.render, project, event_name)
             self._fire(
                 self._group_hooks(group), "project_events", "project_hooks", "Project Hook", payload
