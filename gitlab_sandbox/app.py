@@ -6,7 +6,6 @@ import asyncio
 import logging
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -162,8 +161,8 @@ def _endpoint(sandbox: Sandbox, route: Route):
                     )
                 base = sandbox.base_url or f"{request.url.scheme}://{request.url.netloc}"
                 render = Render(state, base, user)
-                event_uuid = request.headers.get("x-gitlab-event-uuid") or str(uuid.uuid4())
-                emitter = Emitter(state, Render(state, base, None), event_uuid)
+                request_uuid = request.headers.get("x-gitlab-event-uuid") or None
+                emitter = Emitter(state, Render(state, base, None), request_uuid)
                 ctx = Ctx(
                     state,
                     request,

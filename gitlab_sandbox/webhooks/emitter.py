@@ -29,25 +29,47 @@ def hook_is_executable(hook: Hook) -> bool:
     return hook.disabled_until is None or hook.disabled_until <= now()
 
 
+# GL:lib/gitlab/web_hooks/recursion_detection.rb and GL:doc/administration/instance_limits.md
+# "Recursive webhooks": a request that carries `X-Gitlab-Event-UUID` fires each hook at most once
+# for that UUID and at most 100 hooks in all.
+RECURSION_LIMIT = 100
+
+
 @dataclass
 class Emitter:
-    """Collects the deliveries one API request causes; they are sent after the lock is let go."""
+    """Collects the deliveries one API request causes; they are sent after the lock is let go.
+
+    `request_uuid` is the `X-Gitlab-Event-UUID` the request carried, if any. Only such requests
+    are checked for recursion ("If a request UUID has not been set then we know the request was
+    not made by a webhook, and no recursion is possible"). A request without one gives each hook
+    a fresh UUID of its own, so a later call that echoes it blocks that hook only.
+    """
 
     state: State
     render: Render
-    event_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_uuid: str | None = None
     jobs: list[Job] = field(default_factory=list)
+    hook_uuids: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def event_uuid(self) -> str:
+        """The UUID a delivery outside any one hook (tests, resends) carries."""
+        return self.request_uuid or str(uuid.uuid4())
+
+    def uuid_for(self, hook: Hook) -> str:
+        if self.request_uuid:
+            return self.request_uuid
+        return self.hook_uuids.setdefault(hook.id, str(uuid.uuid4()))
 
     def _fire(
         self, hooks: list[Hook], flag: str | None, trigger: str, header: str, payload: dict
     ) -> None:
-        if not hooks:
-            return
-        seen = self.state.fired_hooks(self.event_uuid)
         for hook in hooks:
             if (flag and not hook.events.get(flag, False)) or not hook_is_executable(hook):
                 continue
-            if hook.id in seen or len(seen) >= 100:
+            event_uuid = self.uuid_for(hook)
+            seen = self.state.fired_hooks(event_uuid)
+            if self.request_uuid and (hook.id in seen or len(seen) >= RECURSION_LIMIT):
                 self.state.blocked_deliveries += 1
                 continue
             seen.add(hook.id)
@@ -57,7 +79,7 @@ class Emitter:
                     trigger,
                     header,
                     payload,
-                    self.event_uuid,
+                    event_uuid,
                     str(uuid.uuid4()),
                     self.render.base,
                 )
