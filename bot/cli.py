@@ -198,6 +198,9 @@ def sandbox(
     gitlab_version: str = typer.Option(
         "latest", "--gitlab-version", help="17.6, 18.0, 18.2 or latest (any 16.0-18.6 release)."
     ),
+    rate_limits: str | None = typer.Option(
+        None, "--rate-limits", help="gitlab.com: enforce GitLab.com's per-user rate limits."
+    ),
 ) -> None:
     """Serve the in-memory GitLab sandbox (REST v4, GraphQL, webhooks); state dies with it."""
     import uvicorn
@@ -214,7 +217,12 @@ def sandbox(
     except UnknownVersion as error:
         typer.echo(f"error: --gitlab-version: {error}", err=True)
         raise typer.Exit(2) from None
-    app_ = create_app(tier=tier, admin_token=token, gitlab_version=gitlab_version)
+    if rate_limits not in (None, "gitlab.com"):
+        typer.echo(f"error: --rate-limits must be gitlab.com, not {rate_limits!r}", err=True)
+        raise typer.Exit(2)
+    app_ = create_app(
+        tier=tier, admin_token=token, gitlab_version=gitlab_version, rate_limits=rate_limits
+    )
     typer.echo(
         f"GitLab sandbox ({tier}, GitLab {version}) on http://{host}:{port}  root token: {token}",
         err=True,

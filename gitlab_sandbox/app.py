@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ from . import versions
 from .faults import Faults
 from .graphql import api as graphql_api
 from .model import User
+from .ratelimits import RateLimiter, Verdict
 from .render import Render
 from .routes import (
     boards,
@@ -60,17 +62,29 @@ class Sandbox:
     """One running stand-in: its state plus the machinery around it."""
 
     def __init__(
-        self, tier: str, admin_token: str, base_url: str | None, gitlab_version: str
+        self,
+        tier: str,
+        admin_token: str,
+        base_url: str | None,
+        gitlab_version: str,
+        rate_limits: str | None,
     ) -> None:
         self.state = State(tier, admin_token, gitlab_version)
-        self.initial = (self.state.tier, self.state.version)
+        self.limiter = RateLimiter(rate_limits)
+        self.initial = (self.state.tier, self.state.version, rate_limits)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.faults = Faults()
         self.stats = Stats()
         self.deliverer = Deliverer(self.state)
 
-    def reset(self, tier: str | None = None, gitlab_version: str | None = None) -> None:
-        """Forget everything; the tier and version are the given ones or those of the start."""
+    def reset(
+        self,
+        tier: str | None = None,
+        gitlab_version: str | None = None,
+        rate_limits: str | None = None,
+    ) -> None:
+        """Forget everything; tier, version and rate limits are the given ones or those of the
+        start (`rate_limits="none"` turns them off)."""
         with self.state.lock:
             self.state.tier = check_tier(tier) if tier is not None else self.initial[0]
             self.state.version = (
@@ -78,6 +92,8 @@ class Sandbox:
             )
             self.state.clear()
             self.deliverer.delivered = self.deliverer.failed = 0
+            profile = self.initial[2] if rate_limits is None else rate_limits
+            self.limiter = RateLimiter(None if profile == "none" else profile)
         self.stats.clear()
         self.faults.clear()
 
@@ -96,7 +112,15 @@ class EncodedSlashes:
         await self.app(scope, receive, send)
 
 
-def authenticate(state: State, request: Request, params: Params) -> tuple[User | None, bool]:
+class Caller(NamedTuple):
+    """Who a request acts as, whether through a job token, and who owns the token used."""
+
+    user: User | None
+    job: bool
+    owner_id: int | None
+
+
+def authenticate(state: State, request: Request, params: Params) -> Caller:
     """The user behind PRIVATE-TOKEN, a Bearer token or JOB-TOKEN (and Sudo for admins)."""
     headers = request.headers
     job = False
@@ -111,7 +135,7 @@ def authenticate(state: State, request: Request, params: Params) -> tuple[User |
         token = headers.get("job-token") or params.str("job_token")
         job = bool(token)
     if not token:
-        return None, False
+        return Caller(None, False, None)
     record = state.tokens.get(token)
     if record is None or record.revoked or (record.expires_at and record.expires_at < date.today()):
         raise ApiError(401, "401 Unauthorized")
@@ -128,7 +152,7 @@ def authenticate(state: State, request: Request, params: Params) -> tuple[User |
         if target is None:
             raise ApiError(404, f"404 User with ID or username '{sudo}' Not Found")
         user = target
-    return user, job
+    return Caller(user, job, record.user_id)
 
 
 def _endpoint(sandbox: Sandbox, route: Route):
@@ -138,6 +162,7 @@ def _endpoint(sandbox: Sandbox, route: Route):
     async def endpoint(request: Request) -> Response:
         response: Response
         emitter: Emitter | None = None
+        verdict: Verdict | None = None
         if not control:
             delay, failure = sandbox.faults.check(request.method, request.url.path, route.template)
             if delay:
@@ -151,7 +176,11 @@ def _endpoint(sandbox: Sandbox, route: Route):
             with state.lock:
                 if route.feature is not None and not state.has(route.feature):
                     raise ApiError(404, "404 Not Found", key="error")
-                user, job = authenticate(state, request, params)
+                user, job, owner_id = authenticate(state, request, params)
+                if owner_id is not None and not control and sandbox.limiter.limits:
+                    verdict = sandbox.limiter.check(owner_id, request.method, route.template)
+                    if verdict.throttled is not None:
+                        raise Throttled(verdict)
                 if job and request.method not in ("GET", "HEAD"):
                     raise ApiError(401, "401 Unauthorized")
                 if control and (user is None or not user.is_admin):
@@ -179,11 +208,16 @@ def _endpoint(sandbox: Sandbox, route: Route):
             if reply.followup is not None:
                 reply = await run_in_threadpool(reply.followup)
             response = reply.response()
+        except Throttled as throttled:
+            status, headers, body, media_type = throttled.verdict.refusal()
+            response = Response(body, status, headers, media_type=media_type)
         except ApiError as error:
             response = error_response(error)
         except Exception:
             log.exception("sandbox handler failed: %s %s", request.method, request.url.path)
             response = error_response(ApiError(500, "500 Internal Server Error"))
+        if verdict is not None and verdict.throttled is None:
+            response.headers.update(verdict.headers)
         if emitter is not None and emitter.jobs and response.status_code < 400:
             sandbox.deliverer.submit(emitter.jobs)
         if not control:
@@ -193,6 +227,12 @@ def _endpoint(sandbox: Sandbox, route: Route):
         return response
 
     return endpoint
+
+
+class Throttled(Exception):
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.throttled)
+        self.verdict = verdict
 
 
 def _fault_response(status: int, retry_after: int | None) -> Response:
@@ -238,13 +278,15 @@ def create_app(
     admin_token: str = DEFAULT_ADMIN_TOKEN,
     base_url: str | None = None,
     gitlab_version: str = versions.DEFAULT,
+    rate_limits: str | None = None,
 ) -> FastAPI:
     """A fresh sandbox whose administrator `root` authenticates with `admin_token`.
 
     `tier` is free, premium or ultimate; `gitlab_version` is `latest` or a release such as
-    `18.2` (`versions.UnknownVersion`, a ValueError, for one the sandbox cannot play).
+    `18.2` (`versions.UnknownVersion`, a ValueError, for one the sandbox cannot play);
+    `rate_limits="gitlab.com"` enforces GitLab.com's per-user limits (`ratelimits.py`).
     """
-    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version)
+    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version, rate_limits)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

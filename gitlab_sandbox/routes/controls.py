@@ -52,6 +52,7 @@ class Seed(BaseModel):
 class ResetBody(BaseModel):
     tier: Tier | None = None
     gitlab_version: str | None = None
+    rate_limits: Literal["gitlab.com", "none"] | None = None
 
 
 def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -65,12 +66,13 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
 def reset(ctx: Ctx) -> dict[str, Any]:
     body = _parse(ResetBody, ctx.params.data)
     try:
-        ctx.sandbox.reset(body.tier, body.gitlab_version)
+        ctx.sandbox.reset(body.tier, body.gitlab_version, body.rate_limits)
     except UnknownVersion as error:
         raise ApiError(400, str(error)) from None
     return {
         "tier": ctx.state.tier,
         "gitlab_version": show(ctx.state.version),
+        "rate_limits": ctx.sandbox.limiter.profile,
         "admin_token": ctx.state.admin_token,
     }
 
@@ -174,7 +176,23 @@ def stats(ctx: Ctx) -> dict[str, Any]:
     }
     data["tier"] = state.tier
     data["gitlab_version"] = show(state.version)
+    data["rate_limits"] = ctx.sandbox.limiter.snapshot()
     return data
+
+
+class ClockBody(BaseModel):
+    time: float | None = None
+    advance: float | None = None
+
+
+@api.post("/clock", status=200)
+def clock(ctx: Ctx) -> dict[str, Any]:
+    """Freeze the rate-limit clock at `time` (Unix seconds) or move it by `advance` seconds."""
+    body: ClockBody = _parse(ClockBody, ctx.params.data)
+    limiter = ctx.sandbox.limiter
+    moment = body.time if body.time is not None else limiter.clock()
+    limiter.freeze(moment + (body.advance or 0))
+    return {"time": limiter.clock()}
 
 
 @api.delete("/stats")
