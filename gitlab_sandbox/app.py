@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import NamedTuple
@@ -155,7 +155,7 @@ def authenticate(state: State, request: Request, params: Params) -> Caller:
     return Caller(user, job, record.user_id)
 
 
-def _endpoint(sandbox: Sandbox, route: Route):
+def _endpoint(sandbox: Sandbox, route: Route) -> Callable[[Request], Awaitable[Response]]:
     state = sandbox.state
     control = route.template.startswith(CONTROL_PREFIX)
 

@@ -50,7 +50,7 @@ class State:
 
     def clear(self) -> None:
         self.generation += 1
-        self._seq: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
+        self._seq: dict[str, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self.users: dict[int, User] = {}
         self.tokens: dict[str, Token] = {}
         self.groups: dict[int, Group] = {}

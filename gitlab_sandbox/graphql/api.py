@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -36,6 +37,7 @@ from .nodes import (
 from .schemas import ruby_message, schema_for
 
 api = Routes(prefix="/api")
+T = TypeVar("T")
 NOT_AVAILABLE = (
     "The resource that you are attempting to access does not exist or you don't have "
     "permission to perform this action"
@@ -88,7 +90,7 @@ def _label_ids(ctx: Ctx, owner: Project | Group, ids: list[Any] | None) -> list[
     return [i for i in found if i in available]
 
 
-def _with_params(ctx: Ctx, data: dict[str, Any], action) -> Any:
+def _with_params(ctx: Ctx, data: dict[str, Any], action: Callable[[], T]) -> T:
     saved = ctx.params
     ctx.params = Params(data)
     try:
@@ -177,7 +179,7 @@ def _link_created(ctx: Ctx, item: WorkItem, ids: list[Any], link_type: str) -> l
     return [NO_MATCHING_ITEM] if missing else []
 
 
-def work_item_create(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_create(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     user = ctx.user
     if user is None:
@@ -266,7 +268,9 @@ def _update_epic(ctx: Ctx, epic: WorkItem, data: dict[str, Any]) -> None:
         ctx.emitter.issue(epic, action, user, diff(before, tracked(ctx, epic)))
 
 
-def _payload(ctx: Ctx, data: dict[str, Any], item: WorkItem | None, errors: list[str]) -> dict:
+def _payload(
+    ctx: Ctx, data: dict[str, Any], item: WorkItem | None, errors: list[str]
+) -> dict[str, Any]:
     return {
         "errors": errors,
         "workItem": item_node(ctx, item) if item is not None else None,
@@ -274,7 +278,7 @@ def _payload(ctx: Ctx, data: dict[str, Any], item: WorkItem | None, errors: list
     }
 
 
-def work_item_update(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     if ctx.user is None:
         raise GraphQLError(NOT_AVAILABLE)
@@ -317,7 +321,7 @@ def work_item_update(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
     return _payload(ctx, input, item, errors)
 
 
-def work_item_delete(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_delete(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     if ctx.user is None:
         raise GraphQLError(NOT_AVAILABLE)
@@ -342,7 +346,7 @@ def work_item_delete(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def work_item_add_children(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_add_children(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     if ctx.user is None:
         raise GraphQLError(NOT_AVAILABLE)
@@ -366,8 +370,8 @@ def work_item_add_children(_root: Any, info, input: dict[str, Any]) -> dict[str,
 
 
 def _query_root(ctx: Ctx) -> dict[str, Any]:
-    def owner_of(kind: type | None):
-        def resolve(_info, fullPath: str) -> dict[str, Any] | None:
+    def owner_of(kind: type | None) -> Callable[[Any, str], dict[str, Any] | None]:
+        def resolve(_info: Any, fullPath: str) -> dict[str, Any] | None:
             owner = _owner(ctx, fullPath)
             if owner is None or (kind is not None and not isinstance(owner, kind)):
                 return None
@@ -375,7 +379,7 @@ def _query_root(ctx: Ctx) -> dict[str, Any]:
 
         return resolve
 
-    def work_item(_info, id: str) -> dict[str, Any] | None:
+    def work_item(_info: Any, id: str) -> dict[str, Any] | None:
         try:
             return item_node(ctx, _find_item(ctx, id))
         except GraphQLError:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ..faults import FaultRule, FaultSet
-from ..model import OWNER, Group, Member, Project
+from ..model import OWNER, Group, Member, OwnerKind, Project
 from ..routing import Routes
 from ..state import now
 from ..tiers import Tier
@@ -81,13 +81,9 @@ def _member(ctx: Ctx, source: str, source_id: int, username: str, level: int) ->
     user = ctx.state.user_by_username(username)
     if user is None:
         raise ApiError(400, f"seed: unknown user {username!r}")
-    ctx.state.members[(source, source_id, user.id)] = Member(  # type: ignore[arg-type]
-        source,
-        source_id,
-        user.id,
-        level,
-        now(),
-        ctx.me.id,  # type: ignore[arg-type]
+    kind: OwnerKind = "project" if source == "project" else "group"
+    ctx.state.members[(source, source_id, user.id)] = Member(
+        kind, source_id, user.id, level, now(), ctx.me.id
     )
 
 
@@ -109,45 +105,45 @@ def seed(ctx: Ctx) -> dict[str, Any]:
         if token not in state.tokens:
             state.add_token(user.id, "seed", ["api"], token)
         out["users"][spec.username] = {"id": user.id, "token": token}
-    for spec in body.groups:
-        parent = state.group_by_path(spec.parent) if spec.parent else None
-        if spec.parent and parent is None:
-            raise ApiError(400, f"seed: unknown parent group {spec.parent!r}")
+    for group_spec in body.groups:
+        parent = state.group_by_path(group_spec.parent) if group_spec.parent else None
+        if group_spec.parent and parent is None:
+            raise ApiError(400, f"seed: unknown parent group {group_spec.parent!r}")
         group = Group(
             state.next_id("namespace"),
-            spec.name or spec.path,
-            spec.path,
+            group_spec.name or group_spec.path,
+            group_spec.path,
             parent.id if parent else None,
             now(),
-            visibility=spec.visibility,
+            visibility=group_spec.visibility,
         )
         state.groups[group.id] = group
         if parent is None:
             state.members[("group", group.id, ctx.me.id)] = Member(
                 "group", group.id, ctx.me.id, OWNER, now(), ctx.me.id
             )
-        for username, level in spec.members.items():
+        for username, level in group_spec.members.items():
             _member(ctx, "group", group.id, username, level)
         out["groups"][state.group_full_path(group)] = group.id
-    for spec in body.projects:
-        group = state.group_by_path(spec.namespace)
-        if group is None:
-            raise ApiError(400, f"seed: unknown group {spec.namespace!r}")
+    for project_spec in body.projects:
+        namespace = state.group_by_path(project_spec.namespace)
+        if namespace is None:
+            raise ApiError(400, f"seed: unknown group {project_spec.namespace!r}")
         moment = now()
         project = Project(
             state.next_id("project"),
-            spec.name or spec.path,
-            spec.path,
+            project_spec.name or project_spec.path,
+            project_spec.path,
             "group",
-            group.id,
+            namespace.id,
             state.next_id("namespace"),
             ctx.me.id,
             moment,
             moment,
-            visibility=spec.visibility,
+            visibility=project_spec.visibility,
         )
         state.projects[project.id] = project
-        for username, level in spec.members.items():
+        for username, level in project_spec.members.items():
             _member(ctx, "project", project.id, username, level)
         out["projects"][state.project_full_path(project)] = project.id
     return out

@@ -85,7 +85,7 @@ def list_epics(ctx: Ctx) -> Reply:
         term = (p.str("search") or "").lower()
         epics = [e for e in epics if term in f"{e.title} {e.description}".lower()]
     if p.has("iids"):
-        iids = p.int_list("iids") or []
+        iids: list[int] = p.int_list("iids") or []
         epics = [e for e in epics if e.iid in iids]
     order_by = p.str("order_by", "created_at") or "created_at"
     keys = {

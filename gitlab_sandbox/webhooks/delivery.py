@@ -32,7 +32,7 @@ class Deliverer:
         self.delivered = 0
         self.failed = 0
 
-    def submit(self, jobs: list[Job]) -> list[Future]:
+    def submit(self, jobs: list[Job]) -> list[Future[HookLog | None]]:
         generation = self.state.generation
         return [self.pool.submit(self.deliver, job, generation) for job in jobs]
 

@@ -62,7 +62,12 @@ class Emitter:
         return self.hook_uuids.setdefault(hook.id, str(uuid.uuid4()))
 
     def _fire(
-        self, hooks: list[Hook], flag: str | None, trigger: str, header: str, payload: dict
+        self,
+        hooks: list[Hook],
+        flag: str | None,
+        trigger: str,
+        header: str,
+        payload: dict[str, Any],
     ) -> None:
         for hook in hooks:
             if (flag and not hook.events.get(flag, False)) or not hook_is_executable(hook):
@@ -171,6 +176,8 @@ class Emitter:
     def user_created(self, user: User) -> None:
         self.system(payloads.system_user_event(user, "user_create"))
 
-    def member_added(self, project: Project | None, group: Group | None, user: User, access: int):
+    def member_added(
+        self, project: Project | None, group: Group | None, user: User, access: int
+    ) -> None:
         event = "user_add_to_team" if project is not None else "user_add_to_group"
         self.system(payloads.member_event(self.render, project, group, user, access, event))
