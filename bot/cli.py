@@ -201,6 +201,9 @@ def sandbox(
     rate_limits: str | None = typer.Option(
         None, "--rate-limits", help="gitlab.com: enforce GitLab.com's per-user rate limits."
     ),
+    feature_flag: list[str] = typer.Option(
+        None, "--feature-flag", help="Turn on a GitLab feature flag (webhook_signing_token)."
+    ),
 ) -> None:
     """Serve the in-memory GitLab sandbox (REST v4, GraphQL, webhooks); state dies with it."""
     import uvicorn
@@ -220,9 +223,17 @@ def sandbox(
     if rate_limits not in (None, "gitlab.com"):
         typer.echo(f"error: --rate-limits must be gitlab.com, not {rate_limits!r}", err=True)
         raise typer.Exit(2)
-    app_ = create_app(
-        tier=tier, admin_token=token, gitlab_version=gitlab_version, rate_limits=rate_limits
-    )
+    try:
+        app_ = create_app(
+            tier=tier,
+            admin_token=token,
+            gitlab_version=gitlab_version,
+            rate_limits=rate_limits,
+            feature_flags=feature_flag or (),
+        )
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(
         f"GitLab sandbox ({tier}, GitLab {version}) on http://{host}:{port}  root token: {token}",
         err=True,

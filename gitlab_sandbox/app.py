@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import NamedTuple
@@ -49,6 +49,7 @@ from .routing import Route
 from .state import State
 from .stats import Stats
 from .tiers import DEFAULT_TIER, check_tier
+from .versions import check_flags
 from .web import ApiError, Ctx, Params, Reply, error_response
 from .webhooks.delivery import Deliverer
 from .webhooks.emitter import Emitter
@@ -68,10 +69,12 @@ class Sandbox:
         base_url: str | None,
         gitlab_version: str,
         rate_limits: str | None,
+        feature_flags: Iterable[str] = (),
     ) -> None:
         self.state = State(tier, admin_token, gitlab_version)
+        self.state.feature_flags = check_flags(feature_flags)
         self.limiter = RateLimiter(rate_limits)
-        self.initial = (self.state.tier, self.state.version, rate_limits)
+        self.initial = (self.state.tier, self.state.version, rate_limits, self.state.feature_flags)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.faults = Faults()
         self.stats = Stats()
@@ -82,9 +85,10 @@ class Sandbox:
         tier: str | None = None,
         gitlab_version: str | None = None,
         rate_limits: str | None = None,
+        feature_flags: Iterable[str] | None = None,
     ) -> None:
-        """Forget everything; tier, version and rate limits are the given ones or those of the
-        start (`rate_limits="none"` turns them off)."""
+        """Forget everything; tier, version, rate limits and feature flags are the given ones or
+        those of the start (`rate_limits="none"` turns them off)."""
         with self.state.lock:
             self.state.tier = check_tier(tier) if tier is not None else self.initial[0]
             self.state.version = (
@@ -92,6 +96,9 @@ class Sandbox:
             )
             self.state.clear()
             self.deliverer.delivered = self.deliverer.failed = 0
+            self.state.feature_flags = (
+                self.initial[3] if feature_flags is None else check_flags(feature_flags)
+            )
             profile = self.initial[2] if rate_limits is None else rate_limits
             self.limiter = RateLimiter(None if profile == "none" else profile)
         self.stats.clear()
@@ -279,14 +286,16 @@ def create_app(
     base_url: str | None = None,
     gitlab_version: str = versions.DEFAULT,
     rate_limits: str | None = None,
+    feature_flags: Iterable[str] = (),
 ) -> FastAPI:
     """A fresh sandbox whose administrator `root` authenticates with `admin_token`.
 
     `tier` is free, premium or ultimate; `gitlab_version` is `latest` or a release such as
     `18.2` (`versions.UnknownVersion`, a ValueError, for one the sandbox cannot play);
-    `rate_limits="gitlab.com"` enforces GitLab.com's per-user limits (`ratelimits.py`).
+    `rate_limits="gitlab.com"` enforces GitLab.com's per-user limits (`ratelimits.py`);
+    `feature_flags` turns on behaviours GitLab keeps behind a flag (`versions.FEATURE_FLAGS`).
     """
-    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version, rate_limits)
+    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version, rate_limits, feature_flags)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -44,6 +44,7 @@ class State:
         self.lock = threading.RLock()
         self.tier: str = tiers.check_tier(tier)
         self.version: versions.Version = versions.parse(version)
+        self.feature_flags: frozenset[str] = frozenset()
         self.admin_token = admin_token
         self.generation = 0
         self.clear()

@@ -9,6 +9,7 @@ is not sent, and a REST parameter is ignored as GitLab ignores parameters it doe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 Version = tuple[int, int]
@@ -48,8 +49,26 @@ SINCE: dict[str, Since] = {
 }
 
 
+# Behaviours GitLab ships behind a feature flag, off unless an administrator turns them on; the
+# sandbox turns them on only when asked (`create_app(feature_flags=...)`, `--feature-flag`).
+FEATURE_FLAGS: dict[str, str] = {
+    # Standard Webhooks signing (`signing_token`; `webhook-id`, `webhook-timestamp`,
+    # `webhook-signature` headers): MR 230944, no release notes it as generally available.
+    "webhook_signing_token": "GL:doc/user/project/integrations/webhooks.md",
+}
+
+
 class UnknownVersion(ValueError):
     """A version the sandbox cannot play."""
+
+
+def check_flags(flags: Iterable[str]) -> frozenset[str]:
+    unknown = sorted(set(flags) - set(FEATURE_FLAGS))
+    if unknown:
+        raise ValueError(
+            f"unknown feature flag(s) {', '.join(unknown)}: known are {', '.join(FEATURE_FLAGS)}"
+        )
+    return frozenset(flags)
 
 
 def parse(text: str) -> Version:

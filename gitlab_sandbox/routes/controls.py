@@ -11,7 +11,7 @@ from ..model import OWNER, Group, Member, OwnerKind, Project
 from ..routing import Routes
 from ..state import now
 from ..tiers import Tier
-from ..versions import UnknownVersion, show
+from ..versions import show
 from ..web import ApiError, Ctx, Reply
 from .hooks import hook_events_for_control
 
@@ -53,6 +53,7 @@ class ResetBody(BaseModel):
     tier: Tier | None = None
     gitlab_version: str | None = None
     rate_limits: Literal["gitlab.com", "none"] | None = None
+    feature_flags: list[str] | None = None
 
 
 def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -66,13 +67,14 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
 def reset(ctx: Ctx) -> dict[str, Any]:
     body = _parse(ResetBody, ctx.params.data)
     try:
-        ctx.sandbox.reset(body.tier, body.gitlab_version, body.rate_limits)
-    except UnknownVersion as error:
+        ctx.sandbox.reset(body.tier, body.gitlab_version, body.rate_limits, body.feature_flags)
+    except ValueError as error:
         raise ApiError(400, str(error)) from None
     return {
         "tier": ctx.state.tier,
         "gitlab_version": show(ctx.state.version),
         "rate_limits": ctx.sandbox.limiter.profile,
+        "feature_flags": sorted(ctx.state.feature_flags),
         "admin_token": ctx.state.admin_token,
     }
 
@@ -173,6 +175,7 @@ def stats(ctx: Ctx) -> dict[str, Any]:
     data["tier"] = state.tier
     data["gitlab_version"] = show(state.version)
     data["rate_limits"] = ctx.sandbox.limiter.snapshot()
+    data["feature_flags"] = sorted(state.feature_flags)
     return data
 
 

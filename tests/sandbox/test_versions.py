@@ -249,3 +249,26 @@ def test_deliveries_name_the_version_in_their_user_agent(at, receiver):
     api.post(f"/projects/{project['id']}/issues", json={"title": "t"})
     (delivery,) = receiver.wait_for(1)
     assert delivery.headers["user-agent"] == "GitLab/18.0.0"
+
+
+# -- behind a feature flag -------------------------------------------------------------------
+
+
+def test_webhook_signing_waits_for_its_feature_flag(sandbox_server, receiver):
+    """MR 230944: `signing_token` works only with the `webhook_signing_token` flag on."""
+    token = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    for flags, signed in [([], False), (["webhook_signing_token"], True)]:
+        sandbox_server.control("POST", "reset", {"tier": "premium", "feature_flags": flags})
+        receiver.clear()
+        gl = sandbox_server.gitlab()
+        project = gl.projects.create({"name": "App"})
+        hook = project.hooks.create(
+            {"url": receiver.url, "issues_events": True, "signing_token": token}
+        )
+        project.issues.create({"title": "t"})
+        (delivery,) = receiver.wait_for(1)
+        assert ("webhook-signature" in delivery.headers) is signed
+        assert project.hooks.get(hook.id).signing_token_present is signed
+    sandbox_server.control("POST", "reset", {"tier": "premium", "feature_flags": []})
+    unknown = CliRunner().invoke(cli, ["sandbox", "--feature-flag", "telepathy"])
+    assert unknown.exit_code == 2 and "unknown feature flag" in unknown.output
