@@ -37,6 +37,19 @@ def graphql(sandbox: Any, query: str) -> dict[str, Any]:
     return body["data"]
 
 
+def confidential_traffic(api: httpx.Client, project: int) -> dict[str, Any]:
+    """A confidential issue with a note, and a plain issue with an internal note; the plain
+    issue is returned."""
+    secret = api.post(f"/projects/{project}/issues", json={"title": "s", "confidential": True})
+    api.post(f"/projects/{project}/issues/{secret.json()['iid']}/notes", json={"body": "on it"})
+    plain = api.post(f"/projects/{project}/issues", json={"title": "plain"}).json()
+    api.post(
+        f"/projects/{project}/issues/{plain['iid']}/notes",
+        json={"body": "/psdm status", "internal": True},
+    )
+    return plain
+
+
 # -- 1. confidential issues and internal notes have their own triggers -----------------------
 # GL:doc/user/project/integrations/webhook_events.md: "Confidential issues events" and
 # "Confidential comments events" are triggers of their own.
@@ -48,13 +61,7 @@ def test_a_hook_without_confidential_triggers_never_hears_confidential_work(api,
         f"/projects/{project}/hooks",
         json={"url": receiver.url, "issues_events": True, "note_events": True},
     )
-    secret = api.post(f"/projects/{project}/issues", json={"title": "s", "confidential": True})
-    api.post(f"/projects/{project}/issues/{secret.json()['iid']}/notes", json={"body": "/psdm"})
-    plain = api.post(f"/projects/{project}/issues", json={"title": "plain"}).json()
-    api.post(
-        f"/projects/{project}/issues/{plain['iid']}/notes",
-        json={"body": "/psdm status", "internal": True},
-    )
+    plain = confidential_traffic(api, project)
     api.post(f"/projects/{project}/issues/{plain['iid']}/notes", json={"body": "marker"})
     deliveries = receiver.wait_for(2)
     assert sorted(d.headers["x-gitlab-event"] for d in deliveries) == ["Issue Hook", "Note Hook"]
@@ -72,13 +79,7 @@ def test_confidential_triggers_bring_their_own_event_names(api, acme, receiver):
             "push_events": False,
         },
     )
-    secret = api.post(f"/projects/{project}/issues", json={"title": "s", "confidential": True})
-    api.post(f"/projects/{project}/issues/{secret.json()['iid']}/notes", json={"body": "on it"})
-    plain = api.post(f"/projects/{project}/issues", json={"title": "plain"}).json()
-    api.post(
-        f"/projects/{project}/issues/{plain['iid']}/notes",
-        json={"body": "/psdm status", "internal": True},
-    )
+    confidential_traffic(api, project)
     receiver.wait_for(3)
     (issue,) = receiver.events("Confidential Issue Hook")
     assert (issue.json["object_kind"], issue.json["event_type"]) == ("issue", "confidential_issue")
