@@ -26,6 +26,8 @@ class Rest:
     call: str
     body: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
+    tier: str = "premium"
+    """The sandbox tier the answer is compared on (GitLab serves some calls on Ultimate only)."""
 
     @property
     def name(self) -> str:
@@ -426,6 +428,17 @@ REST: tuple[Rest, ...] = (
         "around the family",
         G + "/hooks/{hook_id}",
     ),
+    # DORA (Ultimate)
+    Rest(
+        "GET",
+        "/projects/:id/dora/metrics",
+        "dora_metric",
+        "list",
+        "bot/gitlab/snapshot.py _dora",
+        P + "/dora/metrics",
+        query={"metric": "deployment_frequency", "interval": "daily"},
+        tier="ultimate",
+    ),
     # resource events (issue 12's cycle and lead time)
     Rest(
         "GET",
@@ -494,7 +507,6 @@ GRAPHQL: tuple[Operation, ...] = (
 
 
 UNCHECKED: dict[str, str] = {
-    "/projects/:id/dora/metrics": "Ultimate only: checked once the sandbox serves Ultimate",
     "/projects": "bot/demo.py creates its project; no example of the create answer is transcribed",
 }
 """Paths the bot uses that no contract test compares yet, and why."""

@@ -5,7 +5,8 @@ The schema is a subset transcribed from GitLab's GraphQL reference
 (`fixtures/graphql/gitlab_subset.graphql` names the page and commit). Documents are checked
 twice: as the bot declares them (with variables) and as it really sends them (variables
 written inline by `bot.gitlab.graphql.inline`), recorded while the bot scaffolds an engagement
-on the sandbox on Premium (work-item epics) and Free (issues linked to their epic issues).
+on the sandbox on Ultimate and Premium (work-item epics) and Free (issues linked to their
+epic issues).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def test_the_inlined_update_of_an_epic_is_valid():
     assert problems(inline(update, {"input": payload})) == []
 
 
-@pytest.fixture(params=["premium", "free"])
+@pytest.fixture(params=["ultimate", "premium", "free"])
 def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
     """Documents the bot sent while scaffolding (and re-applying after a hand edit), with the
     sandbox's answers."""
@@ -131,7 +132,7 @@ def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
     engagement = Engagement(sandbox_server, tier)
     blueprint = tool_adoption()
     engagement.apply(blueprint)
-    if tier == "premium":  # someone detaches a phase epic by hand: the next apply re-parents it
+    if tier == "ultimate":  # someone detaches a phase epic by hand: the next apply re-parents it
         child = next(e for e in gl.groups.get("acme").epics.list(get_all=True) if e.parent_iid)
         httpx.put(
             f"{sandbox_server.url}/api/v4/groups/{group.id}/epics/{child.iid}",
@@ -143,7 +144,8 @@ def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
 
 
 SENT_ON = {
-    "premium": {"EPICS_QUERY", "CREATE", "UPDATE"},
+    "ultimate": {"EPICS_QUERY", "CREATE", "UPDATE"},
+    "premium": {"EPICS_QUERY", "CREATE"},
     "free": {"LINKS_QUERY", "CREATE"},
 }
 
