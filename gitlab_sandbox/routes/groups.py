@@ -188,7 +188,10 @@ def list_group_projects(ctx: Ctx) -> Reply:
 
 def _namespace(ctx: Ctx, group: Group) -> dict[str, Any]:
     data = ctx.render.namespace_group(group)
-    data["members_count_with_descendants"] = None
+    below = {g.id for g in ctx.state.descendants(group)}  # GL:doc/api/namespaces.md
+    data["members_count_with_descendants"] = len(
+        {uid for kind, source, uid in ctx.state.members if kind == "group" and source in below}
+    )
     data["billable_members_count"] = 1
     data["plan"] = ctx.state.tier
     data["trial"] = False

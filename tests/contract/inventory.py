@@ -49,6 +49,19 @@ REST: tuple[Rest, ...] = (
         "/user",
     ),
     Rest("GET", "/version", "version", "get", "bot/gitlab/engagement.py version", "/version"),
+    # capabilities (issue 10 item 4: what the instance is, read once by the adapter)
+    Rest(
+        "GET", "/metadata", "metadata", "get", "issue 10 item 4: version and edition", "/metadata"
+    ),
+    Rest("GET", "/license", "license", "get", "issue 10 item 4: tier (administrators)", "/license"),
+    Rest(
+        "GET",
+        "/namespaces/:id",
+        "namespace",
+        "one",
+        "issue 10 item 4: plan, GitLab.com style",
+        "/namespaces/{gid}",
+    ),
     # project and membership
     Rest("GET", "/projects/:id", "project", "get", "bot/gitlab/project.py load; bot/demo.py", P),
     Rest(

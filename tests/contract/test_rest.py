@@ -31,6 +31,7 @@ def test_every_fixture_names_its_source_and_every_example_is_used():
         ("issue", "weight"),
         ("issue", "epic"),
         ("group_milestone", "one"),
+        ("namespace", "plan"),
     }
     for name in shapes.all_fixtures():
         found = fixture(name)
@@ -82,3 +83,10 @@ def test_a_key_removed_from_a_sandbox_answer_is_reported(world, monkeypatch, met
         "note": "$[0].system: missing",
     }[method]
     assert wanted in found
+
+
+def test_namespaces_tell_the_plan_gitlab_com_style(world):
+    namespace = world.call("GET", world.fill("/namespaces/{gid}"))
+    assert fixture("namespace").check("plan", namespace) == []
+    assert namespace["plan"] == "premium"
+    assert namespace["members_count_with_descendants"] == 2  # root, its owner, and alice
