@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gitlab_sandbox.render import Render
@@ -37,6 +39,8 @@ def test_every_fixture_names_its_source_and_every_example_is_used():
         found = fixture(name)
         assert found.source.startswith("GL:doc/api/")
         assert len(found.commit) == 40
+        sections = json.loads((shapes.FIXTURES / f"{name}.json").read_text())["sections"]
+        assert set(found.examples) <= set(sections), f"{name}: an example without its section"
         unused = {example for example in found.examples if (name, example) not in used}
         assert not unused, f"{name}: examples no test compares: {sorted(unused)}"
 
