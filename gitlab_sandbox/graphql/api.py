@@ -34,6 +34,7 @@ from .nodes import (
     parse_gid,
     user_core,
 )
+from .notes import create_note, update_note
 from .schemas import ruby_message, schema_for
 
 api = Routes(prefix="/api")
@@ -405,6 +406,8 @@ MUTATIONS = {
     "workItemUpdate": work_item_update,
     "workItemDelete": work_item_delete,
     "workItemHierarchyAddChildrenItems": work_item_add_children,
+    "createNote": create_note,
+    "updateNote": update_note,
 }
 
 

@@ -327,6 +327,9 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
     ]
     if state.since("linked_items_widget"):
         built.append(linked_items_widget(ctx, item))
+    from .notes import notes_widget  # notes.py builds on this module's helpers
+
+    built.append(notes_widget(ctx, item))
     if not item.is_epic:
         built.append(
             {

@@ -197,3 +197,78 @@ def test_one_uuid_fires_at_most_100_hooks_and_requests_without_one_are_not_cappe
     api.post(f"/projects/{project}/issues", json={"title": "marker"})
     assert len(receiver.wait_for(101, timeout=60)) == 101
     assert {d.json["object_attributes"]["title"] for d in receiver.deliveries} == {"marker"}
+
+
+# -- 7. epic comments in work-item mode are work-item notes (GraphQL reference: createNote,
+# WorkItemWidgetNotes); REST's /groups/:id/epics/:epic_id/notes is the deprecated API ------
+
+NOTES = """
+query($id: WorkItemID!) {
+  workItem(id: $id) {
+    widgets {
+      ... on WorkItemWidgetNotes {
+        discussions { nodes { id notes { nodes { id body internal author { username } } } } }
+      }
+    }
+  }
+}
+"""
+CREATE_NOTE = """
+mutation($input: CreateNoteInput!) {
+  createNote(input: $input) { errors note { id body discussion { id } } }
+}
+"""
+UPDATE_NOTE = (
+    "mutation($input: UpdateNoteInput!) { updateNote(input: $input) { errors note { body } } }"
+)
+
+
+def run(sandbox: Any, query: str, **variables: Any) -> dict[str, Any]:
+    body = httpx.post(
+        f"{sandbox.url}/api/graphql",
+        json={"query": query, "variables": variables},
+        headers={"PRIVATE-TOKEN": sandbox.token},
+    ).json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def test_epic_comments_are_work_item_notes_threads_and_hooks_included(sandbox, api, acme, receiver):
+    api.post(f"/groups/{acme['group']}/hooks", json={"url": receiver.url, "note_events": True})
+    epic = api.post(f"/groups/{acme['group']}/epics", json={"title": "Discovery"}).json()
+    noteable = f"gid://gitlab/WorkItem/{epic['work_item_id']}"
+    first = run(sandbox, CREATE_NOTE, input={"noteableId": noteable, "body": "/psdm status"})
+    note = first["createNote"]["note"]
+    assert first["createNote"]["errors"] == [] and note["body"] == "/psdm status"
+    reply = run(
+        sandbox,
+        CREATE_NOTE,
+        input={"noteableId": noteable, "body": "on it", "discussionId": note["discussion"]["id"]},
+    )["createNote"]["note"]
+    assert reply["discussion"]["id"] == note["discussion"]["id"]
+    edited = run(sandbox, UPDATE_NOTE, input={"id": note["id"], "body": "/psdm status now"})
+    assert edited["updateNote"]["note"]["body"] == "/psdm status now"
+    widgets = run(sandbox, NOTES, id=noteable)["workItem"]["widgets"]
+    (threads,) = [w["discussions"]["nodes"] for w in widgets if "discussions" in w]
+    assert [[n["body"] for n in t["notes"]["nodes"]] for t in threads] == [
+        ["/psdm status now", "on it"]
+    ]
+    deliveries = receiver.wait_for(3)
+    actions = sorted(d.json["object_attributes"]["action"] for d in deliveries)
+    assert actions == ["create", "create", "update"]
+    assert {d.headers["x-gitlab-event"] for d in deliveries} == {"Note Hook"}
+
+
+def test_issue_notes_are_one_store_for_rest_and_the_notes_widget(sandbox, api, acme):
+    project = acme["project"]
+    issue = api.post(f"/projects/{project}/issues", json={"title": "t"}).json()
+    api.post(f"/projects/{project}/issues/{issue['iid']}/notes", json={"body": "by REST"})
+    noteable = f"gid://gitlab/WorkItem/{issue['id']}"
+    run(
+        sandbox, CREATE_NOTE, input={"noteableId": noteable, "body": "by GraphQL", "internal": True}
+    )
+    listed = api.get(f"/projects/{project}/issues/{issue['iid']}/notes", params={"sort": "asc"})
+    assert [(n["body"], n["internal"]) for n in listed.json()] == [
+        ("by REST", False),
+        ("by GraphQL", True),
+    ]
