@@ -39,25 +39,13 @@ ACCESS_NAMES = {
 }
 
 
+# fmt: off
 BOARD_PROJECT_KEYS = (
-    "id",
-    "name",
-    "name_with_namespace",
-    "path",
-    "path_with_namespace",
-    "created_at",
-    "default_branch",
-    "tag_list",
-    "topics",
-    "ssh_url_to_repo",
-    "http_url_to_repo",
-    "web_url",
-    "readme_url",
-    "avatar_url",
-    "star_count",
-    "forks_count",
-    "last_activity_at",
+    "id", "name", "name_with_namespace", "path", "path_with_namespace", "created_at",
+    "default_branch", "tag_list", "topics", "ssh_url_to_repo", "http_url_to_repo", "web_url",
+    "readme_url", "avatar_url", "star_count", "forks_count", "last_activity_at",
 )
+# fmt: on
 """The project of a board as `GL:doc/api/boards.md` shows it (Update an issue board)."""
 
 
@@ -255,7 +243,10 @@ class Render:
             data["runners_token"] = None
             data["prevent_sharing_groups_outside_hierarchy"] = False
             data["shared_projects"] = []
-            data["projects"] = []
+            # GL:doc/api/groups.md "Details of a group" lists the group's own projects
+            data["projects"] = [
+                self.project(p) for p in state.projects_in(group, include_subgroups=False)
+            ]
         return data
 
     def namespace_of(self, project: Project) -> dict[str, Any]:
@@ -543,14 +534,14 @@ class Render:
             "imported_from": "none",
             "service_desk_reply_to": None,
         }
-        if state.tier == "premium":
+        if state.tier != "free":
             parent = state.work_items.get(item.parent_id or 0)
             epic = parent if parent is not None and parent.is_epic else None
             data["weight"] = item.weight
             data["epic_iid"] = epic.iid if epic else None
             data["epic"] = self.epic_brief(epic) if epic else None
             data["iteration"] = None
-            data["health_status"] = None
+            data["health_status"] = item.health_status
         return data
 
     def epic_brief(self, epic: WorkItem) -> dict[str, Any]:
@@ -717,6 +708,8 @@ class Render:
             "name": hook.name,
             "description": hook.description,
             "created_at": hook.created_at,
+            # GL:doc/api/group_webhooks.md shows it on every hook; system hooks' own trigger
+            "repository_update_events": False,
             **hook.events,
             "enable_ssl_verification": hook.enable_ssl_verification,
             "push_events_branch_filter": hook.push_events_branch_filter,

@@ -59,7 +59,7 @@ def _apply(ctx: Ctx, kind: str, owner: Any, board: Board) -> None:
         board.hide_backlog_list = bool(p.bool("hide_backlog_list"))
     if p.has("hide_closed_list"):
         board.hide_closed_list = bool(p.bool("hide_closed_list"))
-    if ctx.state.tier == "premium":
+    if ctx.state.has("board_scopes"):
         if p.has("assignee_id"):
             board.assignee_id = p.int("assignee_id")
         if p.has("milestone_id"):
@@ -140,14 +140,15 @@ def _register(kind: str) -> None:
         new = BoardList(state.next_id("board_list"), None, position)
         if chosen[0] == "label_id":
             label = state.labels.get(p.int("label_id") or 0)
-            project, group = (owner, None) if kind == "project" else (None, owner)
+            project = owner if isinstance(owner, Project) else None
+            group = owner if isinstance(owner, Group) else None
             if label is None or label not in state.available_labels(project, group):
                 raise ApiError(400, "Label not found!", key="error")
             if any(item.label_id == label.id for item in board.lists):
                 raise bad_request({"label": ["has already been taken"]})
             new.label_id = label.id
         else:
-            if state.tier != "premium":
+            if not state.has("board_scopes"):
                 raise ApiError(400, f"{chosen[0]} is not supported", key="error")
             value = p.int(chosen[0])
             if chosen[0] == "milestone_id":

@@ -55,7 +55,7 @@ def _filter(ctx: Ctx, groups: list[Group]) -> list[Group]:
     min_access = p.int("min_access_level")
     if min_access is not None:
         groups = [g for g in groups if state.group_access(viewer, g) >= min_access]
-    skip = set(p.int_list("skip_groups") or [])
+    skip: set[int] = set(p.int_list("skip_groups") or [])
     return [g for g in groups if g.id not in skip]
 
 
@@ -188,7 +188,10 @@ def list_group_projects(ctx: Ctx) -> Reply:
 
 def _namespace(ctx: Ctx, group: Group) -> dict[str, Any]:
     data = ctx.render.namespace_group(group)
-    data["members_count_with_descendants"] = None
+    below = {g.id for g in ctx.state.descendants(group)}  # GL:doc/api/namespaces.md
+    data["members_count_with_descendants"] = len(
+        {uid for kind, source, uid in ctx.state.members if kind == "group" and source in below}
+    )
     data["billable_members_count"] = 1
     data["plan"] = ctx.state.tier
     data["trial"] = False

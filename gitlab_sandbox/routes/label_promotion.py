@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..events_log import log_of
 from ..model import DEVELOPER, Label
 from ..routing import Routes
 from ..state import now
@@ -73,6 +74,7 @@ def promote(ctx: Ctx) -> dict[str, Any]:
         board.label_ids = [target.id if i in replaced else i for i in board.label_ids]
     for label_id in replaced:
         del state.labels[label_id]
+    log_of(state).merge_labels(replaced, target.id)
     return ctx.render.label(target)
 
 

@@ -26,6 +26,8 @@ class Rest:
     call: str
     body: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
+    tier: str = "premium"
+    """The sandbox tier the answer is compared on (GitLab serves some calls on Ultimate only)."""
 
     @property
     def name(self) -> str:
@@ -47,6 +49,19 @@ REST: tuple[Rest, ...] = (
         "/user",
     ),
     Rest("GET", "/version", "version", "get", "bot/gitlab/engagement.py version", "/version"),
+    # capabilities (issue 10 item 4: what the instance is, read once by the adapter)
+    Rest(
+        "GET", "/metadata", "metadata", "get", "issue 10 item 4: version and edition", "/metadata"
+    ),
+    Rest("GET", "/license", "license", "get", "issue 10 item 4: tier (administrators)", "/license"),
+    Rest(
+        "GET",
+        "/namespaces/:id",
+        "namespace",
+        "one",
+        "issue 10 item 4: plan, GitLab.com style",
+        "/namespaces/{gid}",
+    ),
     # project and membership
     Rest("GET", "/projects/:id", "project", "get", "bot/gitlab/project.py load; bot/demo.py", P),
     Rest(
@@ -160,6 +175,14 @@ REST: tuple[Rest, ...] = (
         "issue_list",
         "around the family: the issue's upvotes and downvotes are these awards",
         ISSUE + "/award_emoji",
+    ),
+    Rest(
+        "GET",
+        "/projects/:id/issues/:issue_iid/discussions",
+        "discussion",
+        "list",
+        "around the family: the threads people start under an issue",
+        ISSUE + "/discussions",
     ),
     # labels
     Rest(
@@ -389,6 +412,46 @@ REST: tuple[Rest, ...] = (
         G + "/epics/{epic_iid}",
         body={"title": "Epic (renamed)"},
     ),
+    # groups (bot/demo.py finds its group; the epics and hooks hang on it)
+    Rest("GET", "/groups", "group", "list", "around the family", "/groups"),
+    Rest("GET", "/groups/:id", "group", "get", "bot/demo.py groups.get", G),
+    # hooks (bot/demo.py wires the service to a group)
+    Rest(
+        "POST",
+        "/groups/:id/hooks",
+        "group_hook",
+        "get",
+        "bot/demo.py group hook",
+        G + "/hooks",
+        body={
+            "url": "http://127.0.0.1:9/demo",
+            "name": "Demo",
+            "description": "the demo's hook",
+            "issues_events": True,
+            "note_events": True,
+            "custom_webhook_template": '{"event":"{{object_kind}}"}',
+        },
+    ),
+    Rest("GET", "/groups/:id/hooks", "group_hook", "list", "around the family", G + "/hooks"),
+    Rest(
+        "GET",
+        "/groups/:id/hooks/:hook_id",
+        "group_hook",
+        "get",
+        "around the family",
+        G + "/hooks/{hook_id}",
+    ),
+    # DORA (Ultimate)
+    Rest(
+        "GET",
+        "/projects/:id/dora/metrics",
+        "dora_metric",
+        "list",
+        "bot/gitlab/snapshot.py _dora",
+        P + "/dora/metrics",
+        query={"metric": "deployment_frequency", "interval": "daily"},
+        tier="ultimate",
+    ),
     # resource events (issue 12's cycle and lead time)
     Rest(
         "GET",
@@ -454,3 +517,9 @@ GRAPHQL: tuple[Operation, ...] = (
     Operation("bot.gitlab.epics", "UPDATE", "WorkItemEpics.write (update)"),
     Operation("bot.gitlab.epics", "LINKS_QUERY", "IssueEpics._query_links (Free epics)"),
 )
+
+
+UNCHECKED: dict[str, str] = {
+    "/projects": "bot/demo.py creates its project; no example of the create answer is transcribed",
+}
+"""Paths the bot uses that no contract test compares yet, and why."""

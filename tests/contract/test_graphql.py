@@ -5,7 +5,8 @@ The schema is a subset transcribed from GitLab's GraphQL reference
 (`fixtures/graphql/gitlab_subset.graphql` names the page and commit). Documents are checked
 twice: as the bot declares them (with variables) and as it really sends them (variables
 written inline by `bot.gitlab.graphql.inline`), recorded while the bot scaffolds an engagement
-on the sandbox on Premium (work-item epics) and Free (issues linked to their epic issues).
+on the sandbox on Ultimate and Premium (work-item epics) and Free (issues linked to their
+epic issues).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLSchema, build_schema, execute, parse, validate
+from graphql import GraphQLEnumType, GraphQLSchema, build_schema, execute, parse, validate
 
 from bot.gitlab import epics as epics_module
 from bot.gitlab.graphql import inline
+from gitlab_sandbox.graphql.schemas import schema_for
+from gitlab_sandbox.versions import LATEST
 from tests.scenarios.support import Engagement, tool_adoption
 
 from .inventory import GRAPHQL, Operation
@@ -33,6 +36,7 @@ WIDGET_TYPES = {
     "LABELS": "WorkItemWidgetLabels",
     "LINKED_ITEMS": "WorkItemWidgetLinkedItems",
     "MILESTONE": "WorkItemWidgetMilestone",
+    "NOTES": "WorkItemWidgetNotes",
     "START_AND_DUE_DATE": "WorkItemWidgetStartAndDueDate",
     "WEIGHT": "WorkItemWidgetWeight",
 }
@@ -110,7 +114,7 @@ def test_the_inlined_update_of_an_epic_is_valid():
     assert problems(inline(update, {"input": payload})) == []
 
 
-@pytest.fixture(params=["premium", "free"])
+@pytest.fixture(params=["ultimate", "premium", "free"])
 def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
     """Documents the bot sent while scaffolding (and re-applying after a hand edit), with the
     sandbox's answers."""
@@ -131,7 +135,7 @@ def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
     engagement = Engagement(sandbox_server, tier)
     blueprint = tool_adoption()
     engagement.apply(blueprint)
-    if tier == "premium":  # someone detaches a phase epic by hand: the next apply re-parents it
+    if tier == "ultimate":  # someone detaches a phase epic by hand: the next apply re-parents it
         child = next(e for e in gl.groups.get("acme").epics.list(get_all=True) if e.parent_iid)
         httpx.put(
             f"{sandbox_server.url}/api/v4/groups/{group.id}/epics/{child.iid}",
@@ -143,7 +147,8 @@ def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
 
 
 SENT_ON = {
-    "premium": {"EPICS_QUERY", "CREATE", "UPDATE"},
+    "ultimate": {"EPICS_QUERY", "CREATE", "UPDATE"},
+    "premium": {"EPICS_QUERY", "CREATE"},
     "free": {"LINKS_QUERY", "CREATE"},
 }
 
@@ -161,3 +166,76 @@ def test_what_the_bot_sends_is_valid_and_the_answers_have_gitlabs_shapes(recorde
 
 def test_the_tiers_together_send_every_document_of_the_inventory():
     assert set().union(*SENT_ON.values()) == {operation.attribute for operation in GRAPHQL}
+
+
+def schema_differences(documented: GraphQLSchema, served: GraphQLSchema) -> list[str]:
+    """Where the sandbox's schema departs from GitLab's for what the subset documents: a type,
+    field, argument, input field or enum value missing, or one with another type."""
+    found: list[str] = []
+    for name, kind in documented.type_map.items():
+        if name.startswith("__"):
+            continue
+        mine = served.type_map.get(name)
+        if mine is None:
+            found.append(f"{name}: missing")
+            continue
+        if type(mine) is not type(kind):
+            found.append(f"{name}: {type(mine).__name__}, documented {type(kind).__name__}")
+            continue
+        if isinstance(kind, GraphQLEnumType):
+            found += [f"{name}.{v}: missing" for v in kind.values if v not in mine.values]  # type: ignore[attr-defined]
+            continue
+        fields = getattr(kind, "fields", None)
+        if fields is None:
+            continue
+        for field_name, field in fields.items():
+            other = mine.fields.get(field_name)  # type: ignore[attr-defined]
+            if other is None:
+                found.append(f"{name}.{field_name}: missing")
+                continue
+            if str(other.type) != str(field.type):
+                found.append(f"{name}.{field_name}: {other.type}, documented {field.type}")
+            for arg_name, arg in getattr(field, "args", {}).items():
+                served_arg = other.args.get(arg_name)
+                if served_arg is None:
+                    found.append(f"{name}.{field_name}({arg_name}): missing")
+                elif str(served_arg.type) != str(arg.type):
+                    found.append(
+                        f"{name}.{field_name}({arg_name}): {served_arg.type}, documented {arg.type}"
+                    )
+    return found
+
+
+KNOWN_GAPS = {
+    # Where the sandbox's schema.graphql (the `sandbox` helper's room) still departs from the
+    # reference: the standard `before`/`last` connection arguments, WorkItemTypeConnection's
+    # pageInfo, the widgets' exceptTypes filter, the notes widget's discussionLocked. The bot
+    # uses none of them; the list only shrinks (a fixed gap fails this test until it leaves).
+    "Namespace.workItemTypes(before): missing",
+    "Namespace.workItemTypes(after): missing",
+    "Namespace.workItemTypes(first): missing",
+    "Namespace.workItemTypes(last): missing",
+    "Namespace.workItems(before): missing",
+    "Namespace.workItems(last): missing",
+    "Project.workItemTypes(before): missing",
+    "Project.workItemTypes(after): missing",
+    "Project.workItemTypes(first): missing",
+    "Project.workItemTypes(last): missing",
+    "Project.workItems(before): missing",
+    "Project.workItems(last): missing",
+    "WorkItemTypeConnection.pageInfo: missing",
+    "WorkItem.widgets(exceptTypes): missing",
+    "WorkItemWidgetLinkedItems.linkedItems(before): missing",
+    "WorkItemWidgetLinkedItems.linkedItems(last): missing",
+    "WorkItemWidgetNotes.discussionLocked: missing",
+}
+
+
+def test_the_sandbox_schema_agrees_with_gitlabs_for_everything_the_bot_uses():
+    """The sandbox's SDL is judged by the transcription, never the other way round."""
+    assert set(schema_differences(SCHEMA, schema_for(LATEST))) == KNOWN_GAPS
+
+
+def test_a_schema_difference_is_reported():
+    served = build_schema(SUBSET.read_text().replace("  iid: String!\n", "  iid: Int!\n", 1))
+    assert schema_differences(SCHEMA, served) == ["WorkItem.iid: Int!, documented String!"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gitlab_sandbox.render import Render
@@ -10,8 +12,10 @@ from . import shapes
 from .inventory import REST, Rest
 from .shapes import fixture
 
+PREMIUM = [entry for entry in REST if entry.tier == "premium"]
 
-@pytest.mark.parametrize("entry", REST, ids=lambda entry: entry.name)
+
+@pytest.mark.parametrize("entry", PREMIUM, ids=lambda entry: entry.name)
 def test_answer_has_the_documented_keys_and_types(world, entry: Rest):
     answer = world.call(
         entry.method,
@@ -29,11 +33,14 @@ def test_every_fixture_names_its_source_and_every_example_is_used():
         ("issue", "weight"),
         ("issue", "epic"),
         ("group_milestone", "one"),
+        ("namespace", "plan"),
     }
     for name in shapes.all_fixtures():
         found = fixture(name)
         assert found.source.startswith("GL:doc/api/")
         assert len(found.commit) == 40
+        sections = json.loads((shapes.FIXTURES / f"{name}.json").read_text())["sections"]
+        assert set(found.examples) <= set(sections), f"{name}: an example without its section"
         unused = {example for example in found.examples if (name, example) not in used}
         assert not unused, f"{name}: examples no test compares: {sorted(unused)}"
 
@@ -80,3 +87,10 @@ def test_a_key_removed_from_a_sandbox_answer_is_reported(world, monkeypatch, met
         "note": "$[0].system: missing",
     }[method]
     assert wanted in found
+
+
+def test_namespaces_tell_the_plan_gitlab_com_style(world):
+    namespace = world.call("GET", world.fill("/namespaces/{gid}"))
+    assert fixture("namespace").check("plan", namespace) == []
+    assert namespace["plan"] == "premium"
+    assert namespace["members_count_with_descendants"] == 2  # root, its owner, and alice

@@ -3,9 +3,12 @@ reads, so each inventory call has a non-empty answer to compare with GitLab's ex
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 class World:
@@ -28,8 +31,8 @@ class World:
         return response.json() if response.content else None
 
     def fill(self, template: Any) -> Any:
-        if isinstance(template, str):
-            return template.format(**self.ids)
+        if isinstance(template, str):  # only known placeholders: JSON templates keep braces
+            return PLACEHOLDER.sub(lambda m: str(self.ids.get(m[1], m[0])), template)
         if isinstance(template, dict):
             return {key: self.fill(value) for key, value in template.items()}
         return template
@@ -112,6 +115,20 @@ def build(sandbox: Any) -> World:
         "POST", f"{issue}/links", json={"target_project_id": pid, "target_issue_iid": ids["iid2"]}
     )
     world.call("POST", f"/groups/{gid}/epics/{epic['id']}/notes", json={"body": "epic comment"})
+    thread = world.call("POST", f"{issue}/discussions", json={"body": "a thread"})
+    world.call("POST", f"{issue}/discussions/{thread['id']}/notes", json={"body": "a reply"})
+    ids["hook_id"] = world.call(
+        "POST",
+        f"/groups/{gid}/hooks",
+        json={
+            "url": "http://127.0.0.1:9/hook",
+            "name": "Service",
+            "description": "the bot's service",
+            "issues_events": True,
+            "custom_webhook_template": '{"event":"{{object_kind}}"}',
+            "custom_headers": [{"key": "Authorization", "value": "Bearer x"}],
+        },
+    )["id"]
     board = world.call("POST", f"/projects/{pid}/boards", json={"name": "Board"})
     ids["board_id"] = board["id"]
     world.call("POST", f"/projects/{pid}/boards/{board['id']}/lists", json={"label_id": bug["id"]})
