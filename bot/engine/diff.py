@@ -16,4 +16,6 @@ def diff(blueprint: Blueprint, live: LiveState = EMPTY) -> Plan:
         for reconciler in REGISTRY.values()
         for obj in reconciler.desired(blueprint)
     )
-    return Plan(blueprint.playbook, dict(blueprint.variables), operations, live.epics)
+    return Plan(
+        blueprint.playbook, dict(blueprint.variables), operations, live.epics, live.instance
+    )

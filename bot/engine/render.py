@@ -45,7 +45,8 @@ def _details(op: Operation) -> list[str]:
 
 
 def plan_text(plan: Plan) -> str:
-    out = [f"Plan for {plan.playbook} ({EPICS[plan.epics]}): {plan.summary()}", ""]
+    out = [plan.mode, ""] if plan.instance else []
+    out += [f"Plan for {plan.playbook} ({EPICS[plan.epics]}): {plan.summary()}", ""]
     for op in plan.operations:
         out.append(f"{SYMBOL[op.op]} {op.kind:<9} {op.title}  [{op.key}]")
         out += [f"      {line}" for line in _details(op)]
@@ -60,7 +61,7 @@ def plan_markdown(plan: Plan) -> str:
     out = [
         f"### psdm-bot plan: `{plan.playbook}`",
         "",
-        f"**{plan.summary()}** ({EPICS[plan.epics]})",
+        f"**{plan.summary()}** ({plan.mode})",
         "",
     ]
     pending = [op for op in plan.operations if op.pending or op.kept]

@@ -7,6 +7,16 @@ On Free, one GraphQL query reads the links of every parent issue (LINKED_ITEMS w
 child issue is created already linked (workItemCreate with linkedItemsWidget); where GraphQL
 work items do not answer, REST does it with one links read per parent and one link per child.
 
+Where the tier has no parent epics (Premium: multi-level child epics are Ultimate,
+`GL:doc/user/group/epics/manage_epics.md`, and so are linked epics,
+`GL:doc/user/group/epics/linked_epics.md`) every epic is a top-level epic of the group, and the
+tree is shown the ways Premium has: the parent epic's description ends with a list of its
+children (`&iid+` references, which GitLab renders as links showing the epic's title), kept
+current by compare-and-update, and every epic of the engagement carries its scoped label. The
+adapter reads that list back as each child's parent, so the engine sees the same tree on every
+tier. When the group moves to Ultimate, the next apply finds no real parent and sets it; the
+other way round, the real parents stay and are read as they are.
+
 Group epics are seen by every project of the group: the stores keep only those whose marker
 names no project or this one (`Marker.belongs_to`), so an engagement never matches, adopts,
 retitles or links to the epics of another engagement in the same group.
@@ -14,7 +24,9 @@ retitles or links to the epics of another engagement in the same group.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import threading
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +39,7 @@ from bot.engine.port import EpicMode, LiveObject
 from bot.gitlab.errors import Rejected
 from bot.gitlab.graphql import execute
 from bot.gitlab.index import EpicHandle
-from bot.gitlab.rest import create_once, every
+from bot.gitlab.rest import create_once, enc, every
 from bot.playbook.blueprint import Blueprint
 
 if TYPE_CHECKING:
@@ -37,7 +49,7 @@ EPICS_QUERY = """
 query($path: ID!, $after: String) {
   namespace(fullPath: $path) {
     workItemTypes(name: EPIC) { nodes { id name } }
-    workItems(types: [EPIC], first: 100, after: $after) {
+    workItems(types: [EPIC], includeDescendants: false, first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id iid title description
@@ -61,7 +73,7 @@ mutation($input: WorkItemCreateInput!) {
 LINKS_QUERY = """
 query($path: ID!, $iids: [String!], $some: Boolean!, $after: String) {
   project(fullPath: $path) {
-    workItemTypes(name: ISSUE) { nodes { id } }
+    workItemTypes(name: ISSUE) { nodes { id name } }
     workItems(iids: $iids, first: 100, after: $after) @include(if: $some) {
       pageInfo { hasNextPage endCursor }
       nodes {
@@ -81,11 +93,50 @@ query($path: ID!, $iids: [String!], $some: Boolean!, $after: String) {
 }
 """
 
+DESCRIPTION = """
+query($id: WorkItemID!) {
+  workItem(id: $id) {
+    id iid
+    widgets { type ... on WorkItemWidgetDescription { description } }
+  }
+}
+"""
+
 UPDATE = """
 mutation($input: WorkItemUpdateInput!) {
   workItemUpdate(input: $input) { workItem { id iid } errors }
 }
 """
+
+
+CHILDREN_START = "<!-- psdm-bot children -->"
+CHILDREN_END = "<!-- psdm-bot children end -->"
+_CHILDREN = re.compile(
+    rf"\s*{re.escape(CHILDREN_START)}(?P<body>.*?){re.escape(CHILDREN_END)}\s*", re.DOTALL
+)
+_REFERENCE = re.compile(r"&(\d+)")
+ENGAGEMENT_LABEL = "psdm-engagement::"
+"""Prefix of the scoped label that every group epic of one engagement carries where epics
+cannot nest (the rest of the name is the project's path)."""
+
+
+def split_children(description: str | None) -> tuple[str, tuple[int, ...]]:
+    """The description without the bot's list of child epics, and the iids that list names."""
+    text = description or ""
+    found = _CHILDREN.search(text)
+    if not found:
+        return text, ()
+    iids = tuple(dict.fromkeys(int(n) for n in _REFERENCE.findall(found["body"])))
+    return (text[: found.start()] + "\n\n" + text[found.end() :]).strip(), iids
+
+
+def with_children(description: str | None, iids: Iterable[int]) -> str:
+    """`description` (its old list removed) ending with the list of `iids`, if any."""
+    text = split_children(description)[0]
+    lines = "\n".join(f"- &{iid}+" for iid in iids)
+    if not lines:
+        return text
+    return f"{text}\n\n{CHILDREN_START}\n**Phases and workstreams**\n\n{lines}\n{CHILDREN_END}"
 
 
 class EpicStore:
@@ -94,6 +145,13 @@ class EpicStore:
 
     def __init__(self, project: GitLabProject) -> None:
         self.project = project
+        self.nested = project.capabilities.parent_epics
+        """Whether an epic can have a parent epic here (Ultimate); else its parent lists it."""
+        self.raw: dict[str, str | None] = {}
+        """Each epic's description as read, its list of children included."""
+        self.labelled: set[str] = set()
+        """Epics that carry the engagement's scoped label already."""
+        self._listing = threading.Lock()
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
         raise NotImplementedError
@@ -121,16 +179,63 @@ class EpicStore:
     def write(self, op: Operation) -> str:
         raise NotImplementedError
 
+    # -- where epics cannot nest: the parent lists its children ---------------------------
 
-def _epic_object(ref: str, title: str, description: str | None, labels, parent) -> LiveObject:
-    text, marker = parse(description)
-    fields = {
-        "title": title,
-        "description": text,
-        "labels": tuple(sorted(labels)),
-        "parent": parent,
-    }
-    return LiveObject("epic", ref, title, fields, marker)
+    def epic_object(
+        self, iid: int, title: str, description: str | None, labels: Iterable[str], parent: object
+    ) -> LiveObject:
+        """The live epic; its parent is the real one, or where epics cannot nest, the epic
+        that lists it (read from every epic's description, so `read` fills `raw` first)."""
+        self.raw[str(iid)] = description
+        labels = list(labels)
+        if any(label.startswith(ENGAGEMENT_LABEL) for label in labels):
+            self.labelled.add(str(iid))
+        if parent is None and not self.nested:
+            parent = self._listed_parents().get(iid)
+        text, marker = parse(split_children(description)[0])
+        fields = {
+            "title": title,
+            "description": text,
+            "labels": tuple(sorted(lb for lb in labels if not lb.startswith(ENGAGEMENT_LABEL))),
+            "parent": str(parent) if parent else None,
+        }
+        return LiveObject("epic", str(iid), title, fields, marker)
+
+    def _listed_parents(self) -> dict[int, int]:
+        parents: dict[int, int] = {}
+        for ref, description in sorted(self.raw.items(), key=lambda item: int(item[0])):
+            for child in split_children(description)[1]:
+                parents.setdefault(child, int(ref))
+        return parents
+
+    def engagement_labels(self, ref: str | None = None) -> list[str]:
+        """Where epics cannot nest, the engagement's scoped label (made on first use) for a
+        new epic or one (`ref`) that lacks it."""
+        if self.nested or str(ref) in self.labelled:
+            return []
+        name = ENGAGEMENT_LABEL + str(self.project.load()["path"])
+        self.project.ensure_group_label(name, "#6699cc", "The epics of one PSDM engagement")
+        return [name]
+
+    def body(self, ref: str | None, body: str) -> str:
+        """A new description for epic `ref`, with the list of children it had."""
+        return with_children(body, split_children(self.raw.get(str(ref)))[1])
+
+    def place(self, parent_ref: str, child: int) -> None:
+        """Where epics cannot nest, add `child` to the list at the end of its parent's
+        description: read it, write it back only when the child is missing."""
+        with self._listing:
+            description = self.description(parent_ref)
+            listed = split_children(description)[1]
+            if child not in listed:
+                self.set_description(parent_ref, with_children(description, (*listed, child)))
+            self.raw[str(parent_ref)] = with_children(description, (*listed, child))
+
+    def description(self, ref: str) -> str | None:
+        raise NotImplementedError
+
+    def set_description(self, ref: str, description: str) -> None:
+        raise NotImplementedError
 
 
 def belongs(epic: Mapping[str, Any], project: int) -> bool:
@@ -145,10 +250,15 @@ def _made(epic: Mapping[str, Any], key: str, project: int) -> bool:
     return marker is not None and marker.key == key and marker.project == project
 
 
+def _widget(node: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    return next((w for w in node.get("widgets") or [] if w.get("type") == kind), {})
+
+
 class WorkItemEpics(EpicStore):
     """Epics as group work items (GitLab 18.1+): GraphQL reads and writes."""
 
     mode = "work_items"
+    TYPE = "Epic"
 
     def __init__(self, project: GitLabProject, type_id: str, nodes: list[dict[str, Any]]) -> None:
         super().__init__(project)
@@ -157,14 +267,16 @@ class WorkItemEpics(EpicStore):
 
     @classmethod
     def probe(cls, project: GitLabProject) -> WorkItemEpics | None:
-        """The store if the group has an EPIC work-item type (one query also reads the epics)."""
+        """The store if the group answers for work items with a type named Epic (one query
+        also reads the epics). The type found by name is checked against the name returned."""
         try:
             types, nodes = cls._query(project)
         except (gitlab.GitlabError, TransportQueryError):  # no work items on this GitLab
             return None
-        if not types:
+        epic = next((t for t in types if t.get("name") == cls.TYPE), None)
+        if epic is None:
             return None
-        return cls(project, types[0]["id"], [n for n in nodes if belongs(n, project.pid)])
+        return cls(project, epic["id"], [n for n in nodes if belongs(n, project.pid)])
 
     @staticmethod
     def _query(project: GitLabProject) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -183,19 +295,21 @@ class WorkItemEpics(EpicStore):
             after = page["endCursor"]
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
-        found = []
-        for node in sorted(self.nodes, key=lambda n: int(n["iid"])):
+        ordered = sorted(self.nodes, key=lambda n: int(n["iid"]))
+        for node in ordered:
+            self.raw[str(node["iid"])] = node.get("description")
             self.project.index.epic(EpicHandle(int(node["iid"]), gid=node["id"]))
-            widgets = {w.get("type"): w for w in node.get("widgets") or []}
-            labels = (widgets.get("LABELS") or {}).get("labels") or {"nodes": []}
-            parent = (widgets.get("HIERARCHY") or {}).get("parent")
+        found = []
+        for node in ordered:
+            labels = (_widget(node, "LABELS").get("labels") or {}).get("nodes") or []
+            parent = _widget(node, "HIERARCHY").get("parent")
             found.append(
-                _epic_object(
-                    str(node["iid"]),
+                self.epic_object(
+                    int(node["iid"]),
                     node["title"],
                     node.get("description"),
-                    [label["title"] for label in labels["nodes"]],
-                    str(parent["iid"]) if parent else None,
+                    [label["title"] for label in labels],
+                    parent["iid"] if parent else None,
                 )
             )
         return found
@@ -208,21 +322,23 @@ class WorkItemEpics(EpicStore):
         result = data[field]
         if result.get("errors"):
             raise Rejected(f"GitLab refused {field}: {'; '.join(result['errors'])}")
-        return result["workItem"]
+        return dict(result["workItem"])
 
     def write(self, op: Operation) -> str:
         project = self.project
         payload: dict[str, Any] = {}
+        parent = op.parent if op.op == "create" or "parent" in op.changes else None
         if op.op == "create":
+            labels = [*op.labels, *self.engagement_labels()]
             payload = {
                 "namespacePath": project.group_path,
                 "workItemTypeId": self.type_id,
                 "title": op.title,
                 "descriptionWidget": {"description": op.body},
-                "labelsWidget": {"labelIds": project.label_gids(op.labels)},
+                "labelsWidget": {"labelIds": project.label_gids(labels)},
             }
-            if op.parent:
-                payload["hierarchyWidget"] = {"parentId": self._gid(op.parent)}
+            if parent and self.nested:
+                payload["hierarchyWidget"] = {"parentId": self._gid(parent)}
             item = create_once(
                 lambda: self._mutate(CREATE, payload, "workItemCreate"),
                 lambda: self._find(op.key),
@@ -232,19 +348,36 @@ class WorkItemEpics(EpicStore):
             if "title" in op.changes:
                 payload["title"] = op.title
             if op.body is not None:
-                payload["descriptionWidget"] = {"description": op.body}
-            if "labels" in op.changes:
-                old, new = op.changes["labels"]
+                payload["descriptionWidget"] = {"description": self.body(op.ref, op.body)}
+            old, new = op.changes.get("labels", ((), ()))
+            add = {*new, *self.engagement_labels(op.ref)} - set(old or ())  # type: ignore[misc]
+            gone = set(old or ()) - set(new)  # type: ignore[call-overload]
+            if add or gone:
                 payload["labelsWidget"] = {
-                    "addLabelIds": project.label_gids(set(new) - set(old or ())),
-                    "removeLabelIds": project.label_gids(set(old or ()) - set(new)),
+                    "addLabelIds": project.label_gids(add),
+                    "removeLabelIds": project.label_gids(gone),
                 }
-            if "parent" in op.changes and op.parent:
-                payload["hierarchyWidget"] = {"parentId": self._gid(op.parent)}
-            item = self._mutate(UPDATE, payload, "workItemUpdate")
+            if parent and self.nested:
+                payload["hierarchyWidget"] = {"parentId": self._gid(parent)}
+            item = (
+                self._mutate(UPDATE, payload, "workItemUpdate")
+                if len(payload) > 1
+                else {"iid": op.ref, "id": payload["id"]}
+            )
         handle = EpicHandle(int(item["iid"]), gid=item["id"])
         project.index.epic(handle)
+        if parent and not self.nested:
+            self.place(project.ref(parent), handle.iid)
         return str(handle.iid)
+
+    def description(self, ref: str) -> str | None:
+        data = execute(self.project.conn.graphql, DESCRIPTION, id=self._gid_of_ref(ref))
+        node = data.get("workItem") or {}
+        return _widget(node, "DESCRIPTION").get("description")
+
+    def set_description(self, ref: str, description: str) -> None:
+        payload = {"id": self._gid_of_ref(ref), "descriptionWidget": {"description": description}}
+        self._mutate(UPDATE, payload, "workItemUpdate")
 
     def _gid(self, key: str) -> str:
         return self._gid_of_ref(self.project.ref(key))
@@ -261,29 +394,42 @@ class WorkItemEpics(EpicStore):
 
 
 class LegacyEpics(EpicStore):
-    """Epics through the deprecated but working `/groups/:id/epics` REST API."""
+    """Epics through the deprecated but working `/groups/:id/epics` REST API (before 18.1).
+
+    Listed without subgroups (`include_descendant_groups=false`, `GL:doc/api/epics.md`): epic
+    iids are per group, and the bot's epics live in the project's own group.
+    """
 
     mode = "legacy"
 
     def __init__(self, project: GitLabProject, epics: list[dict[str, Any]]) -> None:
         super().__init__(project)
-        self.epics = [epic for epic in epics if belongs(epic, project.pid)]
+        group = project.group_id
+        self.epics = [
+            epic
+            for epic in epics
+            if belongs(epic, project.pid) and epic.get("group_id", group) == group
+        ]
+
+    @property
+    def base(self) -> str:
+        return f"/groups/{self.project.group_id}/epics"
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
-        found = []
-        for epic in sorted(self.epics, key=lambda e: e["iid"]):
+        ordered = sorted(self.epics, key=lambda e: e["iid"])
+        for epic in ordered:
+            self.raw[str(epic["iid"])] = epic.get("description")
             self.project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
-            parent = epic.get("parent_iid")
-            found.append(
-                _epic_object(
-                    str(epic["iid"]),
-                    epic["title"],
-                    epic.get("description"),
-                    epic.get("labels") or [],
-                    str(parent) if parent else None,
-                )
+        return [
+            self.epic_object(
+                epic["iid"],
+                epic["title"],
+                epic.get("description"),
+                epic.get("labels") or [],
+                epic.get("parent_iid"),
             )
-        return found
+            for epic in ordered
+        ]
 
     def issue_fields(self, parent: str) -> dict[str, Any]:
         return {"epic_id": self._legacy_id(parent)}
@@ -296,28 +442,44 @@ class LegacyEpics(EpicStore):
 
     def write(self, op: Operation) -> str:
         project = self.project
-        base = f"/groups/{project.group_id}/epics"
         data: dict[str, Any] = {}
+        parent = op.parent if op.op == "create" or "parent" in op.changes else None
         if op.body is not None:
-            data["description"] = op.body
+            data["description"] = op.body if op.op == "create" else self.body(op.ref, op.body)
         if op.op == "create" or "title" in op.changes:
             data["title"] = op.title
-        if op.op == "create" or "labels" in op.changes:
-            data["labels"] = ",".join(op.labels)
-        if op.parent and (op.op == "create" or "parent" in op.changes):
-            data["parent_id"] = self._legacy_id(project.ref(op.parent))
+        extra = self.engagement_labels(op.ref)
+        if op.op == "create" or "labels" in op.changes or extra:
+            data["labels"] = ",".join([*op.labels, *extra])
+        if parent and self.nested:
+            data["parent_id"] = self._legacy_id(project.ref(parent))
         if op.op == "create":
             epic = create_once(
-                lambda: project.rest.http_post(base, post_data=data, retry_transient_errors=False),
-                lambda: self._find(base, op),
+                lambda: project.rest.http_post(self.base, post_data=data),
+                lambda: self._find(op),
             )
+        elif data:
+            epic = project.rest.http_put(f"{self.base}/{op.ref}", post_data=data)
         else:
-            epic = project.rest.http_put(f"{base}/{op.ref}", post_data=data)
+            epic = {"iid": int(str(op.ref)), "id": self._legacy_id(str(op.ref))}
         project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
+        if parent and not self.nested:
+            self.place(project.ref(parent), int(epic["iid"]))
         return str(epic["iid"])
 
-    def _find(self, base: str, op: Operation) -> dict[str, Any] | None:
-        epics = every(self.project.rest, base, search=op.title)
+    def description(self, ref: str) -> str | None:
+        epic = self.project.rest.http_get(f"{self.base}/{enc(ref)}")
+        return epic.get("description") if isinstance(epic, dict) else None
+
+    def set_description(self, ref: str, description: str) -> None:
+        self.project.rest.http_put(
+            f"{self.base}/{enc(ref)}", post_data={"description": description}
+        )
+
+    def _find(self, op: Operation) -> dict[str, Any] | None:
+        epics = every(
+            self.project.rest, self.base, search=op.title, include_descendant_groups=False
+        )
         return next((epic for epic in epics if _made(epic, op.key, self.project.pid)), None)
 
 
@@ -330,6 +492,7 @@ class IssueEpics(EpicStore):
 
     def __init__(self, project: GitLabProject) -> None:
         super().__init__(project)
+        self.nested = True  # a parent issue and its children are linked on every tier
         self.parents: dict[int, str] = {}
         self.titles: set[str] = set()
         self.type_id: str | None = None
@@ -363,8 +526,8 @@ class IssueEpics(EpicStore):
                     next((p for p in parents if key_of.get(p) == want), parents[0])
                 )
         return [
-            _epic_object(
-                str(epic["iid"]),
+            self.epic_object(
+                epic["iid"],
                 epic["title"],
                 epic.get("description"),
                 epic.get("labels") or [],
@@ -409,7 +572,8 @@ class IssueEpics(EpicStore):
             )
             node = data.get("project") or {}
             types = (node.get("workItemTypes") or {}).get("nodes") or []
-            self.type_id = types[0]["id"] if types else None
+            issue = next((t for t in types if t.get("name") == "Issue"), None)
+            self.type_id = issue["id"] if issue else None
             items = node.get("workItems") or {}
             for item in items.get("nodes") or []:
                 widget = next(
@@ -452,10 +616,12 @@ class IssueEpics(EpicStore):
         handle = self.project.index.epics.get(parent)
         if self.type_id is None or handle is None or handle.gid is None:
             return None
+        if not self.project.capabilities.linked_items_on_create:  # the widget is 17.4+
+            return None
         project = self.project
         wanted = op.fields
         payload: dict[str, Any] = {
-            "projectPath": project.load()["path_with_namespace"],
+            "namespacePath": project.load()["path_with_namespace"],
             "workItemTypeId": self.type_id,
             "title": op.title,
             "confidential": bool(wanted.get("confidential")),

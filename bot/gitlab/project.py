@@ -14,6 +14,7 @@ import gitlab
 from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.engine.port import LiveObject, LiveState
+from bot.gitlab.capabilities import Capabilities, detect
 from bot.gitlab.connection import Connection
 from bot.gitlab.epics import EpicStore, IssueEpics, LegacyEpics, WorkItemEpics
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain
@@ -35,8 +36,28 @@ class GitLabProject:
         self.rest = conn.rest
         self.index = Index()
         self.info: dict[str, Any] = {}
-        self.epics: EpicStore = IssueEpics(self)
         self.live: LiveState | None = None
+        self._epics: EpicStore | None = None
+
+    @property
+    def epics(self) -> EpicStore:
+        """Where this project's epics live (read with the live state; Free issues until then)."""
+        if self._epics is None:
+            self._epics = IssueEpics(self)
+        return self._epics
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the instance can do for this project's group: read once per client and group."""
+        client = self.conn.client
+        group = self.group_id
+        with client.lock:
+            if group not in client.capabilities:
+                try:
+                    client.capabilities[group] = detect(self.rest, group, self.pid)
+                except Exception as error:
+                    raise self._fail(error, "reading what this GitLab can do") from None
+            return client.capabilities[group]
 
     def _fail(self, error: Exception, doing: str) -> GitLabError:
         return explain(error, url=self.conn.url, project=self.path, doing=doing)
@@ -93,6 +114,7 @@ class GitLabProject:
 
     def _read(self, blueprint: Blueprint | None) -> LiveState:
         self.load()
+        capabilities = self.capabilities
         with ThreadPoolExecutor(max_workers=READERS) as pool:
             epics = pool.submit(self._detect)
             labels, milestones, boards = (
@@ -101,7 +123,7 @@ class GitLabProject:
                 pool.submit(self._boards),
             )
             issues = pool.submit(every, self.rest, f"/projects/{self.pid}/issues", state="all")
-            self.epics = epics.result()
+            self._epics = epics.result()
             listed = sorted(issues.result(), key=lambda issue: issue["iid"])
             objects = [
                 *labels.result(),
@@ -119,21 +141,31 @@ class GitLabProject:
                 if timebox.key not in self.index.refs and timebox.title in shared:
                     self.index.remember(timebox.key, shared[timebox.title])
         self.live = LiveState(
-            tuple(objects), self.epics.mode, self.epics.unsupported, scope=self.pid
+            tuple(objects),
+            self.epics.mode,
+            self.epics.unsupported | capabilities.unsupported,
+            scope=self.pid,
+            instance=capabilities.to_json(),
         )
         return self.live
 
     def _detect(self) -> EpicStore:
-        """Work-item epics, else legacy epics, else (Free, or a project without a group) issues."""
-        if self.group_id is None:
+        """Where the capabilities say epics live: work items (18.1+), legacy REST epics, or
+        (Free, or a project without a group) parent issues."""
+        mode = self.capabilities.epic_mode
+        if self.group_id is None or mode == "issues":
             return IssueEpics(self)
+        if mode == "work_items":
+            store = WorkItemEpics.probe(self)
+            if store is not None:
+                return store
+        path = f"/groups/{self.group_id}/epics"
         try:
-            legacy = every(self.rest, f"/groups/{self.group_id}/epics")
+            return LegacyEpics(self, every(self.rest, path, include_descendant_groups=False))
         except gitlab.GitlabHttpError as error:
-            if error.response_code in (403, 404):
+            if error.response_code in (403, 404):  # the tier was misread: epics are not here
                 return IssueEpics(self)
             raise
-        return WorkItemEpics.probe(self) or LegacyEpics(self, legacy)
 
     def _labels(self) -> list[LiveObject]:
         found = []
@@ -238,16 +270,23 @@ class GitLabProject:
             self.index.label(name, label["id"])
         return self.index.labels[name]
 
-    def _write_label(self, op: Operation) -> int:
+    def ensure_group_label(self, name: str, color: str, description: str) -> int:
+        """A group label the adapter itself needs, found or created once."""
+        if name not in self.index.labels:
+            op = Operation("create", "label", f"label:{name}", name, {"color": color})
+            self._write_label(op, description=description)
+        return self.index.labels[name]
+
+    def _write_label(self, op: Operation, description: str | None = None) -> int:
         owner = (
             f"/groups/{self.group_id}" if self.epics.mode != "issues" else f"/projects/{self.pid}"
         )
         data = {"name": op.title, **op.fields}
+        if description is not None:
+            data["description"] = description
         try:
             label = create_once(
-                lambda: self.rest.http_post(
-                    f"{owner}/labels", post_data=data, retry_transient_errors=False
-                ),
+                lambda: self.rest.http_post(f"{owner}/labels", post_data=data),
                 lambda: self._find_label(op.title),
             )
         except gitlab.GitlabHttpError as error:

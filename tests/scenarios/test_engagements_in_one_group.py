@@ -15,7 +15,13 @@ import pytest
 from bot.engine.marker import parse
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
-from tests.scenarios.support import Engagement, assert_built_once, group_epics, tool_adoption
+from tests.scenarios.support import (
+    Engagement,
+    assert_built_once,
+    epic_parent,
+    group_epics,
+    tool_adoption,
+)
 
 
 @cache
@@ -61,7 +67,7 @@ def assert_owns_its_epics(engagement: Engagement, blueprint: Blueprint) -> None:
     iids = {epic.iid for epic in mine.values()}
     for epic in blueprint.epics:
         parent = mine[epic.parent].iid if epic.parent else None
-        assert mine[epic.key].parent_iid == parent, epic.key
+        assert epic_parent(engagement, mine[epic.key], list(mine.values())) == parent, epic.key
     by_title = {issue.title: issue for issue in engagement.project.issues.list(get_all=True)}
     for issue in blueprint.issues:
         live = (by_title[issue.title].epic or {}).get("iid")
