@@ -189,7 +189,9 @@ def serve(
 def sandbox(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8080, help="TCP port to listen on."),
-    tier: str = typer.Option("premium", help="premium (EE, epics) or free (CE)."),
+    tier: str = typer.Option(
+        "premium", help="free (CE), premium (EE: epics, no child epics) or ultimate."
+    ),
     token: str = typer.Option(
         "sandbox-root-token", help="Personal access token of the administrator `root`."
     ),
@@ -198,9 +200,11 @@ def sandbox(
     import uvicorn
 
     from gitlab_sandbox import create_app
+    from gitlab_sandbox.tiers import TIERS
 
-    if tier not in ("premium", "free"):
-        raise typer.BadParameter("--tier must be premium or free")
+    if tier not in TIERS:
+        typer.echo(f"error: --tier must be one of {', '.join(TIERS)}, not {tier!r}", err=True)
+        raise typer.Exit(2)
     typer.echo(f"GitLab sandbox ({tier}) on http://{host}:{port}  root token: {token}", err=True)
     uvicorn.run(create_app(tier=tier, admin_token=token), host=host, port=port, log_level="warning")
 

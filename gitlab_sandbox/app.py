@@ -28,10 +28,12 @@ from .routes import (
     boards,
     controls,
     discussions,
+    dora,
     epics,
     groups,
     hooks,
     issues,
+    iterations,
     labels,
     links,
     members,
@@ -44,6 +46,7 @@ from .routes import (
 from .routing import Route
 from .state import State
 from .stats import Stats
+from .tiers import DEFAULT_TIER, check_tier
 from .web import ApiError, Ctx, Params, Reply, error_response
 from .webhooks.delivery import Deliverer
 from .webhooks.emitter import Emitter
@@ -57,8 +60,6 @@ class Sandbox:
     """One running stand-in: its state plus the machinery around it."""
 
     def __init__(self, tier: str, admin_token: str, base_url: str | None) -> None:
-        if tier not in ("free", "premium"):
-            raise ValueError(f"tier must be 'free' or 'premium', not {tier!r}")
         self.state = State(tier, admin_token)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.faults = Faults()
@@ -68,7 +69,7 @@ class Sandbox:
     def reset(self, tier: str | None = None) -> None:
         with self.state.lock:
             if tier is not None:
-                self.state.tier = tier
+                self.state.tier = check_tier(tier)
             self.state.clear()
             self.deliverer.delivered = self.deliverer.failed = 0
         self.stats.clear()
@@ -142,7 +143,7 @@ def _endpoint(sandbox: Sandbox, route: Route):
         try:
             params = await Params.read(request)
             with state.lock:
-                if state.tier not in route.tiers:
+                if route.feature is not None and not state.has(route.feature):
                     raise ApiError(404, "404 Not Found", key="error")
                 user, job = authenticate(state, request, params)
                 if job and request.method not in ("GET", "HEAD"):
@@ -212,11 +213,13 @@ def _routes() -> list[Route]:
         labels,
         milestones,
         issues,
+        iterations,
         notes,
         discussions,
         links,
         boards,
         epics,
+        dora,
         hooks,
         controls,
         graphql_api,
@@ -225,7 +228,7 @@ def _routes() -> list[Route]:
 
 
 def create_app(
-    tier: str = "premium", admin_token: str = DEFAULT_ADMIN_TOKEN, base_url: str | None = None
+    tier: str = DEFAULT_TIER, admin_token: str = DEFAULT_ADMIN_TOKEN, base_url: str | None = None
 ) -> FastAPI:
     """A fresh sandbox whose administrator `root` authenticates with `admin_token`."""
     sandbox = Sandbox(tier, admin_token, base_url)

@@ -129,6 +129,7 @@ class WorkItem:
     assignee_ids: list[int] = field(default_factory=list)
     milestone_id: int | None = None
     weight: int | None = None
+    health_status: str | None = None
     confidential: bool = False
     discussion_locked: bool | None = None
     due_date: date | None = None
@@ -147,6 +148,24 @@ class WorkItem:
     @property
     def is_epic(self) -> bool:
         return self.kind == "epic"
+
+
+@dataclass
+class Deployment:
+    """A deployment to an environment, as far as DORA metrics read it."""
+
+    id: int
+    iid: int
+    project_id: int
+    environment: str
+    tier: str
+    status: str
+    ref: str
+    sha: str
+    user_id: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
 
 
 @dataclass

@@ -472,14 +472,14 @@ class Render:
             "imported_from": "none",
             "service_desk_reply_to": None,
         }
-        if state.tier == "premium":
+        if state.tier != "free":
             parent = state.work_items.get(item.parent_id or 0)
             epic = parent if parent is not None and parent.is_epic else None
             data["weight"] = item.weight
             data["epic_iid"] = epic.iid if epic else None
             data["epic"] = self.epic_brief(epic) if epic else None
             data["iteration"] = None
-            data["health_status"] = None
+            data["health_status"] = item.health_status
         return data
 
     def epic_brief(self, epic: WorkItem) -> dict[str, Any]:

@@ -17,7 +17,7 @@ class Route:
     template: str
     handler: Handler
     status: int
-    tiers: tuple[str, ...] = ("free", "premium")
+    feature: str | None = None
 
 
 @dataclass
@@ -27,21 +27,29 @@ class Routes:
     prefix: str = "/api/v4"
     routes: list[Route] = field(default_factory=list)
 
-    def add(self, method: str, template: str, status: int, tiers: tuple[str, ...]):
+    def add(
+        self, method: str, template: str, status: int, feature: str | None
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler; with `feature`, tiers without it answer 404 (the route is absent)."""
+
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, self.prefix + template, handler, status, tiers))
+            self.routes.append(Route(method, self.prefix + template, handler, status, feature))
             return handler
 
         return register
 
-    def get(self, template: str, *, tiers: tuple[str, ...] = ("free", "premium")):
-        return self.add("GET", template, 200, tiers)
+    def get(self, template: str, *, feature: str | None = None) -> Callable[[Handler], Handler]:
+        return self.add("GET", template, 200, feature)
 
-    def post(self, template: str, *, status: int = 201, tiers=("free", "premium")):
-        return self.add("POST", template, status, tiers)
+    def post(
+        self, template: str, *, status: int = 201, feature: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        return self.add("POST", template, status, feature)
 
-    def put(self, template: str, *, tiers: tuple[str, ...] = ("free", "premium")):
-        return self.add("PUT", template, 200, tiers)
+    def put(self, template: str, *, feature: str | None = None) -> Callable[[Handler], Handler]:
+        return self.add("PUT", template, 200, feature)
 
-    def delete(self, template: str, *, status: int = 204, tiers=("free", "premium")):
-        return self.add("DELETE", template, status, tiers)
+    def delete(
+        self, template: str, *, status: int = 204, feature: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        return self.add("DELETE", template, status, feature)

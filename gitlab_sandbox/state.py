@@ -7,11 +7,13 @@ import threading
 from collections import OrderedDict, defaultdict
 from datetime import UTC, datetime
 
+from . import tiers
 from .model import (
     OWNER,
     REPORTER,
     AwardEmoji,
     Board,
+    Deployment,
     Group,
     Hook,
     HookLog,
@@ -26,7 +28,6 @@ from .model import (
     WorkItem,
 )
 
-Tier = str  # "free" | "premium"
 RECURSION_MEMORY = 10_000
 
 
@@ -39,9 +40,9 @@ def now() -> datetime:
 class State:
     """Everything the sandbox knows; callers hold `lock` around every read and write."""
 
-    def __init__(self, tier: Tier, admin_token: str) -> None:
+    def __init__(self, tier: str, admin_token: str) -> None:
         self.lock = threading.RLock()
-        self.tier = tier
+        self.tier: str = tiers.check_tier(tier)
         self.admin_token = admin_token
         self.generation = 0
         self.clear()
@@ -61,12 +62,17 @@ class State:
         self.awards: dict[int, AwardEmoji] = {}
         self.links: dict[int, IssueLink] = {}
         self.boards: dict[int, Board] = {}
+        self.deployments: dict[int, Deployment] = {}
         self.hooks: dict[int, Hook] = {}
         self.hook_logs: dict[int, list[HookLog]] = defaultdict(list)
         self.recursion: OrderedDict[str, set[int]] = OrderedDict()
         self.blocked_deliveries = 0
         root = self.add_user("root", "Administrator", "admin@example.com", is_admin=True)
         self.add_token(root.id, "sandbox-root", ["api", "sudo", "admin_mode"], self.admin_token)
+
+    def has(self, feature: str) -> bool:
+        """Whether this instance's tier offers a licensed feature (see `tiers.FEATURES`)."""
+        return tiers.allows(self.tier, feature)
 
     # -- sequences -------------------------------------------------------------------------
 

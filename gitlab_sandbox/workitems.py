@@ -9,13 +9,38 @@ from .routes.labels import create_label
 from .state import State, now
 from .web import Ctx
 
+# GL:app/models/work_items/types_framework/system_defined/hierarchy_restriction.rb: epic ->
+# epic (maximum depth 7), epic -> issue, issue/incident/ticket -> task.
 MAX_EPIC_DEPTH = 7
-MAX_CHILDREN = 100
-ALLOWED_CHILDREN = {"epic": ("epic", "issue"), "issue": ("task",), "incident": ("task",)}
+# GL:doc/user/group/epics/manage_epics.md: an epic holds at most 100 direct child epics;
+# GL:app/models/work_items/parent_link.rb caps any other parent at 5000 children.
+MAX_EPIC_CHILDREN = 100
+MAX_CHILDREN = 5000
+ALLOWED_CHILDREN = {
+    "epic": ("epic", "issue"),
+    "issue": ("task",),
+    "incident": ("task",),
+    "ticket": ("task",),
+}
+# What the parent-link services answer when nothing in the request may be linked; EE answers it
+# for an epic child when the namespace lacks the `subepics` licensed feature (Premium).
+# GL:app/services/work_items/parent_links/base_service.rb (issuables_not_found_message) and
+# ee/app/services/ee/work_items/parent_links/base_service.rb (linkable?).
+NO_MATCHING_WORK_ITEM = (
+    "No matching work item found. Make sure that you are adding a valid work item ID."
+)
 
 
 class HierarchyError(Exception):
-    """A parent/child change GitLab refuses, with GitLab's wording."""
+    """A parent/child change GitLab refuses, with GitLab's wording.
+
+    `unlicensed` marks the refusal of a child epic below Ultimate, which GitLab words as the
+    parent-link service's "no matching work item" rather than as a validation error.
+    """
+
+    def __init__(self, message: str, *, unlicensed: bool = False) -> None:
+        super().__init__(message)
+        self.unlicensed = unlicensed
 
 
 def reference(item: WorkItem) -> str:
@@ -25,33 +50,34 @@ def reference(item: WorkItem) -> str:
 
 
 def check_parent(state: State, child: WorkItem, parent: WorkItem) -> None:
+    """Refuse what GL:app/models/work_items/parent_link.rb validates, in its words."""
     ref = reference(child)
     if parent.id == child.id:
+        raise HierarchyError(f"{ref} cannot be added: is not allowed to point to itself")
+    if child.kind not in ALLOWED_CHILDREN.get(parent.kind, ()) or (
+        parent.is_epic and not state.has("epics")
+    ):
         raise HierarchyError(
             f"{ref} cannot be added: it's not allowed to add this type of parent item"
         )
-    if child.kind not in ALLOWED_CHILDREN.get(parent.kind, ()):
-        raise HierarchyError(
-            f"{ref} cannot be added: it's not allowed to add this type of parent item"
-        )
-    if parent.is_epic and state.tier != "premium":
-        raise HierarchyError(
-            f"{ref} cannot be added: it's not allowed to add this type of parent item"
-        )
+    if child.is_epic and not state.has("subepics"):
+        raise HierarchyError(NO_MATCHING_WORK_ITEM, unlicensed=True)
     walker: WorkItem | None = parent
     depth = 1
     while walker is not None:
         if walker.id == child.id:
             raise HierarchyError(
-                f"{ref} cannot be added: it's not allowed to add this item as "
-                "a child of its own descendant"
+                f"{ref} cannot be added: it's already present in this item's hierarchy"
             )
         walker = state.work_items.get(walker.parent_id or 0)
         depth += 1
     if child.is_epic and depth + _height(state, child) > MAX_EPIC_DEPTH + 1:
         raise HierarchyError(f"{ref} cannot be added: reached maximum depth")
     siblings = [w for w in state.work_items.values() if w.parent_id == parent.id]
-    if child.parent_id != parent.id and len(siblings) >= MAX_CHILDREN:
+    cap = MAX_EPIC_CHILDREN if parent.is_epic and child.is_epic else MAX_CHILDREN
+    if parent.is_epic and child.is_epic:
+        siblings = [w for w in siblings if w.is_epic]
+    if child.parent_id != parent.id and len(siblings) >= cap:
         raise HierarchyError(
             f"{ref} cannot be added: parent already has maximum number of children."
         )

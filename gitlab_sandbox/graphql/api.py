@@ -146,7 +146,7 @@ def _links_wanted(ctx: Ctx, widget: dict[str, Any] | None) -> tuple[list[Any], s
             f"No more than {MAX_LINKED_ON_CREATE} work items can be linked at the same time."
         )
     kind = widget.get("linkType") or "RELATED"
-    if kind != "RELATED" and ctx.state.tier != "premium":
+    if kind != "RELATED" and not ctx.state.has("blocked_issues"):
         raise GraphQLError(
             f"Argument 'linkType' on InputObject 'WorkItemWidgetLinkedItemsCreateInput' has an "
             f"invalid value ({kind}). Expected type 'WorkItemRelatedLinkType'."
@@ -168,6 +168,8 @@ def _link_created(ctx: Ctx, item: WorkItem, ids: list[Any], link_type: str) -> l
             or other.id == item.id
             or not state.can_see_issue(user, other)
             or state.item_access(user, other) < REPORTER
+            # Links between epics are Ultimate (GL:doc/user/group/epics/linked_epics.md).
+            or ((item.is_epic or other.is_epic) and not state.has("related_epics"))
         ):
             missing = True
         elif not linked(state, item, other):

@@ -114,10 +114,18 @@ def work_item_type(kind: str) -> dict[str, Any]:
     }
 
 
+def listed_kinds() -> list[str]:
+    """`workItemTypes` lists every type on every tier and namespace: the types resolver says
+    "All groups/projects use all types for now" (GL:app/graphql/resolvers/work_items/
+    types_resolver.rb); whether one may be created is decided at create time."""
+    return list(TYPE_IDS)
+
+
 def available_kinds(ctx: Ctx, owner: Project | Group) -> list[str]:
+    """The types a workItemCreate in `owner` may make on this tier."""
     if isinstance(owner, Project):
         return list(PROJECT_KINDS)
-    return ["epic"] if ctx.state.tier == "premium" else []
+    return ["epic"] if ctx.state.has("epics") else []
 
 
 def label_node(label: Label) -> dict[str, Any]:
@@ -186,7 +194,7 @@ def namespace_node(ctx: Ctx, owner: Project | Group) -> dict[str, Any]:
         node_id, url = gid("Group", owner.id), ctx.render.group_url(owner)
 
     def types(_info, name: str | None = None) -> dict[str, Any]:
-        kinds = available_kinds(ctx, owner)
+        kinds = listed_kinds()
         if name:
             kinds = [k for k in kinds if k == name.lower()]
         return {"count": len(kinds), "nodes": [work_item_type(k) for k in kinds]}
@@ -293,13 +301,13 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
         {
             "__typename": "WorkItemWidgetLabels",
             "type": "LABELS",
-            "allowsScopedLabels": state.tier == "premium",
+            "allowsScopedLabels": state.has("scoped_labels"),
             "labels": label_connection,
         },
         {
             "__typename": "WorkItemWidgetAssignees",
             "type": "ASSIGNEES",
-            "allowsMultipleAssignees": state.tier == "premium",
+            "allowsMultipleAssignees": state.has("multiple_issue_assignees"),
             "assignees": {"count": len(assignees), "nodes": [user_core(ctx, u) for u in assignees]},
         },
         {
@@ -319,7 +327,7 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
                 "milestone": milestone_node(ctx, milestone) if milestone else None,
             }
         )
-    if state.tier == "premium" and not item.is_epic:
+    if state.has("issue_weights") and not item.is_epic:
         built.append(
             {"__typename": "WorkItemWidgetWeight", "type": "WEIGHT", "weight": item.weight}
         )

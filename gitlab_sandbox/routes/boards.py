@@ -59,7 +59,7 @@ def _apply(ctx: Ctx, kind: str, owner: Any, board: Board) -> None:
         board.hide_backlog_list = bool(p.bool("hide_backlog_list"))
     if p.has("hide_closed_list"):
         board.hide_closed_list = bool(p.bool("hide_closed_list"))
-    if ctx.state.tier == "premium":
+    if ctx.state.has("board_scopes"):
         if p.has("assignee_id"):
             board.assignee_id = p.int("assignee_id")
         if p.has("milestone_id"):
@@ -147,7 +147,7 @@ def _register(kind: str) -> None:
                 raise bad_request({"label": ["has already been taken"]})
             new.label_id = label.id
         else:
-            if state.tier != "premium":
+            if not state.has("board_scopes"):
                 raise ApiError(400, f"{chosen[0]} is not supported", key="error")
             value = p.int(chosen[0])
             if chosen[0] == "milestone_id":

@@ -10,6 +10,7 @@ from ..faults import FaultRule, FaultSet
 from ..model import OWNER, Group, Member, Project
 from ..routing import Routes
 from ..state import now
+from ..tiers import Tier
 from ..web import ApiError, Ctx, Reply
 from .hooks import hook_events_for_control
 
@@ -41,14 +42,14 @@ class SeedProject(BaseModel):
 
 
 class Seed(BaseModel):
-    tier: Literal["free", "premium"] | None = None
+    tier: Tier | None = None
     users: list[SeedUser] = Field(default_factory=list)
     groups: list[SeedGroup] = Field(default_factory=list)
     projects: list[SeedProject] = Field(default_factory=list)
 
 
 class ResetBody(BaseModel):
-    tier: Literal["free", "premium"] | None = None
+    tier: Tier | None = None
 
 
 def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:

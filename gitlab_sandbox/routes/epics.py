@@ -1,16 +1,23 @@
-"""Legacy group epics REST (premium; 403 on free), sharing one store with GraphQL work items."""
+"""Legacy group epics REST, sharing one store with GraphQL work items.
+
+Tiers (`GL:doc/api/epics.md`, `GL:doc/api/epic_links.md`, `GL:doc/api/linked_epics.md`): epics
+are Premium and Ultimate (403 on Free); child epics, `parent_id` and the epic-links API are
+Ultimate (403 on Premium: "If the Multi-level Epics feature is not available, a 403 status code
+is returned"); related epics are Ultimate.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import OWNER, REPORTER, Group, WorkItem
+from ..model import OWNER, REPORTER, Group, IssueLink, WorkItem
 from ..routing import Routes
 from ..state import now
 from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
 from ..workitems import HierarchyError, create_epic, group_label_ids, set_parent
 from .common import find_group
 from .issues import diff, exclusive, tracked
+from .links import add_link, linked, seen_from
 from .notes import find_epic_item
 
 api = Routes()
@@ -19,9 +26,15 @@ BASE = "/groups/{id}/epics"
 
 def _group(ctx: Ctx) -> Group:
     group = find_group(ctx)
-    if ctx.state.tier != "premium":
+    if not ctx.state.has("epics"):
         raise forbidden()
     return group
+
+
+def _subepics(ctx: Ctx) -> None:
+    """Multi-level epics are Ultimate: GL:doc/api/epic_links.md answers 403 below it."""
+    if not ctx.state.has("subepics"):
+        raise forbidden()
 
 
 def _need_reporter(ctx: Ctx, group: Group) -> None:
@@ -99,6 +112,8 @@ def create_group_epic(ctx: Ctx) -> dict[str, Any]:
     _need_reporter(ctx, group)
     p, user = ctx.params, ctx.me
     p.require("title")
+    if p.raw("parent_id") not in (None, ""):
+        _subepics(ctx)
     epic = create_epic(
         ctx,
         group,
@@ -147,6 +162,7 @@ def update_group_epic(ctx: Ctx) -> dict[str, Any]:
         if p.has(name):
             epic.due_date = p.date(name)
     if p.has("parent_id"):
+        _subepics(ctx)
         _attach(ctx, epic, _legacy(ctx, p.int("parent_id")))
     action = "update"
     event = p.str("state_event")
@@ -255,6 +271,7 @@ def move_epic_issue(ctx: Ctx) -> list[dict[str, Any]]:
 @api.get(BASE + "/{epic_iid}/epics")
 def list_child_epics(ctx: Ctx) -> list[dict[str, Any]]:
     _group(ctx)
+    _subepics(ctx)
     epic = find_epic_item(ctx)
     children = sorted((w for w in ctx.state.children(epic) if w.is_epic), key=lambda w: w.id)
     return [ctx.render.epic(w) for w in children]
@@ -263,6 +280,7 @@ def list_child_epics(ctx: Ctx) -> list[dict[str, Any]]:
 @api.post(BASE + "/{epic_iid}/epics/{child_epic_id}")
 def add_child_epic(ctx: Ctx) -> dict[str, Any]:
     group = _group(ctx)
+    _subepics(ctx)
     epic = find_epic_item(ctx)
     _need_reporter(ctx, group)
     child = _legacy(ctx, ctx.path_int("child_epic_id"))
@@ -274,6 +292,7 @@ def add_child_epic(ctx: Ctx) -> dict[str, Any]:
 @api.delete(BASE + "/{epic_iid}/epics/{child_epic_id}", status=200)
 def remove_child_epic(ctx: Ctx) -> dict[str, Any]:
     group = _group(ctx)
+    _subepics(ctx)
     epic = find_epic_item(ctx)
     _need_reporter(ctx, group)
     child = _legacy(ctx, ctx.path_int("child_epic_id"))
@@ -281,3 +300,105 @@ def remove_child_epic(ctx: Ctx) -> dict[str, Any]:
         raise not_found("Epic")
     _attach(ctx, child, None)
     return ctx.render.epic(child)
+
+
+@api.post(BASE + "/{epic_iid}/epics")
+def create_child_epic(ctx: Ctx) -> dict[str, Any]:
+    """Create and assign a child epic; the answer is the short LinkedEpic shape of the doc."""
+    group = _group(ctx)
+    _subepics(ctx)
+    parent = find_epic_item(ctx)
+    _need_reporter(ctx, group)
+    ctx.params.require("title")
+    confidential = ctx.params.bool("confidential", parent.confidential)
+    child = create_epic(
+        ctx, group, ctx.me, ctx.params.str("title") or "", confidential=bool(confidential)
+    )
+    _attach(ctx, child, parent)
+    ctx.emitter.issue(child, "open", ctx.me, {})
+    url = f"{ctx.render.group_url(group)}/-/epics"
+    return {
+        "id": child.legacy_epic_id,
+        "iid": child.iid,
+        "title": child.title,
+        "group_id": group.id,
+        "parent_id": parent.legacy_epic_id,
+        "has_children": False,
+        "has_issues": False,
+        "reference": f"&{child.iid}",
+        "url": f"{url}/{child.iid}",
+        "relation_url": f"{url}/{parent.iid}/links/{child.legacy_epic_id}",
+    }
+
+
+def _related(ctx: Ctx) -> tuple[Group, WorkItem]:
+    """Linked epics are Ultimate (GL:doc/api/linked_epics.md): 403 below it."""
+    group = _group(ctx)
+    if not ctx.state.has("related_epics"):
+        raise forbidden()
+    return group, find_epic_item(ctx)
+
+
+def _related_epic(ctx: Ctx, epic: WorkItem, link: IssueLink) -> dict[str, Any]:
+    other_id, link_type = seen_from(epic, link)
+    data = ctx.render.epic(ctx.state.work_items[other_id])
+    data.update(
+        related_epic_link_id=link.id,
+        link_type=link_type,
+        link_created_at=link.created_at,
+        link_updated_at=link.created_at,
+    )
+    return data
+
+
+@api.get(BASE + "/{epic_iid}/related_epics")
+def list_related_epics(ctx: Ctx) -> list[dict[str, Any]]:
+    _, epic = _related(ctx)
+    links = sorted(ctx.state.links_of(epic), key=lambda k: k.id)
+    return [_related_epic(ctx, epic, link) for link in links]
+
+
+@api.post(BASE + "/{epic_iid}/related_epics")
+def create_related_epic(ctx: Ctx) -> dict[str, Any]:
+    group, epic = _related(ctx)
+    _need_reporter(ctx, group)
+    p, state = ctx.params, ctx.state
+    p.require("target_group_id", "target_epic_iid")
+    key = p.str("target_group_id") or ""
+    target_group = state.groups.get(int(key)) if key.isdigit() else state.group_by_path(key)
+    if target_group is None or not state.can_see_group(ctx.user, target_group):
+        raise not_found("Group")
+    target = state.epic_by_iid(target_group, p.int("target_epic_iid") or 0)
+    if target is None:
+        raise not_found("Epic")
+    link_type = p.str("link_type", "relates_to") or "relates_to"
+    if link_type not in ("relates_to", "blocks", "is_blocked_by"):
+        raise ApiError(400, "link_type does not have a valid value", key="error")
+    if linked(state, epic, target):
+        raise ApiError(409, "Epic(s) already assigned")
+    link = add_link(state, epic, target, link_type)
+    return {
+        "id": link.id,
+        "source_epic": ctx.render.epic(epic),
+        "target_epic": ctx.render.epic(target),
+        "link_type": link_type,
+        "created_at": link.created_at,
+        "updated_at": link.created_at,
+    }
+
+
+@api.delete(BASE + "/{epic_iid}/related_epics/{related_epic_link_id}", status=200)
+def delete_related_epic(ctx: Ctx) -> dict[str, Any]:
+    group, epic = _related(ctx)
+    _need_reporter(ctx, group)
+    link = ctx.state.links.get(ctx.path_int("related_epic_link_id"))
+    if link is None or epic.id not in (link.source_id, link.target_id):
+        raise not_found("Related Epic Link")
+    body = {
+        "id": link.id,
+        "source_epic": ctx.render.epic(ctx.state.work_items[link.source_id]),
+        "target_epic": ctx.render.epic(ctx.state.work_items[link.target_id]),
+        "link_type": link.link_type,
+    }
+    del ctx.state.links[link.id]
+    return body

@@ -234,7 +234,7 @@ def _custom_header(ctx: Ctx, hook: Hook, *, remove: bool) -> Reply:
 
 
 def _register(kind: str) -> None:
-    tiers = ("premium",) if kind == "group" else ("free", "premium")
+    feature = "group_webhooks" if kind == "group" else None
     base = f"/{kind}s/{{id}}/hooks"
 
     def owner(ctx: Ctx) -> tuple[int, set[int]]:
@@ -292,16 +292,16 @@ def _register(kind: str) -> None:
         owner_id, _ = owner(ctx)
         return _custom_header(ctx, _find(ctx, kind, owner_id), remove=True)
 
-    api.get(base, tiers=tiers)(listing)
-    api.post(base, tiers=tiers)(create)
-    api.get(f"{base}/{{hook_id}}", tiers=tiers)(get)
-    api.put(f"{base}/{{hook_id}}", tiers=tiers)(update)
-    api.delete(f"{base}/{{hook_id}}", tiers=tiers)(delete)
-    api.post(f"{base}/{{hook_id}}/test/{{trigger}}", tiers=tiers)(test)
-    api.get(f"{base}/{{hook_id}}/events", tiers=tiers)(events)
-    api.post(f"{base}/{{hook_id}}/events/{{hook_log_id}}/resend", tiers=tiers)(resend)
-    api.put(f"{base}/{{hook_id}}/custom_headers/{{key}}", tiers=tiers)(put_header)
-    api.delete(f"{base}/{{hook_id}}/custom_headers/{{key}}", tiers=tiers)(delete_header)
+    api.get(base, feature=feature)(listing)
+    api.post(base, feature=feature)(create)
+    api.get(f"{base}/{{hook_id}}", feature=feature)(get)
+    api.put(f"{base}/{{hook_id}}", feature=feature)(update)
+    api.delete(f"{base}/{{hook_id}}", feature=feature)(delete)
+    api.post(f"{base}/{{hook_id}}/test/{{trigger}}", feature=feature)(test)
+    api.get(f"{base}/{{hook_id}}/events", feature=feature)(events)
+    api.post(f"{base}/{{hook_id}}/events/{{hook_log_id}}/resend", feature=feature)(resend)
+    api.put(f"{base}/{{hook_id}}/custom_headers/{{key}}", feature=feature)(put_header)
+    api.delete(f"{base}/{{hook_id}}/custom_headers/{{key}}", feature=feature)(delete_header)
 
 
 _register("project")

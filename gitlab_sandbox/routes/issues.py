@@ -40,7 +40,7 @@ def resolve_labels(ctx: Ctx, project: Project, names: list[str], user: User) -> 
 
 def exclusive(ctx: Ctx, ids: list[int]) -> list[int]:
     """On premium, scoped labels (`key::value`) are exclusive: the last one of a scope wins."""
-    if ctx.state.tier != "premium":
+    if not ctx.state.has("scoped_labels"):
         return ids
     kept: list[int] = []
     for label_id in reversed(ids):
@@ -65,13 +65,13 @@ def _milestone_in_scope(ctx: Ctx, project: Project, milestone_id: int | None) ->
 
 def _assignees(ctx: Ctx, ids: list[int]) -> list[int]:
     found = [i for i in dict.fromkeys(ids) if i in ctx.state.users]
-    return found if ctx.state.tier == "premium" else found[:1]
+    return found if ctx.state.has("multiple_issue_assignees") else found[:1]
 
 
 def _epic_parent(ctx: Ctx, project: Project) -> int | None:
     """The epic work item named by `epic_id` (legacy id) or `epic_iid`, premium only."""
     p, state = ctx.params, ctx.state
-    if state.tier != "premium":
+    if not state.has("epics"):
         return None
     if p.has("epic_id") and p.raw("epic_id") not in (None, "", 0, "0"):
         legacy = p.int("epic_id")
@@ -86,6 +86,20 @@ def _epic_parent(ctx: Ctx, project: Project) -> int | None:
             raise not_found("Epic")
         return epic.id
     return None
+
+
+HEALTH_STATUSES = ("on_track", "needs_attention", "at_risk")
+
+
+def health_status(ctx: Ctx) -> str | None:
+    """`health_status` of a create or update: Ultimate only (GL:doc/api/issues.md "Tier:
+    Ultimate" on the attribute); below it the attribute is ignored, as unknown ones are."""
+    value = ctx.params.str("health_status")
+    if not value or not ctx.state.has("issuable_health_status"):
+        return None
+    if value not in HEALTH_STATUSES:
+        raise ApiError(400, "health_status does not have a valid value", key="error")
+    return value
 
 
 def tracked(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
@@ -150,7 +164,8 @@ def create_issue(ctx: Ctx, project: Project, user: User) -> WorkItem:
         label_ids=resolve_labels(ctx, project, p.list("labels") or [], user),
         assignee_ids=_assignees(ctx, assignee_ids),
         milestone_id=_milestone_in_scope(ctx, project, p.int("milestone_id")),
-        weight=p.int("weight") if state.tier == "premium" else None,
+        weight=p.int("weight") if state.has("issue_weights") else None,
+        health_status=health_status(ctx),
         confidential=bool(p.bool("confidential", False)),
         discussion_locked=p.bool("discussion_locked"),
         due_date=p.date("due_date"),
@@ -184,8 +199,10 @@ def update_issue(ctx: Ctx, item: WorkItem, user: User) -> None:
         item.discussion_locked = p.bool("discussion_locked")
     if p.has("due_date"):
         item.due_date = p.date("due_date")
-    if p.has("weight") and state.tier == "premium":
+    if p.has("weight") and state.has("issue_weights"):
         item.weight = p.int("weight")
+    if p.has("health_status") and state.has("issuable_health_status"):
+        item.health_status = health_status(ctx)
     if p.has("issue_type"):
         kind = p.str("issue_type") or "issue"
         if kind not in ISSUE_TYPES:
@@ -308,7 +325,7 @@ def filter_issues(ctx: Ctx, items: list[WorkItem], *, default_scope: str) -> lis
         items = [w for w in items if w.confidential == p.bool("confidential")]
     if p.has("issue_type"):
         items = [w for w in items if w.kind == p.str("issue_type")]
-    if p.has("weight") and state.tier == "premium":
+    if p.has("weight") and state.has("issue_weights"):
         weight = p.str("weight") or ""
         if weight.lower() == "none":
             items = [w for w in items if w.weight is None]
@@ -316,7 +333,7 @@ def filter_issues(ctx: Ctx, items: list[WorkItem], *, default_scope: str) -> lis
             items = [w for w in items if w.weight is not None]
         else:
             items = [w for w in items if w.weight == p.int("weight")]
-    if p.has("epic_id") and state.tier == "premium":
+    if p.has("epic_id") and state.has("epics"):
         epic_id = p.str("epic_id") or ""
         if epic_id.lower() == "none":
             items = [w for w in items if not _epic_of(ctx, w)]

@@ -89,7 +89,7 @@ def create_link(ctx: Ctx) -> dict[str, Any]:
     link_type = p.str("link_type", "relates_to") or "relates_to"
     if link_type not in LINK_TYPES:
         raise ApiError(400, "link_type does not have a valid value", key="error")
-    if link_type != "relates_to" and state.tier != "premium":
+    if link_type != "relates_to" and not state.has("blocked_issues"):
         raise forbidden()
     if target.id == item.id:
         raise ApiError(400, "Cannot link an issue to itself")

@@ -17,7 +17,7 @@ REVISION = "5f0a2f3b1c2"
 
 
 def version_info(ctx: Ctx) -> dict[str, Any]:
-    enterprise = ctx.state.tier == "premium"
+    enterprise = ctx.state.tier != "free"
     return {
         "version": f"{VERSION}-ee" if enterprise else VERSION,
         "revision": REVISION,
@@ -44,14 +44,14 @@ def metadata(ctx: Ctx) -> dict[str, Any]:
     return version_info(ctx)
 
 
-@api.get("/license", tiers=("premium",))
+@api.get("/license", feature="license")
 def license_(ctx: Ctx) -> dict[str, Any]:
     need_admin(ctx)
     started = now().date().replace(month=1, day=1)
     users = len(ctx.state.users)
     return {
         "id": 1,
-        "plan": "premium",
+        "plan": ctx.state.tier,
         "created_at": now(),
         "starts_at": started,
         "expires_at": started + timedelta(days=730),

@@ -26,7 +26,7 @@ def find_epic_item(ctx: Ctx, name: str = "epic_iid", *, legacy_id: bool = False)
     """An epic by iid (or, for the notes API, by its legacy epic id), premium only."""
     group = find_group(ctx)
     state = ctx.state
-    if state.tier != "premium":
+    if not state.has("epics"):
         raise forbidden()
     number = ctx.path_int(name)
     epic = None

@@ -65,13 +65,13 @@ class Emitter:
 
     def _project_hooks(self, project: Project) -> list[Hook]:
         hooks = self.state.hooks_for("project", project.id)
-        if self.state.tier == "premium":
+        if self.state.has("group_webhooks"):
             for group in self.state.project_ancestor_groups(project):
                 hooks += self.state.hooks_for("group", group.id)
         return hooks
 
     def _group_hooks(self, group: Group) -> list[Hook]:
-        if self.state.tier != "premium":
+        if not self.state.has("group_webhooks"):
             return []
         hooks: list[Hook] = []
         for g in self.state.ancestors(group):

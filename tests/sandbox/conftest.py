@@ -76,3 +76,10 @@ def receiver(receiver_server: Receiver) -> Receiver:
     receiver_server.clear()
     receiver_server.status = 200
     return receiver_server
+
+
+@pytest.fixture
+def sandbox_ultimate(sandbox_server: Any) -> Any:
+    """The shared sandbox reset to Ultimate (multi-level epics, health status, DORA)."""
+    sandbox_server.reset("ultimate")
+    return sandbox_server

@@ -99,7 +99,8 @@ def test_hierarchy_moves_and_children_show_on_both_sides(setup):
     assert hierarchy["children"]["nodes"] == [{"id": gid(task.id)}]
 
 
-def test_cycles_and_wrong_parent_types_are_payload_errors(setup):
+def test_cycles_and_wrong_parent_types_are_payload_errors(setup, sandbox):
+    sandbox.seed({"tier": "ultimate"})
     _, group, project, client = setup
     parent = group.epics.create({"title": "Parent"})
     child = group.epics.create({"title": "Child", "parent_id": parent.id})
@@ -117,12 +118,12 @@ def test_cycles_and_wrong_parent_types_are_payload_errors(setup):
     ]
 
 
-def test_free_tier_has_no_epic_type_and_refuses_epic_creation(sandbox_free):
+def test_free_tier_lists_the_epic_type_but_refuses_epic_creation(sandbox_free):
     gl = sandbox_free.gitlab()
     gl.groups.create({"name": "Acme", "path": "acme"})
     client = sandbox_free.graphql()
     types = client.execute('{ namespace(fullPath: "acme") { workItemTypes { nodes { name } } } }')
-    assert types["namespace"]["workItemTypes"]["nodes"] == []
+    assert {"name": "Epic"} in types["namespace"]["workItemTypes"]["nodes"]
     with pytest.raises(TransportQueryError) as refused:
         client.execute(
             'mutation { workItemCreate(input: {namespacePath: "acme", title: "E", '

@@ -141,6 +141,7 @@ def test_missing_things_and_bad_tokens_raise_what_gitlab_raises(sandbox, gl, pro
 
 
 def test_epics_with_children_through_rest_and_graphql_are_one_store(sandbox, gl, project):
+    sandbox.control("POST", "seed", {"tier": "ultimate"})
     group = gl.groups.get("acme")
     phase = group.epics.create({"title": "Discovery", "labels": "phase::discovery"})
     issue = project.issues.create({"title": "Interview stakeholders"})
