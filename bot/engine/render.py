@@ -34,6 +34,8 @@ def _details(op: Operation) -> list[str]:
         ]
         if op.parent:
             lines.append(f"parent: {op.parent}")
+        if op.fields.get("children"):
+            lines.append(f"lists children: {short(op.fields['children'])}")
         if op.milestone:
             lines.append(f"milestone: {op.milestone}")
         if op.labels:

@@ -96,10 +96,8 @@ class EngagementGitLab:
         self.connection: Connection = open_connection(url, token, event_uuid=event_uuid)
         self.project = project_id
         self._base = f"/projects/{enc(project_id)}"
-        if on_response:
-            self.connection.rest.session.hooks["response"].append(
-                lambda response, *args, **kwargs: on_response(response.status_code)
-            )
+        if on_response:  # the client's one metrics hook (the session is shared)
+            self.connection.client.observe(on_response)
 
     @property
     def rest(self) -> gitlab.Gitlab:

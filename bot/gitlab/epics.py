@@ -25,7 +25,6 @@ retitles or links to the epics of another engagement in the same group.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,7 @@ from bot.engine.port import EpicMode, LiveObject
 from bot.gitlab.errors import Rejected
 from bot.gitlab.graphql import execute
 from bot.gitlab.index import EpicHandle
-from bot.gitlab.rest import create_once, enc, every
+from bot.gitlab.rest import create_once, every
 from bot.playbook.blueprint import Blueprint
 
 if TYPE_CHECKING:
@@ -93,15 +92,6 @@ query($path: ID!, $iids: [String!], $some: Boolean!, $after: String) {
 }
 """
 
-DESCRIPTION = """
-query($id: WorkItemID!) {
-  workItem(id: $id) {
-    id iid
-    widgets { type ... on WorkItemWidgetDescription { description } }
-  }
-}
-"""
-
 UPDATE = """
 mutation($input: WorkItemUpdateInput!) {
   workItemUpdate(input: $input) { workItem { id iid } errors }
@@ -151,7 +141,6 @@ class EpicStore:
         """Each epic's description as read, its list of children included."""
         self.labelled: set[str] = set()
         """Epics that carry the engagement's scoped label already."""
-        self._listing = threading.Lock()
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
         raise NotImplementedError
@@ -184,58 +173,56 @@ class EpicStore:
     def epic_object(
         self, iid: int, title: str, description: str | None, labels: Iterable[str], parent: object
     ) -> LiveObject:
-        """The live epic; its parent is the real one, or where epics cannot nest, the epic
-        that lists it (read from every epic's description, so `read` fills `raw` first)."""
+        """The live epic: its real parent and, where epics cannot nest, the children its
+        description lists (the list itself is not part of the description the engine sees)."""
         self.raw[str(iid)] = description
         labels = list(labels)
         if any(label.startswith(ENGAGEMENT_LABEL) for label in labels):
             self.labelled.add(str(iid))
-        if parent is None and not self.nested:
-            parent = self._listed_parents().get(iid)
-        text, marker = parse(split_children(description)[0])
-        fields = {
+        visible, children = split_children(description)
+        text, marker = parse(visible)
+        fields: dict[str, object] = {
             "title": title,
             "description": text,
             "labels": tuple(sorted(lb for lb in labels if not lb.startswith(ENGAGEMENT_LABEL))),
             "parent": str(parent) if parent else None,
         }
+        if not self.nested:
+            fields["children"] = tuple(str(child) for child in children)
         return LiveObject("epic", str(iid), title, fields, marker)
-
-    def _listed_parents(self) -> dict[int, int]:
-        parents: dict[int, int] = {}
-        for ref, description in sorted(self.raw.items(), key=lambda item: int(item[0])):
-            for child in split_children(description)[1]:
-                parents.setdefault(child, int(ref))
-        return parents
 
     def engagement_labels(self, ref: str | None = None) -> list[str]:
         """Where epics cannot nest, the engagement's scoped label (made on first use) for a
         new epic or one (`ref`) that lacks it."""
-        if self.nested or str(ref) in self.labelled:
+        if self.nested or (ref is not None and str(ref) in self.labelled):
             return []
         name = ENGAGEMENT_LABEL + str(self.project.load()["path"])
         self.project.ensure_group_label(name, "#6699cc", "The epics of one PSDM engagement")
         return [name]
 
-    def body(self, ref: str | None, body: str) -> str:
-        """A new description for epic `ref`, with the list of children it had."""
-        return with_children(body, split_children(self.raw.get(str(ref)))[1])
+    def description(self, op: Operation) -> str | None:
+        """The description to write for `op`, ending with its list of children where epics
+        cannot nest; None to leave it alone. The list is compared and updated from what this
+        run read, like every other field."""
+        if op.op == "create":
+            children: object = op.fields.get("children")
+        else:
+            children = op.changes["children"][1] if "children" in op.changes else None
+        if children is None:
+            if op.body is None:
+                return None
+            return with_children(op.body, split_children(self.raw.get(str(op.ref)))[1])
+        text = op.body if op.body is not None else self.raw.get(str(op.ref))
+        return with_children(text, [self._iid(key) for key in _keys(children)])
 
-    def place(self, parent_ref: str, child: int) -> None:
-        """Where epics cannot nest, add `child` to the list at the end of its parent's
-        description: read it, write it back only when the child is missing."""
-        with self._listing:
-            description = self.description(parent_ref)
-            listed = split_children(description)[1]
-            if child not in listed:
-                self.set_description(parent_ref, with_children(description, (*listed, child)))
-            self.raw[str(parent_ref)] = with_children(description, (*listed, child))
+    def _iid(self, key: str) -> int:
+        """The iid of epic `key`, or of `epic#iid`, an epic outside the blueprint."""
+        ref = key.partition("#")[2] if key.startswith("epic#") else self.project.ref(key)
+        return int(ref)
 
-    def description(self, ref: str) -> str | None:
-        raise NotImplementedError
 
-    def set_description(self, ref: str, description: str) -> None:
-        raise NotImplementedError
+def _keys(value: object) -> tuple[str, ...]:
+    return tuple(str(item) for item in value) if isinstance(value, tuple | list) else ()
 
 
 def belongs(epic: Mapping[str, Any], project: int) -> bool:
@@ -295,12 +282,9 @@ class WorkItemEpics(EpicStore):
             after = page["endCursor"]
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
-        ordered = sorted(self.nodes, key=lambda n: int(n["iid"]))
-        for node in ordered:
-            self.raw[str(node["iid"])] = node.get("description")
-            self.project.index.epic(EpicHandle(int(node["iid"]), gid=node["id"]))
         found = []
-        for node in ordered:
+        for node in sorted(self.nodes, key=lambda n: int(n["iid"])):
+            self.project.index.epic(EpicHandle(int(node["iid"]), gid=node["id"]))
             labels = (_widget(node, "LABELS").get("labels") or {}).get("nodes") or []
             parent = _widget(node, "HIERARCHY").get("parent")
             found.append(
@@ -334,7 +318,7 @@ class WorkItemEpics(EpicStore):
                 "namespacePath": project.group_path,
                 "workItemTypeId": self.type_id,
                 "title": op.title,
-                "descriptionWidget": {"description": op.body},
+                "descriptionWidget": {"description": self.description(op)},
                 "labelsWidget": {"labelIds": project.label_gids(labels)},
             }
             if parent and self.nested:
@@ -347,8 +331,9 @@ class WorkItemEpics(EpicStore):
             payload = {"id": self._gid_of_ref(op.ref)}
             if "title" in op.changes:
                 payload["title"] = op.title
-            if op.body is not None:
-                payload["descriptionWidget"] = {"description": self.body(op.ref, op.body)}
+            description = self.description(op)
+            if description is not None:
+                payload["descriptionWidget"] = {"description": description}
             old, new = op.changes.get("labels", ((), ()))
             add = {*new, *self.engagement_labels(op.ref)} - set(old or ())  # type: ignore[misc]
             gone = set(old or ()) - set(new)  # type: ignore[call-overload]
@@ -366,18 +351,7 @@ class WorkItemEpics(EpicStore):
             )
         handle = EpicHandle(int(item["iid"]), gid=item["id"])
         project.index.epic(handle)
-        if parent and not self.nested:
-            self.place(project.ref(parent), handle.iid)
         return str(handle.iid)
-
-    def description(self, ref: str) -> str | None:
-        data = execute(self.project.conn.graphql, DESCRIPTION, id=self._gid_of_ref(ref))
-        node = data.get("workItem") or {}
-        return _widget(node, "DESCRIPTION").get("description")
-
-    def set_description(self, ref: str, description: str) -> None:
-        payload = {"id": self._gid_of_ref(ref), "descriptionWidget": {"description": description}}
-        self._mutate(UPDATE, payload, "workItemUpdate")
 
     def _gid(self, key: str) -> str:
         return self._gid_of_ref(self.project.ref(key))
@@ -418,7 +392,6 @@ class LegacyEpics(EpicStore):
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
         ordered = sorted(self.epics, key=lambda e: e["iid"])
         for epic in ordered:
-            self.raw[str(epic["iid"])] = epic.get("description")
             self.project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
         return [
             self.epic_object(
@@ -444,8 +417,9 @@ class LegacyEpics(EpicStore):
         project = self.project
         data: dict[str, Any] = {}
         parent = op.parent if op.op == "create" or "parent" in op.changes else None
-        if op.body is not None:
-            data["description"] = op.body if op.op == "create" else self.body(op.ref, op.body)
+        description = self.description(op)
+        if description is not None:
+            data["description"] = description
         if op.op == "create" or "title" in op.changes:
             data["title"] = op.title
         extra = self.engagement_labels(op.ref)
@@ -463,18 +437,7 @@ class LegacyEpics(EpicStore):
         else:
             epic = {"iid": int(str(op.ref)), "id": self._legacy_id(str(op.ref))}
         project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
-        if parent and not self.nested:
-            self.place(project.ref(parent), int(epic["iid"]))
         return str(epic["iid"])
-
-    def description(self, ref: str) -> str | None:
-        epic = self.project.rest.http_get(f"{self.base}/{enc(ref)}")
-        return epic.get("description") if isinstance(epic, dict) else None
-
-    def set_description(self, ref: str, description: str) -> None:
-        self.project.rest.http_put(
-            f"{self.base}/{enc(ref)}", post_data={"description": description}
-        )
 
     def _find(self, op: Operation) -> dict[str, Any] | None:
         epics = every(

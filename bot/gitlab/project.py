@@ -145,6 +145,7 @@ class GitLabProject:
             self.epics.mode,
             self.epics.unsupported | capabilities.unsupported,
             scope=self.pid,
+            nested_epics=self.epics.nested,
             instance=capabilities.to_json(),
         )
         return self.live
@@ -315,7 +316,7 @@ class GitLabProject:
             return self.rest.http_put(f"{path}/{op.ref}", post_data=data)["id"]
         try:
             return create_once(
-                lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
+                lambda: self.rest.http_post(path, post_data=data),
                 lambda: self._find_milestone(op.title),
             )["id"]
         except gitlab.GitlabHttpError as error:
@@ -361,7 +362,7 @@ class GitLabProject:
             if linked is not None:
                 return linked
             issue = create_once(
-                lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
+                lambda: self.rest.http_post(path, post_data=data),
                 lambda: self.find_issue(op),
             )
             iid, issue_id = issue["iid"], issue["id"]
@@ -384,8 +385,17 @@ class GitLabProject:
     def relate(self, issue_iid: int, parent_iid: int) -> None:
         """Link an issue to its Free parent issue; an existing link counts as done."""
         data = {"target_project_id": self.pid, "target_issue_iid": parent_iid}
+
+        def find() -> dict[str, Any] | None:
+            return next((i for i in self.links(issue_iid) if i["iid"] == parent_iid), None)
+
         try:
-            self.rest.http_post(f"/projects/{self.pid}/issues/{issue_iid}/links", post_data=data)
+            create_once(
+                lambda: self.rest.http_post(
+                    f"/projects/{self.pid}/issues/{issue_iid}/links", post_data=data
+                ),
+                find,
+            )
         except gitlab.GitlabHttpError as error:
             if error.response_code != 409:
                 raise
@@ -394,9 +404,7 @@ class GitLabProject:
         path = f"/projects/{self.pid}/boards"
         if op.op == "create":
             board = create_once(
-                lambda: self.rest.http_post(
-                    path, post_data={"name": op.title}, retry_transient_errors=False
-                ),
+                lambda: self.rest.http_post(path, post_data={"name": op.title}),
                 lambda: next((b for b in every(self.rest, path) if b["name"] == op.title), None),
             )
             board_id, have = board["id"], ()
@@ -420,9 +428,7 @@ class GitLabProject:
     def _add_list(self, path: str, label: str) -> None:
         label_id = self._label_id(label)
         create_once(
-            lambda: self.rest.http_post(
-                path, post_data={"label_id": label_id}, retry_transient_errors=False
-            ),
+            lambda: self.rest.http_post(path, post_data={"label_id": label_id}),
             lambda: next(
                 (
                     item

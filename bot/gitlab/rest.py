@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -52,6 +52,60 @@ def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: i
                 return found
             time.sleep(0.1 * 2**attempt)
             attempt += 1
+
+
+def post_once(
+    rest: gitlab.Gitlab,
+    path: str,
+    data: Mapping[str, Any],
+    find: Callable[[], dict[str, Any] | None],
+) -> dict[str, Any]:
+    """POST `data` to `path` unless `find` sees the object already; after a lost answer, look
+    again before sending anything twice."""
+    found = find()
+    if found is not None:
+        return found
+    return create_once(lambda: _posted(rest, path, data), find)
+
+
+def _posted(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    answer = rest.http_post(path, post_data=dict(data))
+    return answer if isinstance(answer, dict) else {}
+
+
+def note_once(
+    rest: gitlab.Gitlab, path: str, marker: str, body: str, **created: Any
+) -> dict[str, Any]:
+    """The one note on `path` (an issue's, merge request's or epic's notes) that carries
+    `marker` (an HTML comment): posted once, its text brought up to date when it differs.
+
+    `created` are further fields of the first post (`internal`)."""
+    text = f"{body}\n\n{marker}"
+
+    def find() -> dict[str, Any] | None:
+        return next((n for n in every(rest, path) if marker in (n.get("body") or "")), None)
+
+    found = post_once(rest, path, {"body": text, **created}, find)
+    if found.get("body") != text:
+        rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
+    return found
+
+
+def award_once(rest: gitlab.Gitlab, path: str, name: str, username: str) -> dict[str, Any]:
+    """The emoji `name` from `username` on the awardable at `path` (`.../award_emoji`), once."""
+
+    def find() -> dict[str, Any] | None:
+        return next(
+            (
+                award
+                for award in every(rest, path)
+                if award.get("name") == name
+                and (award.get("user") or {}).get("username") == username
+            ),
+            None,
+        )
+
+    return post_once(rest, path, {"name": name}, find)
 
 
 def first_contact(get: Callable[[], T], refused: int = 2, transient: int = 10) -> T:

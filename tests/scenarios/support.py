@@ -85,7 +85,7 @@ def assert_built_once(engagement: Engagement) -> None:
         lists = sorted(boards[board.name].attributes["lists"], key=lambda item: item["position"])
         assert [item["label"]["name"] for item in lists] == list(board.lists)
         scope = {label["name"] for label in boards[board.name].attributes["labels"]}
-        assert scope == (set(board.labels) if engagement.tier == "premium" else set())
+        assert scope == (set() if engagement.tier == "free" else set(board.labels))
     epic_titles = {epic.key: epic.title for epic in blueprint.epics}
     if engagement.tier in ("premium", "ultimate"):
         live_epics = [

@@ -84,7 +84,7 @@ def assert_nothing_left(*engagements: tuple[Engagement, Blueprint]) -> None:
 def test_two_projects_scaffolded_one_after_the_other_each_get_their_own_epics(engagement, second):
     plan, first = engagement.apply(tool_adoption())
     assert first.ok, first.failed[:3]
-    before = epics_state(engagement) if engagement.tier == "premium" else {}
+    before = epics_state(engagement) if engagement.tier != "free" else {}
     plan, result = second.apply(rollout())
     assert result.ok, result.failed[:3]
     assert plan.count("adopt") == 0 and plan.count("update") == 0, plan.to_text()

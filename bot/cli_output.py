@@ -1,4 +1,6 @@
-"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes."""
+"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes.
+
+The CLI's own room (it left `bot/gitlab/`, which only talks to GitLab)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from contextlib import contextmanager
 from bot.engine.apply import ApplyResult, Progress, apply
 from bot.engine.diff import diff
 from bot.engine.plan import Plan
+from bot.gitlab.engagement import facts_of
 from bot.gitlab.errors import GitLabError
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.reconcile import connect
-from bot.gitlab.snapshot import facts_of
 from bot.playbook.blueprint import Blueprint
 from bot.playbook.selection import default_variables
 
