@@ -195,18 +195,50 @@ def sandbox(
     token: str = typer.Option(
         "sandbox-root-token", help="Personal access token of the administrator `root`."
     ),
+    gitlab_version: str = typer.Option(
+        "latest", "--gitlab-version", help="17.6, 18.0, 18.2 or latest (any 16.0-18.6 release)."
+    ),
+    rate_limits: str | None = typer.Option(
+        None, "--rate-limits", help="gitlab.com: enforce GitLab.com's per-user rate limits."
+    ),
+    feature_flag: list[str] = typer.Option(
+        None, "--feature-flag", help="Turn on a GitLab feature flag (webhook_signing_token)."
+    ),
 ) -> None:
     """Serve the in-memory GitLab sandbox (REST v4, GraphQL, webhooks); state dies with it."""
     import uvicorn
 
     from gitlab_sandbox import create_app
     from gitlab_sandbox.tiers import TIERS
+    from gitlab_sandbox.versions import UnknownVersion, parse, show
 
     if tier not in TIERS:
         typer.echo(f"error: --tier must be one of {', '.join(TIERS)}, not {tier!r}", err=True)
         raise typer.Exit(2)
-    typer.echo(f"GitLab sandbox ({tier}) on http://{host}:{port}  root token: {token}", err=True)
-    uvicorn.run(create_app(tier=tier, admin_token=token), host=host, port=port, log_level="warning")
+    try:
+        version = show(parse(gitlab_version))
+    except UnknownVersion as error:
+        typer.echo(f"error: --gitlab-version: {error}", err=True)
+        raise typer.Exit(2) from None
+    if rate_limits not in (None, "gitlab.com"):
+        typer.echo(f"error: --rate-limits must be gitlab.com, not {rate_limits!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        app_ = create_app(
+            tier=tier,
+            admin_token=token,
+            gitlab_version=gitlab_version,
+            rate_limits=rate_limits,
+            feature_flags=feature_flag or (),
+        )
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"GitLab sandbox ({tier}, GitLab {version}) on http://{host}:{port}  root token: {token}",
+        err=True,
+    )
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()

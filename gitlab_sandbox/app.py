@@ -6,10 +6,10 @@ import asyncio
 import logging
 import re
 import time
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from fastapi import FastAPI
@@ -20,9 +20,11 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import versions
 from .faults import Faults
 from .graphql import api as graphql_api
 from .model import User
+from .ratelimits import RateLimiter, Verdict
 from .render import Render
 from .routes import (
     boards,
@@ -47,6 +49,7 @@ from .routing import Route
 from .state import State
 from .stats import Stats
 from .tiers import DEFAULT_TIER, check_tier
+from .versions import check_flags
 from .web import ApiError, Ctx, Params, Reply, error_response
 from .webhooks.delivery import Deliverer
 from .webhooks.emitter import Emitter
@@ -59,19 +62,45 @@ CONTROL_PREFIX = "/-/sandbox"
 class Sandbox:
     """One running stand-in: its state plus the machinery around it."""
 
-    def __init__(self, tier: str, admin_token: str, base_url: str | None) -> None:
-        self.state = State(tier, admin_token)
+    def __init__(
+        self,
+        tier: str,
+        admin_token: str,
+        base_url: str | None,
+        gitlab_version: str,
+        rate_limits: str | None,
+        feature_flags: Iterable[str] = (),
+    ) -> None:
+        self.state = State(tier, admin_token, gitlab_version)
+        self.state.feature_flags = check_flags(feature_flags)
+        self.limiter = RateLimiter(rate_limits)
+        self.initial = (self.state.tier, self.state.version, rate_limits, self.state.feature_flags)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.faults = Faults()
         self.stats = Stats()
         self.deliverer = Deliverer(self.state)
 
-    def reset(self, tier: str | None = None) -> None:
+    def reset(
+        self,
+        tier: str | None = None,
+        gitlab_version: str | None = None,
+        rate_limits: str | None = None,
+        feature_flags: Iterable[str] | None = None,
+    ) -> None:
+        """Forget everything; tier, version, rate limits and feature flags are the given ones or
+        those of the start (`rate_limits="none"` turns them off)."""
         with self.state.lock:
-            if tier is not None:
-                self.state.tier = check_tier(tier)
+            self.state.tier = check_tier(tier) if tier is not None else self.initial[0]
+            self.state.version = (
+                versions.parse(gitlab_version) if gitlab_version is not None else self.initial[1]
+            )
             self.state.clear()
             self.deliverer.delivered = self.deliverer.failed = 0
+            self.state.feature_flags = (
+                self.initial[3] if feature_flags is None else check_flags(feature_flags)
+            )
+            profile = self.initial[2] if rate_limits is None else rate_limits
+            self.limiter = RateLimiter(None if profile == "none" else profile)
         self.stats.clear()
         self.faults.clear()
 
@@ -90,7 +119,15 @@ class EncodedSlashes:
         await self.app(scope, receive, send)
 
 
-def authenticate(state: State, request: Request, params: Params) -> tuple[User | None, bool]:
+class Caller(NamedTuple):
+    """Who a request acts as, whether through a job token, and who owns the token used."""
+
+    user: User | None
+    job: bool
+    owner_id: int | None
+
+
+def authenticate(state: State, request: Request, params: Params) -> Caller:
     """The user behind PRIVATE-TOKEN, a Bearer token or JOB-TOKEN (and Sudo for admins)."""
     headers = request.headers
     job = False
@@ -105,7 +142,7 @@ def authenticate(state: State, request: Request, params: Params) -> tuple[User |
         token = headers.get("job-token") or params.str("job_token")
         job = bool(token)
     if not token:
-        return None, False
+        return Caller(None, False, None)
     record = state.tokens.get(token)
     if record is None or record.revoked or (record.expires_at and record.expires_at < date.today()):
         raise ApiError(401, "401 Unauthorized")
@@ -122,16 +159,17 @@ def authenticate(state: State, request: Request, params: Params) -> tuple[User |
         if target is None:
             raise ApiError(404, f"404 User with ID or username '{sudo}' Not Found")
         user = target
-    return user, job
+    return Caller(user, job, record.user_id)
 
 
-def _endpoint(sandbox: Sandbox, route: Route):
+def _endpoint(sandbox: Sandbox, route: Route) -> Callable[[Request], Awaitable[Response]]:
     state = sandbox.state
     control = route.template.startswith(CONTROL_PREFIX)
 
     async def endpoint(request: Request) -> Response:
         response: Response
         emitter: Emitter | None = None
+        verdict: Verdict | None = None
         if not control:
             delay, failure = sandbox.faults.check(request.method, request.url.path, route.template)
             if delay:
@@ -145,7 +183,11 @@ def _endpoint(sandbox: Sandbox, route: Route):
             with state.lock:
                 if route.feature is not None and not state.has(route.feature):
                     raise ApiError(404, "404 Not Found", key="error")
-                user, job = authenticate(state, request, params)
+                user, job, owner_id = authenticate(state, request, params)
+                if owner_id is not None and not control and sandbox.limiter.limits:
+                    verdict = sandbox.limiter.check(owner_id, request.method, route.template)
+                    if verdict.throttled is not None:
+                        raise Throttled(verdict)
                 if job and request.method not in ("GET", "HEAD"):
                     raise ApiError(401, "401 Unauthorized")
                 if control and (user is None or not user.is_admin):
@@ -155,8 +197,8 @@ def _endpoint(sandbox: Sandbox, route: Route):
                     )
                 base = sandbox.base_url or f"{request.url.scheme}://{request.url.netloc}"
                 render = Render(state, base, user)
-                event_uuid = request.headers.get("x-gitlab-event-uuid") or str(uuid.uuid4())
-                emitter = Emitter(state, Render(state, base, None), event_uuid)
+                request_uuid = request.headers.get("x-gitlab-event-uuid") or None
+                emitter = Emitter(state, Render(state, base, None), request_uuid)
                 ctx = Ctx(
                     state,
                     request,
@@ -173,11 +215,16 @@ def _endpoint(sandbox: Sandbox, route: Route):
             if reply.followup is not None:
                 reply = await run_in_threadpool(reply.followup)
             response = reply.response()
+        except Throttled as throttled:
+            status, headers, body, media_type = throttled.verdict.refusal()
+            response = Response(body, status, headers, media_type=media_type)
         except ApiError as error:
             response = error_response(error)
         except Exception:
             log.exception("sandbox handler failed: %s %s", request.method, request.url.path)
             response = error_response(ApiError(500, "500 Internal Server Error"))
+        if verdict is not None and verdict.throttled is None:
+            response.headers.update(verdict.headers)
         if emitter is not None and emitter.jobs and response.status_code < 400:
             sandbox.deliverer.submit(emitter.jobs)
         if not control:
@@ -187,6 +234,12 @@ def _endpoint(sandbox: Sandbox, route: Route):
         return response
 
     return endpoint
+
+
+class Throttled(Exception):
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.throttled)
+        self.verdict = verdict
 
 
 def _fault_response(status: int, retry_after: int | None) -> Response:
@@ -228,10 +281,21 @@ def _routes() -> list[Route]:
 
 
 def create_app(
-    tier: str = DEFAULT_TIER, admin_token: str = DEFAULT_ADMIN_TOKEN, base_url: str | None = None
+    tier: str = DEFAULT_TIER,
+    admin_token: str = DEFAULT_ADMIN_TOKEN,
+    base_url: str | None = None,
+    gitlab_version: str = versions.DEFAULT,
+    rate_limits: str | None = None,
+    feature_flags: Iterable[str] = (),
 ) -> FastAPI:
-    """A fresh sandbox whose administrator `root` authenticates with `admin_token`."""
-    sandbox = Sandbox(tier, admin_token, base_url)
+    """A fresh sandbox whose administrator `root` authenticates with `admin_token`.
+
+    `tier` is free, premium or ultimate; `gitlab_version` is `latest` or a release such as
+    `18.2` (`versions.UnknownVersion`, a ValueError, for one the sandbox cannot play);
+    `rate_limits="gitlab.com"` enforces GitLab.com's per-user limits (`ratelimits.py`);
+    `feature_flags` turns on behaviours GitLab keeps behind a flag (`versions.FEATURE_FLAGS`).
+    """
+    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version, rate_limits, feature_flags)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

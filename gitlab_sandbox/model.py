@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 OwnerKind = Literal["project", "group"]
 
@@ -258,7 +258,7 @@ class HookLog:
     trigger: str
     event_header: str
     request_headers: dict[str, str]
-    request_data: dict
+    request_data: dict[str, Any]
     idempotency_key: str
     created_at: datetime
     response_status: str = ""

@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from datetime import UTC, datetime
 
-from . import tiers
+from . import tiers, versions
 from .model import (
     OWNER,
     REPORTER,
@@ -40,16 +40,18 @@ def now() -> datetime:
 class State:
     """Everything the sandbox knows; callers hold `lock` around every read and write."""
 
-    def __init__(self, tier: str, admin_token: str) -> None:
+    def __init__(self, tier: str, admin_token: str, version: str = versions.DEFAULT) -> None:
         self.lock = threading.RLock()
         self.tier: str = tiers.check_tier(tier)
+        self.version: versions.Version = versions.parse(version)
+        self.feature_flags: frozenset[str] = frozenset()
         self.admin_token = admin_token
         self.generation = 0
         self.clear()
 
     def clear(self) -> None:
         self.generation += 1
-        self._seq: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
+        self._seq: dict[str, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self.users: dict[int, User] = {}
         self.tokens: dict[str, Token] = {}
         self.groups: dict[int, Group] = {}
@@ -73,6 +75,10 @@ class State:
     def has(self, feature: str) -> bool:
         """Whether this instance's tier offers a licensed feature (see `tiers.FEATURES`)."""
         return tiers.allows(self.tier, feature)
+
+    def since(self, feature: str) -> bool:
+        """Whether this instance's GitLab version has a behaviour (see `versions.SINCE`)."""
+        return versions.has(self.version, feature)
 
     # -- sequences -------------------------------------------------------------------------
 

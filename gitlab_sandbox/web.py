@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import math
 from collections.abc import Callable
@@ -138,7 +139,7 @@ class Params:
             return default
         return value if isinstance(value, str) else str(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: builtins.str, default: int | None = None) -> int | None:
         value = self.data.get(name)
         if value is None or value == "":
             return default
@@ -147,7 +148,7 @@ class Params:
         except (TypeError, ValueError):
             raise ApiError(400, f"{name} is invalid", key="error") from None
 
-    def bool(self, name: str, default: bool | None = None) -> bool | None:
+    def bool(self, name: builtins.str, default: bool | None = None) -> bool | None:
         value = self.data.get(name)
         if value is None:
             return default
@@ -160,7 +161,7 @@ class Params:
             return False
         raise ApiError(400, f"{name} is invalid", key="error")
 
-    def date(self, name: str) -> date | None:
+    def date(self, name: builtins.str) -> date | None:
         value = self.data.get(name)
         if value in (None, ""):
             return None
@@ -169,7 +170,7 @@ class Params:
         except ValueError:
             raise ApiError(400, f"{name} is invalid", key="error") from None
 
-    def datetime(self, name: str) -> datetime | None:
+    def datetime(self, name: builtins.str) -> datetime | None:
         value = self.data.get(name)
         if value in (None, ""):
             return None
@@ -178,7 +179,7 @@ class Params:
         except ValueError:
             raise ApiError(400, f"{name} is invalid", key="error") from None
 
-    def list(self, name: str) -> list[str] | None:
+    def list(self, name: builtins.str) -> builtins.list[builtins.str] | None:
         """A list given as `name[]=a&name[]=b`, a JSON array or a comma-separated string."""
         value = self.data.get(name)
         if value is None:
@@ -191,7 +192,7 @@ class Params:
             items = str(value).split(",")
         return [item.strip() for item in items if item.strip()]
 
-    def int_list(self, name: str) -> list[int] | None:
+    def int_list(self, name: builtins.str) -> builtins.list[builtins.int] | None:
         items = self.list(name)
         if items is None:
             return None

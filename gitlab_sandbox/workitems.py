@@ -25,7 +25,9 @@ ALLOWED_CHILDREN = {
 # What the parent-link services answer when nothing in the request may be linked; EE answers it
 # for an epic child when the namespace lacks the `subepics` licensed feature (Premium).
 # GL:app/services/work_items/parent_links/base_service.rb (issuables_not_found_message) and
-# ee/app/services/ee/work_items/parent_links/base_service.rb (linkable?).
+# ee/app/services/ee/work_items/parent_links/base_service.rb (linkable?); GitLab's own spec
+# ee/spec/services/work_items/parent_links/create_service_spec.rb, "when subepics are not
+# available", expects exactly this message (HTTP status 404 inside the service response).
 NO_MATCHING_WORK_ITEM = (
     "No matching work item found. Make sure that you are adding a valid work item ID."
 )

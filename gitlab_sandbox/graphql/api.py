@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any, TypeVar
 
 from graphql import (
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     TokenKind,
-    build_schema,
     execute_sync,
     parse,
     validate,
@@ -23,6 +23,7 @@ from ..routes.links import add_link, linked
 from ..routes.meta import version_info
 from ..routing import Routes
 from ..state import now
+from ..versions import Version
 from ..web import ApiError, Ctx, Params, Reply
 from ..workitems import HierarchyError, check_parent, create_epic, set_parent
 from .nodes import (
@@ -33,9 +34,11 @@ from .nodes import (
     parse_gid,
     user_core,
 )
+from .notes import create_note, update_note
+from .schemas import ruby_message, schema_for
 
 api = Routes(prefix="/api")
-SCHEMA = build_schema((Path(__file__).parent / "schema.graphql").read_text())
+T = TypeVar("T")
 NOT_AVAILABLE = (
     "The resource that you are attempting to access does not exist or you don't have "
     "permission to perform this action"
@@ -88,7 +91,7 @@ def _label_ids(ctx: Ctx, owner: Project | Group, ids: list[Any] | None) -> list[
     return [i for i in found if i in available]
 
 
-def _with_params(ctx: Ctx, data: dict[str, Any], action) -> Any:
+def _with_params(ctx: Ctx, data: dict[str, Any], action: Callable[[], T]) -> T:
     saved = ctx.params
     ctx.params = Params(data)
     try:
@@ -177,7 +180,7 @@ def _link_created(ctx: Ctx, item: WorkItem, ids: list[Any], link_type: str) -> l
     return [NO_MATCHING_ITEM] if missing else []
 
 
-def work_item_create(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_create(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     user = ctx.user
     if user is None:
@@ -266,7 +269,9 @@ def _update_epic(ctx: Ctx, epic: WorkItem, data: dict[str, Any]) -> None:
         ctx.emitter.issue(epic, action, user, diff(before, tracked(ctx, epic)))
 
 
-def _payload(ctx: Ctx, data: dict[str, Any], item: WorkItem | None, errors: list[str]) -> dict:
+def _payload(
+    ctx: Ctx, data: dict[str, Any], item: WorkItem | None, errors: list[str]
+) -> dict[str, Any]:
     return {
         "errors": errors,
         "workItem": item_node(ctx, item) if item is not None else None,
@@ -274,7 +279,7 @@ def _payload(ctx: Ctx, data: dict[str, Any], item: WorkItem | None, errors: list
     }
 
 
-def work_item_update(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     if ctx.user is None:
         raise GraphQLError(NOT_AVAILABLE)
@@ -317,7 +322,7 @@ def work_item_update(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
     return _payload(ctx, input, item, errors)
 
 
-def work_item_delete(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_delete(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     if ctx.user is None:
         raise GraphQLError(NOT_AVAILABLE)
@@ -342,7 +347,7 @@ def work_item_delete(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def work_item_add_children(_root: Any, info, input: dict[str, Any]) -> dict[str, Any]:
+def work_item_add_children(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
     if ctx.user is None:
         raise GraphQLError(NOT_AVAILABLE)
@@ -366,8 +371,8 @@ def work_item_add_children(_root: Any, info, input: dict[str, Any]) -> dict[str,
 
 
 def _query_root(ctx: Ctx) -> dict[str, Any]:
-    def owner_of(kind: type | None):
-        def resolve(_info, fullPath: str) -> dict[str, Any] | None:
+    def owner_of(kind: type | None) -> Callable[[Any, str], dict[str, Any] | None]:
+        def resolve(_info: Any, fullPath: str) -> dict[str, Any] | None:
             owner = _owner(ctx, fullPath)
             if owner is None or (kind is not None and not isinstance(owner, kind)):
                 return None
@@ -375,7 +380,7 @@ def _query_root(ctx: Ctx) -> dict[str, Any]:
 
         return resolve
 
-    def work_item(_info, id: str) -> dict[str, Any] | None:
+    def work_item(_info: Any, id: str) -> dict[str, Any] | None:
         try:
             return item_node(ctx, _find_item(ctx, id))
         except GraphQLError:
@@ -401,9 +406,19 @@ MUTATIONS = {
     "workItemUpdate": work_item_update,
     "workItemDelete": work_item_delete,
     "workItemHierarchyAddChildrenItems": work_item_add_children,
+    "createNote": create_note,
+    "updateNote": update_note,
 }
-for _name, _resolver in MUTATIONS.items():
-    SCHEMA.mutation_type.fields[_name].resolve = _resolver  # type: ignore[union-attr]
+
+
+@cache
+def _schema(version: Version) -> GraphQLSchema:
+    schema = schema_for(version)
+    mutations = schema.mutation_type
+    assert mutations is not None
+    for name, resolver in MUTATIONS.items():
+        mutations.fields[name].resolve = resolver
+    return schema
 
 
 def _masked(query: str, document: DocumentNode) -> str:
@@ -419,7 +434,7 @@ def _masked(query: str, document: DocumentNode) -> str:
 
 
 @lru_cache(maxsize=512)
-def _valid_shape(masked: str) -> bool:
+def _valid_shape(version: Version, masked: str) -> bool:
     """Whether a query whose string literals are emptied validates.
 
     No validation rule looks inside a string (the schema's custom scalars accept any text), so
@@ -427,7 +442,7 @@ def _valid_shape(masked: str) -> bool:
     inline (as the bot does) then pay for validation once per shape, not per request.
     """
     try:
-        return not validate(SCHEMA, parse(masked))
+        return not validate(_schema(version), parse(masked))
     except GraphQLError:
         return False
 
@@ -440,6 +455,12 @@ def _operation_kinds(document: DocumentNode, operation_name: str | None) -> list
         if isinstance(node, OperationDefinitionNode)
         and (operation_name is None or (node.name and node.name.value == operation_name))
     ]
+
+
+def _formatted(error: GraphQLError) -> dict[str, Any]:
+    formatted = dict(error.formatted)
+    formatted["message"] = ruby_message(error.message)
+    return formatted
 
 
 @api.post("/graphql", status=200)
@@ -457,11 +478,14 @@ def graphql_endpoint(ctx: Ctx) -> Reply:
         return Reply({"errors": [error.formatted]}, 200)
     for kind in _operation_kinds(document, operation_name)[:1]:
         ctx.sandbox.stats.count_graphql(kind)
-    invalid = [] if _valid_shape(_masked(query, document)) else validate(SCHEMA, document)
+    version = ctx.state.version
+    schema = _schema(version)
+    valid = _valid_shape(version, _masked(query, document))
+    invalid = [] if valid else validate(schema, document)
     if invalid:
-        return Reply({"errors": [error.formatted for error in invalid]}, 200)
+        return Reply({"errors": [_formatted(error) for error in invalid]}, 200)
     result = execute_sync(
-        SCHEMA,
+        schema,
         document,
         root_value=_query_root(ctx),
         context_value=ctx,
@@ -470,7 +494,7 @@ def graphql_endpoint(ctx: Ctx) -> Reply:
     )
     body: dict[str, Any] = {}
     if result.errors:
-        body["errors"] = [error.formatted for error in result.errors]
+        body["errors"] = [_formatted(error) for error in result.errors]
     if result.data is not None or not result.errors:
         body["data"] = result.data
     return Reply(body, 200)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from ..model import Group, Label, Milestone, Project, User, WorkItem
+from ..model import Group, IssueLink, Label, Milestone, Project, User, WorkItem
 from ..render import avatar, text_color
 from ..routes.links import seen_from
 from ..web import Ctx
@@ -67,7 +68,9 @@ def day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def connection(items: list[Any], first: int | None, after: str | None, build) -> dict[str, Any]:
+def connection(
+    items: list[Any], first: int | None, after: str | None, build: Callable[[Any], Any]
+) -> dict[str, Any]:
     """A cursor connection over a list; cursors are opaque base64 offsets."""
     start = 0
     if after:
@@ -193,16 +196,18 @@ def namespace_node(ctx: Ctx, owner: Project | Group) -> dict[str, Any]:
         full_path, full_name = state.group_full_path(owner), state.group_full_name(owner)
         node_id, url = gid("Group", owner.id), ctx.render.group_url(owner)
 
-    def types(_info, name: str | None = None) -> dict[str, Any]:
+    def types(_info: Any, name: str | None = None) -> dict[str, Any]:
         kinds = listed_kinds()
         if name:
             kinds = [k for k in kinds if k == name.lower()]
         return {"count": len(kinds), "nodes": [work_item_type(k) for k in kinds]}
 
-    def items(_info, first: int | None = None, after: str | None = None, **args) -> dict:
+    def items(
+        _info: Any, first: int | None = None, after: str | None = None, **args: Any
+    ) -> dict[str, Any]:
         return connection(_items_of(ctx, owner, args), first, after, lambda w: item_node(ctx, w))
 
-    def one(_info, iid: str) -> dict[str, Any] | None:
+    def one(_info: Any, iid: str) -> dict[str, Any] | None:
         found = _items_of(ctx, owner, {"iid": iid})
         return item_node(ctx, found[0]) if found else None
 
@@ -228,7 +233,7 @@ def item_node(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
         else state.groups[item.group_id]  # type: ignore[index]
     )
 
-    def reference(_info, full: bool = False) -> str:
+    def reference(_info: Any, full: bool = False) -> str:
         sigil = "&" if item.is_epic else "#"
         if not full:
             return f"{sigil}{item.iid}"
@@ -239,7 +244,7 @@ def item_node(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
         )
         return f"{path}{sigil}{item.iid}"
 
-    def widgets(_info, onlyTypes: list[str] | None = None) -> list[dict[str, Any]]:
+    def widgets(_info: Any, onlyTypes: list[str] | None = None) -> list[dict[str, Any]]:
         built = widget_nodes(ctx, item)
         if onlyTypes:
             built = [w for w in built if w["type"] in onlyTypes]
@@ -273,15 +278,17 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
     milestone = state.milestones.get(item.milestone_id or 0)
     assignees = [state.users[u] for u in item.assignee_ids if u in state.users]
 
-    def children(_info, first: int | None = None, after: str | None = None) -> dict[str, Any]:
+    def children(_info: Any, first: int | None = None, after: str | None = None) -> dict[str, Any]:
         kids = [w for w in state.children(item) if state.can_see_issue(ctx.user, w)]
         kids.sort(key=lambda w: (w.relative_position, w.id))
         return connection(kids, first, after, lambda w: item_node(ctx, w))
 
-    def label_connection(_info, first: int | None = None, after: str | None = None) -> dict:
+    def label_connection(
+        _info: Any, first: int | None = None, after: str | None = None
+    ) -> dict[str, Any]:
         return connection(labels, first, after, label_node)
 
-    built = [
+    built: list[dict[str, Any]] = [
         {
             "__typename": "WorkItemWidgetDescription",
             "type": "DESCRIPTION",
@@ -318,7 +325,11 @@ def widget_nodes(ctx: Ctx, item: WorkItem) -> list[dict[str, Any]]:
             "isFixed": item.start_date is not None or item.due_date is not None,
         },
     ]
-    built.append(linked_items_widget(ctx, item))
+    if state.since("linked_items_widget"):
+        built.append(linked_items_widget(ctx, item))
+    from .notes import notes_widget  # notes.py builds on this module's helpers
+
+    built.append(notes_widget(ctx, item))
     if not item.is_epic:
         built.append(
             {
@@ -344,7 +355,7 @@ def linked_items_widget(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
         if other is not None and state.can_see_issue(ctx.user, other):
             seen.append((link, link_type, other))
 
-    def node(entry) -> dict[str, Any]:
+    def node(entry: tuple[IssueLink, str, WorkItem]) -> dict[str, Any]:
         link, link_type, other = entry
         return {
             "linkId": gid("WorkItems::RelatedWorkItemLink", link.id),
@@ -356,7 +367,7 @@ def linked_items_widget(ctx: Ctx, item: WorkItem) -> dict[str, Any]:
         }
 
     def linked_items(
-        _info, filter: str | None = None, first: int | None = None, after: str | None = None
+        _info: Any, filter: str | None = None, first: int | None = None, after: str | None = None
     ) -> dict[str, Any]:
         wanted = [e for e in seen if filter is None or e[1] == LINK_FILTERS[filter]]
         return connection(wanted, first, after, node)

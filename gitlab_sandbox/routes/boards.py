@@ -140,7 +140,8 @@ def _register(kind: str) -> None:
         new = BoardList(state.next_id("board_list"), None, position)
         if chosen[0] == "label_id":
             label = state.labels.get(p.int("label_id") or 0)
-            project, group = (owner, None) if kind == "project" else (None, owner)
+            project = owner if isinstance(owner, Project) else None
+            group = owner if isinstance(owner, Group) else None
             if label is None or label not in state.available_labels(project, group):
                 raise ApiError(400, "Label not found!", key="error")
             if any(item.label_id == label.id for item in board.lists):

@@ -7,10 +7,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ..faults import FaultRule, FaultSet
-from ..model import OWNER, Group, Member, Project
+from ..model import OWNER, Group, Member, OwnerKind, Project
 from ..routing import Routes
 from ..state import now
 from ..tiers import Tier
+from ..versions import show
 from ..web import ApiError, Ctx, Reply
 from .hooks import hook_events_for_control
 
@@ -50,6 +51,9 @@ class Seed(BaseModel):
 
 class ResetBody(BaseModel):
     tier: Tier | None = None
+    gitlab_version: str | None = None
+    rate_limits: Literal["gitlab.com", "none"] | None = None
+    feature_flags: list[str] | None = None
 
 
 def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -62,21 +66,26 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
 @api.post("/reset", status=200)
 def reset(ctx: Ctx) -> dict[str, Any]:
     body = _parse(ResetBody, ctx.params.data)
-    ctx.sandbox.reset(body.tier)
-    return {"tier": ctx.state.tier, "admin_token": ctx.state.admin_token}
+    try:
+        ctx.sandbox.reset(body.tier, body.gitlab_version, body.rate_limits, body.feature_flags)
+    except ValueError as error:
+        raise ApiError(400, str(error)) from None
+    return {
+        "tier": ctx.state.tier,
+        "gitlab_version": show(ctx.state.version),
+        "rate_limits": ctx.sandbox.limiter.profile,
+        "feature_flags": sorted(ctx.state.feature_flags),
+        "admin_token": ctx.state.admin_token,
+    }
 
 
 def _member(ctx: Ctx, source: str, source_id: int, username: str, level: int) -> None:
     user = ctx.state.user_by_username(username)
     if user is None:
         raise ApiError(400, f"seed: unknown user {username!r}")
-    ctx.state.members[(source, source_id, user.id)] = Member(  # type: ignore[arg-type]
-        source,
-        source_id,
-        user.id,
-        level,
-        now(),
-        ctx.me.id,  # type: ignore[arg-type]
+    kind: OwnerKind = "project" if source == "project" else "group"
+    ctx.state.members[(source, source_id, user.id)] = Member(
+        kind, source_id, user.id, level, now(), ctx.me.id
     )
 
 
@@ -98,45 +107,45 @@ def seed(ctx: Ctx) -> dict[str, Any]:
         if token not in state.tokens:
             state.add_token(user.id, "seed", ["api"], token)
         out["users"][spec.username] = {"id": user.id, "token": token}
-    for spec in body.groups:
-        parent = state.group_by_path(spec.parent) if spec.parent else None
-        if spec.parent and parent is None:
-            raise ApiError(400, f"seed: unknown parent group {spec.parent!r}")
+    for group_spec in body.groups:
+        parent = state.group_by_path(group_spec.parent) if group_spec.parent else None
+        if group_spec.parent and parent is None:
+            raise ApiError(400, f"seed: unknown parent group {group_spec.parent!r}")
         group = Group(
             state.next_id("namespace"),
-            spec.name or spec.path,
-            spec.path,
+            group_spec.name or group_spec.path,
+            group_spec.path,
             parent.id if parent else None,
             now(),
-            visibility=spec.visibility,
+            visibility=group_spec.visibility,
         )
         state.groups[group.id] = group
         if parent is None:
             state.members[("group", group.id, ctx.me.id)] = Member(
                 "group", group.id, ctx.me.id, OWNER, now(), ctx.me.id
             )
-        for username, level in spec.members.items():
+        for username, level in group_spec.members.items():
             _member(ctx, "group", group.id, username, level)
         out["groups"][state.group_full_path(group)] = group.id
-    for spec in body.projects:
-        group = state.group_by_path(spec.namespace)
-        if group is None:
-            raise ApiError(400, f"seed: unknown group {spec.namespace!r}")
+    for project_spec in body.projects:
+        namespace = state.group_by_path(project_spec.namespace)
+        if namespace is None:
+            raise ApiError(400, f"seed: unknown group {project_spec.namespace!r}")
         moment = now()
         project = Project(
             state.next_id("project"),
-            spec.name or spec.path,
-            spec.path,
+            project_spec.name or project_spec.path,
+            project_spec.path,
             "group",
-            group.id,
+            namespace.id,
             state.next_id("namespace"),
             ctx.me.id,
             moment,
             moment,
-            visibility=spec.visibility,
+            visibility=project_spec.visibility,
         )
         state.projects[project.id] = project
-        for username, level in spec.members.items():
+        for username, level in project_spec.members.items():
             _member(ctx, "project", project.id, username, level)
         out["projects"][state.project_full_path(project)] = project.id
     return out
@@ -164,7 +173,25 @@ def stats(ctx: Ctx) -> dict[str, Any]:
         "hooks": len(state.hooks),
     }
     data["tier"] = state.tier
+    data["gitlab_version"] = show(state.version)
+    data["rate_limits"] = ctx.sandbox.limiter.snapshot()
+    data["feature_flags"] = sorted(state.feature_flags)
     return data
+
+
+class ClockBody(BaseModel):
+    time: float | None = None
+    advance: float | None = None
+
+
+@api.post("/clock", status=200)
+def clock(ctx: Ctx) -> dict[str, Any]:
+    """Freeze the rate-limit clock at `time` (Unix seconds) or move it by `advance` seconds."""
+    body: ClockBody = _parse(ClockBody, ctx.params.data)
+    limiter = ctx.sandbox.limiter
+    moment = body.time if body.time is not None else limiter.clock()
+    limiter.freeze(moment + (body.advance or 0))
+    return {"time": limiter.clock()}
 
 
 @api.delete("/stats")

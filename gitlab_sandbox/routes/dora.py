@@ -137,9 +137,16 @@ def _buckets(start: date, end: date, interval: str) -> list[tuple[date, date]]:
     first = start.replace(day=1)
     while first <= end:
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        buckets.append((first, following - timedelta(days=1)))
+        buckets.append((max(first, start), min(following - timedelta(days=1), end)))
         first = following
     return buckets
+
+
+def _label(first: date, interval: str) -> str | None:
+    """A bucket's `date`: none for `all`, the month's first day for `monthly`."""
+    if interval == "all":
+        return None
+    return (first.replace(day=1) if interval == "monthly" else first).isoformat()
 
 
 def _median(values: list[float]) -> float | None:
@@ -204,7 +211,7 @@ def _dora(ctx: Ctx, projects: list[Project]) -> list[dict[str, Any]]:
     ]
     value = _metric(metric, deployments, incidents)
     return [
-        {"date": None if interval == "all" else first.isoformat(), "value": value(first, last)}
+        {"date": _label(first, interval), "value": value(first, last)}
         for first, last in _buckets(start, end, interval)
     ]
 

@@ -17,7 +17,7 @@ from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
 from ..workitems import HierarchyError, create_epic, group_label_ids, set_parent
 from .common import find_group
 from .issues import diff, exclusive, tracked
-from .links import add_link, linked, seen_from
+from .links import add_link, linked, linked_view
 from .notes import find_epic_item
 
 api = Routes()
@@ -85,7 +85,7 @@ def list_epics(ctx: Ctx) -> Reply:
         term = (p.str("search") or "").lower()
         epics = [e for e in epics if term in f"{e.title} {e.description}".lower()]
     if p.has("iids"):
-        iids = p.int_list("iids") or []
+        iids: list[int] = p.int_list("iids") or []
         epics = [e for e in epics if e.iid in iids]
     order_by = p.str("order_by", "created_at") or "created_at"
     keys = {
@@ -277,12 +277,18 @@ def list_child_epics(ctx: Ctx) -> list[dict[str, Any]]:
     return [ctx.render.epic(w) for w in children]
 
 
-@api.post(BASE + "/{epic_iid}/epics/{child_epic_id}")
-def add_child_epic(ctx: Ctx) -> dict[str, Any]:
+def _epic_links(ctx: Ctx) -> tuple[Group, WorkItem]:
+    """The group and parent epic of an epic-links write (Ultimate; Reporter)."""
     group = _group(ctx)
     _subepics(ctx)
     epic = find_epic_item(ctx)
     _need_reporter(ctx, group)
+    return group, epic
+
+
+@api.post(BASE + "/{epic_iid}/epics/{child_epic_id}")
+def add_child_epic(ctx: Ctx) -> dict[str, Any]:
+    _, epic = _epic_links(ctx)
     child = _legacy(ctx, ctx.path_int("child_epic_id"))
     assert child is not None
     _attach(ctx, child, epic)
@@ -291,10 +297,7 @@ def add_child_epic(ctx: Ctx) -> dict[str, Any]:
 
 @api.delete(BASE + "/{epic_iid}/epics/{child_epic_id}", status=200)
 def remove_child_epic(ctx: Ctx) -> dict[str, Any]:
-    group = _group(ctx)
-    _subepics(ctx)
-    epic = find_epic_item(ctx)
-    _need_reporter(ctx, group)
+    _, epic = _epic_links(ctx)
     child = _legacy(ctx, ctx.path_int("child_epic_id"))
     if child is None or child.parent_id != epic.id:
         raise not_found("Epic")
@@ -305,10 +308,7 @@ def remove_child_epic(ctx: Ctx) -> dict[str, Any]:
 @api.post(BASE + "/{epic_iid}/epics")
 def create_child_epic(ctx: Ctx) -> dict[str, Any]:
     """Create and assign a child epic; the answer is the short LinkedEpic shape of the doc."""
-    group = _group(ctx)
-    _subepics(ctx)
-    parent = find_epic_item(ctx)
-    _need_reporter(ctx, group)
+    group, parent = _epic_links(ctx)
     ctx.params.require("title")
     confidential = ctx.params.bool("confidential", parent.confidential)
     child = create_epic(
@@ -340,15 +340,7 @@ def _related(ctx: Ctx) -> tuple[Group, WorkItem]:
 
 
 def _related_epic(ctx: Ctx, epic: WorkItem, link: IssueLink) -> dict[str, Any]:
-    other_id, link_type = seen_from(epic, link)
-    data = ctx.render.epic(ctx.state.work_items[other_id])
-    data.update(
-        related_epic_link_id=link.id,
-        link_type=link_type,
-        link_created_at=link.created_at,
-        link_updated_at=link.created_at,
-    )
-    return data
+    return linked_view(ctx, epic, link, ctx.render.epic, "related_epic_link_id")
 
 
 @api.get(BASE + "/{epic_iid}/related_epics")

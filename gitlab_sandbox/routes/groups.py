@@ -55,7 +55,7 @@ def _filter(ctx: Ctx, groups: list[Group]) -> list[Group]:
     min_access = p.int("min_access_level")
     if min_access is not None:
         groups = [g for g in groups if state.group_access(viewer, g) >= min_access]
-    skip = set(p.int_list("skip_groups") or [])
+    skip: set[int] = set(p.int_list("skip_groups") or [])
     return [g for g in groups if g.id not in skip]
 
 

@@ -75,7 +75,7 @@ def _configure(ctx: Ctx, hook: Hook, *, creating: bool) -> None:
         hook.enable_ssl_verification = bool(p.bool("enable_ssl_verification"))
     if p.has("token"):
         hook.token = p.str("token") or None
-    if p.has("signing_token"):
+    if p.has("signing_token") and "webhook_signing_token" in ctx.state.feature_flags:
         hook.signing_token = _signing_token(p.str("signing_token"))
     headers = p.raw("custom_headers")
     if isinstance(headers, list):

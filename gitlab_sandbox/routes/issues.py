@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -148,9 +149,8 @@ def create_issue(ctx: Ctx, project: Project, user: User) -> WorkItem:
     if iid is None:
         iid = project.next_issue_iid
     project.next_issue_iid = max(project.next_issue_iid, iid + 1)
-    assignee_ids = p.int_list("assignee_ids") or (
-        [p.int("assignee_id")] if p.int("assignee_id") else []
-    )
+    single = p.int("assignee_id")
+    assignee_ids = p.int_list("assignee_ids") or ([single] if single else [])
     item = WorkItem(
         id=state.next_id("work_item"),
         iid=iid,
@@ -392,7 +392,7 @@ def _order(ctx: Ctx, items: list[WorkItem]) -> list[WorkItem]:
     return sorted(items, key=keys.get(order_by, keys["created_at"]), reverse=sort != "asc")
 
 
-def _render(ctx: Ctx):
+def _render(ctx: Ctx) -> Callable[[WorkItem], dict[str, Any]]:
     ctx.render.with_label_details = bool(ctx.params.bool("with_labels_details"))
     return ctx.render.issue
 

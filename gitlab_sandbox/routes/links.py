@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..model import REPORTER, IssueLink, WorkItem
@@ -39,16 +40,29 @@ def add_link(state: State, item: WorkItem, other: WorkItem, link_type: str) -> I
     return link
 
 
-def _linked(ctx: Ctx, item: WorkItem, link: IssueLink) -> dict[str, Any]:
+def linked_view(
+    ctx: Ctx,
+    item: WorkItem,
+    link: IssueLink,
+    render: Callable[[WorkItem], dict[str, Any]],
+    id_key: str,
+) -> dict[str, Any]:
+    """The other end of a link as `item` sees it, with the link's id, type and dates."""
     other_id, link_type = seen_from(item, link)
-    data = ctx.render.issue(ctx.state.work_items[other_id])
+    data = render(ctx.state.work_items[other_id])
     data.update(
-        issue_link_id=link.id,
-        link_type=link_type,
-        link_created_at=link.created_at,
-        link_updated_at=link.created_at,
+        {
+            id_key: link.id,
+            "link_type": link_type,
+            "link_created_at": link.created_at,
+            "link_updated_at": link.created_at,
+        }
     )
     return data
+
+
+def _linked(ctx: Ctx, item: WorkItem, link: IssueLink) -> dict[str, Any]:
+    return linked_view(ctx, item, link, ctx.render.issue, "issue_link_id")
 
 
 @api.get(BASE)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import MAINTAINER, OWNER, Group, Member, Project
 from ..render import ACCESS_NAMES
-from ..routing import Routes
+from ..routing import Handler, Routes
 from ..state import now
 from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
 from .common import find_group, find_project
@@ -70,14 +70,14 @@ def _register(kind: str) -> None:
     single = "project" if kind == "projects" else "group"
     levels = PROJECT_LEVELS if kind == "projects" else GROUP_LEVELS
 
-    def listing(pick: Callable[[Ctx, str, Any], list[Member]]):
+    def listing(pick: Callable[[Ctx, str, Any], list[Member]]) -> Handler:
         def handler(ctx: Ctx) -> Reply:
             _, source = _source(ctx, kind)
             return paginate(ctx, _filter(ctx, pick(ctx, single, source)), ctx.render.member)
 
         return handler
 
-    def one(pick: Callable[[Ctx, str, Any], list[Member]]):
+    def one(pick: Callable[[Ctx, str, Any], list[Member]]) -> Handler:
         def handler(ctx: Ctx) -> dict[str, Any]:
             _, source = _source(ctx, kind)
             user_id = ctx.path_int("user_id")
@@ -135,12 +135,12 @@ def _register(kind: str) -> None:
                     }
                 )
             member = Member(
-                single,
+                "project" if single == "project" else "group",
                 source.id,
                 target.id,
                 level,
                 now(),
-                ctx.me.id,  # type: ignore[arg-type]
+                ctx.me.id,
                 p.date("expires_at"),
             )
             state.members[key] = member

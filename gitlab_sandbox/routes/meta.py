@@ -7,19 +7,19 @@ from typing import Any
 
 from ..routing import Routes
 from ..state import now
+from ..versions import full
 from ..web import Ctx
 from .common import need_admin, need_user
 
 api = Routes()
 
-VERSION = "18.2.0"
 REVISION = "5f0a2f3b1c2"
 
 
 def version_info(ctx: Ctx) -> dict[str, Any]:
     enterprise = ctx.state.tier != "free"
     return {
-        "version": f"{VERSION}-ee" if enterprise else VERSION,
+        "version": full(ctx.state.version) + ("-ee" if enterprise else ""),
         "revision": REVISION,
         "kas": {
             "enabled": False,

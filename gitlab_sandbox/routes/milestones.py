@@ -49,8 +49,12 @@ def _sorted(milestones: list[Milestone]) -> list[Milestone]:
 def visible_milestones(ctx: Ctx, kind: str, owner: Any) -> list[Milestone]:
     state, p = ctx.state, ctx.params
     milestones = state.milestones_of(kind, owner.id)
-    ancestors = p.bool("include_ancestors") or p.bool("include_parent_milestones")
-    if kind == "project" and ancestors:  # include_ancestors since 16.7; the old name still works
+    # GL:doc/api/milestones.md: `include_ancestors` from 16.7 (before it, an unknown parameter
+    # GitLab ignores); the older `include_parent_milestones` still works, deprecated.
+    ancestors = p.bool("include_parent_milestones") or (
+        state.since("milestones_include_ancestors") and p.bool("include_ancestors")
+    )
+    if kind == "project" and ancestors:
         for g in state.project_ancestor_groups(owner):
             milestones += state.milestones_of("group", g.id)
     if kind == "group" and ancestors:

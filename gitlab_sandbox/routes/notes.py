@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..model import MAINTAINER, REPORTER, AwardEmoji, Note, WorkItem
@@ -93,7 +94,7 @@ def add_note(
     return note
 
 
-def _register_notes(base: str, lookup) -> None:
+def _register_notes(base: str, lookup: Callable[[Ctx], WorkItem]) -> None:
     def listing(ctx: Ctx) -> Reply:
         item = lookup(ctx)
         return paginate(ctx, visible_notes(ctx, item), ctx.render.note)
@@ -145,7 +146,7 @@ def _register_notes(base: str, lookup) -> None:
     api.delete(f"{base}/{{note_id}}")(delete)
 
 
-def _register_awards(base: str, lookup, awardable: str) -> None:
+def _register_awards(base: str, lookup: Callable[[Ctx], WorkItem], awardable: str) -> None:
     def target(ctx: Ctx) -> tuple[str, int, WorkItem]:
         item = lookup(ctx)
         if awardable == "Note":

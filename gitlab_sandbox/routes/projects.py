@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..model import DEVELOPER, MAINTAINER, OWNER, Member, Project, User
@@ -64,7 +65,7 @@ def list_projects(ctx: Ctx) -> Reply:
     return paginate(ctx, projects, _renderer(ctx), keyset=True)
 
 
-def _renderer(ctx: Ctx):
+def _renderer(ctx: Ctx) -> Callable[[Project], dict[str, Any]]:
     if ctx.params.bool("simple"):
 
         def simple(project: Project) -> dict[str, Any]:

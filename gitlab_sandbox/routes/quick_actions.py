@@ -100,7 +100,7 @@ def _translate(ctx: Ctx, item: WorkItem, name: str, arg: str) -> tuple[dict[str,
     return {"epic_id": 0}, "Removed the parent epic."
 
 
-def run_quick_actions(ctx: Ctx, item: WorkItem, body: str) -> tuple[str, dict[str, Any], list]:
+def run_quick_actions(ctx: Ctx, item: WorkItem, body: str) -> tuple[str, dict[str, Any], list[str]]:
     """Execute the quick-action lines; returns the remaining text, the changes and a summary."""
     if item.project_id is None or ctx.user is None:
         return body, {}, []

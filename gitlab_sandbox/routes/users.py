@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ..model import Token
+from ..model import Note, Token, WorkItem
 from ..routing import Routes
 from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
 from .common import find_user, need_admin
@@ -96,7 +96,8 @@ def delete_user(ctx: Ctx) -> Reply:
         if project.namespace_id == user.namespace_id:
             remove_project(ctx, project)
     ghost = state.ghost()
-    for record in [*state.work_items.values(), *state.notes.values()]:
+    records: list[WorkItem | Note] = [*state.work_items.values(), *state.notes.values()]
+    for record in records:
         if record.author_id == user.id:
             record.author_id = ghost.id
     for award in state.awards.values():

@@ -13,10 +13,10 @@ from standardwebhooks import Webhook
 
 from ..model import Hook, HookLog
 from ..state import State, now
+from ..versions import full
 from .emitter import Job
 
 TIMEOUT_SECONDS = 10.0
-USER_AGENT = "GitLab/18.2.0"
 TEMPORARY_THRESHOLD = 3
 PERMANENT_THRESHOLD = 39
 REDACTED = "[REDACTED]"
@@ -32,7 +32,7 @@ class Deliverer:
         self.delivered = 0
         self.failed = 0
 
-    def submit(self, jobs: list[Job]) -> list[Future]:
+    def submit(self, jobs: list[Job]) -> list[Future[HookLog | None]]:
         generation = self.state.generation
         return [self.pool.submit(self.deliver, job, generation) for job in jobs]
 
@@ -91,7 +91,7 @@ class Deliverer:
         headers.update(
             {
                 "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
+                "User-Agent": f"GitLab/{full(self.state.version)}",
                 "X-Gitlab-Event": job.event_header,
                 "X-Gitlab-Webhook-UUID": str(uuid.uuid4()),
                 "X-Gitlab-Instance": job.instance,

@@ -29,25 +29,52 @@ def hook_is_executable(hook: Hook) -> bool:
     return hook.disabled_until is None or hook.disabled_until <= now()
 
 
+# GL:lib/gitlab/web_hooks/recursion_detection.rb and GL:doc/administration/instance_limits.md
+# "Recursive webhooks": a request that carries `X-Gitlab-Event-UUID` fires each hook at most once
+# for that UUID and at most 100 hooks in all.
+RECURSION_LIMIT = 100
+
+
 @dataclass
 class Emitter:
-    """Collects the deliveries one API request causes; they are sent after the lock is let go."""
+    """Collects the deliveries one API request causes; they are sent after the lock is let go.
+
+    `request_uuid` is the `X-Gitlab-Event-UUID` the request carried, if any. Only such requests
+    are checked for recursion ("If a request UUID has not been set then we know the request was
+    not made by a webhook, and no recursion is possible"). A request without one gives each hook
+    a fresh UUID of its own, so a later call that echoes it blocks that hook only.
+    """
 
     state: State
     render: Render
-    event_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_uuid: str | None = None
     jobs: list[Job] = field(default_factory=list)
+    hook_uuids: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def event_uuid(self) -> str:
+        """The UUID a delivery outside any one hook (tests, resends) carries."""
+        return self.request_uuid or str(uuid.uuid4())
+
+    def uuid_for(self, hook: Hook) -> str:
+        if self.request_uuid:
+            return self.request_uuid
+        return self.hook_uuids.setdefault(hook.id, str(uuid.uuid4()))
 
     def _fire(
-        self, hooks: list[Hook], flag: str | None, trigger: str, header: str, payload: dict
+        self,
+        hooks: list[Hook],
+        flag: str | None,
+        trigger: str,
+        header: str,
+        payload: dict[str, Any],
     ) -> None:
-        if not hooks:
-            return
-        seen = self.state.fired_hooks(self.event_uuid)
         for hook in hooks:
             if (flag and not hook.events.get(flag, False)) or not hook_is_executable(hook):
                 continue
-            if hook.id in seen or len(seen) >= 100:
+            event_uuid = self.uuid_for(hook)
+            seen = self.state.fired_hooks(event_uuid)
+            if self.request_uuid and (hook.id in seen or len(seen) >= RECURSION_LIMIT):
                 self.state.blocked_deliveries += 1
                 continue
             seen.add(hook.id)
@@ -57,7 +84,7 @@ class Emitter:
                     trigger,
                     header,
                     payload,
-                    self.event_uuid,
+                    event_uuid,
                     str(uuid.uuid4()),
                     self.render.base,
                 )
@@ -103,6 +130,8 @@ class Emitter:
         self._fire(self._item_hooks(item), flag, flag.replace("_events", "_hooks"), header, payload)
 
     def milestone(self, milestone: Milestone, action: str, actor: User) -> None:
+        if not self.state.since("milestone_events"):
+            return  # GL:doc/user/project/integrations/webhook_events.md: milestone events 18.2
         payload = payloads.milestone_event(self.render, milestone, action, actor)
         if milestone.owner == "project":
             hooks = self._project_hooks(self.state.projects[milestone.owner_id])
@@ -129,7 +158,8 @@ class Emitter:
 
     def project(self, project: Project, event_name: str) -> None:
         group = self.state.project_group(project)
-        if group is not None:
+        # Group hooks hear project_create / project_destroy from 17.6 (webhook_events.md).
+        if group is not None and self.state.since("group_project_events"):
             payload = payloads.project_event(self.render, project, event_name)
             self._fire(
                 self._group_hooks(group), "project_events", "project_hooks", "Project Hook", payload
@@ -146,6 +176,8 @@ class Emitter:
     def user_created(self, user: User) -> None:
         self.system(payloads.system_user_event(user, "user_create"))
 
-    def member_added(self, project: Project | None, group: Group | None, user: User, access: int):
+    def member_added(
+        self, project: Project | None, group: Group | None, user: User, access: int
+    ) -> None:
         event = "user_add_to_team" if project is not None else "user_add_to_group"
         self.system(payloads.member_event(self.render, project, group, user, access, event))

@@ -235,7 +235,8 @@ def note_event(r: Render, note: Note, action: str, actor: User) -> dict[str, Any
     state = r.state
     item = state.work_items[note.noteable_id]
     attributes = note_attributes(r, note)
-    attributes["action"] = action
+    if state.since("note_hook_action"):  # webhook_events.md: `action` from 16.11
+        attributes["action"] = action
     confidential = note.internal or item.confidential
     payload: dict[str, Any] = {
         "object_kind": "note",

@@ -333,6 +333,11 @@ def test_dora_metrics_answer_403_below_ultimate_and_count_deployments_on_it(inst
         daily = instance.api.get(path, params={"metric": "deployment_frequency"}).json()
         assert len(daily) == 91 and sum(day["value"] for day in daily) == 3
         assert daily[-1]["value"] == 3
+        monthly = instance.api.get(
+            path, params={"metric": "deployment_frequency", "interval": "monthly"}
+        ).json()
+        assert sum(month["value"] for month in monthly) == 3
+        assert all(month["date"].endswith("-01") for month in monthly)
     if instance.tier == "ultimate":
         refused = instance.api.get(paths[0], params={"metric": "speed"})
         assert refused.status_code == 400

@@ -112,6 +112,9 @@ def test_every_documented_event_kind_matches_its_example(sandbox, gl, receiver):
 def test_deliveries_carry_gitlab_headers_and_a_standard_webhooks_signature(
     sandbox, project, receiver
 ):
+    sandbox.control("POST", "reset", {"feature_flags": ["webhook_signing_token"]})
+    group = sandbox.gitlab().groups.create({"name": "Acme", "path": "acme"})
+    project = sandbox.gitlab().projects.create({"name": "App", "namespace_id": group.id})
     project.hooks.create(
         {
             "url": receiver.url,
