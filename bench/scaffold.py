@@ -240,12 +240,12 @@ def bench(
             key=lambda run: run.seconds,
         )
         ours = applies[len(applies) // 2]
+        throttled = sandbox.throttled() if rate_limits else 0  # the bot's scaffolds only
         noop, pending = noop_requests(sandbox, paths[0], blueprint)
         script = sequential_script(sandbox, script_path, blueprint)
         limited = []
         if rate_limits:
             sandbox.control("DELETE", "faults")
-            throttled = sandbox.throttled()
             crowd, dupes = (
                 burst(sandbox, blueprint, burst_size, concurrency) if burst_size else (0, 0)
             )

@@ -28,7 +28,7 @@ from bot.report.live import LiveEngagement, LiveEpic, LiveIssue
 from bot.report.snapshot import DoraMetric, EngagementSnapshot, ProjectRef
 
 DORA_METRICS = {
-    "deployment_frequency": "deployments per day",
+    "deployment_frequency": "deployments in the period",  # a total: GL:doc/api/dora/metrics.md
     "lead_time_for_changes": "seconds",
     "time_to_restore_service": "seconds",
     "change_failure_rate": "ratio",
