@@ -38,7 +38,7 @@ from bot.engine.port import EpicMode, LiveObject
 from bot.gitlab.errors import Rejected
 from bot.gitlab.graphql import execute
 from bot.gitlab.index import EpicHandle
-from bot.gitlab.rest import create_once, every
+from bot.gitlab.rest import create_once, every, post, put
 from bot.playbook.blueprint import Blueprint
 
 if TYPE_CHECKING:
@@ -334,9 +334,9 @@ class WorkItemEpics(EpicStore):
             description = self.description(op)
             if description is not None:
                 payload["descriptionWidget"] = {"description": description}
-            old, new = op.changes.get("labels", ((), ()))
-            add = {*new, *self.engagement_labels(op.ref)} - set(old or ())  # type: ignore[misc]
-            gone = set(old or ()) - set(new)  # type: ignore[call-overload]
+            old, new = (_keys(side) for side in op.changes.get("labels", ((), ())))
+            add = {*new, *self.engagement_labels(op.ref)} - set(old)
+            gone = set(old) - set(new)
             if add or gone:
                 payload["labelsWidget"] = {
                     "addLabelIds": project.label_gids(add),
@@ -429,11 +429,11 @@ class LegacyEpics(EpicStore):
             data["parent_id"] = self._legacy_id(project.ref(parent))
         if op.op == "create":
             epic = create_once(
-                lambda: project.rest.http_post(self.base, post_data=data),
+                lambda: post(project.rest, self.base, data),
                 lambda: self._find(op),
             )
         elif data:
-            epic = project.rest.http_put(f"{self.base}/{op.ref}", post_data=data)
+            epic = put(project.rest, f"{self.base}/{op.ref}", data)
         else:
             epic = {"iid": int(str(op.ref)), "id": self._legacy_id(str(op.ref))}
         project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
@@ -588,7 +588,7 @@ class IssueEpics(EpicStore):
             "workItemTypeId": self.type_id,
             "title": op.title,
             "confidential": bool(wanted.get("confidential")),
-            "labelsWidget": {"labelIds": project.label_gids(wanted.get("labels") or ())},
+            "labelsWidget": {"labelIds": project.label_gids(_keys(wanted.get("labels")))},
             "linkedItemsWidget": {"workItemsIds": [handle.gid]},
         }
         if op.body is not None:

@@ -6,6 +6,8 @@ with all its fields (an issue's epic included where the tier allows) and is find
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,7 +21,7 @@ from bot.gitlab.connection import Connection
 from bot.gitlab.epics import EpicStore, IssueEpics, LegacyEpics, WorkItemEpics
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain
 from bot.gitlab.index import Index
-from bot.gitlab.rest import create_once, enc, every, first_contact
+from bot.gitlab.rest import create_once, enc, every, first_contact, get, post, put
 from bot.playbook.blueprint import Blueprint
 
 DEVELOPER = 30
@@ -38,6 +40,7 @@ class GitLabProject:
         self.info: dict[str, Any] = {}
         self.live: LiveState | None = None
         self._epics: EpicStore | None = None
+        self._own_labels = threading.Lock()
 
     @property
     def epics(self) -> EpicStore:
@@ -69,7 +72,7 @@ class GitLabProject:
             try:
                 path = f"/projects/{enc(self.path)}"
                 self.info = first_contact(
-                    lambda: self.rest.http_get(path, retry_transient_errors=False)
+                    lambda: get(self.rest, path, retry_transient_errors=False)
                 )
             except Exception as error:
                 raise self._fail(error, f"reading project {self.path}") from None
@@ -77,16 +80,16 @@ class GitLabProject:
 
     @property
     def pid(self) -> int:
-        return self.load()["id"]
+        return int(self.load()["id"])
 
     @property
     def group_id(self) -> int | None:
         namespace = self.load()["namespace"]
-        return namespace["id"] if namespace.get("kind") == "group" else None
+        return int(namespace["id"]) if namespace.get("kind") == "group" else None
 
     @property
     def group_path(self) -> str:
-        return self.load()["namespace"]["full_path"]
+        return str(self.load()["namespace"]["full_path"])
 
     def check_writable(self) -> None:
         """Fail early, before any write, when the token's role cannot change the project."""
@@ -259,12 +262,13 @@ class GitLabProject:
             raise Rejected(f"{key} does not exist in {self.path} yet: run apply again")
         return self.index.refs[key]
 
-    def label_gids(self, names: object) -> list[str]:
+    def label_gids(self, names: Iterable[str]) -> list[str]:
         return [f"gid://gitlab/Label/{self._label_id(name)}" for name in sorted(names)]
 
     def _label_id(self, name: str) -> int:
         if name not in self.index.labels:
-            label = self.rest.http_get(
+            label = get(
+                self.rest,
                 f"/projects/{self.pid}/labels/{enc(name)}",
                 query_data={"include_ancestor_groups": True},
             )
@@ -272,10 +276,12 @@ class GitLabProject:
         return self.index.labels[name]
 
     def ensure_group_label(self, name: str, color: str, description: str) -> int:
-        """A group label the adapter itself needs, found or created once."""
-        if name not in self.index.labels:
-            op = Operation("create", "label", f"label:{name}", name, {"color": color})
-            self._write_label(op, description=description)
+        """A group label the adapter itself needs, found or created once (one thread makes it
+        while the others wait, rather than each trying and meeting 409)."""
+        with self._own_labels:
+            if name not in self.index.labels:
+                op = Operation("create", "label", f"label:{name}", name, {"color": color})
+                self._write_label(op, description=description)
         return self.index.labels[name]
 
     def _write_label(self, op: Operation, description: str | None = None) -> int:
@@ -287,15 +293,15 @@ class GitLabProject:
             data["description"] = description
         try:
             label = create_once(
-                lambda: self.rest.http_post(f"{owner}/labels", post_data=data),
+                lambda: post(self.rest, f"{owner}/labels", data),
                 lambda: self._find_label(op.title),
             )
         except gitlab.GitlabHttpError as error:
             if error.response_code != 409:
                 raise
             label = {"id": self._label_id(op.title)}
-        self.index.label(op.title, label["id"])
-        return label["id"]
+        self.index.label(op.title, int(label["id"]))
+        return int(label["id"])
 
     def _find_label(self, name: str) -> dict[str, Any] | None:
         try:
@@ -313,17 +319,19 @@ class GitLabProject:
             data["description"] = op.body
         path = f"/projects/{self.pid}/milestones"
         if op.op != "create":  # a group milestone is never written: only the project's own
-            return self.rest.http_put(f"{path}/{op.ref}", post_data=data)["id"]
+            return int(put(self.rest, f"{path}/{op.ref}", data)["id"])
         try:
-            return create_once(
-                lambda: self.rest.http_post(path, post_data=data),
-                lambda: self._find_milestone(op.title),
-            )["id"]
+            return int(
+                create_once(
+                    lambda: post(self.rest, path, data),
+                    lambda: self._find_milestone(op.title),
+                )["id"]
+            )
         except gitlab.GitlabHttpError as error:
             found = self._find_milestone(op.title) if error.response_code == 400 else None
             if found is None:
                 raise
-            return found["id"]
+            return int(found["id"])
 
     def _find_milestone(self, title: str) -> dict[str, Any] | None:
         milestones = every(
@@ -362,14 +370,14 @@ class GitLabProject:
             if linked is not None:
                 return linked
             issue = create_once(
-                lambda: self.rest.http_post(path, post_data=data),
+                lambda: post(self.rest, path, data),
                 lambda: self.find_issue(op),
             )
             iid, issue_id = issue["iid"], issue["id"]
         else:
             iid = int(str(op.ref))
             if data:
-                self.rest.http_put(f"{path}/{iid}", post_data=data)
+                put(self.rest, f"{path}/{iid}", data)
         if parent:
             self.epics.link(iid, self.ref(parent))
         return iid, issue_id
@@ -391,9 +399,7 @@ class GitLabProject:
 
         try:
             create_once(
-                lambda: self.rest.http_post(
-                    f"/projects/{self.pid}/issues/{issue_iid}/links", post_data=data
-                ),
+                lambda: post(self.rest, f"/projects/{self.pid}/issues/{issue_iid}/links", data),
                 find,
             )
         except gitlab.GitlabHttpError as error:
@@ -404,23 +410,19 @@ class GitLabProject:
         path = f"/projects/{self.pid}/boards"
         if op.op == "create":
             board = create_once(
-                lambda: self.rest.http_post(path, post_data={"name": op.title}),
+                lambda: post(self.rest, path, {"name": op.title}),
                 lambda: next((b for b in every(self.rest, path) if b["name"] == op.title), None),
             )
-            board_id, have = board["id"], ()
+            board_id, have = int(board["id"]), tuple[str, ...]()
         else:
             board_id = int(str(op.ref))
-            have = (
-                tuple(op.changes["lists"][0])
-                if "lists" in op.changes
-                else tuple(op.fields["lists"])
-            )
-        scope = op.fields.get("labels", ())
+            have = _names(op.changes["lists"][0] if "lists" in op.changes else op.fields["lists"])
+        scope = _names(op.fields.get("labels"))
         if op.op != "create":
-            scope = op.changes["labels"][1] if "labels" in op.changes else ()
+            scope = _names(op.changes["labels"][1]) if "labels" in op.changes else ()
         if scope:  # the board's scope (Premium): only by update, the create call takes a name
-            self.rest.http_put(f"{path}/{board_id}", post_data={"labels": ",".join(scope)})
-        for name in op.fields["lists"]:
+            put(self.rest, f"{path}/{board_id}", {"labels": ",".join(scope)})
+        for name in _names(op.fields["lists"]):
             if name not in have:
                 self._add_list(f"{path}/{board_id}/lists", name)
         return board_id
@@ -428,7 +430,7 @@ class GitLabProject:
     def _add_list(self, path: str, label: str) -> None:
         label_id = self._label_id(label)
         create_once(
-            lambda: self.rest.http_post(path, post_data={"label_id": label_id}),
+            lambda: post(self.rest, path, {"label_id": label_id}),
             lambda: next(
                 (
                     item
@@ -438,3 +440,8 @@ class GitLabProject:
                 None,
             ),
         )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A tuple of names from an operation's field value (a tuple or list of them, or None)."""
+    return tuple(str(item) for item in value) if isinstance(value, tuple | list) else ()

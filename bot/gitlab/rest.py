@@ -28,6 +28,23 @@ def enc(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+def _json(answer: object) -> dict[str, Any]:
+    """A JSON object answer (python-gitlab types its answers as a dict or a raw response)."""
+    return answer if isinstance(answer, dict) else {}
+
+
+def get(rest: gitlab.Gitlab, path: str, **kwargs: Any) -> dict[str, Any]:
+    return _json(rest.http_get(path, **kwargs))
+
+
+def post(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return _json(rest.http_post(path, post_data=dict(data)))
+
+
+def put(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return _json(rest.http_put(path, post_data=dict(data)))
+
+
 def every(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
     """Every item of a list endpoint, 100 per page, every page followed."""
     return list(rest.http_list(path, query_data={"per_page": 100, **query}, get_all=True))
@@ -45,7 +62,8 @@ def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: i
             return post()
         except (*NETWORK, gitlab.GitlabHttpError) as error:
             http = isinstance(error, gitlab.GitlabHttpError)
-            if (http and error.response_code not in TRANSIENT) or attempt >= attempts:
+            code = getattr(error, "response_code", None)
+            if (http and code not in TRANSIENT) or attempt >= attempts:
                 raise
             found = find()
             if found is not None:
@@ -65,12 +83,7 @@ def post_once(
     found = find()
     if found is not None:
         return found
-    return create_once(lambda: _posted(rest, path, data), find)
-
-
-def _posted(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    answer = rest.http_post(path, post_data=dict(data))
-    return answer if isinstance(answer, dict) else {}
+    return create_once(lambda: post(rest, path, data), find)
 
 
 def note_once(
@@ -117,7 +130,7 @@ def first_contact(get: Callable[[], T], refused: int = 2, transient: int = 10) -
             return get()
         except (*NETWORK, gitlab.GitlabHttpError) as error:
             http = isinstance(error, gitlab.GitlabHttpError)
-            if http and error.response_code not in TRANSIENT:
+            if http and getattr(error, "response_code", None) not in TRANSIENT:
                 raise
             attempt += 1
             if attempt > (transient if http else refused):
