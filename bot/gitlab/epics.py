@@ -191,6 +191,11 @@ class EpicStore:
             fields["children"] = tuple(str(child) for child in children)
         return LiveObject("epic", str(iid), title, fields, marker)
 
+    def rest_epic(self, epic: Mapping[str, Any], parent: object) -> LiveObject:
+        """`epic_object` of an epic (or Free parent issue) as the REST API answers it."""
+        labels = epic.get("labels") or []
+        return self.epic_object(epic["iid"], epic["title"], epic.get("description"), labels, parent)
+
     def engagement_labels(self, ref: str | None = None) -> list[str]:
         """Where epics cannot nest, the engagement's scoped label (made on first use) for a
         new epic or one (`ref`) that lacks it."""
@@ -393,16 +398,7 @@ class LegacyEpics(EpicStore):
         ordered = sorted(self.epics, key=lambda e: e["iid"])
         for epic in ordered:
             self.project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
-        return [
-            self.epic_object(
-                epic["iid"],
-                epic["title"],
-                epic.get("description"),
-                epic.get("labels") or [],
-                epic.get("parent_iid"),
-            )
-            for epic in ordered
-        ]
+        return [self.rest_epic(epic, epic.get("parent_iid")) for epic in ordered]
 
     def issue_fields(self, parent: str) -> dict[str, Any]:
         return {"epic_id": self._legacy_id(parent)}
@@ -488,16 +484,7 @@ class IssueEpics(EpicStore):
                 self.parents[iid] = str(
                     next((p for p in parents if key_of.get(p) == want), parents[0])
                 )
-        return [
-            self.epic_object(
-                epic["iid"],
-                epic["title"],
-                epic.get("description"),
-                epic.get("labels") or [],
-                self.parents.get(epic["iid"]),
-            )
-            for epic in epics
-        ]
+        return [self.rest_epic(epic, self.parents.get(epic["iid"])) for epic in epics]
 
     def _linked(
         self, issues: list[dict[str, Any]], epics: list[dict[str, Any]]

@@ -37,42 +37,31 @@ def test_where_epics_nest_no_children_are_listed(blueprint):
     assert op_for(plan, "epic:migration").parent == "epic:discovery"
 
 
-def test_a_parent_that_lists_its_child_needs_nothing(blueprint: Blueprint):
-    live = LiveState(
+def built(listed: tuple[str, ...], nested: bool = False) -> LiveState:
+    """Both epics exist, the parent's list of children holds `listed`."""
+    return LiveState(
         (
-            epic("1", "epic:discovery", "Discovery", "Assess", children=("2",)),
+            epic("1", "epic:discovery", "Discovery", "Assess", children=listed),
             epic("2", "epic:migration", "SCM migration", "Waves", children=()),
         ),
         epics="work_items",
-        nested_epics=False,
+        nested_epics=nested,
     )
-    plan = diff(blueprint, live)
+
+
+def test_a_parent_that_lists_its_child_needs_nothing(blueprint: Blueprint):
+    plan = diff(blueprint, built(("2",)))
     assert op_for(plan, "epic:discovery").op == "unchanged", plan.to_text()
     assert op_for(plan, "epic:migration").op == "unchanged"
 
 
 def test_a_missing_child_is_added_and_one_a_person_listed_is_kept(blueprint: Blueprint):
-    live = LiveState(
-        (
-            epic("1", "epic:discovery", "Discovery", "Assess", children=("9",)),
-            epic("2", "epic:migration", "SCM migration", "Waves", children=()),
-        ),
-        epics="work_items",
-        nested_epics=False,
-    )
-    op = op_for(diff(blueprint, live), "epic:discovery")
+    op = op_for(diff(blueprint, built(("9",))), "epic:discovery")
     assert op.op == "update"
     assert op.changes["children"] == (("epic#9",), ("epic#9", "epic:migration"))
 
 
 def test_after_a_move_to_ultimate_the_listed_child_gets_its_real_parent(blueprint: Blueprint):
-    live = LiveState(
-        (
-            epic("1", "epic:discovery", "Discovery", "Assess", children=("2",)),
-            epic("2", "epic:migration", "SCM migration", "Waves", children=()),
-        ),
-        epics="work_items",
-    )
-    plan = diff(blueprint, live)
+    plan = diff(blueprint, built(("2",), nested=True))
     assert op_for(plan, "epic:migration").changes == {"parent": (None, "epic:discovery")}
     assert op_for(plan, "epic:discovery").op == "unchanged"
