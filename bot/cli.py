@@ -113,7 +113,7 @@ def plan(
     ),
 ) -> None:
     """Show what apply would create, update or adopt (GITLAB_URL and GITLAB_TOKEN for --project)."""
-    from bot.gitlab.cli_support import plan_command
+    from bot.cli_output import plan_command
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
@@ -144,7 +144,7 @@ def apply(
     """Create what is missing in GitLab, adopt same-named objects, update what the bot owns."""
     import sys
 
-    from bot.gitlab.cli_support import apply_command
+    from bot.cli_output import apply_command
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
@@ -258,7 +258,7 @@ def report(
     """Print the weekly status of an engagement (GITLAB_URL and GITLAB_TOKEN)."""
     import json
 
-    from bot.gitlab.cli_support import credentials
+    from bot.cli_output import credentials
     from bot.gitlab.snapshot import post_report, read_report
     from bot.report.weekly import weekly_json, weekly_markdown
 

@@ -38,7 +38,6 @@ from .web import ApiError, Ctx, Reply
 
 api = Routes()
 pages = Routes(prefix="")
-TIERS = ("free", "premium")
 
 ACCESS_SECONDS = 7200
 GRANT_SECONDS = 600
@@ -414,10 +413,10 @@ def revoke(ctx: Ctx) -> Reply:
 
 
 # Registered here rather than by decorator: the route table's helpers are untyped.
-api.add("POST", "/applications", 200, TIERS)(create_application)
-api.add("GET", "/applications", 200, TIERS)(list_applications)
-api.add("DELETE", "/applications/{app_id}", 204, TIERS)(delete_application)
-pages.add("GET", "/oauth/authorize", 200, TIERS)(authorize_page)
-pages.add("POST", "/oauth/authorize", 302, TIERS)(authorize)
-pages.add("POST", "/oauth/token", 200, TIERS)(token)
-pages.add("POST", "/oauth/revoke", 200, TIERS)(revoke)
+api.add("POST", "/applications", 200, None)(create_application)
+api.add("GET", "/applications", 200, None)(list_applications)
+api.add("DELETE", "/applications/{app_id}", 204, None)(delete_application)
+pages.add("GET", "/oauth/authorize", 200, None)(authorize_page)
+pages.add("POST", "/oauth/authorize", 302, None)(authorize)
+pages.add("POST", "/oauth/token", 200, None)(token)
+pages.add("POST", "/oauth/revoke", 200, None)(revoke)

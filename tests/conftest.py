@@ -17,6 +17,7 @@ import gitlab
 import httpx
 import pytest
 
+from bot.gitlab.connection import forget
 from bot.service.threaded import RunningServer, run_in_thread
 from gitlab_sandbox import DEFAULT_ADMIN_TOKEN, create_app
 
@@ -48,6 +49,7 @@ class SandboxServer:
 
     def reset(self, tier: str = "premium") -> None:
         self.control("POST", "reset", {"tier": tier})
+        forget(self.url)  # the bot's client read the old instance's capabilities
 
     def seed(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Users (with tokens), groups and projects with members; see docs/sandbox.md."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.plan import Plan
+from bot.engine.plan import Operation, Plan
 from bot.engine.port import EMPTY, LiveState
 from bot.engine.reconcilers import REGISTRY, Context
 from bot.playbook.blueprint import Blueprint
@@ -11,9 +11,17 @@ from bot.playbook.blueprint import Blueprint
 def diff(blueprint: Blueprint, live: LiveState = EMPTY) -> Plan:
     """Every blueprint object with what it takes to make GitLab match it, parents first."""
     ctx = Context(blueprint, live)
-    operations = tuple(
-        reconciler.reconcile(obj, ctx)
-        for reconciler in REGISTRY.values()
-        for obj in reconciler.desired(blueprint)
+    operations: list[Operation] = []
+    for reconciler in REGISTRY.values():
+        made = {
+            obj.key: reconciler.reconcile(obj, ctx)
+            for obj in reconciler.matching_order(blueprint, live)
+        }
+        operations += [made[obj.key] for obj in reconciler.desired(blueprint)]
+    return Plan(
+        blueprint.playbook,
+        dict(blueprint.variables),
+        tuple(operations),
+        live.epics,
+        live.instance,
     )
-    return Plan(blueprint.playbook, dict(blueprint.variables), operations, live.epics)

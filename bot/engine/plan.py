@@ -8,7 +8,7 @@ from datetime import date
 from typing import Literal
 
 from bot.engine.port import EpicMode, Kind
-from bot.engine.render import plan_markdown, plan_text
+from bot.engine.render import EPICS, plan_markdown, plan_text
 
 OpKind = Literal["create", "update", "adopt", "unchanged"]
 
@@ -75,6 +75,14 @@ class Plan:
     variables: Mapping[str, object]
     operations: tuple[Operation, ...]
     epics: EpicMode = "none"
+    instance: Mapping[str, object] = field(default_factory=dict)
+    """The GitLab instance the plan was made against (empty offline)."""
+
+    @property
+    def mode(self) -> str:
+        """How the blueprint lands in GitLab, in a few words."""
+        summary = self.instance.get("summary")
+        return str(summary) if summary else EPICS[self.epics]
 
     @property
     def pending(self) -> bool:
@@ -90,11 +98,12 @@ class Plan:
         )
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "playbook": self.playbook,
-            "variables": {name: _jsonable(value) for name, value in self.variables.items()},
-            "operations": [op.to_json() for op in self.operations],
-        }
+        data: dict[str, object] = {"playbook": self.playbook}
+        if self.instance:  # offline plans (the golden files) have no GitLab to describe
+            data["gitlab"] = {**self.instance, "placement": self.epics}
+        data["variables"] = {name: _jsonable(value) for name, value in self.variables.items()}
+        data["operations"] = [op.to_json() for op in self.operations]
+        return data
 
     def to_text(self) -> str:
         return plan_text(self)

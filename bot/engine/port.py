@@ -41,6 +41,11 @@ class LiveState:
     """Fields this GitLab cannot hold, as `kind.field` (for example `issue.weight` on Free)."""
     scope: int | None = None
     """The engagement's project id; group epics of other engagements are not in `objects`."""
+    nested_epics: bool = True
+    """Whether an epic can have a parent epic here; else a parent lists its children."""
+    instance: Mapping[str, object] = field(default_factory=dict)
+    """What the GitLab instance is and can do, as the adapter detected it (JSON-ready; its
+    `summary` is one line for people)."""
 
     def of_kind(self, kind: Kind) -> tuple[LiveObject, ...]:
         return tuple(obj for obj in self.objects if obj.kind == kind)

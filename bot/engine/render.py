@@ -34,6 +34,8 @@ def _details(op: Operation) -> list[str]:
         ]
         if op.parent:
             lines.append(f"parent: {op.parent}")
+        if op.fields.get("children"):
+            lines.append(f"lists children: {short(op.fields['children'])}")
         if op.milestone:
             lines.append(f"milestone: {op.milestone}")
         if op.labels:
@@ -45,7 +47,8 @@ def _details(op: Operation) -> list[str]:
 
 
 def plan_text(plan: Plan) -> str:
-    out = [f"Plan for {plan.playbook} ({EPICS[plan.epics]}): {plan.summary()}", ""]
+    out = [plan.mode, ""] if plan.instance else []
+    out += [f"Plan for {plan.playbook} ({EPICS[plan.epics]}): {plan.summary()}", ""]
     for op in plan.operations:
         out.append(f"{SYMBOL[op.op]} {op.kind:<9} {op.title}  [{op.key}]")
         out += [f"      {line}" for line in _details(op)]
@@ -60,7 +63,7 @@ def plan_markdown(plan: Plan) -> str:
     out = [
         f"### psdm-bot plan: `{plan.playbook}`",
         "",
-        f"**{plan.summary()}** ({EPICS[plan.epics]})",
+        f"**{plan.summary()}** ({plan.mode})",
         "",
     ]
     pending = [op for op in plan.operations if op.pending or op.kept]

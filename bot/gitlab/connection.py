@@ -1,79 +1,269 @@
-"""One authenticated connection to GitLab: python-gitlab REST and GraphQL, paced and counted."""
+"""One GitLab client per URL and token, shared by every caller of the process.
+
+The client holds what must exist once: the HTTP connection pools, the pacing windows of the
+token's owner (GitLab counts its limits per user, not per connection), the metrics hook and the
+instance's capabilities. A `Connection` is one caller's handle on it: python-gitlab REST and
+GraphQL objects that count their own requests and may carry headers of their own.
+
+Two rules hold for every request of every handle:
+
+- it goes to the configured GitLab and nowhere else: a request, a pagination link
+  (`Link: rel=next`) or a redirect that points at another origin is refused before anything is
+  sent, so the token never leaves for another host (python-gitlab's `keep_base_url` rewrites
+  GitLab's own links to the configured URL first);
+- a POST is never retried blindly: python-gitlab's transient-error retries are off for it, and
+  the callers look for the object before trying again (`rest.create_once`). A 429 is retried
+  after `Retry-After` (GitLab refused the request, so nothing was written), and that wait holds
+  every window of the token's owner.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import gitlab
 import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
+from bot.gitlab.errors import GitLabError
 from bot.gitlab.limits import Limits, Window
 
+if TYPE_CHECKING:
+    from bot.gitlab.capabilities import Capabilities
+
 EVENT_HEADER = "X-Gitlab-Event-UUID"
+POOL = 32
+"""Connections kept per client: every worker of the process shares them."""
 _ISSUE_CREATE = re.compile(r"/api/v4/projects/[^/]+/issues/?(\?|$)")
+_NOTE_CREATE = re.compile(r"/api/v4/projects/[^/]+/(issues|merge_requests)/[^/]+/notes/?(\?|$)")
+_PROJECT = re.compile(r"/api/v4/projects/([^/?]+)")
+
+
+class ForeignURL(GitLabError):
+    """A request, pagination link or redirect that would take the token to another host."""
+
+
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 @dataclass
 class Pacing:
-    """The two windows every request passes through, and a count of requests sent."""
+    """The windows every request of one token's owner passes through, and a count of them."""
 
     limits: Limits
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _projects: dict[str, Window] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.any = Window(self.limits.requests_per_minute)
         self.issues = Window(self.limits.issues_per_minute)
+        self.notes = Window(self.limits.notes_per_minute)
+
+    def project(self, ref: str) -> Window:
+        with self._lock:
+            if ref not in self._projects:
+                self._projects[ref] = Window(self.limits.project_requests_per_minute)
+            return self._projects[ref]
 
     def before(self, method: str, url: str, body: bytes | str | None = None) -> None:
-        if method.upper() == "POST" and _creates_issue(url, body):
+        post = method.upper() == "POST"
+        if post and _creates_issue(url, body):
             self.issues.acquire()
+        if post and (_NOTE_CREATE.search(url) or _mutates(url, body, "createNote")):
+            self.notes.acquire()
+        project = _PROJECT.search(url)
+        if project:
+            self.project(project[1]).acquire()
         self.any.acquire()
         with self._lock:
             self.requests += 1
 
+    def after(self, status: int, headers: Mapping[str, str]) -> None:
+        """On a 429, hold every window for as long as GitLab asks."""
+        if status != 429:
+            return
+        seconds = _retry_after(headers)
+        for window in (self.any, self.issues, self.notes, *self._projects.values()):
+            window.hold(seconds)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float:
+    for name in ("Retry-After", "retry-after"):
+        if name in headers:
+            try:
+                return max(0.0, float(headers[name]))
+            except ValueError:
+                break
+    return 1.0
+
+
+def _mutates(url: str, body: bytes | str | None, name: str) -> bool:
+    if not url.endswith("/api/graphql") or not body:
+        return False
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    return "mutation" in text and name in text
+
 
 def _creates_issue(url: str, body: bytes | str | None) -> bool:
-    if _ISSUE_CREATE.search(url):
-        return True
-    if url.endswith("/api/graphql") and body:
-        text = body.decode() if isinstance(body, bytes) else body
-        return "workItemCreate" in text
-    return False
+    return bool(_ISSUE_CREATE.search(url)) or _mutates(url, body, "workItemCreate")
 
 
-class PacedSession(requests.Session):
-    """A requests session that waits for the pacing windows before every request."""
+class GuardedSession(requests.Session):
+    """A requests session that only talks to one origin and paces every request it sends."""
 
-    def __init__(self, pacing: Pacing, pool: int) -> None:
+    def __init__(self, client: Client) -> None:
         super().__init__()
-        self.pacing = pacing
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool)
+        self.client = client
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        self.pacing.before(str(method), str(url))
-        return super().request(method, url, *args, **kwargs)
+        self.client.check(str(url))
+        self.client.pacing.before(str(method), str(url))
+        response = super().request(method, url, *args, **kwargs)
+        self.client.pacing.after(response.status_code, response.headers)
+        self.client.observed(response.status_code)
+        return response
+
+    def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
+        """Called on each redirect: one to another origin is refused, the token never follows."""
+        self.client.check(str(prepared_request.url))
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
 
 
-@dataclass
+class Client:
+    """Everything that exists once per GitLab URL and token in a process."""
+
+    def __init__(self, url: str, token: str, limits: Limits, timeout: float) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.pacing = Pacing(limits)
+        self.session = GuardedSession(self)
+        self.http = httpx.Client(
+            headers={"Authorization": f"Bearer {token}", "User-Agent": gitlab.const.USER_AGENT},
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=POOL),
+            follow_redirects=False,
+            event_hooks={"request": [self._before], "response": [self._after]},
+        )
+        self.capabilities: dict[int | None, Capabilities] = {}
+        """What the instance can do, per group (GitLab.com plans are per top-level group)."""
+        self.lock = threading.Lock()
+        self._observer: Callable[[int], None] | None = None
+
+    def check(self, url: str) -> None:
+        if origin(url) != origin(self.url) or not url.startswith(self.url + "/"):
+            raise ForeignURL(
+                f"refused to send the GitLab token to {origin(url)[1] or url}: only {self.url} "
+                "is configured (a redirect or pagination link pointed elsewhere)"
+            )
+
+    def observe(self, callback: Callable[[int], None] | None) -> None:
+        """The one metrics hook: called with each response's status code."""
+        self._observer = callback
+
+    def observed(self, status: int) -> None:
+        if self._observer is not None:
+            self._observer(status)
+
+    def _before(self, request: httpx.Request) -> None:
+        self.check(str(request.url))
+        self.pacing.before(request.method, str(request.url), request.content)
+
+    def _after(self, response: httpx.Response) -> None:
+        self.pacing.after(response.status_code, response.headers)
+        self.observed(response.status_code)
+
+    def connection(self, event_uuid: str | None = None) -> Connection:
+        return Connection(self, event_uuid)
+
+
+class _Rest(gitlab.Gitlab):
+    """python-gitlab over the shared session: counts its requests, never retries a POST."""
+
+    sent = 0
+
+    def http_request(self, verb: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if verb.lower() == "post":
+            kwargs["retry_transient_errors"] = False
+        self.sent += 1
+        return super().http_request(verb, path, *args, **kwargs)
+
+
+class _GraphQL(gitlab.GraphQL):
+    sent = 0
+
+    def execute(self, request: str, *args: Any, **kwargs: Any) -> Any:
+        self.sent += 1
+        return super().execute(request, *args, **kwargs)
+
+
 class Connection:
-    url: str
-    rest: gitlab.Gitlab
-    graphql: gitlab.GraphQL
-    graphql_once: gitlab.GraphQL
-    """For mutations: no blind retry of transient errors (the caller looks before retrying)."""
-    pacing: Pacing
+    """One caller's handle on the shared client."""
+
+    def __init__(self, client: Client, event_uuid: str | None = None) -> None:
+        self.client = client
+        self.url = client.url
+        self.rest = _Rest(
+            client.url,
+            private_token=client.token,
+            timeout=client.timeout,
+            retry_transient_errors=True,
+            keep_base_url=True,
+            session=client.session,
+        )
+        if event_uuid:
+            self.rest.headers[EVENT_HEADER] = event_uuid
+        self.graphql = _GraphQL(client.url, client=client.http, retry_transient_errors=True)
+        self.graphql_once = _GraphQL(client.url, client=client.http, retry_transient_errors=False)
+        """For mutations: no blind retry of transient errors (the caller looks before retrying)."""
+
+    @property
+    def pacing(self) -> Pacing:
+        return self.client.pacing
 
     @property
     def requests(self) -> int:
-        return self.pacing.requests
+        """Requests this handle made (the client's pacing counts every handle's)."""
+        return self.rest.sent + self.graphql.sent + self.graphql_once.sent
+
+
+_CLIENTS: dict[tuple[str, str], Client] = {}
+_REGISTRY = threading.Lock()
+
+
+def client_for(
+    url: str, token: str, *, limits: Limits | None = None, timeout: float = 30.0
+) -> Client:
+    """The process's client for this GitLab and token (made on first use)."""
+    key = (url.rstrip("/"), hashlib.sha256(token.encode()).hexdigest())
+    with _REGISTRY:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = Client(url, token, limits or Limits(), timeout)
+        elif limits is not None and limits != client.pacing.limits:
+            client.pacing = Pacing(limits)
+        return client
+
+
+def forget(url: str | None = None) -> None:
+    """Drop the clients of `url` (all without one): the instance behind it changed, so its
+    capabilities must be read again (tests that switch a sandbox's tier use it)."""
+    with _REGISTRY:
+        for key in [key for key in _CLIENTS if url is None or key[0] == url.rstrip("/")]:
+            _CLIENTS.pop(key).http.close()
 
 
 def open_connection(
@@ -81,33 +271,18 @@ def open_connection(
     token: str,
     *,
     event_uuid: str | None = None,
+    forward_event_uuid: bool = False,
     limits: Limits | None = None,
     pool: int = 16,
     timeout: float = 30.0,
 ) -> Connection:
-    """REST with rate-limit obedience and transient retries; GraphQL on a paced httpx client."""
-    pacing = Pacing(limits or Limits())
-    rest = gitlab.Gitlab(
-        url,
-        private_token=token,
-        timeout=timeout,
-        retry_transient_errors=True,
-        session=PacedSession(pacing, pool),
-    )
-    headers = {"Authorization": f"Bearer {token}", "User-Agent": gitlab.const.USER_AGENT}
-    if event_uuid:
-        rest.headers[EVENT_HEADER] = event_uuid
-        headers[EVENT_HEADER] = event_uuid
+    """A handle on the shared client for `url` and `token`.
 
-    def pace(request: httpx.Request) -> None:
-        pacing.before(request.method, str(request.url), request.content)
-
-    client = httpx.Client(
-        headers=headers,
-        timeout=timeout,
-        limits=httpx.Limits(max_connections=pool),
-        event_hooks={"request": [pace]},
-    )
-    graphql = gitlab.GraphQL(url, client=client, retry_transient_errors=True)
-    once = gitlab.GraphQL(url, client=client, retry_transient_errors=False)
-    return Connection(url.rstrip("/"), rest, graphql, once, pacing)
+    The incoming event's UUID is not forwarded unless asked: GitLab's recursion detection
+    would then let each hook fire at most once for it, silencing the customer's own hooks
+    for all but the first write (`GL:doc/administration/instance_limits.md`). The bot
+    recognises its own events by their author instead.
+    """
+    del pool  # the pools are the client's, sized for every worker of the process
+    client = client_for(url, token, limits=limits, timeout=timeout)
+    return client.connection(event_uuid if forward_event_uuid else None)

@@ -115,7 +115,7 @@ def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) ->
     mode: EpicMode = "issues"
     if ISSUES in parts:
         raw = sorted(every(rest, f"/projects/{pid}/issues", state="all"), key=lambda i: i["iid"])
-        port.epics = port._detect()
+        port._epics = port._detect()
         epics = tuple(
             LiveEpic(o.ref, o.marker.key if o.marker else None, o.title, _labels(o.fields))
             for o in port.epics.read(raw, None)
@@ -202,10 +202,8 @@ class EngagementGitLab:
     ) -> None:
         self.connection = connection or open_connection(url, token, event_uuid=event_uuid)
         self.port = GitLabProject(self.connection, str(project))
-        if on_response:
-            self.connection.rest.session.hooks["response"].append(
-                lambda response, *args, **kwargs: on_response(response.status_code)
-            )
+        if on_response:  # the client's one metrics hook (the session is shared)
+            self.connection.client.observe(on_response)
 
     @property
     def rest(self) -> gitlab.Gitlab:

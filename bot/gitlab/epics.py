@@ -7,6 +7,16 @@ On Free, one GraphQL query reads the links of every parent issue (LINKED_ITEMS w
 child issue is created already linked (workItemCreate with linkedItemsWidget); where GraphQL
 work items do not answer, REST does it with one links read per parent and one link per child.
 
+Where the tier has no parent epics (Premium: multi-level child epics are Ultimate,
+`GL:doc/user/group/epics/manage_epics.md`, and so are linked epics,
+`GL:doc/user/group/epics/linked_epics.md`) every epic is a top-level epic of the group, and the
+tree is shown the ways Premium has: the parent epic's description ends with a list of its
+children (`&iid+` references, which GitLab renders as links showing the epic's title), kept
+current by compare-and-update, and every epic of the engagement carries its scoped label. The
+adapter reads that list back as each child's parent, so the engine sees the same tree on every
+tier. When the group moves to Ultimate, the next apply finds no real parent and sets it; the
+other way round, the real parents stay and are read as they are.
+
 Group epics are seen by every project of the group: the stores keep only those whose marker
 names no project or this one (`Marker.belongs_to`), so an engagement never matches, adopts,
 retitles or links to the epics of another engagement in the same group.
@@ -14,7 +24,8 @@ retitles or links to the epics of another engagement in the same group.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +38,7 @@ from bot.engine.port import EpicMode, LiveObject
 from bot.gitlab.errors import Rejected
 from bot.gitlab.graphql import execute
 from bot.gitlab.index import EpicHandle
-from bot.gitlab.rest import create_once, every
+from bot.gitlab.rest import create_once, every, post, put
 from bot.playbook.blueprint import Blueprint
 
 if TYPE_CHECKING:
@@ -37,7 +48,7 @@ EPICS_QUERY = """
 query($path: ID!, $after: String) {
   namespace(fullPath: $path) {
     workItemTypes(name: EPIC) { nodes { id name } }
-    workItems(types: [EPIC], first: 100, after: $after) {
+    workItems(types: [EPIC], includeDescendants: false, first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id iid title description
@@ -61,7 +72,7 @@ mutation($input: WorkItemCreateInput!) {
 LINKS_QUERY = """
 query($path: ID!, $iids: [String!], $some: Boolean!, $after: String) {
   project(fullPath: $path) {
-    workItemTypes(name: ISSUE) { nodes { id } }
+    workItemTypes(name: ISSUE) { nodes { id name } }
     workItems(iids: $iids, first: 100, after: $after) @include(if: $some) {
       pageInfo { hasNextPage endCursor }
       nodes {
@@ -88,12 +99,48 @@ mutation($input: WorkItemUpdateInput!) {
 """
 
 
+CHILDREN_START = "<!-- psdm-bot children -->"
+CHILDREN_END = "<!-- psdm-bot children end -->"
+_CHILDREN = re.compile(
+    rf"\s*{re.escape(CHILDREN_START)}(?P<body>.*?){re.escape(CHILDREN_END)}\s*", re.DOTALL
+)
+_REFERENCE = re.compile(r"&(\d+)")
+ENGAGEMENT_LABEL = "psdm-engagement::"
+"""Prefix of the scoped label that every group epic of one engagement carries where epics
+cannot nest (the rest of the name is the project's path)."""
+
+
+def split_children(description: str | None) -> tuple[str, tuple[int, ...]]:
+    """The description without the bot's list of child epics, and the iids that list names."""
+    text = description or ""
+    found = _CHILDREN.search(text)
+    if not found:
+        return text, ()
+    iids = tuple(dict.fromkeys(int(n) for n in _REFERENCE.findall(found["body"])))
+    return (text[: found.start()] + "\n\n" + text[found.end() :]).strip(), iids
+
+
+def with_children(description: str | None, iids: Iterable[int]) -> str:
+    """`description` (its old list removed) ending with the list of `iids`, if any."""
+    text = split_children(description)[0]
+    lines = "\n".join(f"- &{iid}+" for iid in iids)
+    if not lines:
+        return text
+    return f"{text}\n\n{CHILDREN_START}\n**Phases and workstreams**\n\n{lines}\n{CHILDREN_END}"
+
+
 class EpicStore:
     mode: EpicMode
     unsupported: frozenset[str] = frozenset()
 
     def __init__(self, project: GitLabProject) -> None:
         self.project = project
+        self.nested = project.capabilities.parent_epics
+        """Whether an epic can have a parent epic here (Ultimate); else its parent lists it."""
+        self.raw: dict[str, str | None] = {}
+        """Each epic's description as read, its list of children included."""
+        self.labelled: set[str] = set()
+        """Epics that carry the engagement's scoped label already."""
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
         raise NotImplementedError
@@ -121,16 +168,66 @@ class EpicStore:
     def write(self, op: Operation) -> str:
         raise NotImplementedError
 
+    # -- where epics cannot nest: the parent lists its children ---------------------------
 
-def _epic_object(ref: str, title: str, description: str | None, labels, parent) -> LiveObject:
-    text, marker = parse(description)
-    fields = {
-        "title": title,
-        "description": text,
-        "labels": tuple(sorted(labels)),
-        "parent": parent,
-    }
-    return LiveObject("epic", ref, title, fields, marker)
+    def epic_object(
+        self, iid: int, title: str, description: str | None, labels: Iterable[str], parent: object
+    ) -> LiveObject:
+        """The live epic: its real parent and, where epics cannot nest, the children its
+        description lists (the list itself is not part of the description the engine sees)."""
+        self.raw[str(iid)] = description
+        labels = list(labels)
+        if any(label.startswith(ENGAGEMENT_LABEL) for label in labels):
+            self.labelled.add(str(iid))
+        visible, children = split_children(description)
+        text, marker = parse(visible)
+        fields: dict[str, object] = {
+            "title": title,
+            "description": text,
+            "labels": tuple(sorted(lb for lb in labels if not lb.startswith(ENGAGEMENT_LABEL))),
+            "parent": str(parent) if parent else None,
+        }
+        if not self.nested:
+            fields["children"] = tuple(str(child) for child in children)
+        return LiveObject("epic", str(iid), title, fields, marker)
+
+    def rest_epic(self, epic: Mapping[str, Any], parent: object) -> LiveObject:
+        """`epic_object` of an epic (or Free parent issue) as the REST API answers it."""
+        labels = epic.get("labels") or []
+        return self.epic_object(epic["iid"], epic["title"], epic.get("description"), labels, parent)
+
+    def engagement_labels(self, ref: str | None = None) -> list[str]:
+        """Where epics cannot nest, the engagement's scoped label (made on first use) for a
+        new epic or one (`ref`) that lacks it."""
+        if self.nested or (ref is not None and str(ref) in self.labelled):
+            return []
+        name = ENGAGEMENT_LABEL + str(self.project.load()["path"])
+        self.project.ensure_group_label(name, "#6699cc", "The epics of one PSDM engagement")
+        return [name]
+
+    def description(self, op: Operation) -> str | None:
+        """The description to write for `op`, ending with its list of children where epics
+        cannot nest; None to leave it alone. The list is compared and updated from what this
+        run read, like every other field."""
+        if op.op == "create":
+            children: object = op.fields.get("children")
+        else:
+            children = op.changes["children"][1] if "children" in op.changes else None
+        if children is None:
+            if op.body is None:
+                return None
+            return with_children(op.body, split_children(self.raw.get(str(op.ref)))[1])
+        text = op.body if op.body is not None else self.raw.get(str(op.ref))
+        return with_children(text, [self._iid(key) for key in _keys(children)])
+
+    def _iid(self, key: str) -> int:
+        """The iid of epic `key`, or of `epic#iid`, an epic outside the blueprint."""
+        ref = key.partition("#")[2] if key.startswith("epic#") else self.project.ref(key)
+        return int(ref)
+
+
+def _keys(value: object) -> tuple[str, ...]:
+    return tuple(str(item) for item in value) if isinstance(value, tuple | list) else ()
 
 
 def belongs(epic: Mapping[str, Any], project: int) -> bool:
@@ -145,10 +242,15 @@ def _made(epic: Mapping[str, Any], key: str, project: int) -> bool:
     return marker is not None and marker.key == key and marker.project == project
 
 
+def _widget(node: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    return next((w for w in node.get("widgets") or [] if w.get("type") == kind), {})
+
+
 class WorkItemEpics(EpicStore):
     """Epics as group work items (GitLab 18.1+): GraphQL reads and writes."""
 
     mode = "work_items"
+    TYPE = "Epic"
 
     def __init__(self, project: GitLabProject, type_id: str, nodes: list[dict[str, Any]]) -> None:
         super().__init__(project)
@@ -157,14 +259,16 @@ class WorkItemEpics(EpicStore):
 
     @classmethod
     def probe(cls, project: GitLabProject) -> WorkItemEpics | None:
-        """The store if the group has an EPIC work-item type (one query also reads the epics)."""
+        """The store if the group answers for work items with a type named Epic (one query
+        also reads the epics). The type found by name is checked against the name returned."""
         try:
             types, nodes = cls._query(project)
         except (gitlab.GitlabError, TransportQueryError):  # no work items on this GitLab
             return None
-        if not types:
+        epic = next((t for t in types if t.get("name") == cls.TYPE), None)
+        if epic is None:
             return None
-        return cls(project, types[0]["id"], [n for n in nodes if belongs(n, project.pid)])
+        return cls(project, epic["id"], [n for n in nodes if belongs(n, project.pid)])
 
     @staticmethod
     def _query(project: GitLabProject) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -186,16 +290,15 @@ class WorkItemEpics(EpicStore):
         found = []
         for node in sorted(self.nodes, key=lambda n: int(n["iid"])):
             self.project.index.epic(EpicHandle(int(node["iid"]), gid=node["id"]))
-            widgets = {w.get("type"): w for w in node.get("widgets") or []}
-            labels = (widgets.get("LABELS") or {}).get("labels") or {"nodes": []}
-            parent = (widgets.get("HIERARCHY") or {}).get("parent")
+            labels = (_widget(node, "LABELS").get("labels") or {}).get("nodes") or []
+            parent = _widget(node, "HIERARCHY").get("parent")
             found.append(
-                _epic_object(
-                    str(node["iid"]),
+                self.epic_object(
+                    int(node["iid"]),
                     node["title"],
                     node.get("description"),
-                    [label["title"] for label in labels["nodes"]],
-                    str(parent["iid"]) if parent else None,
+                    [label["title"] for label in labels],
+                    parent["iid"] if parent else None,
                 )
             )
         return found
@@ -208,21 +311,23 @@ class WorkItemEpics(EpicStore):
         result = data[field]
         if result.get("errors"):
             raise Rejected(f"GitLab refused {field}: {'; '.join(result['errors'])}")
-        return result["workItem"]
+        return dict(result["workItem"])
 
     def write(self, op: Operation) -> str:
         project = self.project
         payload: dict[str, Any] = {}
+        parent = op.parent if op.op == "create" or "parent" in op.changes else None
         if op.op == "create":
+            labels = [*op.labels, *self.engagement_labels()]
             payload = {
                 "namespacePath": project.group_path,
                 "workItemTypeId": self.type_id,
                 "title": op.title,
-                "descriptionWidget": {"description": op.body},
-                "labelsWidget": {"labelIds": project.label_gids(op.labels)},
+                "descriptionWidget": {"description": self.description(op)},
+                "labelsWidget": {"labelIds": project.label_gids(labels)},
             }
-            if op.parent:
-                payload["hierarchyWidget"] = {"parentId": self._gid(op.parent)}
+            if parent and self.nested:
+                payload["hierarchyWidget"] = {"parentId": self._gid(parent)}
             item = create_once(
                 lambda: self._mutate(CREATE, payload, "workItemCreate"),
                 lambda: self._find(op.key),
@@ -231,17 +336,24 @@ class WorkItemEpics(EpicStore):
             payload = {"id": self._gid_of_ref(op.ref)}
             if "title" in op.changes:
                 payload["title"] = op.title
-            if op.body is not None:
-                payload["descriptionWidget"] = {"description": op.body}
-            if "labels" in op.changes:
-                old, new = op.changes["labels"]
+            description = self.description(op)
+            if description is not None:
+                payload["descriptionWidget"] = {"description": description}
+            old, new = (_keys(side) for side in op.changes.get("labels", ((), ())))
+            add = {*new, *self.engagement_labels(op.ref)} - set(old)
+            gone = set(old) - set(new)
+            if add or gone:
                 payload["labelsWidget"] = {
-                    "addLabelIds": project.label_gids(set(new) - set(old or ())),
-                    "removeLabelIds": project.label_gids(set(old or ()) - set(new)),
+                    "addLabelIds": project.label_gids(add),
+                    "removeLabelIds": project.label_gids(gone),
                 }
-            if "parent" in op.changes and op.parent:
-                payload["hierarchyWidget"] = {"parentId": self._gid(op.parent)}
-            item = self._mutate(UPDATE, payload, "workItemUpdate")
+            if parent and self.nested:
+                payload["hierarchyWidget"] = {"parentId": self._gid(parent)}
+            item = (
+                self._mutate(UPDATE, payload, "workItemUpdate")
+                if len(payload) > 1
+                else {"iid": op.ref, "id": payload["id"]}
+            )
         handle = EpicHandle(int(item["iid"]), gid=item["id"])
         project.index.epic(handle)
         return str(handle.iid)
@@ -261,29 +373,32 @@ class WorkItemEpics(EpicStore):
 
 
 class LegacyEpics(EpicStore):
-    """Epics through the deprecated but working `/groups/:id/epics` REST API."""
+    """Epics through the deprecated but working `/groups/:id/epics` REST API (before 18.1).
+
+    Listed without subgroups (`include_descendant_groups=false`, `GL:doc/api/epics.md`): epic
+    iids are per group, and the bot's epics live in the project's own group.
+    """
 
     mode = "legacy"
 
     def __init__(self, project: GitLabProject, epics: list[dict[str, Any]]) -> None:
         super().__init__(project)
-        self.epics = [epic for epic in epics if belongs(epic, project.pid)]
+        group = project.group_id
+        self.epics = [
+            epic
+            for epic in epics
+            if belongs(epic, project.pid) and epic.get("group_id", group) == group
+        ]
+
+    @property
+    def base(self) -> str:
+        return f"/groups/{self.project.group_id}/epics"
 
     def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
-        found = []
-        for epic in sorted(self.epics, key=lambda e: e["iid"]):
+        ordered = sorted(self.epics, key=lambda e: e["iid"])
+        for epic in ordered:
             self.project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
-            parent = epic.get("parent_iid")
-            found.append(
-                _epic_object(
-                    str(epic["iid"]),
-                    epic["title"],
-                    epic.get("description"),
-                    epic.get("labels") or [],
-                    str(parent) if parent else None,
-                )
-            )
-        return found
+        return [self.rest_epic(epic, epic.get("parent_iid")) for epic in ordered]
 
     def issue_fields(self, parent: str) -> dict[str, Any]:
         return {"epic_id": self._legacy_id(parent)}
@@ -296,28 +411,34 @@ class LegacyEpics(EpicStore):
 
     def write(self, op: Operation) -> str:
         project = self.project
-        base = f"/groups/{project.group_id}/epics"
         data: dict[str, Any] = {}
-        if op.body is not None:
-            data["description"] = op.body
+        parent = op.parent if op.op == "create" or "parent" in op.changes else None
+        description = self.description(op)
+        if description is not None:
+            data["description"] = description
         if op.op == "create" or "title" in op.changes:
             data["title"] = op.title
-        if op.op == "create" or "labels" in op.changes:
-            data["labels"] = ",".join(op.labels)
-        if op.parent and (op.op == "create" or "parent" in op.changes):
-            data["parent_id"] = self._legacy_id(project.ref(op.parent))
+        extra = self.engagement_labels(op.ref)
+        if op.op == "create" or "labels" in op.changes or extra:
+            data["labels"] = ",".join([*op.labels, *extra])
+        if parent and self.nested:
+            data["parent_id"] = self._legacy_id(project.ref(parent))
         if op.op == "create":
             epic = create_once(
-                lambda: project.rest.http_post(base, post_data=data, retry_transient_errors=False),
-                lambda: self._find(base, op),
+                lambda: post(project.rest, self.base, data),
+                lambda: self._find(op),
             )
+        elif data:
+            epic = put(project.rest, f"{self.base}/{op.ref}", data)
         else:
-            epic = project.rest.http_put(f"{base}/{op.ref}", post_data=data)
+            epic = {"iid": int(str(op.ref)), "id": self._legacy_id(str(op.ref))}
         project.index.epic(EpicHandle(epic["iid"], legacy_id=epic["id"]))
         return str(epic["iid"])
 
-    def _find(self, base: str, op: Operation) -> dict[str, Any] | None:
-        epics = every(self.project.rest, base, search=op.title)
+    def _find(self, op: Operation) -> dict[str, Any] | None:
+        epics = every(
+            self.project.rest, self.base, search=op.title, include_descendant_groups=False
+        )
         return next((epic for epic in epics if _made(epic, op.key, self.project.pid)), None)
 
 
@@ -330,6 +451,7 @@ class IssueEpics(EpicStore):
 
     def __init__(self, project: GitLabProject) -> None:
         super().__init__(project)
+        self.nested = True  # a parent issue and its children are linked on every tier
         self.parents: dict[int, str] = {}
         self.titles: set[str] = set()
         self.type_id: str | None = None
@@ -362,16 +484,7 @@ class IssueEpics(EpicStore):
                 self.parents[iid] = str(
                     next((p for p in parents if key_of.get(p) == want), parents[0])
                 )
-        return [
-            _epic_object(
-                str(epic["iid"]),
-                epic["title"],
-                epic.get("description"),
-                epic.get("labels") or [],
-                self.parents.get(epic["iid"]),
-            )
-            for epic in epics
-        ]
+        return [self.rest_epic(epic, self.parents.get(epic["iid"])) for epic in epics]
 
     def _linked(
         self, issues: list[dict[str, Any]], epics: list[dict[str, Any]]
@@ -409,7 +522,8 @@ class IssueEpics(EpicStore):
             )
             node = data.get("project") or {}
             types = (node.get("workItemTypes") or {}).get("nodes") or []
-            self.type_id = types[0]["id"] if types else None
+            issue = next((t for t in types if t.get("name") == "Issue"), None)
+            self.type_id = issue["id"] if issue else None
             items = node.get("workItems") or {}
             for item in items.get("nodes") or []:
                 widget = next(
@@ -452,14 +566,16 @@ class IssueEpics(EpicStore):
         handle = self.project.index.epics.get(parent)
         if self.type_id is None or handle is None or handle.gid is None:
             return None
+        if not self.project.capabilities.linked_items_on_create:  # the widget is 17.4+
+            return None
         project = self.project
         wanted = op.fields
         payload: dict[str, Any] = {
-            "projectPath": project.load()["path_with_namespace"],
+            "namespacePath": project.load()["path_with_namespace"],
             "workItemTypeId": self.type_id,
             "title": op.title,
             "confidential": bool(wanted.get("confidential")),
-            "labelsWidget": {"labelIds": project.label_gids(wanted.get("labels") or ())},
+            "labelsWidget": {"labelIds": project.label_gids(_keys(wanted.get("labels")))},
             "linkedItemsWidget": {"workItemsIds": [handle.gid]},
         }
         if op.body is not None:

@@ -34,4 +34,5 @@ def inline(query: str, variables: Mapping[str, object]) -> str:
 
 
 def execute(client: gitlab.GraphQL, query: str, **variables: object) -> dict[str, Any]:
-    return client.execute(inline(query, variables))
+    answer = client.execute(inline(query, variables))
+    return answer if isinstance(answer, dict) else {}

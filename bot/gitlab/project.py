@@ -6,6 +6,8 @@ with all its fields (an issue's epic included where the tier allows) and is find
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,11 +16,12 @@ import gitlab
 from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.engine.port import LiveObject, LiveState
+from bot.gitlab.capabilities import Capabilities, detect
 from bot.gitlab.connection import Connection
 from bot.gitlab.epics import EpicStore, IssueEpics, LegacyEpics, WorkItemEpics
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain
 from bot.gitlab.index import Index
-from bot.gitlab.rest import create_once, enc, every, first_contact
+from bot.gitlab.rest import create_once, enc, every, first_contact, get, post, put
 from bot.playbook.blueprint import Blueprint
 
 DEVELOPER = 30
@@ -35,8 +38,29 @@ class GitLabProject:
         self.rest = conn.rest
         self.index = Index()
         self.info: dict[str, Any] = {}
-        self.epics: EpicStore = IssueEpics(self)
         self.live: LiveState | None = None
+        self._epics: EpicStore | None = None
+        self._own_labels = threading.Lock()
+
+    @property
+    def epics(self) -> EpicStore:
+        """Where this project's epics live (read with the live state; Free issues until then)."""
+        if self._epics is None:
+            self._epics = IssueEpics(self)
+        return self._epics
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the instance can do for this project's group: read once per client and group."""
+        client = self.conn.client
+        group = self.group_id
+        with client.lock:
+            if group not in client.capabilities:
+                try:
+                    client.capabilities[group] = detect(self.rest, group, self.pid)
+                except Exception as error:
+                    raise self._fail(error, "reading what this GitLab can do") from None
+            return client.capabilities[group]
 
     def _fail(self, error: Exception, doing: str) -> GitLabError:
         return explain(error, url=self.conn.url, project=self.path, doing=doing)
@@ -48,7 +72,7 @@ class GitLabProject:
             try:
                 path = f"/projects/{enc(self.path)}"
                 self.info = first_contact(
-                    lambda: self.rest.http_get(path, retry_transient_errors=False)
+                    lambda: get(self.rest, path, retry_transient_errors=False)
                 )
             except Exception as error:
                 raise self._fail(error, f"reading project {self.path}") from None
@@ -56,16 +80,16 @@ class GitLabProject:
 
     @property
     def pid(self) -> int:
-        return self.load()["id"]
+        return int(self.load()["id"])
 
     @property
     def group_id(self) -> int | None:
         namespace = self.load()["namespace"]
-        return namespace["id"] if namespace.get("kind") == "group" else None
+        return int(namespace["id"]) if namespace.get("kind") == "group" else None
 
     @property
     def group_path(self) -> str:
-        return self.load()["namespace"]["full_path"]
+        return str(self.load()["namespace"]["full_path"])
 
     def check_writable(self) -> None:
         """Fail early, before any write, when the token's role cannot change the project."""
@@ -93,6 +117,7 @@ class GitLabProject:
 
     def _read(self, blueprint: Blueprint | None) -> LiveState:
         self.load()
+        capabilities = self.capabilities
         with ThreadPoolExecutor(max_workers=READERS) as pool:
             epics = pool.submit(self._detect)
             labels, milestones, boards = (
@@ -101,7 +126,7 @@ class GitLabProject:
                 pool.submit(self._boards),
             )
             issues = pool.submit(every, self.rest, f"/projects/{self.pid}/issues", state="all")
-            self.epics = epics.result()
+            self._epics = epics.result()
             listed = sorted(issues.result(), key=lambda issue: issue["iid"])
             objects = [
                 *labels.result(),
@@ -119,21 +144,32 @@ class GitLabProject:
                 if timebox.key not in self.index.refs and timebox.title in shared:
                     self.index.remember(timebox.key, shared[timebox.title])
         self.live = LiveState(
-            tuple(objects), self.epics.mode, self.epics.unsupported, scope=self.pid
+            tuple(objects),
+            self.epics.mode,
+            self.epics.unsupported | capabilities.unsupported,
+            scope=self.pid,
+            nested_epics=self.epics.nested,
+            instance=capabilities.to_json(),
         )
         return self.live
 
     def _detect(self) -> EpicStore:
-        """Work-item epics, else legacy epics, else (Free, or a project without a group) issues."""
-        if self.group_id is None:
+        """Where the capabilities say epics live: work items (18.1+), legacy REST epics, or
+        (Free, or a project without a group) parent issues."""
+        mode = self.capabilities.epic_mode
+        if self.group_id is None or mode == "issues":
             return IssueEpics(self)
+        if mode == "work_items":
+            store = WorkItemEpics.probe(self)
+            if store is not None:
+                return store
+        path = f"/groups/{self.group_id}/epics"
         try:
-            legacy = every(self.rest, f"/groups/{self.group_id}/epics")
+            return LegacyEpics(self, every(self.rest, path, include_descendant_groups=False))
         except gitlab.GitlabHttpError as error:
-            if error.response_code in (403, 404):
+            if error.response_code in (403, 404):  # the tier was misread: epics are not here
                 return IssueEpics(self)
             raise
-        return WorkItemEpics.probe(self) or LegacyEpics(self, legacy)
 
     def _labels(self) -> list[LiveObject]:
         found = []
@@ -226,36 +262,46 @@ class GitLabProject:
             raise Rejected(f"{key} does not exist in {self.path} yet: run apply again")
         return self.index.refs[key]
 
-    def label_gids(self, names: object) -> list[str]:
+    def label_gids(self, names: Iterable[str]) -> list[str]:
         return [f"gid://gitlab/Label/{self._label_id(name)}" for name in sorted(names)]
 
     def _label_id(self, name: str) -> int:
         if name not in self.index.labels:
-            label = self.rest.http_get(
+            label = get(
+                self.rest,
                 f"/projects/{self.pid}/labels/{enc(name)}",
                 query_data={"include_ancestor_groups": True},
             )
             self.index.label(name, label["id"])
         return self.index.labels[name]
 
-    def _write_label(self, op: Operation) -> int:
+    def ensure_group_label(self, name: str, color: str, description: str) -> int:
+        """A group label the adapter itself needs, found or created once (one thread makes it
+        while the others wait, rather than each trying and meeting 409)."""
+        with self._own_labels:
+            if name not in self.index.labels:
+                op = Operation("create", "label", f"label:{name}", name, {"color": color})
+                self._write_label(op, description=description)
+        return self.index.labels[name]
+
+    def _write_label(self, op: Operation, description: str | None = None) -> int:
         owner = (
             f"/groups/{self.group_id}" if self.epics.mode != "issues" else f"/projects/{self.pid}"
         )
         data = {"name": op.title, **op.fields}
+        if description is not None:
+            data["description"] = description
         try:
             label = create_once(
-                lambda: self.rest.http_post(
-                    f"{owner}/labels", post_data=data, retry_transient_errors=False
-                ),
+                lambda: post(self.rest, f"{owner}/labels", data),
                 lambda: self._find_label(op.title),
             )
         except gitlab.GitlabHttpError as error:
             if error.response_code != 409:
                 raise
             label = {"id": self._label_id(op.title)}
-        self.index.label(op.title, label["id"])
-        return label["id"]
+        self.index.label(op.title, int(label["id"]))
+        return int(label["id"])
 
     def _find_label(self, name: str) -> dict[str, Any] | None:
         try:
@@ -273,17 +319,19 @@ class GitLabProject:
             data["description"] = op.body
         path = f"/projects/{self.pid}/milestones"
         if op.op != "create":  # a group milestone is never written: only the project's own
-            return self.rest.http_put(f"{path}/{op.ref}", post_data=data)["id"]
+            return int(put(self.rest, f"{path}/{op.ref}", data)["id"])
         try:
-            return create_once(
-                lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
-                lambda: self._find_milestone(op.title),
-            )["id"]
+            return int(
+                create_once(
+                    lambda: post(self.rest, path, data),
+                    lambda: self._find_milestone(op.title),
+                )["id"]
+            )
         except gitlab.GitlabHttpError as error:
             found = self._find_milestone(op.title) if error.response_code == 400 else None
             if found is None:
                 raise
-            return found["id"]
+            return int(found["id"])
 
     def _find_milestone(self, title: str) -> dict[str, Any] | None:
         milestones = every(
@@ -322,14 +370,14 @@ class GitLabProject:
             if linked is not None:
                 return linked
             issue = create_once(
-                lambda: self.rest.http_post(path, post_data=data, retry_transient_errors=False),
+                lambda: post(self.rest, path, data),
                 lambda: self.find_issue(op),
             )
             iid, issue_id = issue["iid"], issue["id"]
         else:
             iid = int(str(op.ref))
             if data:
-                self.rest.http_put(f"{path}/{iid}", post_data=data)
+                put(self.rest, f"{path}/{iid}", data)
         if parent:
             self.epics.link(iid, self.ref(parent))
         return iid, issue_id
@@ -345,8 +393,15 @@ class GitLabProject:
     def relate(self, issue_iid: int, parent_iid: int) -> None:
         """Link an issue to its Free parent issue; an existing link counts as done."""
         data = {"target_project_id": self.pid, "target_issue_iid": parent_iid}
+
+        def find() -> dict[str, Any] | None:
+            return next((i for i in self.links(issue_iid) if i["iid"] == parent_iid), None)
+
         try:
-            self.rest.http_post(f"/projects/{self.pid}/issues/{issue_iid}/links", post_data=data)
+            create_once(
+                lambda: post(self.rest, f"/projects/{self.pid}/issues/{issue_iid}/links", data),
+                find,
+            )
         except gitlab.GitlabHttpError as error:
             if error.response_code != 409:
                 raise
@@ -355,25 +410,19 @@ class GitLabProject:
         path = f"/projects/{self.pid}/boards"
         if op.op == "create":
             board = create_once(
-                lambda: self.rest.http_post(
-                    path, post_data={"name": op.title}, retry_transient_errors=False
-                ),
+                lambda: post(self.rest, path, {"name": op.title}),
                 lambda: next((b for b in every(self.rest, path) if b["name"] == op.title), None),
             )
-            board_id, have = board["id"], ()
+            board_id, have = int(board["id"]), tuple[str, ...]()
         else:
             board_id = int(str(op.ref))
-            have = (
-                tuple(op.changes["lists"][0])
-                if "lists" in op.changes
-                else tuple(op.fields["lists"])
-            )
-        scope = op.fields.get("labels", ())
+            have = _names(op.changes["lists"][0] if "lists" in op.changes else op.fields["lists"])
+        scope = _names(op.fields.get("labels"))
         if op.op != "create":
-            scope = op.changes["labels"][1] if "labels" in op.changes else ()
+            scope = _names(op.changes["labels"][1]) if "labels" in op.changes else ()
         if scope:  # the board's scope (Premium): only by update, the create call takes a name
-            self.rest.http_put(f"{path}/{board_id}", post_data={"labels": ",".join(scope)})
-        for name in op.fields["lists"]:
+            put(self.rest, f"{path}/{board_id}", {"labels": ",".join(scope)})
+        for name in _names(op.fields["lists"]):
             if name not in have:
                 self._add_list(f"{path}/{board_id}/lists", name)
         return board_id
@@ -381,9 +430,7 @@ class GitLabProject:
     def _add_list(self, path: str, label: str) -> None:
         label_id = self._label_id(label)
         create_once(
-            lambda: self.rest.http_post(
-                path, post_data={"label_id": label_id}, retry_transient_errors=False
-            ),
+            lambda: post(self.rest, path, {"label_id": label_id}),
             lambda: next(
                 (
                     item
@@ -393,3 +440,8 @@ class GitLabProject:
                 None,
             ),
         )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A tuple of names from an operation's field value (a tuple or list of them, or None)."""
+    return tuple(str(item) for item in value) if isinstance(value, tuple | list) else ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -28,6 +28,23 @@ def enc(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+def _json(answer: object) -> dict[str, Any]:
+    """A JSON object answer (python-gitlab types its answers as a dict or a raw response)."""
+    return answer if isinstance(answer, dict) else {}
+
+
+def get(rest: gitlab.Gitlab, path: str, **kwargs: Any) -> dict[str, Any]:
+    return _json(rest.http_get(path, **kwargs))
+
+
+def post(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return _json(rest.http_post(path, post_data=dict(data)))
+
+
+def put(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return _json(rest.http_put(path, post_data=dict(data)))
+
+
 def every(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
     """Every item of a list endpoint, 100 per page, every page followed."""
     return list(rest.http_list(path, query_data={"per_page": 100, **query}, get_all=True))
@@ -45,13 +62,63 @@ def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: i
             return post()
         except (*NETWORK, gitlab.GitlabHttpError) as error:
             http = isinstance(error, gitlab.GitlabHttpError)
-            if (http and error.response_code not in TRANSIENT) or attempt >= attempts:
+            code = getattr(error, "response_code", None)
+            if (http and code not in TRANSIENT) or attempt >= attempts:
                 raise
             found = find()
             if found is not None:
                 return found
             time.sleep(0.1 * 2**attempt)
             attempt += 1
+
+
+def post_once(
+    rest: gitlab.Gitlab,
+    path: str,
+    data: Mapping[str, Any],
+    find: Callable[[], dict[str, Any] | None],
+) -> dict[str, Any]:
+    """POST `data` to `path` unless `find` sees the object already; after a lost answer, look
+    again before sending anything twice."""
+    found = find()
+    if found is not None:
+        return found
+    return create_once(lambda: post(rest, path, data), find)
+
+
+def note_once(
+    rest: gitlab.Gitlab, path: str, marker: str, body: str, **created: Any
+) -> dict[str, Any]:
+    """The one note on `path` (an issue's, merge request's or epic's notes) that carries
+    `marker` (an HTML comment): posted once, its text brought up to date when it differs.
+
+    `created` are further fields of the first post (`internal`)."""
+    text = f"{body}\n\n{marker}"
+
+    def find() -> dict[str, Any] | None:
+        return next((n for n in every(rest, path) if marker in (n.get("body") or "")), None)
+
+    found = post_once(rest, path, {"body": text, **created}, find)
+    if found.get("body") != text:
+        rest.http_put(f"{path}/{found['id']}", post_data={"body": text})
+    return found
+
+
+def award_once(rest: gitlab.Gitlab, path: str, name: str, username: str) -> dict[str, Any]:
+    """The emoji `name` from `username` on the awardable at `path` (`.../award_emoji`), once."""
+
+    def find() -> dict[str, Any] | None:
+        return next(
+            (
+                award
+                for award in every(rest, path)
+                if award.get("name") == name
+                and (award.get("user") or {}).get("username") == username
+            ),
+            None,
+        )
+
+    return post_once(rest, path, {"name": name}, find)
 
 
 def first_contact(get: Callable[[], T], refused: int = 2, transient: int = 10) -> T:
@@ -63,7 +130,7 @@ def first_contact(get: Callable[[], T], refused: int = 2, transient: int = 10) -
             return get()
         except (*NETWORK, gitlab.GitlabHttpError) as error:
             http = isinstance(error, gitlab.GitlabHttpError)
-            if http and error.response_code not in TRANSIENT:
+            if http and getattr(error, "response_code", None) not in TRANSIENT:
                 raise
             attempt += 1
             if attempt > (transient if http else refused):

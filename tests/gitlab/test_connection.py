@@ -31,21 +31,39 @@ def recorder():
     server.stop()
 
 
-def test_every_request_made_for_an_event_carries_its_uuid(recorder):
+def test_writes_made_for_an_event_do_not_forward_its_uuid_by_default(recorder):
+    """GitLab's recursion detection fires each hook once per forwarded UUID: forwarding it
+    would silence the customer's own hooks for all but the first write of a scaffold."""
     url, seen = recorder
     conn = open_connection(url, "secret", event_uuid="0f1e2d3c")
     conn.rest.http_get("/projects/1")
     conn.graphql.execute("query { currentUser { id } }")
-    assert [headers.get("x-gitlab-event-uuid") for headers in seen] == ["0f1e2d3c"] * 2
+    assert [headers.get("x-gitlab-event-uuid") for headers in seen] == [None, None]
     assert seen[0]["private-token"] == "secret"
     assert seen[1]["authorization"] == "Bearer secret"
     assert conn.requests == 2
 
 
-def test_requests_made_for_no_event_carry_no_uuid(recorder):
+def test_the_uuid_is_forwarded_on_rest_only_when_asked(recorder):
     url, seen = recorder
+    open_connection(url, "secret", event_uuid="0f1e2d3c", forward_event_uuid=True).rest.http_get(
+        "/projects/1"
+    )
     open_connection(url, "secret").rest.http_get("/projects/1")
-    assert "x-gitlab-event-uuid" not in seen[0]
+    assert [headers.get("x-gitlab-event-uuid") for headers in seen] == ["0f1e2d3c", None]
+
+
+def test_every_connection_to_one_url_and_token_shares_one_client_and_window(recorder):
+    url, _ = recorder
+    first, second = open_connection(url, "secret"), open_connection(url + "/", "secret")
+    other = open_connection(url, "another-token")
+    assert first.client is second.client and first.pacing is second.pacing
+    assert other.client is not first.client
+    first.rest.http_get("/projects/1")
+    second.rest.http_get("/projects/1")
+    assert (first.requests, second.requests) == (1, 1)
+    assert first.pacing.requests == 2
+    assert len(first.pacing.project("1")._events) == 2
 
 
 def test_a_create_whose_answer_was_lost_is_found_not_repeated():

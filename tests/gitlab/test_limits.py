@@ -44,3 +44,29 @@ def test_pacing_counts_every_request_and_issue_creations_separately():
     pacing.before("POST", "http://h/api/graphql", b'{"query": "mutation { workItemCreate }"}')
     assert pacing.requests == 4
     assert len(pacing.issues._events) == 2
+
+
+def test_note_creations_and_each_projects_requests_have_their_own_windows():
+    pacing = Pacing(Limits(notes_per_minute=10, project_requests_per_minute=10))
+    pacing.before("POST", "http://h/api/v4/projects/7/issues/3/notes")
+    pacing.before("POST", "http://h/api/v4/projects/7/merge_requests/3/notes?x=1")
+    pacing.before("POST", "http://h/api/v4/groups/2/epics/3/notes")  # not an issue or MR note
+    pacing.before("GET", "http://h/api/v4/projects/8/issues")
+    pacing.before(
+        "POST", "http://h/api/graphql", b'{"query": "mutation { createNote(input: {}) { note } }"}'
+    )
+    assert len(pacing.notes._events) == 3
+    assert len(pacing.project("7")._events) == 2
+    assert len(pacing.project("8")._events) == 1
+
+
+def test_a_429_holds_every_window_for_as_long_as_retry_after_says():
+    clock = FakeClock()
+    window = Window(100, 60.0, clock=clock, sleep=clock.sleep)
+    pacing = Pacing(Limits())
+    pacing.any = window
+    pacing.after(429, {"Retry-After": "7"})
+    assert window.acquire() == 7.0
+    assert window.acquire() == 0.0
+    pacing.after(200, {"Retry-After": "30"})
+    assert window.acquire() == 0.0

@@ -7,10 +7,10 @@ import pytest
 from tests.scenarios.support import Engagement
 
 
-@pytest.fixture(params=["premium", "free"])
-def engagement(request) -> Engagement:
-    sandbox = request.getfixturevalue("sandbox" if request.param == "premium" else "sandbox_free")
-    gl = sandbox.gitlab()
+@pytest.fixture(params=["premium", "free", "ultimate"])
+def engagement(request, sandbox_server) -> Engagement:
+    sandbox_server.reset(request.param)
+    gl = sandbox_server.gitlab()
     group = gl.groups.create({"name": "Acme", "path": "acme"})
     gl.projects.create({"name": "delivery", "path": "delivery", "namespace_id": group.id})
-    return Engagement(sandbox, request.param)
+    return Engagement(sandbox_server, request.param)

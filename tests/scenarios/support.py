@@ -11,6 +11,7 @@ from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.engine.marker import parse
 from bot.gitlab import GitLabProject, connect
+from bot.gitlab.epics import split_children
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
 
@@ -54,6 +55,14 @@ def group_epics(engagement: Engagement) -> list:
     return engagement.sandbox.gitlab().groups.get("acme").epics.list(get_all=True)
 
 
+def epic_parent(engagement: Engagement, epic: Any, epics: list[Any]) -> int | None:
+    """The iid of the epic's parent as the tier shows it: the real parent on Ultimate; on
+    Premium, which has no parent epics, the epic whose list of children names it."""
+    if engagement.tier == "ultimate" or epic.parent_iid is not None:
+        return epic.parent_iid
+    return next((e.iid for e in epics if epic.iid in split_children(e.description)[1]), None)
+
+
 def assert_built_once(engagement: Engagement) -> None:
     """Every blueprint object exists exactly once, and each issue sits under its epic (of the
     group's epics, those not marked for another project's engagement)."""
@@ -76,9 +85,9 @@ def assert_built_once(engagement: Engagement) -> None:
         lists = sorted(boards[board.name].attributes["lists"], key=lambda item: item["position"])
         assert [item["label"]["name"] for item in lists] == list(board.lists)
         scope = {label["name"] for label in boards[board.name].attributes["labels"]}
-        assert scope == (set(board.labels) if engagement.tier == "premium" else set())
+        assert scope == (set() if engagement.tier == "free" else set(board.labels))
     epic_titles = {epic.key: epic.title for epic in blueprint.epics}
-    if engagement.tier == "premium":
+    if engagement.tier in ("premium", "ultimate"):
         live_epics = [
             epic
             for epic in group_epics(engagement)
@@ -92,8 +101,16 @@ def assert_built_once(engagement: Engagement) -> None:
                 epics[epic_titles[issue.epic]].iid if issue.epic else None
             ), issue.key
         for epic in blueprint.epics:
-            parent = epics[epic_titles[epic.parent]].iid if epic.parent else None
-            assert epics[epic.title].parent_iid == parent, epic.key
+            parent = epics[epic_titles[epic.parent]] if epic.parent else None
+            if engagement.tier == "ultimate":
+                assert epics[epic.title].parent_iid == (parent.iid if parent else None), epic.key
+                continue
+            # Premium has no parent epics: the parent lists its children, each carries the
+            # engagement's scoped label
+            assert epics[epic.title].parent_iid is None, epic.key
+            assert f"psdm-engagement::{project.path}" in epics[epic.title].labels, epic.key
+            if parent is not None:
+                assert epics[epic.title].iid in split_children(parent.description)[1], epic.key
     else:
         for epic in blueprint.epics:
             parent = by_title[epic.title]

@@ -11,7 +11,7 @@ def test_given_an_empty_project_when_the_playbook_is_applied_then_every_object_e
     engagement,
 ):
     plan, result = engagement.apply(tool_adoption())
-    assert plan.epics == ("work_items" if engagement.tier == "premium" else "issues")
+    assert plan.epics == ("issues" if engagement.tier == "free" else "work_items")
     assert result.ok, result.failed[:3]
     assert_built_once(engagement)
 

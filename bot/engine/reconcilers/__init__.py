@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.engine.port import Kind
 from bot.engine.reconcilers.base import Context, Reconciler
 from bot.engine.reconcilers.boards import Boards
@@ -10,7 +12,7 @@ from bot.engine.reconcilers.issues import Issues
 from bot.engine.reconcilers.labels import Labels
 from bot.engine.reconcilers.milestones import Milestones
 
-REGISTRY: dict[Kind, Reconciler] = {
+REGISTRY: dict[Kind, Reconciler[Any]] = {
     "label": Labels(),
     "milestone": Milestones(),
     "epic": Epics(),

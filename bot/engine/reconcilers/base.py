@@ -14,13 +14,15 @@ every project of the group: it is used as it is, like a group label, and never w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Generic, TypeVar
 
 from bot.engine.marker import Marker, fingerprint, with_marker
-from bot.engine.plan import Operation
+from bot.engine.plan import Operation, OpKind
 from bot.engine.port import Kind, LiveObject, LiveState
-from bot.playbook.blueprint import Blueprint, Object
+from bot.playbook.blueprint import Blueprint, Board, Label, Object
+
+T = TypeVar("T", bound=Object)
 
 
 @dataclass
@@ -51,31 +53,35 @@ class Context:
 Changes = dict[str, tuple[object, object]]
 
 
-class Reconciler:
+class Reconciler(Generic[T]):
     """One kind of GitLab object: subclasses say which objects, which fields, which references."""
 
     kind: ClassVar[Kind]
     marked: ClassVar[bool] = True
     """Whether the kind has a description to carry the ownership marker."""
 
-    def desired(self, blueprint: Blueprint) -> tuple[Object, ...]:
+    def desired(self, blueprint: Blueprint) -> tuple[T, ...]:
         raise NotImplementedError
 
-    def fields(self, obj: Object, ctx: Context) -> dict[str, object]:
+    def matching_order(self, blueprint: Blueprint, live: LiveState) -> tuple[T, ...]:
+        """The order objects are matched in (a reconciler may need some matched first)."""
+        return self.desired(blueprint)
+
+    def fields(self, obj: T, ctx: Context) -> dict[str, object]:
         """The comparable field values the blueprint wants."""
         raise NotImplementedError
 
-    def title(self, obj: Object) -> str:
-        return obj.title
+    def title(self, obj: T) -> str:
+        return obj.title if not isinstance(obj, Label | Board) else obj.name
 
-    def references(self, obj: Object) -> tuple[str | None, str | None, tuple[str, ...]]:
+    def references(self, obj: T, ctx: Context) -> tuple[str | None, str | None, tuple[str, ...]]:
         """(parent key, milestone key, label names) of the object."""
         return None, None, ()
 
     def live_parent(self, live: LiveObject, ctx: Context) -> str | None:
         return ctx.key_of("epic", live.fields.get("parent"))
 
-    def find(self, obj: Object, ctx: Context) -> LiveObject | None:
+    def find(self, obj: T, ctx: Context) -> LiveObject | None:
         """By ownership marker first (survives renames), then an unmarked one of the same title."""
         candidates = ctx.free(self.kind)
         for live in candidates:
@@ -86,36 +92,41 @@ class Reconciler:
                 return live
         return None
 
-    def reconcile(self, obj: Object, ctx: Context) -> Operation:
+    def depends(self, obj: T, ctx: Context) -> tuple[str, ...]:
+        """Keys beyond the references that must exist first."""
+        return ()
+
+    def reconcile(self, obj: T, ctx: Context) -> Operation:
         want = self.fields(obj, ctx)
         want = {n: v for n, v in want.items() if f"{self.kind}.{n}" not in ctx.live.unsupported}
-        parent, milestone, labels = self.references(obj)
+        parent, milestone, labels = self.references(obj, ctx)
         depends = tuple(
             key
             for key in (parent, milestone, *(ctx.label_key(name) for name in labels))
             if key is not None
+        ) + self.depends(obj, ctx)
+        common = Operation(
+            "unchanged",
+            self.kind,
+            obj.key,
+            self.title(obj),
+            want,
+            parent=parent,
+            milestone=milestone,
+            labels=labels,
+            depends=depends,
         )
-        common = {
-            "kind": self.kind,
-            "key": obj.key,
-            "title": self.title(obj),
-            "fields": want,
-            "parent": parent,
-            "milestone": milestone,
-            "labels": labels,
-            "depends": depends,
-        }
         owner = ctx.live.owner(self.kind)
         live = self.find(obj, ctx)
         if live is None:
             marker = Marker.of(obj.key, want, owner)
             body = with_marker(str(want.get("description", "")), marker)
-            return Operation("create", body=body if self.marked else None, **common)
+            return replace(common, op="create", body=body if self.marked else None)
         ctx.match(obj.key, live)
         have = self.live_fields(live, ctx)
         if live.inherited:
             kept = {name: (have.get(name), v) for name, v in want.items() if have.get(name) != v}
-            return Operation("unchanged", kept=kept, ref=live.ref, **common)
+            return replace(common, kept=kept, ref=live.ref)
         changes, kept = self.compare(want, have, live.marker)
         live_parent = self.live_parent(live, ctx)
         if parent is not None and live_parent != parent:
@@ -123,14 +134,13 @@ class Reconciler:
                 changes["parent"] = (None, parent)
             else:
                 kept["parent"] = (live_parent, parent)
-        common["ref"] = live.ref
+        common = replace(common, ref=live.ref)
         if not self.marked:
-            op = "update" if changes else "unchanged"
-            return Operation(op, changes=changes, kept=kept, **common)
+            return replace(common, op=_op(changes), changes=changes, kept=kept)
         if live.marker is None:
             marker = Marker.of(obj.key, want, owner)
             body = with_marker(str(live.fields.get("description", "")), marker)
-            return Operation("adopt", changes=changes, kept=kept, body=body, **common)
+            return replace(common, op="adopt", changes=changes, kept=kept, body=body)
         if owner is not None and live.marker.project != owner:
             changes["project"] = (live.marker.project, owner)
         return self.update(want, live, changes, kept, common, owner)
@@ -161,15 +171,18 @@ class Reconciler:
         live: LiveObject,
         changes: Changes,
         kept: Changes,
-        common: dict[str, object],
+        common: Operation,
         owner: int | None,
     ) -> Operation:
         assert live.marker is not None
         written = {name: new for name, (_, new) in changes.items() if name in want}
         if not written and "project" not in changes:
-            op = "update" if changes else "unchanged"
-            return Operation(op, changes=changes, kept=kept, **common)
+            return replace(common, op=_op(changes), changes=changes, kept=kept)
         digest = {**live.marker.digest, **{n: fingerprint(v) for n, v in written.items()}}
         text = written.get("description", live.fields.get("description", ""))
         body = with_marker(str(text), Marker(live.marker.key, digest, owner))
-        return Operation("update", changes=changes, kept=kept, body=body, **common)
+        return replace(common, op="update", changes=changes, kept=kept, body=body)
+
+
+def _op(changes: Changes) -> OpKind:
+    return "update" if changes else "unchanged"

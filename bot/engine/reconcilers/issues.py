@@ -9,13 +9,13 @@ from bot.engine.reconcilers.base import Context, Reconciler
 from bot.playbook.blueprint import Blueprint, Issue
 
 
-class Issues(Reconciler):
+class Issues(Reconciler[Issue]):
     kind = "issue"
 
     def desired(self, blueprint: Blueprint) -> tuple[Issue, ...]:
         return blueprint.issues
 
-    def fields(self, obj: Issue, ctx: Context) -> dict[str, object]:  # type: ignore[override]
+    def fields(self, obj: Issue, ctx: Context) -> dict[str, object]:
         return {
             "title": obj.title,
             "description": obj.description.strip(),
@@ -25,7 +25,9 @@ class Issues(Reconciler):
             "confidential": obj.confidential,
         }
 
-    def references(self, obj: Issue) -> tuple[str | None, str | None, tuple[str, ...]]:  # type: ignore[override]
+    def references(
+        self, obj: Issue, ctx: Context
+    ) -> tuple[str | None, str | None, tuple[str, ...]]:
         return obj.epic, obj.milestone, obj.labels
 
     def live_fields(self, live: LiveObject, ctx: Context) -> Mapping[str, object]:

@@ -6,28 +6,33 @@ leaves its colour and description alone and reports any difference as kept.
 
 from __future__ import annotations
 
-from bot.engine.reconcilers.base import Context, Reconciler
+from collections.abc import Mapping
+
+from bot.engine.marker import Marker
+from bot.engine.port import LiveObject
+from bot.engine.reconcilers.base import Changes, Context, Reconciler
 from bot.playbook.blueprint import Blueprint, Label
 
 
-class Labels(Reconciler):
+class Labels(Reconciler[Label]):
     kind = "label"
     marked = False
 
     def desired(self, blueprint: Blueprint) -> tuple[Label, ...]:
         return blueprint.labels
 
-    def title(self, obj: Label) -> str:  # type: ignore[override]
-        return obj.name
-
-    def fields(self, obj: Label, ctx: Context) -> dict[str, object]:  # type: ignore[override]
+    def fields(self, obj: Label, ctx: Context) -> dict[str, object]:
         return {"color": obj.color.lower(), "description": obj.description}
 
-    def find(self, obj: Label, ctx: Context):  # type: ignore[override]
+    def find(self, obj: Label, ctx: Context) -> LiveObject | None:
         same = [live for live in ctx.live.of_kind("label") if live.title == obj.name]
         own = [live for live in same if not live.inherited]
-        return (own or same or [None])[0]
+        return next(iter(own or same), None)
 
-    def compare(self, want, have, marker):
-        kept = {name: (have.get(name), v) for name, v in want.items() if have.get(name) != v}
+    def compare(
+        self, want: Mapping[str, object], have: Mapping[str, object], marker: Marker | None
+    ) -> tuple[Changes, Changes]:
+        kept: Changes = {
+            name: (have.get(name), v) for name, v in want.items() if have.get(name) != v
+        }
         return {}, kept

@@ -6,13 +6,13 @@ from bot.engine.reconcilers.base import Context, Reconciler
 from bot.playbook.blueprint import Blueprint, TimeBox
 
 
-class Milestones(Reconciler):
+class Milestones(Reconciler[TimeBox]):
     kind = "milestone"
 
     def desired(self, blueprint: Blueprint) -> tuple[TimeBox, ...]:
         return blueprint.timeboxes
 
-    def fields(self, obj: TimeBox, ctx: Context) -> dict[str, object]:  # type: ignore[override]
+    def fields(self, obj: TimeBox, ctx: Context) -> dict[str, object]:
         return {
             "title": obj.title,
             "description": obj.description.strip(),

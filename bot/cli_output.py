@@ -1,4 +1,6 @@
-"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes."""
+"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes.
+
+The CLI's own room (it left `bot/gitlab/`, which only talks to GitLab)."""
 
 from __future__ import annotations
 
