@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -51,7 +52,9 @@ async def pour(service: ServiceProcess, keys: list[str], acked: set[str], kill_a
 
 
 def inbox(workdir: Path) -> list[str]:
-    with sqlite3.connect(workdir / "db" / "psdm.sqlite") as db:
+    # Closed at once (sqlite3's own context manager only commits): a connection left open by
+    # the test across the service's restart must not stand between it and the new rows.
+    with closing(sqlite3.connect(workdir / "db" / "psdm.sqlite")) as db:
         rows = db.execute("select key from psdm_inbox").fetchall()
     return [key.removeprefix("delivery:") for (key,) in rows]
 
