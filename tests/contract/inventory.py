@@ -307,6 +307,23 @@ REST: tuple[Rest, ...] = (
         "issue 10 item 6: group milestones through group endpoints",
         G + "/milestones",
     ),
+    Rest(
+        "GET",
+        "/groups/:id/milestones/:milestone_id",
+        "group_milestone",
+        "one",
+        "bot/gitlab/milestones.py milestone_path: a group milestone read by its group",
+        G + "/milestones/{group_milestone_id}",
+    ),
+    Rest(
+        "PUT",
+        "/groups/:id/milestones/:milestone_id",
+        "group_milestone",
+        "one",
+        "bot/gitlab/milestones.py milestone_path: a group milestone closed or retitled",
+        G + "/milestones/{group_milestone_id}",
+        body={"description": "Quarter one"},
+    ),
     # issue links
     Rest(
         "GET",
