@@ -312,7 +312,7 @@ REST: tuple[Rest, ...] = (
         "/groups/:id/milestones/:milestone_id",
         "group_milestone",
         "one",
-        "bot/gitlab/milestones.py milestone_path: a group milestone read by its group",
+        "bot/gitlab/engagement.py milestone (a sprint that is a group milestone)",
         G + "/milestones/{group_milestone_id}",
     ),
     Rest(
@@ -320,9 +320,9 @@ REST: tuple[Rest, ...] = (
         "/groups/:id/milestones/:milestone_id",
         "group_milestone",
         "one",
-        "bot/gitlab/milestones.py milestone_path: a group milestone closed or retitled",
+        "bot/gitlab/engagement.py close_milestone / retitle_milestone (group milestone)",
         G + "/milestones/{group_milestone_id}",
-        body={"description": "Quarter one"},
+        body={"title": "Q1 (renamed)"},
     ),
     # issue links
     Rest(
