@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     session_secret: str = Field("", validation_alias="PSDM_SESSION_SECRET")
     """Signs dashboard session cookies; derived from the application secret when empty."""
 
+    def engagement_page(self, project_id: int) -> str | None:
+        """The engagement's dashboard page, when the service knows its public URL."""
+        if not self.public_url:
+            return None
+        return f"{self.public_url.rstrip('/')}/engagements/{project_id}"
+
     @field_validator("webhook_secrets", "signing_secrets", mode="before")
     @classmethod
     def _split_secrets(cls, value: Any) -> Any:

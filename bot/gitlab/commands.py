@@ -45,7 +45,7 @@ class Performer:
             case CompleteIssue():
                 return str(self.complete_issue(effect))
             case UpsertNote():
-                return str(self.upsert_note(effect))
+                return self.upsert_note(effect)
             case SetIssueLabels(iid=iid, add=add, remove=remove):
                 issue = self.gl.issue(iid)
                 adding = [n for n in add if n not in issue.labels]
@@ -126,13 +126,12 @@ class Performer:
             self.gl.update_issue(live.iid, **changes)
         return live.iid
 
-    def upsert_note(self, effect: UpsertNote) -> int:
+    def upsert_note(self, effect: UpsertNote) -> str:
         if isinstance(effect.on, OnEpic):
             epic = self.gl.epic(effect.on.key)
             if epic is None:
                 raise NotPossible(f"the epic {effect.on.key} does not exist yet")
-            path = self.gl.epic_notes_path(epic)
-        else:
-            path = f"/projects/{self.gl.project}/issues/{effect.on.iid}/notes"
+            return self.gl.epic_note(epic, effect.marker, effect.body, effect.internal)
+        path = f"/projects/{self.gl.project}/issues/{effect.on.iid}/notes"
         extra = {"internal": True} if effect.internal else {}
-        return self.gl.upsert_note(path, effect.marker, effect.body, **extra)
+        return str(self.gl.upsert_note(path, effect.marker, effect.body, **extra))

@@ -44,11 +44,13 @@ from bot.playbook.blueprint import Blueprint
 if TYPE_CHECKING:
     from bot.gitlab.project import GitLabProject
 
+# `namespace.workItems` lists the group's own epics only: subgroups come in only when asked
+# (`includeDescendants`, off by default; verified.md 3.3), so nothing needs to be passed.
 EPICS_QUERY = """
 query($path: ID!, $after: String) {
   namespace(fullPath: $path) {
     workItemTypes(name: EPIC) { nodes { id name } }
-    workItems(types: [EPIC], includeDescendants: false, first: 100, after: $after) {
+    workItems(types: [EPIC], first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id iid title description

@@ -175,7 +175,10 @@ def closed_milestones_since(gl: EngagementGitLab, since: datetime) -> list[LiveM
     `updated_after` narrows GitLab's answer, and the answer's `updated_at` is checked again
     for an instance that ignores the filter."""
     path = f"/projects/{enc(gl.project)}/milestones"
-    answer = every(gl.rest, path, state="closed", updated_after=since.isoformat())
+    # a sprint may be a group milestone the project inherits (verified.md 3.2)
+    answer = every(
+        gl.rest, path, state="closed", updated_after=since.isoformat(), include_ancestors=True
+    )
     found = []
     for item in answer:
         changed = moment(item.get("updated_at"))

@@ -192,15 +192,18 @@ def _raid_by_kind(snapshot: EngagementSnapshot) -> str:
     return "By type: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()) + "."
 
 
-def weekly_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None) -> str:
+def weekly_markdown(
+    snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None, page: str | None = None
+) -> str:
     """The weekly status the handbook asks for, as GitLab Markdown with a Mermaid gantt:
-    business outcomes first, then time-boxes and progress, budget, RAID, retro actions."""
+    business outcomes first, then time-boxes and progress, budget, RAID, retro actions.
+    `page`: the engagement's page on the bot's dashboard, linked when given."""
     project = snapshot.project
     lines = [
         f"## Weekly status: {project.name}, week of {_monday(snapshot.taken_on)}",
         "",
         f"Engagement [{project.path}]({project.web_url}) on playbook `{snapshot.playbook}`; "
-        f"report of {snapshot.taken_on}.",
+        f"report of {snapshot.taken_on}." + _page_link(page),
         "",
         *(_outcomes(metrics) if metrics else []),
         "### Phase and time-box",
@@ -294,9 +297,15 @@ def weekly_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | N
     return no_quick_actions("\n".join(lines) + "\n")
 
 
-def status_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None) -> str:
+def _page_link(page: str | None) -> str:
+    return f" Timeline, trends and health: [engagement page]({page})." if page else ""
+
+
+def status_markdown(
+    snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None, page: str | None = None
+) -> str:
     """The short answer to `/psdm status`: phase, time-box, progress, velocity and forecast,
-    adoption KPIs, open RAID by severity."""
+    adoption KPIs, open RAID by severity, and a link to the engagement's page when given."""
     lines = [
         f"**{snapshot.project.name}** on `{snapshot.playbook}`, {snapshot.taken_on}",
         "",
@@ -318,7 +327,7 @@ def status_markdown(snapshot: EngagementSnapshot, metrics: EngagementMetrics | N
             for kpi, count in metrics.kpis.totals.items()
             if count.planned or count.done
         ]
-    lines += ["", _raid_summary(snapshot)]
+    lines += ["", _raid_summary(snapshot) + _page_link(page)]
     return no_quick_actions("\n".join(lines) + "\n")
 
 

@@ -211,7 +211,9 @@ class CommandRunners:
         live, today = asking.read(EVERYTHING - {DORA})
         _, blueprint = self.engaged(live)
         snapshot = decisions.status(live, blueprint, today)
-        return True, status_markdown(snapshot, engagement_metrics(live, blueprint, snapshot))
+        metrics = engagement_metrics(live, blueprint, snapshot)
+        page = self.engagements.settings.engagement_page(live.project.id)
+        return True, status_markdown(snapshot, metrics, page)
 
     def report(self, asking: Asking) -> tuple[bool, str]:
         """This week's status issue found or created, then the report posted on it."""

@@ -57,7 +57,8 @@ def weekly_report(engagements: Engagements, gl: EngagementGitLab, name: str) -> 
     snapshot = decisions.status(live, blueprint, today)
     if snapshot.status_issue is None and isinstance(made, Refusal):
         return False, made.reason[:1].upper() + made.reason[1:] + "."
-    body = weekly_markdown(snapshot, engagement_metrics(live, blueprint, snapshot, histories))
+    page = engagements.settings.engagement_page(live.project.id)
+    body = weekly_markdown(snapshot, engagement_metrics(live, blueprint, snapshot, histories), page)
     return engagements.perform(gl, decisions.report(snapshot, body), name)
 
 

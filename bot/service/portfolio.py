@@ -84,9 +84,7 @@ def when(seconds: float) -> str:
 
 def engagement_url(settings: Settings, project_id: int) -> str | None:
     """The engagement's dashboard page, when the service knows its public URL."""
-    if not settings.public_url:
-        return None
-    return f"{settings.public_url.rstrip('/')}/engagements/{project_id}"
+    return settings.engagement_page(project_id)
 
 
 Reader = Callable[[Engagement, date], Reading]

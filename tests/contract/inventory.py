@@ -307,6 +307,23 @@ REST: tuple[Rest, ...] = (
         "issue 10 item 6: group milestones through group endpoints",
         G + "/milestones",
     ),
+    Rest(
+        "GET",
+        "/groups/:id/milestones/:milestone_id",
+        "group_milestone",
+        "one",
+        "bot/gitlab/engagement.py milestone (a sprint that is a group milestone)",
+        G + "/milestones/{group_milestone_id}",
+    ),
+    Rest(
+        "PUT",
+        "/groups/:id/milestones/:milestone_id",
+        "group_milestone",
+        "one",
+        "bot/gitlab/engagement.py close_milestone / retitle_milestone (group milestone)",
+        G + "/milestones/{group_milestone_id}",
+        body={"title": "Q1 (renamed)"},
+    ),
     # issue links
     Rest(
         "GET",

@@ -130,3 +130,19 @@ def test_status_markdown_shows_the_last_closed_sprint_with_its_slipped_issues() 
         [i for i in blueprint().issues if i.milestone == sprint.key and i.kind == "work"]
     )
     assert f"- Sprint 1 (closed): 1 of {committed} work items done, {committed - 1} slipped" in text
+
+
+def test_status_and_report_link_the_engagement_page_only_when_the_service_has_a_public_url() -> (
+    None
+):
+    from bot.config import Settings
+
+    shown = snapshot()
+    quiet = Settings(webhook_secrets=["s"])
+    public = Settings(webhook_secrets=["s"], public_url="https://bot.example/")
+    assert quiet.engagement_page(7) is None
+    page = public.engagement_page(7)
+    assert page == "https://bot.example/engagements/7"
+    for render in (status_markdown, weekly_markdown):
+        assert "engagement page" not in render(shown, None, quiet.engagement_page(7))
+        assert f"[engagement page]({page})" in render(shown, None, page)

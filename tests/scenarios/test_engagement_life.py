@@ -24,6 +24,7 @@ from bot.engine.marker import parse
 from bot.gitlab.commands import Performer
 from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
 from bot.gitlab.history import Picked, closed_histories, moment
+from bot.gitlab.notes import _notes
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
 from tests.scenarios.support import ACME, Engagement
@@ -87,6 +88,15 @@ class Life:
         return found
 
 
+def epic_comments(life: Life, ref: str) -> list[str]:
+    """The comments on the epic where GitLab keeps them: work-item notes, or on Free the notes
+    of its parent issue."""
+    if life.gl.port.epics.mode == "work_items":
+        return [n["body"] for n in _notes(life.gl.connection, "acme", int(ref))[1]]
+    path = f"/projects/{life.gl.project}/issues/{ref}/notes"
+    return [n["body"] for n in life.gl.rest.http_list(path, get_all=True)]
+
+
 def start(engagement: Engagement, variables: dict[str, str] = ACME) -> Life:
     life = Life(engagement, Choice("tool-adoption", dict(variables)))
     _, result = engagement.apply(life.blueprint)
@@ -111,8 +121,7 @@ def test_a_gate_holds_the_phase_and_force_is_recorded(engagement: Engagement) ->
     assert life.phase_labels() == {"PSDM Phase::Team Readiness"}
     epic = life.read().epic_by_key("epic:engagement")
     assert epic is not None
-    path = life.gl.epic_notes_path(epic)
-    bodies = [n["body"] for n in life.gl.rest.http_list(path, get_all=True)]
+    bodies = epic_comments(life, epic.ref)
     assert any("@alice moved the engagement from Discovery to Team Readiness" in b for b in bodies)
 
 
@@ -202,6 +211,37 @@ def test_a_milestone_closed_in_gitlab_moves_slipped_work_only(engagement: Engage
     again = decisions.close_time_box(life.read(), life.blueprint, sprint_1.id, date(2026, 2, 17))
     assert isinstance(again, Decision)
     assert not [e for e in again.effects if type(e).__name__ == "MoveIssues"]
+
+
+def test_a_sprint_on_group_milestones_closes_and_gets_its_retrospective(
+    engagement: Engagement,
+) -> None:
+    # the customer's group already runs its sprints as group milestones: the engine adopts them
+    # by title, and GitLab takes their ids only on group endpoints (GL:doc/api/milestones.md,
+    # GL:doc/api/group_milestones.md); the sandbox answers 404 on the project's
+    group = engagement.sandbox.gitlab().groups.get("acme")
+    shared = {
+        title: group.milestones.create({"title": title, "start_date": start, "due_date": due})
+        for title, start, due in (
+            ("Sprint 1", "2026-02-03", "2026-02-16"),
+            ("Sprint 2", "2026-02-17", "2026-03-02"),
+        )
+    }
+    life = start(engagement)
+    work = life.issue("issue:platform/group-structure")
+    assert work.milestone["id"] == shared["Sprint 1"].id
+
+    closed = life.perform(
+        decisions.sprint_close(life.read(), life.blueprint, date(2026, 2, 17), force=True)
+    )
+    assert isinstance(closed, Decision) and closed.said.startswith("Sprint 1 is closed.")
+    assert group.milestones.get(shared["Sprint 1"].id).state == "closed"
+    assert group.milestones.get(shared["Sprint 2"].id).state == "active"
+    assert life.issue("issue:platform/group-structure").milestone["id"] == shared["Sprint 2"].id
+    retro = life.issue("issue:sprint-1/retrospective")
+    assert "slipped" in retro.description
+    bodies = [n.body for n in retro.notes.list(get_all=True)]
+    assert any("**Warning:** Sprint 1 was closed with" in b for b in bodies)
 
 
 def test_weekly_status_appears_in_its_week_once(engagement: Engagement) -> None:
