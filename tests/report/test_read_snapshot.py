@@ -121,7 +121,7 @@ def test_a_walked_sprint_shows_in_the_snapshot(scaffolded: Scaffolded) -> None:
     assert [(i.kind, i.severity, i.escalated) for i in snapshot.raid] == [("Risk", "High", True)]
     assert [a.text for a in snapshot.retro_actions] == ["Book the SSO workshop"]
     assert snapshot.dora is None
-    # Below Ultimate GitLab refuses the DORA API (403, GL:doc/api/dora/metrics.md): said, not invented
+    # Below Ultimate, GitLab refuses the DORA API (403, GL:doc/api/dora/metrics.md)
     assert "403" in snapshot.dora_note and "Ultimate" in snapshot.dora_note
     assert conn.requests <= 8
 
