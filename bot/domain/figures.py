@@ -447,19 +447,31 @@ def _sprints(
             continue
         found = milestone_for(planned_boxes[box.key], milestones)
         inside = [i for i in counted.issues if found and i.milestone_id == found.id]
+        # work moved on after the sprint closed was committed to it and slipped from it, as its
+        # retrospective (written at the close) counted it
+        left = [
+            i
+            for i in counted.issues
+            if found
+            and found.id in i.left_sprints
+            and i.milestone_id != found.id
+            and counted.kind(i) == "work"
+        ]
         tally = counted.tally(inside)
         work = [i for i in inside if counted.kind(i) == "work"]
         done = [i for i in work if i.closed]
-        slipped = [i for i in work if not i.closed] if box.state in ("closed", "overdue") else []
+        late = [i for i in work if not i.closed] if box.state in ("closed", "overdue") else []
+        slipped = late + left
+        left_weight = sum(i.weight or 0 for i in left)
         figures.append(
             SprintFigures(
                 key=box.key,
                 title=box.title,
                 state=box.state,
-                committed=len(work),
+                committed=len(work) + len(left),
                 done=len(done),
                 slipped=len(slipped),
-                weight_committed=tally.work.weight_closed + tally.work.weight_open,
+                weight_committed=tally.work.weight_closed + tally.work.weight_open + left_weight,
                 weight_done=tally.work.weight_closed,
                 weight_slipped=sum(i.weight or 0 for i in slipped),
                 ceremonies=tally.ceremony.total,
