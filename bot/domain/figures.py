@@ -262,12 +262,16 @@ class EngagementSnapshot:
     @property
     def velocity(self) -> float | None:
         """Mean velocity of the finished sprints, None before the first one ends."""
-        finished = [s.velocity for s in self.sprints if s.finished]
+        weighted = self.velocity_unit == "weight"
+        finished = [s.weight_done if weighted else s.done for s in self.sprints if s.finished]
         return round(sum(finished) / len(finished), 1) if finished else None
 
     @property
     def velocity_unit(self) -> str:
-        return "weight" if any(s.weighted for s in self.sprints) else "issues"
+        """One unit for the mean, from the finished sprints it averages: weight once any of
+        them was weighted, else work items (a planned sprint's weight changes nothing)."""
+        finished = [s for s in self.sprints if s.finished]
+        return "weight" if any(s.weighted for s in finished) else "issues"
 
     def sprint(self, key: str) -> SprintFigures | None:
         return next((s for s in self.sprints if s.key == key), None)

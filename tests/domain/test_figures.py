@@ -263,3 +263,36 @@ def test_every_issue_is_counted_by_its_kind_and_none_goes_missing() -> None:
     # and phase progress is work only
     for phase in snapshot.phases:
         assert phase.progress == phase.tally.work
+
+
+@pytest.mark.parametrize(
+    ("sprint_1_weight", "sprint_2_weight", "velocity", "unit"),
+    [
+        # no weight anywhere: work items done
+        (None, None, 1.0, "issues"),
+        # only the planned Sprint 2 carries weight: the finished sprint's unit stands
+        (None, 8, 1.0, "issues"),
+        # the finished sprint was weighted: weight done
+        (3, None, 3.0, "weight"),
+    ],
+)
+def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
+    sprint_1_weight, sprint_2_weight, velocity, unit
+) -> None:
+    def work(sprint: str) -> list[str]:
+        return [
+            i.key
+            for i in blueprint().issues
+            if i.milestone == sprint and i.kind == "work" and i.key
+        ]
+
+    changes: dict[str, dict] = {k: {"weight": sprint_2_weight} for k in work(SPRINT_2)}
+    changes |= {k: {"weight": None} for k in work(SPRINT_1)}
+    changes[work(SPRINT_1)[0]] = {"state": "closed", "weight": sprint_1_weight}
+    sprint = next(t for t in blueprint().timeboxes if t.key == SPRINT_1)
+    snapshot = engagement_figures(
+        live(issues(**changes), (SPRINT_1,)), blueprint(), sprint.due_date
+    )
+    assert (snapshot.velocity, snapshot.velocity_unit) == (velocity, unit)
+    line = next(s for s in snapshot.sprints if s.key == SPRINT_1).line()
+    assert line.endswith(f"velocity {velocity:g} {unit}")
