@@ -256,6 +256,16 @@ class EngagementSnapshot:
         return active[0] if active else (overdue[-1] if overdue else None)
 
     @property
+    def schedule(self) -> Literal["ahead", "behind"] | None:
+        """Whether the phase the engagement is in runs ahead of or behind the phase whose
+        time-box the dates are in; None when they agree or either is unknown."""
+        box, phase = self.current_timebox, next((p for p in self.phases if p.current), None)
+        order = [p.key for p in self.phases]
+        if box is None or phase is None or box.phase not in order or box.phase == phase.key:
+            return None
+        return "ahead" if order.index(phase.key) > order.index(box.phase) else "behind"
+
+    @property
     def next_timebox(self) -> TimeBox | None:
         return next((t for t in self.timeboxes if t.state == "upcoming"), None)
 

@@ -10,6 +10,7 @@ import pytest
 from bot.domain.actions import open_actions
 from bot.domain.figures import engagement_figures
 from bot.domain.model import LiveIssue
+from bot.report.weekly import weekly_markdown
 from tests.domain.world import blueprint, issues, key_of, live
 
 
@@ -296,3 +297,22 @@ def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
     assert (snapshot.velocity, snapshot.velocity_unit) == (velocity, unit)
     line = next(s for s in snapshot.sprints if s.key == SPRINT_1).line()
     assert line.endswith(f"velocity {velocity:g} {unit}")
+
+
+@pytest.mark.parametrize(
+    ("label", "dates_in", "schedule"),
+    [
+        ("Discovery", "milestone:discovery", None),
+        ("Sprinting", "milestone:discovery", "ahead"),
+        ("Discovery", SPRINT_1, "behind"),
+    ],
+)
+def test_the_schedule_says_when_the_phase_is_ahead_of_or_behind_the_dates(
+    label, dates_in, schedule
+) -> None:
+    box = next(t for t in blueprint().timeboxes if t.key == dates_in)
+    found = live(issues(), phase_label=f"PSDM Phase::{label}")
+    snapshot = engagement_figures(found, blueprint(), box.start_date)
+    assert snapshot.schedule == schedule
+    said = f"The phase **{label}** is {schedule} of the schedule" in weekly_markdown(snapshot)
+    assert said == (schedule is not None)
