@@ -256,18 +256,32 @@ class EngagementSnapshot:
         return active[0] if active else (overdue[-1] if overdue else None)
 
     @property
+    def schedule(self) -> Literal["ahead", "behind"] | None:
+        """Whether the phase the engagement is in runs ahead of or behind the phase whose
+        time-box the dates are in; None when they agree or either is unknown."""
+        box, phase = self.current_timebox, next((p for p in self.phases if p.current), None)
+        order = [p.key for p in self.phases]
+        if box is None or phase is None or box.phase not in order or box.phase == phase.key:
+            return None
+        return "ahead" if order.index(phase.key) > order.index(box.phase) else "behind"
+
+    @property
     def next_timebox(self) -> TimeBox | None:
         return next((t for t in self.timeboxes if t.state == "upcoming"), None)
 
     @property
     def velocity(self) -> float | None:
         """Mean velocity of the finished sprints, None before the first one ends."""
-        finished = [s.velocity for s in self.sprints if s.finished]
+        weighted = self.velocity_unit == "weight"
+        finished = [s.weight_done if weighted else s.done for s in self.sprints if s.finished]
         return round(sum(finished) / len(finished), 1) if finished else None
 
     @property
     def velocity_unit(self) -> str:
-        return "weight" if any(s.weighted for s in self.sprints) else "issues"
+        """One unit for the mean, from the finished sprints it averages: weight once any of
+        them was weighted, else work items (a planned sprint's weight changes nothing)."""
+        finished = [s for s in self.sprints if s.finished]
+        return "weight" if any(s.weighted for s in finished) else "issues"
 
     def sprint(self, key: str) -> SprintFigures | None:
         return next((s for s in self.sprints if s.key == key), None)
@@ -447,19 +461,31 @@ def _sprints(
             continue
         found = milestone_for(planned_boxes[box.key], milestones)
         inside = [i for i in counted.issues if found and i.milestone_id == found.id]
+        # work moved on after the sprint closed was committed to it and slipped from it, as its
+        # retrospective (written at the close) counted it
+        left = [
+            i
+            for i in counted.issues
+            if found
+            and found.id in i.left_sprints
+            and i.milestone_id != found.id
+            and counted.kind(i) == "work"
+        ]
         tally = counted.tally(inside)
         work = [i for i in inside if counted.kind(i) == "work"]
         done = [i for i in work if i.closed]
-        slipped = [i for i in work if not i.closed] if box.state in ("closed", "overdue") else []
+        late = [i for i in work if not i.closed] if box.state in ("closed", "overdue") else []
+        slipped = late + left
+        left_weight = sum(i.weight or 0 for i in left)
         figures.append(
             SprintFigures(
                 key=box.key,
                 title=box.title,
                 state=box.state,
-                committed=len(work),
+                committed=len(work) + len(left),
                 done=len(done),
                 slipped=len(slipped),
-                weight_committed=tally.work.weight_closed + tally.work.weight_open,
+                weight_committed=tally.work.weight_closed + tally.work.weight_open + left_weight,
                 weight_done=tally.work.weight_closed,
                 weight_slipped=sum(i.weight or 0 for i in slipped),
                 ceremonies=tally.ceremony.total,

@@ -10,7 +10,8 @@ X-Gitlab-Event-UUID (set on the connection), so GitLab blocks webhook loops of o
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 from typing import Any
 
@@ -110,6 +111,7 @@ def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) ->
     facts = facts_of(port.load())
     rest, pid = port.rest, facts.id
     milestones: tuple[LiveMilestone, ...] = ()
+    found: list[dict[str, Any]] = []
     if MILESTONES in parts:
         found = every(rest, f"/projects/{pid}/milestones", include_ancestors=True)
         milestones = tuple(sorted((live_milestone(m) for m in found), key=lambda m: m.id))
@@ -124,10 +126,81 @@ def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) ->
             for o in port.epics.read(raw, None)
         )
         mode = port.epics.mode
-        issues = tuple(live_issue(i, port.epics.parent_of(i)) for i in raw)
+        left = _left_sprints(rest, pid, raw, found)
+        issues = tuple(
+            replace(live_issue(i, port.epics.parent_of(i)), left_sprints=left.get(i["iid"], ()))
+            for i in raw
+        )
     labels = tuple(_labels_of(rest, pid)) if LABELS in parts else ()
     dora, note = _dora(rest, pid) if DORA in parts else (None, "")
     return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note)
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+
+
+def _closed_since(milestone: Mapping[str, Any]) -> datetime | None:
+    """From when a closed milestone's issues were no longer its to lose: its due day, or the
+    last change (its closing) when it was closed earlier. GitLab documents no `closed_at`."""
+    due = _day(milestone.get("due_date"))
+    times = [_moment(milestone.get("updated_at"))]
+    if due is not None:
+        times.append(datetime.combine(due, time(), tzinfo=UTC))
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+def _left_sprints(
+    rest: gitlab.Gitlab,
+    pid: int,
+    issues: Sequence[Mapping[str, Any]],
+    milestones: Sequence[Mapping[str, Any]],
+) -> dict[int, tuple[int, ...]]:
+    """The closed milestones each issue was moved out of after they closed, by issue iid.
+
+    Milestone events (`GL:doc/api/resource_milestone_events.md`) are read only for issues that
+    could have left one: they sit in a milestone starting after the first closed one, existed
+    before the last close and changed after the first. An issue still in its closed sprint is
+    counted there already.
+    """
+    closed = {int(m["id"]): m for m in milestones if m.get("state") == "closed"}
+    since = {mid: t for mid, m in closed.items() if (t := _closed_since(m)) is not None}
+    if not since:
+        return {}
+    latest = max(since.values())
+    # an issue moved out after a close was changed after it: the untouched rest (the later
+    # sprints' ceremonies and plans, as scaffolded) is not asked about
+    closes = [t for m in closed.values() if (t := _moment(m.get("updated_at"))) is not None]
+    first_close = min(closes, default=None)
+    earliest = min((d for m in closed.values() if (d := _day(m.get("start_date")))), default=None)
+    starts = {int(m["id"]): _day(m.get("start_date")) for m in milestones}
+    left: dict[int, tuple[int, ...]] = {}
+    for issue in issues:
+        current = (issue.get("milestone") or {}).get("id")
+        born = _moment(issue.get("created_at"))
+        if current not in starts or (born is not None and born > latest):
+            continue
+        changed = _moment(issue.get("updated_at"))
+        if first_close is not None and changed is not None and changed < first_close:
+            continue
+        start = starts[current]
+        if earliest is not None and start is not None and start <= earliest:
+            continue
+        path = f"/projects/{pid}/issues/{issue['iid']}/resource_milestone_events"
+        try:
+            events = every(rest, path)
+        except gitlab.GitlabHttpError:  # no history to read: the sprint counts what it holds
+            continue
+        gone = []
+        for event in events:
+            mid = int((event.get("milestone") or {}).get("id") or 0)
+            at, closing = _moment(event.get("created_at")), since.get(mid)
+            if event.get("action") == "remove" and closing is not None and at and at >= closing:
+                gone.append(mid)
+        if gone:
+            left[int(issue["iid"])] = tuple(sorted(set(gone)))
+    return left
 
 
 def _json(answer: object) -> dict[str, Any]:

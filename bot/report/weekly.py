@@ -64,6 +64,12 @@ def _timebox_line(snapshot: EngagementSnapshot) -> str:
     parts = []
     if current:
         parts.append(f"Current time-box: **{current.title}** ({_dates(current)}, {current.state}).")
+        phase = next((p for p in snapshot.phases if p.current), None)
+        if snapshot.schedule and phase:
+            own = ", ".join(f"{t.title} {_dates(t)}" for t in phase.timeboxes) or "no time-box"
+            parts.append(
+                f"The phase **{phase.name}** is {snapshot.schedule} of the schedule ({own})."
+            )
     else:
         parts.append("No time-box is running.")
     if following:

@@ -97,19 +97,16 @@ def test_every_view_repeats_the_sprints_figures(demo) -> None:
     read = re.search(rf"Sprint 1's figures, read from GitLab: ({SPRINT_LINE})", demo)
     assert read, demo
     line = read[1]
-    for view in ("/psdm status:", "weekly report:", "dashboard:"):
+    for view in ("/psdm status:", "weekly report:", "dashboard:", "retrospective:"):
         assert re.search(rf"^      {re.escape(view)} +{re.escape(line)}$", demo, re.M), view
     assert f"| - Sprint 1 (closed): {line}" in demo
-    assert "same figures in /psdm status, the weekly report and the dashboard: True" in demo
-    # the retrospective, written at the close, counts the moved work as slipped: the same
-    # work done and velocity, with the moved items committed and slipped
-    retro = re.search(rf"retrospective: +{SPRINT_LINE}", demo)
+    assert (
+        "same figures in /psdm status, the weekly report, the dashboard and the retrospective:"
+        " True" in demo
+    )
+    # the moved work stays Sprint 1's: committed to it and slipped from it
     moved = re.search(r"moved (\d+) open work items", demo)
-    assert retro and moved
-    done, committed, velocity = int(read[2]), int(read[3]), read[5]
-    assert (int(retro[1]), retro[4]) == (done, velocity)
-    assert int(retro[2]) == committed + int(moved[1])
-    assert int(retro[3]) == int(moved[1])
+    assert moved and int(read[4]) == int(moved[1]) > 0
 
 
 def test_the_portfolio_shows_two_engagements_in_different_health(demo) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from bot.domain.actions import open_actions
 from bot.domain.figures import engagement_figures
 from bot.domain.model import LiveIssue
+from bot.report.weekly import weekly_markdown
 from tests.domain.world import blueprint, issues, key_of, live
 
 
@@ -90,6 +93,72 @@ def test_a_closed_sprint_shows_done_slipped_and_velocity_without_ceremonies() ->
     assert figures.velocity == 5
     assert snapshot.velocity == 5.0
     assert snapshot.velocity_unit == "weight"
+
+
+def _sprint_after_moves(moves: dict[str, tuple[str, bool, tuple[str, ...]]], closed: tuple):
+    """Sprint 1's figures when work items sit in another milestone (closed or not) and carry the
+    milestones they left: key -> (milestone it sits in, closed?, milestones it left)."""
+    ids = {t.key: n for n, t in enumerate(blueprint().timeboxes, 1)}
+    changes = {
+        key: {
+            "milestone_id": ids[now],
+            "state": "closed" if done else "opened",
+            "left_sprints": tuple(ids[m] for m in left),
+        }
+        for key, (now, done, left) in moves.items()
+    }
+    sprint = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
+    snapshot = engagement_figures(live(issues(**changes), closed), blueprint(), sprint.due_date)
+    return next(s for s in snapshot.sprints if s.key == sprint.key)
+
+
+SPRINT_1, SPRINT_2 = "milestone:sprint-1", "milestone:sprint-2"
+
+
+@pytest.mark.parametrize(
+    ("moved", "closed", "committed", "done", "slipped"),
+    [
+        # nothing moved: the closed sprint counts what it holds, open work slipped
+        (None, (SPRINT_1,), 0, 0, 0),
+        # moved on after the close, still open: committed and slipped
+        ((SPRINT_2, False, (SPRINT_1,)), (SPRINT_1,), 1, 0, 1),
+        # moved on, then done in Sprint 2: Sprint 1 still slipped it
+        ((SPRINT_2, True, (SPRINT_1,)), (SPRINT_1,), 1, 0, 1),
+        # moved on and Sprint 2 closed too: Sprint 1 keeps it
+        ((SPRINT_2, False, (SPRINT_1,)), (SPRINT_1, SPRINT_2), 1, 0, 1),
+        # taken out before the close (left nothing closed): not Sprint 1's
+        ((SPRINT_2, False, ()), (SPRINT_1,), 0, 0, 0),
+        # left Sprint 2, not Sprint 1
+        ((SPRINT_1, False, (SPRINT_2,)), (SPRINT_1,), 1, 0, 1),
+    ],
+)
+def test_a_closed_sprint_keeps_the_work_moved_out_after_it_closed(
+    moved, closed, committed, done, slipped
+) -> None:
+    work = [
+        i.key for i in blueprint().issues if i.milestone == SPRINT_1 and i.kind == "work" and i.key
+    ]
+    base = {k: (SPRINT_2, False, ()) for k in work}  # Sprint 1's own work sits elsewhere
+    picked = {work[0]: moved} if moved else {}
+    figures = _sprint_after_moves({**base, **picked}, closed)
+    assert (figures.committed, figures.done, figures.slipped) == (committed, done, slipped)
+    weight = sum(i.weight or 0 for i in blueprint().issues if i.key in picked and slipped)
+    assert figures.weight_committed == figures.weight_slipped == weight
+
+
+def test_a_closed_sprint_adds_what_left_it_to_what_it_holds() -> None:
+    work = [
+        i.key for i in blueprint().issues if i.milestone == SPRINT_1 and i.kind == "work" and i.key
+    ]
+    first, second, *rest = work
+    held = {k: (SPRINT_1, True, ()) for k in rest}
+    figures = _sprint_after_moves(
+        {first: (SPRINT_1, True, ()), second: (SPRINT_2, False, (SPRINT_1,)), **held}, (SPRINT_1,)
+    )
+    assert (figures.committed, figures.done, figures.slipped) == (len(work), len(work) - 1, 1)
+    assert [i.title for i in figures.slipped_issues] == [
+        next(i.title for i in blueprint().issues if i.key == second)
+    ]
 
 
 def test_a_running_sprint_has_nothing_slipped_yet() -> None:
@@ -195,3 +264,55 @@ def test_every_issue_is_counted_by_its_kind_and_none_goes_missing() -> None:
     # and phase progress is work only
     for phase in snapshot.phases:
         assert phase.progress == phase.tally.work
+
+
+@pytest.mark.parametrize(
+    ("sprint_1_weight", "sprint_2_weight", "velocity", "unit"),
+    [
+        # no weight anywhere: work items done
+        (None, None, 1.0, "issues"),
+        # only the planned Sprint 2 carries weight: the finished sprint's unit stands
+        (None, 8, 1.0, "issues"),
+        # the finished sprint was weighted: weight done
+        (3, None, 3.0, "weight"),
+    ],
+)
+def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
+    sprint_1_weight, sprint_2_weight, velocity, unit
+) -> None:
+    def work(sprint: str) -> list[str]:
+        return [
+            i.key
+            for i in blueprint().issues
+            if i.milestone == sprint and i.kind == "work" and i.key
+        ]
+
+    changes: dict[str, dict] = {k: {"weight": sprint_2_weight} for k in work(SPRINT_2)}
+    changes |= {k: {"weight": None} for k in work(SPRINT_1)}
+    changes[work(SPRINT_1)[0]] = {"state": "closed", "weight": sprint_1_weight}
+    sprint = next(t for t in blueprint().timeboxes if t.key == SPRINT_1)
+    snapshot = engagement_figures(
+        live(issues(**changes), (SPRINT_1,)), blueprint(), sprint.due_date
+    )
+    assert (snapshot.velocity, snapshot.velocity_unit) == (velocity, unit)
+    line = next(s for s in snapshot.sprints if s.key == SPRINT_1).line()
+    assert line.endswith(f"velocity {velocity:g} {unit}")
+
+
+@pytest.mark.parametrize(
+    ("label", "dates_in", "schedule"),
+    [
+        ("Discovery", "milestone:discovery", None),
+        ("Sprinting", "milestone:discovery", "ahead"),
+        ("Discovery", SPRINT_1, "behind"),
+    ],
+)
+def test_the_schedule_says_when_the_phase_is_ahead_of_or_behind_the_dates(
+    label, dates_in, schedule
+) -> None:
+    box = next(t for t in blueprint().timeboxes if t.key == dates_in)
+    found = live(issues(), phase_label=f"PSDM Phase::{label}")
+    snapshot = engagement_figures(found, blueprint(), box.start_date)
+    assert snapshot.schedule == schedule
+    said = f"The phase **{label}** is {schedule} of the schedule" in weekly_markdown(snapshot)
+    assert said == (schedule is not None)
