@@ -220,20 +220,21 @@ def update_project(ctx: Ctx) -> dict[str, Any]:
     return ctx.render.project(project)
 
 
-@api.post("/projects/{id}/archive")
-def archive_project(ctx: Ctx) -> dict[str, Any]:
+def _set_archived(ctx: Ctx, archived: bool) -> dict[str, Any]:
     project = find_project(ctx)
     need_project(ctx, project, MAINTAINER)
-    project.archived = True
+    project.archived = archived
     return ctx.render.project(project)
+
+
+@api.post("/projects/{id}/archive")
+def archive_project(ctx: Ctx) -> dict[str, Any]:
+    return _set_archived(ctx, True)
 
 
 @api.post("/projects/{id}/unarchive")
 def unarchive_project(ctx: Ctx) -> dict[str, Any]:
-    project = find_project(ctx)
-    need_project(ctx, project, MAINTAINER)
-    project.archived = False
-    return ctx.render.project(project)
+    return _set_archived(ctx, False)
 
 
 def remove_project(ctx: Ctx, project: Project) -> None:
