@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TypeVar
 
 from ..model import Group, Project, User, WorkItem
@@ -26,25 +27,15 @@ def _visible(
 
 
 def find_project(ctx: Ctx, name: str = "id") -> Project:
-    state, user = ctx.state, ctx.user
-    return _visible(
-        ctx.path_id(name),
-        state.projects,
-        state.project_by_path,
-        lambda project: state.can_see_project(user, project),
-        "Project",
-    )
+    state, key = ctx.state, ctx.path_id(name)
+    seen = partial(state.can_see_project, ctx.user)
+    return _visible(key, state.projects, state.project_by_path, seen, "Project")
 
 
 def find_group(ctx: Ctx, name: str = "id") -> Group:
-    state, user = ctx.state, ctx.user
-    return _visible(
-        ctx.path_id(name),
-        state.groups,
-        state.group_by_path,
-        lambda group: state.can_see_group(user, group),
-        "Group",
-    )
+    state, key = ctx.state, ctx.path_id(name)
+    seen = partial(state.can_see_group, ctx.user)
+    return _visible(key, state.groups, state.group_by_path, seen, "Group")
 
 
 def find_owner(ctx: Ctx, kind: str) -> Project | Group:
