@@ -59,6 +59,13 @@ def _apply(ctx: Ctx, kind: str, owner: Any, board: Board) -> None:
 def _register(kind: str) -> None:
     base = f"/{kind}s/{{id}}/boards"
 
+    def editable(ctx: Ctx) -> tuple[Project | Group, Board]:
+        """The board the path names, which the caller may change (Reporter and above)."""
+        owner = find_owner(ctx, kind)
+        board = _find_board(ctx, kind, owner)
+        need_owner(ctx, owner, REPORTER)
+        return owner, board
+
     def listing(ctx: Ctx) -> Reply:
         owner = find_owner(ctx, kind)
         boards = sorted(
@@ -85,16 +92,12 @@ def _register(kind: str) -> None:
         return ctx.render.board(board)
 
     def update(ctx: Ctx) -> dict[str, Any]:
-        owner = find_owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        need_owner(ctx, owner, REPORTER)
+        owner, board = editable(ctx)
         _apply(ctx, kind, owner, board)
         return ctx.render.board(board)
 
     def delete(ctx: Ctx) -> Reply:
-        owner = find_owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        need_owner(ctx, owner, REPORTER)
+        _, board = editable(ctx)
         del ctx.state.boards[board.id]
         return Reply(None, 204)
 
@@ -108,9 +111,7 @@ def _register(kind: str) -> None:
         return ctx.render.board_list(_find_list(ctx, board))
 
     def create_list(ctx: Ctx) -> dict[str, Any]:
-        owner = find_owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        need_owner(ctx, owner, REPORTER)
+        owner, board = editable(ctx)
         p, state = ctx.params, ctx.state
         chosen = [
             n for n in ("label_id", "assignee_id", "milestone_id", "iteration_id") if p.has(n)
@@ -151,9 +152,7 @@ def _register(kind: str) -> None:
         return ctx.render.board_list(new)
 
     def update_list(ctx: Ctx) -> dict[str, Any]:
-        owner = find_owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        need_owner(ctx, owner, REPORTER)
+        _, board = editable(ctx)
         moved = _find_list(ctx, board)
         ctx.params.require("position")
         ordered = [
@@ -166,9 +165,7 @@ def _register(kind: str) -> None:
         return ctx.render.board_list(moved)
 
     def delete_list(ctx: Ctx) -> Reply:
-        owner = find_owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        need_owner(ctx, owner, REPORTER)
+        _, board = editable(ctx)
         board.lists.remove(_find_list(ctx, board))
         for index, item in enumerate(sorted(board.lists, key=lambda i: i.position)):
             item.position = index
