@@ -49,6 +49,8 @@ ADDED: dict[str, list[tuple[str, str | None]]] = {
 
 
 def _inherited(document: DocumentNode) -> DocumentNode:
+    """`INHERITS` filled in; done before `_without`, so that a field a version lacks on the parent
+    (`Namespace.workItems` before 18.1) stays on the children that had it earlier."""
     types = {
         node.name.value: node
         for node in document.definitions
