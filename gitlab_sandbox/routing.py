@@ -53,3 +53,26 @@ class Routes:
         self, template: str, *, status: int = 204, feature: str | None = None
     ) -> Callable[[Handler], Handler]:
         return self.add("DELETE", template, status, feature)
+
+    def collection(
+        self,
+        base: str,
+        item: str,
+        *,
+        listing: Handler,
+        create: Handler,
+        get: Handler,
+        update: Handler | None = None,
+        delete: Handler | None = None,
+        feature: str | None = None,
+    ) -> None:
+        """GitLab's usual resource routes: list and create at `base`, read, edit and delete one
+        at `base/{item}`."""
+        one = f"{base}/{{{item}}}"
+        self.get(base, feature=feature)(listing)
+        self.post(base, feature=feature)(create)
+        self.get(one, feature=feature)(get)
+        if update is not None:
+            self.put(one, feature=feature)(update)
+        if delete is not None:
+            self.delete(one, feature=feature)(delete)

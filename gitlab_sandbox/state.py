@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from . import tiers, versions
 from .model import (
@@ -35,6 +37,16 @@ def now() -> datetime:
     """Current time, truncated to milliseconds as GitLab renders it."""
     moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+Key = TypeVar("Key")
+Row = TypeVar("Row")
+
+
+def drop(table: dict[Key, Row], gone: Callable[[Row], bool]) -> None:
+    """Delete the rows of `table` that `gone` picks: what a deleted project or group takes."""
+    for key in [key for key, row in table.items() if gone(row)]:
+        del table[key]
 
 
 class State:

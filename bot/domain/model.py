@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal
 
-EpicMode = Literal["work_items", "legacy", "issues", "none"]
+from bot.engine.port import EpicMode as EpicMode  # how the instance holds epics, one word
 
 
 @dataclass(frozen=True)

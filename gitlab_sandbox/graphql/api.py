@@ -17,7 +17,7 @@ from graphql import (
     validate,
 )
 
-from ..model import GUEST, OWNER, REPORTER, Group, Project, WorkItem
+from ..model import GUEST, OWNER, REPORTER, Group, Project, User, WorkItem
 from ..routes.issues import create_issue, diff, exclusive, tracked, update_issue
 from ..routes.links import add_link, linked
 from ..routes.meta import version_info
@@ -73,6 +73,17 @@ def _find_item(ctx: Ctx, value: Any) -> WorkItem:
     if not owner_visible:
         raise GraphQLError(NOT_AVAILABLE)
     return item
+
+
+def _editable_item(ctx: Ctx, value: Any) -> tuple[User, WorkItem]:
+    """The signed-in caller and the work item `value` names, which the caller may edit."""
+    user = ctx.user
+    if user is None:
+        raise GraphQLError(NOT_AVAILABLE)
+    item = _find_item(ctx, value)
+    if not ctx.state.can_edit_item(user, item):
+        raise GraphQLError(NOT_AVAILABLE)
+    return user, item
 
 
 def _label_titles(ctx: Ctx, ids: list[Any] | None) -> list[str]:
@@ -281,12 +292,7 @@ def _payload(
 
 def work_item_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
-    if ctx.user is None:
-        raise GraphQLError(NOT_AVAILABLE)
-    item = _find_item(ctx, input["id"])
-    user = ctx.user
-    if not ctx.state.can_edit_item(user, item):
-        raise GraphQLError(NOT_AVAILABLE)
+    user, item = _editable_item(ctx, input["id"])
     errors: list[str] = []
     hierarchy = input.get("hierarchyWidget") or {}
     named, parent = _parent_of(ctx, hierarchy)
@@ -349,17 +355,13 @@ def work_item_delete(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, 
 
 def work_item_add_children(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     ctx: Ctx = info.context
-    if ctx.user is None:
-        raise GraphQLError(NOT_AVAILABLE)
-    parent = _find_item(ctx, input["id"])
-    if not ctx.state.can_edit_item(ctx.user, parent):
-        raise GraphQLError(NOT_AVAILABLE)
+    user, parent = _editable_item(ctx, input["id"])
     added: list[WorkItem] = []
     errors: list[str] = []
     for child_id in input["childrenIds"]:
         child = _find_item(ctx, child_id)
         try:
-            set_parent(ctx, child, parent, ctx.user)
+            set_parent(ctx, child, parent, user)
             added.append(child)
         except HierarchyError as error:
             errors.append(str(error))

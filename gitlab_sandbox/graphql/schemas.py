@@ -29,6 +29,9 @@ from ..versions import Version, has
 
 SDL = (Path(__file__).parent / "schema.graphql").read_text()
 
+# Types written in the SDL without (all of) their fields: each takes its parent's fields first.
+INHERITS = {"Group": "Namespace", "Project": "Namespace", "CurrentUser": "UserCore"}
+
 # Per `versions.SINCE` row: (type, field) pairs that row adds; a field of None is a whole type
 # and, for an enum, (enum, value) removes one value.
 ADDED: dict[str, list[tuple[str, str | None]]] = {
@@ -43,6 +46,24 @@ ADDED: dict[str, list[tuple[str, str | None]]] = {
         ("WorkItemWidgetType", "LINKED_ITEMS"),
     ],
 }
+
+
+def _inherited(document: DocumentNode) -> DocumentNode:
+    """`INHERITS` filled in; done before `_without`, so that a field a version lacks on the parent
+    (`Namespace.workItems` before 18.1) stays on the children that had it earlier."""
+    types = {
+        node.name.value: node
+        for node in document.definitions
+        if isinstance(node, ObjectTypeDefinitionNode)
+    }
+
+    def filled(node: DefinitionNode) -> DefinitionNode:
+        if not isinstance(node, ObjectTypeDefinitionNode) or node.name.value not in INHERITS:
+            return node
+        parent = types[INHERITS[node.name.value]]
+        return replace(node, fields=(*(parent.fields or ()), *(node.fields or ())))
+
+    return DocumentNode(definitions=tuple(filled(node) for node in document.definitions))
 
 
 def _without(document: DocumentNode, removed: list[tuple[str, str | None]]) -> DocumentNode:
@@ -73,7 +94,7 @@ def schema_for(version: Version) -> GraphQLSchema:
     removed = [
         pair for feature, pairs in ADDED.items() if not has(version, feature) for pair in pairs
     ]
-    return build_ast_schema(_without(parse(SDL), removed))
+    return build_ast_schema(_without(_inherited(parse(SDL)), removed))
 
 
 RUBY_WORDING = [

@@ -6,24 +6,10 @@ from typing import Any
 
 from ..model import REPORTER, Board, BoardList, Group, Project
 from ..routing import Routes
-from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
-from .common import find_group, find_project
+from ..web import ApiError, Ctx, Reply, bad_request, not_found, paginate
+from .common import find_owner, need_owner
 
 api = Routes()
-
-
-def _owner(ctx: Ctx, kind: str) -> Project | Group:
-    return find_project(ctx) if kind == "project" else find_group(ctx)
-
-
-def _need(ctx: Ctx, kind: str, owner: Any) -> None:
-    user = ctx.me
-    state = ctx.state
-    access = (
-        state.project_access(user, owner) if kind == "project" else state.group_access(user, owner)
-    )
-    if access < REPORTER:
-        raise forbidden()
 
 
 def _find_board(ctx: Ctx, kind: str, owner: Any) -> Board:
@@ -73,8 +59,15 @@ def _apply(ctx: Ctx, kind: str, owner: Any, board: Board) -> None:
 def _register(kind: str) -> None:
     base = f"/{kind}s/{{id}}/boards"
 
+    def editable(ctx: Ctx) -> tuple[Project | Group, Board]:
+        """The board the path names, which the caller may change (Reporter and above)."""
+        owner = find_owner(ctx, kind)
+        board = _find_board(ctx, kind, owner)
+        need_owner(ctx, owner, REPORTER)
+        return owner, board
+
     def listing(ctx: Ctx) -> Reply:
-        owner = _owner(ctx, kind)
+        owner = find_owner(ctx, kind)
         boards = sorted(
             (b for b in ctx.state.boards.values() if b.owner == kind and b.owner_id == owner.id),
             key=lambda b: b.id,
@@ -82,11 +75,11 @@ def _register(kind: str) -> None:
         return paginate(ctx, boards, ctx.render.board)
 
     def get(ctx: Ctx) -> dict[str, Any]:
-        return ctx.render.board(_find_board(ctx, kind, _owner(ctx, kind)))
+        return ctx.render.board(_find_board(ctx, kind, find_owner(ctx, kind)))
 
     def create(ctx: Ctx) -> dict[str, Any]:
-        owner = _owner(ctx, kind)
-        _need(ctx, kind, owner)
+        owner = find_owner(ctx, kind)
+        need_owner(ctx, owner, REPORTER)
         ctx.params.require("name")
         board = Board(
             ctx.state.next_id("board"),
@@ -99,32 +92,26 @@ def _register(kind: str) -> None:
         return ctx.render.board(board)
 
     def update(ctx: Ctx) -> dict[str, Any]:
-        owner = _owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        owner, board = editable(ctx)
         _apply(ctx, kind, owner, board)
         return ctx.render.board(board)
 
     def delete(ctx: Ctx) -> Reply:
-        owner = _owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        _, board = editable(ctx)
         del ctx.state.boards[board.id]
         return Reply(None, 204)
 
     def lists(ctx: Ctx) -> Reply:
-        board = _find_board(ctx, kind, _owner(ctx, kind))
+        board = _find_board(ctx, kind, find_owner(ctx, kind))
         ordered = sorted(board.lists, key=lambda item: item.position)
         return paginate(ctx, ordered, ctx.render.board_list)
 
     def get_list(ctx: Ctx) -> dict[str, Any]:
-        board = _find_board(ctx, kind, _owner(ctx, kind))
+        board = _find_board(ctx, kind, find_owner(ctx, kind))
         return ctx.render.board_list(_find_list(ctx, board))
 
     def create_list(ctx: Ctx) -> dict[str, Any]:
-        owner = _owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        owner, board = editable(ctx)
         p, state = ctx.params, ctx.state
         chosen = [
             n for n in ("label_id", "assignee_id", "milestone_id", "iteration_id") if p.has(n)
@@ -165,9 +152,7 @@ def _register(kind: str) -> None:
         return ctx.render.board_list(new)
 
     def update_list(ctx: Ctx) -> dict[str, Any]:
-        owner = _owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        _, board = editable(ctx)
         moved = _find_list(ctx, board)
         ctx.params.require("position")
         ordered = [
@@ -180,24 +165,24 @@ def _register(kind: str) -> None:
         return ctx.render.board_list(moved)
 
     def delete_list(ctx: Ctx) -> Reply:
-        owner = _owner(ctx, kind)
-        board = _find_board(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        _, board = editable(ctx)
         board.lists.remove(_find_list(ctx, board))
         for index, item in enumerate(sorted(board.lists, key=lambda i: i.position)):
             item.position = index
         return Reply(None, 204)
 
-    api.get(base)(listing)
-    api.post(base)(create)
-    api.get(f"{base}/{{board_id}}")(get)
-    api.put(f"{base}/{{board_id}}")(update)
-    api.delete(f"{base}/{{board_id}}")(delete)
-    api.get(f"{base}/{{board_id}}/lists")(lists)
-    api.post(f"{base}/{{board_id}}/lists")(create_list)
-    api.get(f"{base}/{{board_id}}/lists/{{list_id}}")(get_list)
-    api.put(f"{base}/{{board_id}}/lists/{{list_id}}")(update_list)
-    api.delete(f"{base}/{{board_id}}/lists/{{list_id}}")(delete_list)
+    api.collection(
+        base, "board_id", listing=listing, create=create, get=get, update=update, delete=delete
+    )
+    api.collection(
+        f"{base}/{{board_id}}/lists",
+        "list_id",
+        listing=lists,
+        create=create_list,
+        get=get_list,
+        update=update_list,
+        delete=delete_list,
+    )
 
 
 _register("project")

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import TypeVar
+
 from ..model import Group, Project, User, WorkItem
 from ..web import Ctx, forbidden, not_found
 
+Found = TypeVar("Found")
+
+
+def _visible(
+    key: str,
+    by_id: Mapping[int, Found],
+    by_path: Callable[[str], Found | None],
+    can_see: Callable[[Found], bool],
+    what: str,
+) -> Found:
+    """The object a path names by id or by URL-encoded full path; 404 when hidden or missing."""
+    found = by_id.get(int(key)) if key.isdigit() else by_path(key)
+    if found is None or not can_see(found):
+        raise not_found(what)
+    return found
+
 
 def find_project(ctx: Ctx, name: str = "id") -> Project:
-    key = ctx.path_id(name)
-    state = ctx.state
-    project = state.projects.get(int(key)) if key.isdigit() else state.project_by_path(key)
-    if project is None or not state.can_see_project(ctx.user, project):
-        raise not_found("Project")
-    return project
+    state, key = ctx.state, ctx.path_id(name)
+    seen = partial(state.can_see_project, ctx.user)
+    return _visible(key, state.projects, state.project_by_path, seen, "Project")
 
 
 def find_group(ctx: Ctx, name: str = "id") -> Group:
-    key = ctx.path_id(name)
-    state = ctx.state
-    group = state.groups.get(int(key)) if key.isdigit() else state.group_by_path(key)
-    if group is None or not state.can_see_group(ctx.user, group):
-        raise not_found("Group")
-    return group
+    state, key = ctx.state, ctx.path_id(name)
+    seen = partial(state.can_see_group, ctx.user)
+    return _visible(key, state.groups, state.group_by_path, seen, "Group")
+
+
+def find_owner(ctx: Ctx, kind: str) -> Project | Group:
+    """The project or group of a route served for both (`kind` is "project" or "group")."""
+    return find_project(ctx) if kind == "project" else find_group(ctx)
 
 
 def find_user(ctx: Ctx, name: str = "user_id") -> User:
@@ -52,6 +71,13 @@ def need_group(ctx: Ctx, group: Group, level: int) -> User:
     if ctx.state.group_access(user, group) < level:
         raise forbidden()
     return user
+
+
+def need_owner(ctx: Ctx, owner: Project | Group, level: int) -> User:
+    """`need_project` or `need_group`, whichever `owner` is."""
+    if isinstance(owner, Project):
+        return need_project(ctx, owner, level)
+    return need_group(ctx, owner, level)
 
 
 def need_user(ctx: Ctx) -> User:

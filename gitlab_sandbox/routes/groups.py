@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import MAINTAINER, OWNER, Group, Member
 from ..routing import Routes
-from ..state import now
+from ..state import drop, now
 from ..web import (
     ApiError,
     Ctx,
@@ -149,18 +149,11 @@ def delete_group(ctx: Ctx) -> Reply:
         remove_project(ctx, project)
     for gid in doomed:
         del state.groups[gid]
-    for key in [k for k in state.members if k[0] == "group" and k[1] in doomed]:
-        del state.members[key]
-    for label in [
-        la for la in state.labels.values() if la.owner == "group" and la.owner_id in doomed
-    ]:
-        del state.labels[label.id]
-    for m in [m for m in state.milestones.values() if m.owner == "group" and m.owner_id in doomed]:
-        del state.milestones[m.id]
-    for item in [w for w in state.work_items.values() if w.group_id in doomed]:
-        del state.work_items[item.id]
-    for hook in [h for h in state.hooks.values() if h.kind == "group" and h.owner_id in doomed]:
-        del state.hooks[hook.id]
+    drop(state.members, lambda m: m.source == "group" and m.source_id in doomed)
+    drop(state.labels, lambda la: la.owner == "group" and la.owner_id in doomed)
+    drop(state.milestones, lambda m: m.owner == "group" and m.owner_id in doomed)
+    drop(state.work_items, lambda w: w.group_id in doomed)
+    drop(state.hooks, lambda h: h.kind == "group" and h.owner_id in doomed)
     return Reply({"message": "202 Accepted"}, 202)
 
 

@@ -292,11 +292,16 @@ def _register(kind: str) -> None:
         owner_id, _ = owner(ctx)
         return _custom_header(ctx, _find(ctx, kind, owner_id), remove=True)
 
-    api.get(base, feature=feature)(listing)
-    api.post(base, feature=feature)(create)
-    api.get(f"{base}/{{hook_id}}", feature=feature)(get)
-    api.put(f"{base}/{{hook_id}}", feature=feature)(update)
-    api.delete(f"{base}/{{hook_id}}", feature=feature)(delete)
+    api.collection(
+        base,
+        "hook_id",
+        listing=listing,
+        create=create,
+        get=get,
+        update=update,
+        delete=delete,
+        feature=feature,
+    )
     api.post(f"{base}/{{hook_id}}/test/{{trigger}}", feature=feature)(test)
     api.get(f"{base}/{{hook_id}}/events", feature=feature)(events)
     api.post(f"{base}/{{hook_id}}/events/{{hook_log_id}}/resend", feature=feature)(resend)

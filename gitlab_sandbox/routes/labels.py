@@ -9,7 +9,7 @@ from ..model import DEVELOPER, Group, Label, Project
 from ..routing import Routes
 from ..state import now
 from ..web import ApiError, Ctx, Reply, bad_request, not_found, paginate
-from .common import find_group, find_project, need_group, need_project
+from .common import find_group, find_project, need_owner
 
 api = Routes()
 
@@ -43,13 +43,6 @@ def _owner(ctx: Ctx, kind: str) -> tuple[str, Project | Group]:
 
 def _scope(ctx: Ctx, kind: str, owner: Any) -> tuple[Project | None, Group | None]:
     return (owner, None) if kind == "project" else (None, owner)
-
-
-def _need_admin(ctx: Ctx, kind: str, owner: Any) -> None:
-    if kind == "project":
-        need_project(ctx, owner, DEVELOPER)
-    else:
-        need_group(ctx, owner, DEVELOPER)
 
 
 def _listed(ctx: Ctx, kind: str, owner: Any) -> list[Label]:
@@ -135,7 +128,7 @@ def _register(kind: str) -> None:
 
     def create(ctx: Ctx) -> dict[str, Any]:
         _, owner = _owner(ctx, kind)
-        _need_admin(ctx, single, owner)
+        need_owner(ctx, owner, DEVELOPER)
         p = ctx.params
         p.require("name", "color")
         label = create_label(
@@ -151,7 +144,7 @@ def _register(kind: str) -> None:
 
     def update(ctx: Ctx) -> dict[str, Any]:
         _, owner = _owner(ctx, kind)
-        _need_admin(ctx, single, owner)
+        need_owner(ctx, owner, DEVELOPER)
         p = ctx.params
         key = (
             ctx.path_id("label_id")
@@ -190,7 +183,7 @@ def _register(kind: str) -> None:
 
     def delete(ctx: Ctx) -> Reply:
         _, owner = _owner(ctx, kind)
-        _need_admin(ctx, single, owner)
+        need_owner(ctx, owner, DEVELOPER)
         key = (
             ctx.path_id("label_id")
             if "label_id" in ctx.path

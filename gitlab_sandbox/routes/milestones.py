@@ -5,26 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..model import REPORTER, Group, Milestone, Project
+from ..model import REPORTER, Milestone
 from ..routing import Routes
 from ..state import now
 from ..web import ApiError, Ctx, Reply, not_found, paginate, ruby_hash
-from .common import find_group, find_project, need_group, need_project
+from .common import find_owner, need_owner
 
 api = Routes()
 
 TITLE_TAKEN = "already being used for another group or project milestone."
-
-
-def _owner(ctx: Ctx, kind: str) -> Project | Group:
-    return find_project(ctx) if kind == "project" else find_group(ctx)
-
-
-def _need(ctx: Ctx, kind: str, owner: Any) -> None:
-    if kind == "project":
-        need_project(ctx, owner, REPORTER)
-    else:
-        need_group(ctx, owner, REPORTER)
 
 
 def taken_titles(ctx: Ctx, kind: str, owner: Any) -> set[str]:
@@ -93,15 +82,15 @@ def _register(kind: str) -> None:
     base = f"/{kind}s/{{id}}/milestones"
 
     def listing(ctx: Ctx) -> Reply:
-        owner = _owner(ctx, kind)
+        owner = find_owner(ctx, kind)
         return paginate(ctx, visible_milestones(ctx, kind, owner), ctx.render.milestone)
 
     def get(ctx: Ctx) -> dict[str, Any]:
-        return ctx.render.milestone(find_milestone(ctx, kind, _owner(ctx, kind)))
+        return ctx.render.milestone(find_milestone(ctx, kind, find_owner(ctx, kind)))
 
     def create(ctx: Ctx) -> dict[str, Any]:
-        owner = _owner(ctx, kind)
-        _need(ctx, kind, owner)
+        owner = find_owner(ctx, kind)
+        need_owner(ctx, owner, REPORTER)
         p, state = ctx.params, ctx.state
         p.require("title")
         title = p.str("title") or ""
@@ -131,9 +120,9 @@ def _register(kind: str) -> None:
         return ctx.render.milestone(milestone)
 
     def update(ctx: Ctx) -> dict[str, Any]:
-        owner = _owner(ctx, kind)
+        owner = find_owner(ctx, kind)
         milestone = find_milestone(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        need_owner(ctx, owner, REPORTER)
         p = ctx.params
         fields = ("title", "description", "due_date", "start_date", "state_event")
         if not any(p.has(name) for name in fields):
@@ -167,9 +156,9 @@ def _register(kind: str) -> None:
         return ctx.render.milestone(milestone)
 
     def delete(ctx: Ctx) -> Reply:
-        owner = _owner(ctx, kind)
+        owner = find_owner(ctx, kind)
         milestone = find_milestone(ctx, kind, owner)
-        _need(ctx, kind, owner)
+        need_owner(ctx, owner, REPORTER)
         del ctx.state.milestones[milestone.id]
         for item in ctx.state.work_items.values():
             if item.milestone_id == milestone.id:
@@ -177,7 +166,7 @@ def _register(kind: str) -> None:
         return Reply(None, 204)
 
     def issues(ctx: Ctx) -> Reply:
-        owner = _owner(ctx, kind)
+        owner = find_owner(ctx, kind)
         milestone = find_milestone(ctx, kind, owner)
         state = ctx.state
         items = [
@@ -188,14 +177,12 @@ def _register(kind: str) -> None:
         return paginate(ctx, sorted(items, key=lambda w: w.id), ctx.render.issue)
 
     def merge_requests(ctx: Ctx) -> Reply:
-        find_milestone(ctx, kind, _owner(ctx, kind))
+        find_milestone(ctx, kind, find_owner(ctx, kind))
         return paginate(ctx, [], lambda row: row)
 
-    api.get(base)(listing)
-    api.post(base)(create)
-    api.get(f"{base}/{{milestone_id}}")(get)
-    api.put(f"{base}/{{milestone_id}}")(update)
-    api.delete(f"{base}/{{milestone_id}}")(delete)
+    api.collection(
+        base, "milestone_id", listing=listing, create=create, get=get, update=update, delete=delete
+    )
     api.get(f"{base}/{{milestone_id}}/issues")(issues)
     api.get(f"{base}/{{milestone_id}}/merge_requests")(merge_requests)
 

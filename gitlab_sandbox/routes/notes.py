@@ -139,11 +139,9 @@ def _register_notes(base: str, lookup: Callable[[Ctx], WorkItem]) -> None:
         del ctx.state.notes[note.id]
         return Reply(None, 204)
 
-    api.get(base)(listing)
-    api.post(base)(create)
-    api.get(f"{base}/{{note_id}}")(get)
-    api.put(f"{base}/{{note_id}}")(update)
-    api.delete(f"{base}/{{note_id}}")(delete)
+    api.collection(
+        base, "note_id", listing=listing, create=create, get=get, update=update, delete=delete
+    )
 
 
 def _register_awards(base: str, lookup: Callable[[Ctx], WorkItem], awardable: str) -> None:
@@ -202,10 +200,7 @@ def _register_awards(base: str, lookup: Callable[[Ctx], WorkItem], awardable: st
         del ctx.state.awards[award.id]
         return Reply(None, 204)
 
-    api.get(base)(listing)
-    api.post(base)(create)
-    api.get(f"{base}/{{award_id}}")(get)
-    api.delete(f"{base}/{{award_id}}")(delete)
+    api.collection(base, "award_id", listing=listing, create=create, get=get, delete=delete)
 
 
 def _epic_by_id(ctx: Ctx) -> WorkItem:

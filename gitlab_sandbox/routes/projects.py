@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model import DEVELOPER, MAINTAINER, OWNER, Member, Project, User
 from ..routing import Routes
-from ..state import now
+from ..state import drop, now
 from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
 from .common import find_project, find_user, need_admin, need_project
 
@@ -220,50 +220,35 @@ def update_project(ctx: Ctx) -> dict[str, Any]:
     return ctx.render.project(project)
 
 
-@api.post("/projects/{id}/archive")
-def archive_project(ctx: Ctx) -> dict[str, Any]:
+def _set_archived(ctx: Ctx, archived: bool) -> dict[str, Any]:
     project = find_project(ctx)
     need_project(ctx, project, MAINTAINER)
-    project.archived = True
+    project.archived = archived
     return ctx.render.project(project)
+
+
+@api.post("/projects/{id}/archive")
+def archive_project(ctx: Ctx) -> dict[str, Any]:
+    return _set_archived(ctx, True)
 
 
 @api.post("/projects/{id}/unarchive")
 def unarchive_project(ctx: Ctx) -> dict[str, Any]:
-    project = find_project(ctx)
-    need_project(ctx, project, MAINTAINER)
-    project.archived = False
-    return ctx.render.project(project)
+    return _set_archived(ctx, False)
 
 
 def remove_project(ctx: Ctx, project: Project) -> None:
     state = ctx.state
     ctx.emitter.project(project, "project_destroy")
     items = {w.id for w in state.work_items.values() if w.project_id == project.id}
-    for item_id in items:
-        del state.work_items[item_id]
-    for note in [n for n in state.notes.values() if n.noteable_id in items]:
-        del state.notes[note.id]
-    for link in [k for k in state.links.values() if {k.source_id, k.target_id} & items]:
-        del state.links[link.id]
-    for label in [
-        la for la in state.labels.values() if la.owner == "project" and la.owner_id == project.id
-    ]:
-        del state.labels[label.id]
-    for m in [
-        m for m in state.milestones.values() if m.owner == "project" and m.owner_id == project.id
-    ]:
-        del state.milestones[m.id]
-    for board in [
-        b for b in state.boards.values() if b.owner == "project" and b.owner_id == project.id
-    ]:
-        del state.boards[board.id]
-    for hook in [
-        h for h in state.hooks.values() if h.kind == "project" and h.owner_id == project.id
-    ]:
-        del state.hooks[hook.id]
-    for key in [k for k in state.members if k[0] == "project" and k[1] == project.id]:
-        del state.members[key]
+    drop(state.work_items, lambda w: w.id in items)
+    drop(state.notes, lambda n: n.noteable_id in items)
+    drop(state.links, lambda k: bool({k.source_id, k.target_id} & items))
+    drop(state.labels, lambda la: la.owner == "project" and la.owner_id == project.id)
+    drop(state.milestones, lambda m: m.owner == "project" and m.owner_id == project.id)
+    drop(state.boards, lambda b: b.owner == "project" and b.owner_id == project.id)
+    drop(state.hooks, lambda h: h.kind == "project" and h.owner_id == project.id)
+    drop(state.members, lambda m: m.source == "project" and m.source_id == project.id)
     del state.projects[project.id]
 
 

@@ -22,6 +22,7 @@ def zulu(value: datetime | None) -> str | None:
 
 
 def hook_user(user: User) -> dict[str, Any]:
+    """A user as a webhook payload shows one (the actor, an assignee): the email redacted."""
     return {
         "id": user.id,
         "name": user.name,
@@ -160,22 +161,12 @@ def issue_event(
         group = state.groups[item.group_id]  # type: ignore[index]
         payload["group"] = hook_group(r, group)
     payload["object_attributes"] = attributes
-    payload["assignees"] = [_assignee(u) for u in assignees]
+    payload["assignees"] = [hook_user(u) for u in assignees]
     if assignees:
-        payload["assignee"] = _assignee(assignees[0])
+        payload["assignee"] = hook_user(assignees[0])
     payload["labels"] = item_labels(r, item)
     payload["changes"] = changes
     return payload
-
-
-def _assignee(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "name": user.name,
-        "username": user.username,
-        "avatar_url": avatar(user.email),
-        "email": "[REDACTED]",
-    }
 
 
 def hook_group(r: Render, group: Group) -> dict[str, Any]:

@@ -192,3 +192,57 @@ def test_keyset_pagination_follows_only_the_next_link(sandbox, api):
     assert "x-total" not in first.headers and 'rel="next"' in first.headers["link"]
     refused = api.get("/groups", params={"pagination": "keyset"})
     assert refused.status_code == 405
+
+
+OWNED = ("groups", "projects", "labels", "milestones", "work_items", "notes", "hooks")
+HOOK_URL = "http://127.0.0.1:9/hook"
+
+
+def _owned_objects(sandbox) -> dict[str, int]:
+    return {kind: sandbox.stats()["objects"][kind] for kind in OWNED}
+
+
+def _furnish(api, kind: str, owner: int) -> None:
+    """A label, a milestone and a hook on a project or group; an issue with a note, or an epic."""
+    created = [
+        api.post(f"/{kind}/{owner}/labels", json={"name": f"{kind}-{owner}", "color": "#010101"}),
+        api.post(f"/{kind}/{owner}/milestones", json={"title": f"{kind}-{owner}"}),
+        api.post(f"/{kind}/{owner}/hooks", json={"url": HOOK_URL}),
+    ]
+    if kind == "projects":
+        issue = api.post(f"/projects/{owner}/issues", json={"title": "work"})
+        note = api.post(f"/projects/{owner}/issues/{issue.json()['iid']}/notes", json={"body": "n"})
+        created += [issue, note]
+    else:
+        created.append(api.post(f"/groups/{owner}/epics", json={"title": "epic"}))
+    assert [r.status_code for r in created] == [201] * len(created)
+
+
+def test_a_deleted_project_takes_its_issues_notes_labels_milestones_and_hooks(sandbox, api):
+    group = api.post("/groups", json={"name": "Acme", "path": "acme"}).json()["id"]
+    _furnish(api, "groups", group)
+    before = _owned_objects(sandbox)
+    project = api.post("/projects", json={"name": "App", "namespace_id": group}).json()["id"]
+    _furnish(api, "projects", project)
+    furnished = _owned_objects(sandbox)
+    assert all(furnished[kind] > before[kind] for kind in OWNED if kind != "groups")
+
+    assert api.delete(f"/projects/{project}").status_code == 202
+    assert _owned_objects(sandbox) == before
+    assert [label["name"] for label in api.get(f"/groups/{group}/labels").json()] == [
+        f"groups-{group}"
+    ]
+
+
+def test_a_deleted_group_takes_its_subgroups_projects_and_everything_they_held(sandbox, api):
+    before = _owned_objects(sandbox)
+    group = api.post("/groups", json={"name": "Acme", "path": "acme"}).json()["id"]
+    team = api.post("/groups", json={"name": "Team", "path": "team", "parent_id": group}).json()
+    project = api.post("/projects", json={"name": "App", "namespace_id": team["id"]}).json()
+    for kind, owner in (("groups", group), ("groups", team["id"]), ("projects", project["id"])):
+        _furnish(api, kind, owner)
+    furnished = _owned_objects(sandbox)
+    assert all(furnished[kind] > before[kind] for kind in OWNED)
+
+    assert api.delete(f"/groups/{group}").status_code == 202
+    assert _owned_objects(sandbox) == before
