@@ -9,19 +9,19 @@ handler acts on never get here: intake records them as ignored.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
 import structlog
 
+from bot.service.background import Background
 from bot.service.metrics import BACKLOG
 from bot.service.store import DISPATCHED, Delivery, Store
 
 log = structlog.get_logger("psdm.dispatcher")
 
 
-class Dispatcher:
+class Dispatcher(Background):
     def __init__(
         self,
         store: Store,
@@ -34,20 +34,7 @@ class Dispatcher:
         self._start = start
         self._poll = poll_seconds
         self._batch = batch
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        super().__init__("dispatcher")
 
     def run_once(self) -> int:
         """Dispatch one batch; how many deliveries left the inbox."""

@@ -44,6 +44,7 @@ from bot.report.pages import (
     portfolio_row,
     unreadable_row,
 )
+from bot.service.background import Background
 from bot.service.runners import blueprint_of
 from bot.service.store import Delivery, Engagement, Store, project_partition
 from bot.service.workflows import SWEEP
@@ -361,7 +362,7 @@ def project_of(delivery: Delivery) -> int | None:
     return None
 
 
-class Keeper:
+class Keeper(Background):
     """Keeps the portfolio current: engagements touched by a workflow, and all of them per slot.
 
     Wraps the delivery handler so every workflow is recorded (started, then its outcome) and
@@ -383,17 +384,7 @@ class Keeper:
         self._settle = settle
         self._touched: set[int] = set()
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="portfolio", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        super().__init__("portfolio")
 
     def touch(self, project_id: int) -> None:
         with self._lock:

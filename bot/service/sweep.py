@@ -9,12 +9,12 @@ the same IDs, so each project is swept once per slot however many instances run.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
 import structlog
 
+from bot.service.background import Background
 from bot.service.store import Store
 
 log = structlog.get_logger("psdm.sweep")
@@ -29,22 +29,14 @@ def next_boundary(now: float, interval: float) -> float:
     return (now // interval + 1) * interval
 
 
-class LabelSweep:
+class LabelSweep(Background):
     def __init__(
         self, store: Store, enqueue: Callable[[int, int], None], *, interval_seconds: float
     ) -> None:
         self._store = store
         self._enqueue = enqueue
         self._interval = interval_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="label-sweep", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
+        super().__init__("label-sweep")
 
     def run_once(self, slot: int) -> int:
         """Enqueue every engagement's sweep for `slot`; how many engagements there are."""
