@@ -10,13 +10,14 @@ the index of refs, and the errors explained for people.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any
 
 from bot.engine.plan import Operation
 from bot.engine.port import LiveState
 from bot.gitlab.capabilities import Capabilities, detect
 from bot.gitlab.connection import Connection
-from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain
+from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain, explained
 from bot.gitlab.index import Index
 from bot.gitlab.kinds.boards import BoardStore
 from bot.gitlab.kinds.epics.choice import locate_epics
@@ -77,6 +78,9 @@ class GitLabProject:
     def _fail(self, error: Exception, doing: str) -> GitLabError:
         return explain(error, url=self.conn.url, project=self.path, doing=doing)
 
+    def _explained(self, doing: str) -> AbstractContextManager[None]:
+        return explained(url=self.conn.url, project=self.path, doing=doing)
+
     # -- the project and its group ------------------------------------------------------------
 
     def load(self) -> dict[str, Any]:
@@ -120,12 +124,8 @@ class GitLabProject:
     # -- reading ------------------------------------------------------------------------------
 
     def read_live(self, blueprint: Blueprint | None = None) -> LiveState:
-        try:
+        with self._explained(f"reading the live state of {self.path}"):
             return self._read(blueprint)
-        except GitLabError:
-            raise
-        except Exception as error:
-            raise self._fail(error, f"reading the live state of {self.path}") from None
 
     def _read(self, blueprint: Blueprint | None) -> LiveState:
         self.load()
@@ -179,12 +179,8 @@ class GitLabProject:
             "issue": self._write_issue,
             "board": self.boards.write,
         }[op.kind]
-        try:
+        with self._explained(f"trying to {op.op} {op.kind} {op.title!r}"):
             ref = str(writer(op))
-        except GitLabError:
-            raise
-        except Exception as error:
-            raise self._fail(error, f"trying to {op.op} {op.kind} {op.title!r}") from None
         self.index.remember(op.key, ref)
         return ref
 
