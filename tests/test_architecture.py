@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,77 @@ def test_the_adapter_reads_into_the_domain_not_the_report() -> None:
     ]
     assert not users
     assert any(any(n.startswith("bot.domain") for n in imports_of(p)) for p in room_files("gitlab"))
+
+
+ADAPTER = BOT / "gitlab"
+KINDS = ADAPTER / "kinds"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def adapter_import_graph() -> dict[str, set[str]]:
+    """Each module of bot/gitlab and the modules of bot/gitlab it imports, by name, those under
+    `if TYPE_CHECKING:` included (an import circle in spirit is one all the same). The parent
+    packages Python runs on the way are not counted: only the imports written."""
+    modules = {module_name(path): path for path in ADAPTER.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: resolved against this module's package
+                    anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{anchor}.{base}" if base else anchor
+                edges.add(base)
+                edges.update(f"{base}.{alias.name}" for alias in node.names)
+        graph[name] = {edge for edge in edges if edge in modules and edge != name}
+    return graph
+
+
+def test_the_adapter_has_no_import_circle() -> None:
+    graph = adapter_import_graph()
+    assert "bot.gitlab.project" in graph and "bot.gitlab.kinds.labels" in graph
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        circle = " -> ".join(error.args[1])
+        raise AssertionError(f"bot/gitlab imports in a circle: {circle}") from None
+
+
+def test_a_circle_in_the_adapter_would_be_seen() -> None:
+    graph = adapter_import_graph()
+    graph["bot.gitlab.kinds.labels"].add("bot.gitlab.project")  # a store reaching for the port
+    with pytest.raises(CycleError):
+        tuple(TopologicalSorter(graph).static_order())
+
+
+def methods_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    return {item.name for cls in classes for item in cls.body if isinstance(item, ast.FunctionDef)}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    sorted(
+        path.stem
+        for path in (BOT / "engine" / "reconcilers").glob("*.py")
+        if path.stem not in ("__init__", "base")
+    ),
+)
+def test_each_engine_reconciler_has_its_adapter_store_that_reads_and_writes(kind: str) -> None:
+    module = KINDS / f"{kind}.py"
+    files = [module] if module.exists() else sorted((KINDS / kind).glob("*.py"))
+    assert files, f"bot/engine/reconcilers/{kind}.py has no adapter module in bot/gitlab/kinds/"
+    methods = set().union(*(methods_of(path) for path in files))
+    assert {"read", "write"} <= methods, f"the {kind} store must read and write its kind"
+    assert not any(
+        name.startswith("bot.gitlab.project") for path in files for name in imports_of(path)
+    ), f"the {kind} store imports the port instead of receiving a ProjectContext"

@@ -33,7 +33,7 @@ from bot.domain.model import (
 from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.gitlab.connection import Connection, open_connection
-from bot.gitlab.milestones import milestone_path
+from bot.gitlab.kinds.milestones import milestone_path
 from bot.gitlab.notes import epic_note_once
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.rest import create_once, enc, every
@@ -120,15 +120,15 @@ def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) ->
     mode: EpicMode = "issues"
     if ISSUES in parts:
         raw = sorted(every(rest, f"/projects/{pid}/issues", state="all"), key=lambda i: i["iid"])
-        port._epics = port._detect()
+        store = port.locate_epics()
         epics = tuple(
             LiveEpic(o.ref, o.marker.key if o.marker else None, o.title, _labels(o.fields))
-            for o in port.epics.read(raw, None)
+            for o in store.read(raw, None)
         )
-        mode = port.epics.mode
+        mode = store.mode
         left = _left_sprints(rest, pid, raw, found)
         issues = tuple(
-            replace(live_issue(i, port.epics.parent_of(i)), left_sprints=left.get(i["iid"], ()))
+            replace(live_issue(i, store.parent_of(i)), left_sprints=left.get(i["iid"], ()))
             for i in raw
         )
     labels = tuple(_labels_of(rest, pid)) if LABELS in parts else ()

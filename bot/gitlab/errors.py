@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import gitlab
 from gql.transport.exceptions import TransportQueryError
 
@@ -65,3 +68,15 @@ def explain(error: Exception, *, url: str, project: str, doing: str) -> GitLabEr
     if isinstance(error, TransportQueryError):
         return Rejected(f"GitLab GraphQL refused {doing}: {error.errors or error}")
     return Rejected(f"{doing} failed: {error}")
+
+
+@contextmanager
+def explained(*, url: str, project: str, doing: str) -> Iterator[None]:
+    """Whatever fails inside leaves as a GitLabError saying what was being done (`explain`);
+    a GitLabError raised inside passes as it is."""
+    try:
+        yield
+    except GitLabError:
+        raise
+    except Exception as error:
+        raise explain(error, url=url, project=project, doing=doing) from None

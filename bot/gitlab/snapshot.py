@@ -7,6 +7,7 @@ figures function; the blueprint comes from the same playbook choice every way in
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 
 from bot.domain.decisions import REPORT_MARKER
@@ -19,7 +20,7 @@ from bot.domain.weekly import weekly_status
 from bot.gitlab.commands import Performer
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.engagement import EngagementGitLab, read_engagement
-from bot.gitlab.errors import GitLabError, explain
+from bot.gitlab.errors import GitLabError, explain, explained
 from bot.gitlab.history import work_histories
 from bot.gitlab.project import GitLabProject
 from bot.playbook import PlaybookError, load_playbook, render
@@ -40,16 +41,15 @@ def read_snapshot(
     """The engagement's figures, arranged by `blueprint` or by `engagement_blueprint`."""
     conn = source if isinstance(source, Connection) else open_connection(*source)
     port = GitLabProject(conn, project_path)
-    try:
+    with _reading_for_a_report(conn, project_path):
         live = read_engagement(port)
-    except GitLabError:
-        raise
-    except Exception as error:
-        raise explain(
-            error, url=conn.url, project=project_path, doing=f"reading {project_path} for a report"
-        ) from None
     blueprint = blueprint or engagement_blueprint(live.project, playbook, variables)
     return engagement_figures(live, blueprint, today or date.today())
+
+
+def _reading_for_a_report(conn: Connection, project_path: str) -> AbstractContextManager[None]:
+    doing = f"reading {project_path} for a report"
+    return explained(url=conn.url, project=project_path, doing=doing)
 
 
 def engagement_blueprint(
@@ -115,7 +115,7 @@ def read_report(
     conn = source if isinstance(source, Connection) else open_connection(*source)
     day = today or date.today()
     gl = EngagementGitLab(conn.url, "", project_path, connection=conn)
-    try:
+    with _reading_for_a_report(conn, project_path):
         live = gl.read()
         blueprint = engagement_blueprint(live.project, playbook, variables)
         made = weekly_status(live, blueprint, day)
@@ -124,11 +124,5 @@ def read_report(
                 Performer(gl).perform(effect)
             live = gl.read()
         histories = work_histories(conn.rest, live.project.id, blueprint)
-    except GitLabError:
-        raise
-    except Exception as error:
-        raise explain(
-            error, url=conn.url, project=project_path, doing=f"reading {project_path} for a report"
-        ) from None
     snapshot = engagement_figures(live, blueprint, day)
     return snapshot, engagement_metrics(live, blueprint, snapshot, histories)

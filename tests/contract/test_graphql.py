@@ -20,8 +20,8 @@ import httpx
 import pytest
 from graphql import GraphQLEnumType, GraphQLSchema, build_schema, execute, parse, validate
 
-from bot.gitlab import epics as epics_module
 from bot.gitlab.graphql import inline
+from bot.gitlab.kinds.epics import parent_issues, work_items
 from gitlab_sandbox.graphql.schemas import schema_for
 from gitlab_sandbox.versions import LATEST
 from tests.scenarios.support import Engagement, tool_adoption
@@ -124,14 +124,15 @@ def recorded(request, sandbox_server, monkeypatch) -> tuple[str, list[Sent]]:
     group = gl.groups.create({"name": "Acme", "path": "acme"})
     gl.projects.create({"name": "delivery", "path": "delivery", "namespace_id": group.id})
     seen: list[Sent] = []
-    original = epics_module.execute
+    original = work_items.execute
 
     def recording(client: Any, query: str, **variables: Any) -> dict[str, Any]:
         answer = original(client, query, **variables)
         seen.append(Sent(query, inline(query, variables), answer))
         return answer
 
-    monkeypatch.setattr(epics_module, "execute", recording)
+    for sender in (work_items, parent_issues):  # the two stores that speak GraphQL
+        monkeypatch.setattr(sender, "execute", recording)
     engagement = Engagement(sandbox_server, tier)
     blueprint = tool_adoption()
     engagement.apply(blueprint)

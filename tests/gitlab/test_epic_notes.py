@@ -4,7 +4,7 @@ when the answer to the create is lost; a group milestone is addressed through it
 from __future__ import annotations
 
 from bot.gitlab.connection import open_connection
-from bot.gitlab.milestones import milestone_path
+from bot.gitlab.kinds.milestones import milestone_path
 from bot.gitlab.notes import _notes, epic_note_once
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from graphql import parse
 
-from bot.gitlab.epics import CREATE, EPICS_QUERY
 from bot.gitlab.graphql import inline, literal
+from bot.gitlab.kinds.epics.documents import CREATE, EPICS_QUERY
 
 
 def test_literals_quote_strings_and_leave_input_field_names_bare():

@@ -11,7 +11,7 @@ from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.engine.marker import parse
 from bot.gitlab import GitLabProject, connect
-from bot.gitlab.epics import split_children
+from bot.gitlab.kinds.epics.store import split_children
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
 
