@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     queue_polling_seconds: float = Field(0.2, gt=0, le=10)
     label_sweep_minutes: float = Field(15, ge=0, validation_alias="PSDM_LABEL_SWEEP_MINUTES")
     """How often every recorded engagement's standard labels are checked; 0 disables."""
+    portfolio_settle_seconds: float = Field(
+        1.0, ge=0, le=3600, validation_alias="PSDM_PORTFOLIO_SETTLE_SECONDS"
+    )
+    """How long after an engagement's workflow its dashboard snapshot is read again (the
+    engagements touched meanwhile are read together)."""
     command_roles: dict[str, str] = Field(default_factory=dict)
     """Lowest role per `/psdm` command, overriding the defaults (e.g. `plan: reporter`)."""
     command_rate_limit: int = Field(10, ge=1, validation_alias="PSDM_COMMAND_RATE_LIMIT")

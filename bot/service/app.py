@@ -80,6 +80,7 @@ class Service:
         self.keeper = Keeper(
             self.portfolio,
             interval_seconds=settings.label_sweep_minutes * 60 or 900,
+            settle=settings.portfolio_settle_seconds,
             status=lambda key: self.durable.status(key) if self.durable else None,
         )
         self.durable = Durable(

@@ -30,6 +30,9 @@ def desk(request, tmp_path_factory):
     try:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("PSDM_COMMAND_RATE_LIMIT", str(RATE_LIMIT))
+            # the dashboard's refresh after each workflow reads the project too; held back
+            # here so that the request statistics of one apply are the apply's own
+            env.setenv("PSDM_PORTFOLIO_SETTLE_SECONDS", "60")
             opened = open_desk(sandbox, service.start)
         yield opened
     finally:
