@@ -29,7 +29,7 @@ from bot.engine.marker import parse
 from bot.events.event import Event
 from bot.gitlab.connection import open_connection
 from bot.gitlab.engagement import read_engagement
-from bot.gitlab.errors import GitLabError, explain
+from bot.gitlab.errors import GitLabError, explained
 from bot.gitlab.history import Pick, Picked, closed_histories
 from bot.gitlab.project import GitLabProject
 from bot.playbook.blueprint import Blueprint
@@ -102,16 +102,10 @@ def gitlab_reader(settings: Settings) -> Reader:
         blueprint = blueprint_of(Choice(engagement.playbook, engagement.variables))
         conn = open_connection(settings.gitlab_url, settings.gitlab_token)
         port = GitLabProject(conn, engagement.project_path)
-        try:
+        doing = f"reading {engagement.project_path} for the dashboard"
+        with explained(url=conn.url, project=engagement.project_path, doing=doing):
             live = read_engagement(port)
             closed = histories.read(port, live.project.id, _picker(blueprint))
-        except GitLabError:
-            raise
-        except Exception as error:
-            doing = f"reading {engagement.project_path} for the dashboard"
-            raise explain(
-                error, url=conn.url, project=engagement.project_path, doing=doing
-            ) from None
         snapshot = engagement_figures(live, blueprint, today)
         found = gate_issues(blueprint, live_gates(live, blueprint))
         gates = tuple(
