@@ -2,12 +2,16 @@
 
 Prints, per tier (Free, Premium, Ultimate), what the bot's apply costs (objects created, API
 requests, wall time), what a plain sequential python-gitlab script creating the same objects
-costs, and the requests of a second, no-op apply. With `--rate-limits gitlab.com` the sandbox
-enforces GitLab.com's per-user limits and the bench also runs a burst of engagements at once
-through one process (every worker shares the token's one client) and an apply through forced
-429s, and counts the 429s the bot provoked and any duplicate.
-Run: `python bench/scaffold.py [--tier all] [--rate-limits gitlab.com] [--burst 20]`.
-"""
+costs, and the requests of a second, no-op apply. Requests are set against the writes any
+client needs plus fixed reads (`needed_writes`), and against the blueprint's objects.
+
+With `--rate-limits gitlab.com` the sandbox enforces GitLab.com's per-user limits; the bench
+counts the 429s the scaffolds provoked, applies through forced 429s and counts duplicates, and
+runs a burst of engagements at once: in this process (every worker shares the token's one
+client), or with `--through-service` through `psdm-bot serve` (projects created at once in
+groups whose hooks point at the service, each scaffolded from its creation webhook).
+Run: `python bench/scaffold.py [--tier all] [--rate-limits gitlab.com] [--burst 20]
+[--through-service]`."""
 
 from __future__ import annotations
 
