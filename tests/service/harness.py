@@ -192,8 +192,8 @@ def hooked_groups(sandbox, gl: gitlab.Gitlab, hook_url: str, groups: list[str]) 
 
 
 def create_projects_at_once(url: str, token: str, groups: dict[str, int], topic: str) -> list[str]:
-    """A project `delivery` (named after its group) with `topic` in every group, all created in the same moment (one
-    thread each), so their creation webhooks reach the service together."""
+    """A project `delivery` (named after its group) with `topic` in every group, all created in
+    the same moment (one thread each), so their creation webhooks reach the service together."""
     start = threading.Barrier(len(groups))
 
     def create(group: tuple[str, int]) -> str:
