@@ -263,6 +263,9 @@ class ServiceBurst:
     seconds: float
     requests: int
     issue_creations: int
+    created: int
+    """Issues and epics that exist afterwards (the creations GitLab counted)."""
+    statuses: dict[str, int]
     throttled: int
     answered_429: int
     duplicates: int
@@ -349,6 +352,8 @@ def service_burst(sandbox: Sandbox, count: int, topic: str) -> ServiceBurst:
                 seconds=finished - started,
                 requests=int(service.metric("psdm_gitlab_requests_total")),
                 issue_creations=rest + stats["graphql"]["mutation"],
+                created=len(moments),
+                statuses=stats["statuses"],
                 throttled=sandbox.throttled() - before,
                 answered_429=int(service.metric('psdm_gitlab_requests_total{status="429"}')),
                 duplicates=sum(duplicates(sandbox, path) for path in paths),
@@ -365,8 +370,10 @@ def service_burst_lines(run: ServiceBurst) -> list[str]:
         f"  a burst of {run.engagements} engagements through the service (project-created"
         f" webhooks): {run.seconds:.0f} s wall time",
         f"    GitLab requests by the service: {run.requests} ({run.requests / run.engagements:.0f}"
-        f" per engagement); issue and work-item creations: {run.issue_creations}"
-        f" ({run.issue_creations / minutes:.0f} a minute on average)",
+        f" per engagement); issues and epics created: {run.created}"
+        f" ({run.created / minutes:.0f} a minute on average) by {run.issue_creations} issue"
+        " POSTs and GraphQL mutations",
+        f"    sandbox answers by status: {run.statuses}",
         f"    issue creations at the peak: {run.peak_sliding} in any 60 s, {run.peak_fixed} in one"
         " clock minute (GitLab.com: 200 a minute)",
         f"    429s the sandbox answered: {run.throttled}; 429s the service saw:"
