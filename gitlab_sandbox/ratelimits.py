@@ -102,6 +102,12 @@ class RateLimiter:
         """Let the windows run on a fixed clock (tests): `moment` is Unix time."""
         self.clock = lambda: moment
 
+    def start_at(self, moment: float) -> None:
+        """Set the clock to `moment` (Unix time) and let it run on from there, so a test can
+        start a burst at the start of a window and see real time pass within it."""
+        offset = moment - time.time()
+        self.clock = lambda: time.time() + offset
+
     def clear(self) -> None:
         with self._lock:
             self.counts: Counter[tuple[str, int, int]] = Counter()

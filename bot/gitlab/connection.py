@@ -75,18 +75,29 @@ class Pacing:
                 self._projects[ref] = Window(self.limits.project_requests_per_minute)
             return self._projects[ref]
 
-    def before(self, method: str, url: str, body: bytes | str | None = None) -> None:
+    def before(self, method: str, url: str, body: bytes | str | None = None) -> list[Window]:
+        """Wait for room in every window the request counts in; returns them, for `done`."""
+        windows = []
         post = method.upper() == "POST"
         if post and _creates_issue(url, body):
-            self.issues.acquire()
+            windows.append(self.issues)
         if post and (_NOTE_CREATE.search(url) or _mutates(url, body, "createNote")):
-            self.notes.acquire()
+            windows.append(self.notes)
         project = _PROJECT.search(url)
         if project:
-            self.project(project[1]).acquire()
-        self.any.acquire()
+            windows.append(self.project(project[1]))
+        windows.append(self.any)
+        for window in windows:
+            window.acquire()
         with self._lock:
             self.requests += 1
+        return windows
+
+    @staticmethod
+    def done(windows: list[Window]) -> None:
+        """The request's answer came back (or it failed): it counts for a period from now."""
+        for window in windows:
+            window.release()
 
     def after(self, status: int, headers: Mapping[str, str]) -> None:
         """On a 429, hold every window for as long as GitLab asks."""
@@ -130,9 +141,13 @@ class GuardedSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         self.client.check(str(url))
-        self.client.pacing.before(str(method), str(url))
-        response = super().request(method, url, *args, **kwargs)
-        self.client.pacing.after(response.status_code, response.headers)
+        pacing = self.client.pacing
+        windows = pacing.before(str(method), str(url))
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        finally:
+            pacing.done(windows)
+        pacing.after(response.status_code, response.headers)
         self.client.observed(response.status_code)
         return response
 
@@ -140,6 +155,29 @@ class GuardedSession(requests.Session):
         """Called on each redirect: one to another origin is refused, the token never follows."""
         self.client.check(str(prepared_request.url))
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+
+
+class _PacedTransport(httpx.BaseTransport):
+    """httpx's side of `GuardedSession`: one origin, and every request paced until answered."""
+
+    def __init__(self, client: Client, inner: httpx.BaseTransport) -> None:
+        self.client = client
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.client.check(str(request.url))
+        pacing = self.client.pacing
+        windows = pacing.before(request.method, str(request.url), request.content)
+        try:
+            response = self.inner.handle_request(request)
+        finally:
+            pacing.done(windows)
+        pacing.after(response.status_code, response.headers)
+        self.client.observed(response.status_code)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class Client:
@@ -154,9 +192,10 @@ class Client:
         self.http = httpx.Client(
             headers={"Authorization": f"Bearer {token}", "User-Agent": gitlab.const.USER_AGENT},
             timeout=timeout,
-            limits=httpx.Limits(max_connections=POOL),
+            transport=_PacedTransport(
+                self, httpx.HTTPTransport(limits=httpx.Limits(max_connections=POOL))
+            ),
             follow_redirects=False,
-            event_hooks={"request": [self._before], "response": [self._after]},
         )
         self.capabilities: dict[int | None, Capabilities] = {}
         """What the instance can do, per group (GitLab.com plans are per top-level group)."""
@@ -177,14 +216,6 @@ class Client:
     def observed(self, status: int) -> None:
         if self._observer is not None:
             self._observer(status)
-
-    def _before(self, request: httpx.Request) -> None:
-        self.check(str(request.url))
-        self.pacing.before(request.method, str(request.url), request.content)
-
-    def _after(self, response: httpx.Response) -> None:
-        self.pacing.after(response.status_code, response.headers)
-        self.observed(response.status_code)
 
     def connection(self, event_uuid: str | None = None) -> Connection:
         return Connection(self, event_uuid)

@@ -132,7 +132,14 @@ def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) ->
             for i in raw
         )
     labels = tuple(_labels_of(rest, pid)) if LABELS in parts else ()
-    dora, note = _dora(rest, pid) if DORA in parts else (None, "")
+    dora: tuple[DoraMetric, ...] | None = None
+    note = ""
+    if DORA in parts and not port.capabilities.dora:
+        # Asking a lower tier only earns a 403 (GL:doc/api/dora/metrics.md: Ultimate only).
+        tier = port.capabilities.tier.capitalize()
+        note = f"unavailable: the DORA metrics API needs GitLab Ultimate (this is {tier})"
+    elif DORA in parts:
+        dora, note = _dora(rest, pid)
     return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note)
 
 

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 
 
 class Window:
-    """At most `limit` events in any `period` seconds; `acquire` waits for room."""
+    """At most `limit` requests in any `period` seconds as the server sees them; `acquire`
+    waits for room.
+
+    A request counts from the moment it is sent until `period` seconds after its answer came
+    back (`release`): the server stamps it somewhere in between, so however long it waited in
+    a queue on either side, no `period` of the server's clock can hold more than `limit`.
+    """
 
     def __init__(
         self,
@@ -34,6 +40,8 @@ class Window:
         self._clock = clock
         self._sleep = sleep
         self._events: deque[float] = deque()
+        """When the answers of released requests came back, oldest first."""
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._held_until = 0.0
 
@@ -42,22 +50,40 @@ class Window:
         with self._lock:
             self._held_until = max(self._held_until, self._clock() + seconds)
 
+    def count(self) -> int:
+        """Requests in flight and answered within the last period."""
+        with self._lock:
+            self._forget(self._clock())
+            return self._in_flight + len(self._events)
+
     def acquire(self) -> float:
-        """Record one event, waiting first if the window is full; returns the seconds waited."""
+        """Admit one request, waiting first if the window is full; returns the seconds waited.
+        Every `acquire` is followed by one `release` once the request is answered or failed."""
         waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()
-                while self._events and now - self._events[0] >= self.period:
-                    self._events.popleft()
+                self._forget(now)
                 delay = self._held_until - now
                 if delay <= 0:
-                    if len(self._events) < self.limit:
-                        self._events.append(now)
+                    if self._in_flight + len(self._events) < self.limit:
+                        self._in_flight += 1
                         return waited
-                    delay = self._events[0] + self.period - now
+                    # Full: room comes when the oldest answer ages out, or, if every slot is in
+                    # flight, soon after one of them is answered.
+                    delay = self._events[0] + self.period - now if self._events else 0.05
             self._sleep(delay)
             waited += delay
+
+    def release(self) -> None:
+        """One admitted request was answered (or failed): it counts for a period from now."""
+        with self._lock:
+            self._in_flight = max(self._in_flight - 1, 0)
+            self._events.append(self._clock())
+
+    def _forget(self, now: float) -> None:
+        while self._events and now - self._events[0] >= self.period:
+            self._events.popleft()
 
 
 @dataclass(frozen=True)

@@ -182,15 +182,20 @@ def stats(ctx: Ctx) -> dict[str, Any]:
 class ClockBody(BaseModel):
     time: float | None = None
     advance: float | None = None
+    running: bool = False
 
 
 @api.post("/clock", status=200)
 def clock(ctx: Ctx) -> dict[str, Any]:
-    """Freeze the rate-limit clock at `time` (Unix seconds) or move it by `advance` seconds."""
+    """Freeze the rate-limit clock at `time` (Unix seconds) or move it by `advance` seconds;
+    with `running`, let it run on from there at the pace of real time."""
     body: ClockBody = _parse(ClockBody, ctx.params.data)
     limiter = ctx.sandbox.limiter
-    moment = body.time if body.time is not None else limiter.clock()
-    limiter.freeze(moment + (body.advance or 0))
+    moment = (body.time if body.time is not None else limiter.clock()) + (body.advance or 0)
+    if body.running:
+        limiter.start_at(moment)
+    else:
+        limiter.freeze(moment)
     return {"time": limiter.clock()}
 
 

@@ -63,7 +63,7 @@ def test_every_connection_to_one_url_and_token_shares_one_client_and_window(reco
     second.rest.http_get("/projects/1")
     assert (first.requests, second.requests) == (1, 1)
     assert first.pacing.requests == 2
-    assert len(first.pacing.project("1")._events) == 2
+    assert first.pacing.project("1").count() == 2
 
 
 def test_a_create_whose_answer_was_lost_is_found_not_repeated():

@@ -121,9 +121,13 @@ def test_a_walked_sprint_shows_in_the_snapshot(scaffolded: Scaffolded) -> None:
     assert [(i.kind, i.severity, i.escalated) for i in snapshot.raid] == [("Risk", "High", True)]
     assert [a.text for a in snapshot.retro_actions] == ["Book the SSO workshop"]
     assert snapshot.dora is None
-    # Below Ultimate, GitLab refuses the DORA API (403, GL:doc/api/dora/metrics.md)
-    assert "403" in snapshot.dora_note and "Ultimate" in snapshot.dora_note
-    assert conn.requests <= 8
+    # Below Ultimate, GitLab refuses the DORA API (403, GL:doc/api/dora/metrics.md): the
+    # capabilities say so, and the API is not asked
+    assert "needs GitLab Ultimate" in snapshot.dora_note
+    assert scaffolded.tier.capitalize() in snapshot.dora_note
+    routes = scaffolded.sandbox.stats()["routes"]
+    assert not any("dora" in route for route in routes)
+    assert conn.requests <= 7
 
 
 def test_the_phase_label_on_the_engagement_epic_sets_the_current_phase(

@@ -7,6 +7,7 @@ the start of a minute so that no test straddles two windows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,3 +158,17 @@ def test_the_cli_refuses_an_unknown_rate_limit_profile():
     result = CliRunner().invoke(cli, ["sandbox", "--rate-limits", "github.com"])
     assert result.exit_code == 2
     assert "--rate-limits must be gitlab.com" in result.output
+
+
+def test_a_running_clock_starts_a_window_and_goes_on_with_real_time(limited):
+    started = limited["server"].control(
+        "POST", "clock", {"time": MINUTE_START + 58.5, "running": True}
+    )
+    rita = limited["client"](limited["rita"]["token"])
+    first = rita.get("/version")
+    time.sleep(1.6)
+    later = rita.get("/version")
+    assert started["time"] == pytest.approx(MINUTE_START + 58.5, abs=0.5)
+    assert first.headers["ratelimit-reset"] == str(int(MINUTE_START) + 60)
+    assert later.headers["ratelimit-reset"] == str(int(MINUTE_START) + 120), "the next window"
+    assert later.headers["ratelimit-observed"] == "1"

@@ -7,9 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -181,3 +183,37 @@ def assert_built_once(gl: gitlab.Gitlab, path: str, blueprint: Blueprint) -> Non
     epics = Counter(e.title for e in group.epics.list(get_all=True))
     assert epics >= Counter(e.title for e in blueprint.epics)
     assert max(epics.values()) == 1
+
+
+HOOK_TRIGGERS = {
+    "project_events": True,
+    "issues_events": True,
+    "milestone_events": True,
+    "note_events": True,
+}
+
+
+def hooked_groups(sandbox, gl: gitlab.Gitlab, hook_url: str, groups: list[str]) -> dict[str, int]:
+    """Each group seeded with the bot as owner and a group hook pointing at the service."""
+    ids = {}
+    for group in groups:
+        ids[group] = seed_engagement_group(sandbox, group)
+        gl.groups.get(ids[group]).hooks.create({"url": hook_url, "token": SECRET, **HOOK_TRIGGERS})
+    return ids
+
+
+def create_projects_at_once(url: str, token: str, groups: dict[str, int], topic: str) -> list[str]:
+    """A project `delivery` (named after its group) with `topic` in every group, all created in
+    the same moment (one thread each), so their creation webhooks reach the service together."""
+    start = threading.Barrier(len(groups))
+
+    def create(group: tuple[str, int]) -> str:
+        gl = gitlab.Gitlab(url, private_token=token)
+        start.wait()
+        gl.projects.create(
+            {"name": group[0], "path": "delivery", "namespace_id": group[1], "topics": [topic]}
+        )
+        return f"{group[0]}/delivery"
+
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        return list(pool.map(create, groups.items()))
