@@ -26,7 +26,7 @@ from bot.events.router import Context
 from bot.events.routes import build_router
 from bot.gitlab.commands import Performer
 from bot.gitlab.engagement import EngagementGitLab
-from tests.sandbox.conftest import Receiver, receiver, receiver_server  # noqa: F401
+from tests.sandbox.conftest import Receiver
 from tests.scenarios.support import Engagement
 from tests.scenarios.test_engagement_life import Life, start
 
