@@ -133,12 +133,16 @@ def _unticked_note(label: str, where: Sequence[str]) -> str:
 
 
 def follow_close_out(
-    live: LiveEngagement, blueprint: Blueprint, unticked: Sequence[str] = ()
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    unticked: Sequence[str] = (),
+    edited: int | None = None,
 ) -> Decision:
     """A ticked reporting label applies to the engagement epic and the checklist; a ticked
-    Delivery Kit Update asks for a TA review unless a TA approved already. Unticking (`unticked`,
-    known only from the edit that did it) takes off what the tick put on, and says so. Where
-    GitLab keeps no scoped pair (Free), an approved issue loses its review request."""
+    Delivery Kit Update asks for a TA review unless a TA approved already. Unticking (`unticked`
+    in the issue `edited`, known only from the edit that did it) takes off what the tick put
+    on, and says so. Where GitLab keeps no scoped pair (Free), an approved issue loses its
+    review request."""
     names = _label_names(blueprint)
     reporting = [n for n in REPORTING if n in names]
     adds: dict[int, list[str]] = {}
@@ -153,7 +157,8 @@ def follow_close_out(
         if found is None:
             continue
         ticked = [n for n in ticked_labels(found.description) if n in reporting]
-        gone = [n for n in unticked if n in reporting and n not in ticked]
+        mine = unticked if found.iid == edited else ()
+        gone = [n for n in mine if n in reporting and n not in ticked]
         ticked_anywhere.update(ticked)
         gone_anywhere.update(gone)
         adds[found.iid] = [n for n in ticked if n not in found.labels]

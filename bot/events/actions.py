@@ -106,16 +106,17 @@ class FollowRetrospectives:
 @dataclass(frozen=True)
 class FollowCloseOut:
     """The reporting labels ticked in the close-out checklist (and the TA review pair);
-    `unticked` names the labels the edit behind the event unticked."""
+    `unticked` names the labels the edit of the issue `edited` unticked."""
 
     project_id: int
     unticked: tuple[str, ...] = ()
+    edited: int | None = None
     needs: ClassVar[frozenset[str]] = frozenset({ISSUES})
 
     def decide(
         self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
     ) -> Outcome:
-        return closeout.follow_close_out(live, blueprint, self.unticked)
+        return closeout.follow_close_out(live, blueprint, self.unticked, self.edited)
 
 
 Action = (

@@ -60,7 +60,7 @@ def follow_close_out_labels(event: Event, context: Context) -> Iterator[Action]:
     if event.action != "update" or "description" in edit.changed:
         yield FollowRetrospectives(change.project_id)
     unticked = unticked_between(edit.description_before, edit.description_after)
-    yield FollowCloseOut(change.project_id, unticked)
+    yield FollowCloseOut(change.project_id, unticked, change.issue_iid if unticked else None)
 
 
 @router.register("Issue Hook")

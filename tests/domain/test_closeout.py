@@ -210,7 +210,7 @@ def test_the_reporting_labels_follow_the_checklist(
         engagement, epics=tuple(root if e.key == root.key else e for e in engagement.epics)
     )
     # when the rule is decided (`unticked` from the edit behind the event)
-    outcome = follow_close_out(engagement, blueprint(), unticked)
+    outcome = follow_close_out(engagement, blueprint(), unticked, iid(CHECKLIST))
     # then the checklist and the engagement epic change as the table says, and no more
     assert labels_of(outcome) == ({iid(CHECKLIST): issue_change} if issue_change else {})
     after = epic_labels(outcome)
@@ -225,6 +225,15 @@ def test_the_reporting_labels_follow_the_checklist(
 
 
 REPORTED = (PROJECT_WIN, CUSTOMER_STORY, DELIVERY_KIT_UPDATE)
+
+
+def test_an_untick_in_another_issue_takes_nothing_off_the_checklist():
+    # given ProjectWin on the checklist (by hand, its line unticked) and on the epic
+    engagement = engagement_with(**{CHECKLIST: {"labels": (PROJECT_WIN,)}})
+    # when another issue's edit unticked a line that names ProjectWin
+    outcome = follow_close_out(engagement, blueprint(), (PROJECT_WIN,), iid(RETRO))
+    # then nothing comes off
+    assert outcome.effects == ()
 
 
 def test_an_engagement_whose_playbook_has_no_reporting_labels_is_left_alone():

@@ -89,7 +89,7 @@ CHECKLIST = "### Acceptance criteria\n\n- [{}] ProjectWin proposed\n- [{}] Custo
                     "current": CHECKLIST.format(" ", "x"),
                 }
             },
-            [FollowRetrospectives(1), FollowCloseOut(1, ("ProjectWin",))],
+            [FollowRetrospectives(1), FollowCloseOut(1, ("ProjectWin",), 23)],
         ),
     ],
 )
