@@ -216,7 +216,7 @@ def retrospective_effects(
     assert figures is not None  # every planned sprint has its figures
     previous = previous_retrospective(blueprint, sprint)
     before = live.issue_by_key(previous.key) if previous else None
-    carried = open_actions(before.description) if before else []
+    carried = open_actions(before.description, live.closed_issues()) if before else []
     template = f"{retro.description}\n\n{Marker(retro.key).render()}"
     return [
         CompleteIssue(

@@ -539,12 +539,13 @@ def _retro_actions(blueprint: Blueprint, issues: Sequence[LiveIssue]) -> tuple[R
     """Each open action once, attributed to the latest retrospective that still carries it."""
     retros = [i.key for i in blueprint.issues if i.role in RETRO_ROLES]
     by_key = {i.key: i for i in issues if i.key}
+    closed = {i.iid: i.closed for i in issues}
     found: dict[str, RetroAction] = {}
     for key in retros:
         issue = by_key.get(key)
         if issue is None:
             continue
-        for text in open_actions(issue.description):
+        for text in open_actions(issue.description, closed):
             found.pop(text, None)
             found[text] = RetroAction(text, issue.iid, issue.title)
     return tuple(found.values())

@@ -119,6 +119,11 @@ class LiveEngagement:
     def issue(self, iid: int) -> LiveIssue | None:
         return next((i for i in self.issues if i.iid == iid), None)
 
+    def closed_issues(self) -> dict[int, bool]:
+        """Each issue read, by iid: whether it is closed (action items that name issues follow
+        them)."""
+        return {i.iid: i.closed for i in self.issues}
+
     def issue_by_key(self, key: str) -> LiveIssue | None:
         return next((i for i in self.issues if i.key == key), None)
 

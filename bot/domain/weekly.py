@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.domain.effects import CreateIssue, Decision, Outcome, Refusal
@@ -82,7 +82,7 @@ def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
     if declared is not None:
         return declared.issue
     if blueprint.weekly_status:
-        return None  # the playbook declares its weeks, and today is in none of them
+        return overrun_status(blueprint, today)
     span = engagement_span(blueprint)
     if span is None:
         return None
@@ -117,6 +117,44 @@ def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
     )
 
 
+def overrun_status(blueprint: Blueprint, today: date) -> Issue | None:
+    """The status issue of a week past the last planned one: an engagement running over still
+    reports weekly, on an issue built from the last planned week's (None before that week
+    ends, or between declared weeks)."""
+    if not blueprint.weekly_status:
+        return None
+    last = max(blueprint.weekly_status, key=lambda w: w.week)
+    if today <= last.due_date:
+        return None
+    week = last.week + (today - last.start_date).days // 7
+    begins = week_start(last.start_date, week - last.week + 1)
+    over = week - last.week
+    head = (
+        f"The engagement runs past its planned end ({last.due_date}, week {last.week}): "
+        f"{over} week{'s' if over > 1 else ''} over."
+    )
+    body = last.issue.description.replace(f"week of {last.start_date}", f"week of {begins}")
+    return replace(
+        last.issue,
+        key=status_key(week),
+        title=f"Weekly status: week {week} ({begins}), past the planned end",
+        description=f"{head}\n\n{body}",
+        milestone=None,  # no time-box of the plan covers the week
+    )
+
+
+def engagement_over(live: LiveEngagement, blueprint: Blueprint) -> bool:
+    """Whether the engagement is closed: its last phase's gate (the acceptance sign-off) is
+    closed, or, with no gate, every time-box of the plan."""
+    last = blueprint.phases[-1] if blueprint.phases else None
+    if last is not None and last.gate:
+        gate = live.issue_by_key(last.gate)
+        return gate is not None and gate.closed
+    keys = {t.key for t in blueprint.timeboxes}
+    planned = [m for m in live.milestones if m.key in keys]
+    return bool(planned) and not any(m.active for m in planned)
+
+
 def status_key_on(blueprint: Blueprint, today: date) -> str | None:
     """The key of the status issue of `today`'s engagement week (listed or made in its week)."""
     due = status_issue(blueprint, today)
@@ -131,6 +169,9 @@ def weekly_status(live: LiveEngagement, blueprint: Blueprint, today: date) -> Ou
     found = live.issue_by_key(issue.key)
     if found is not None:
         return Decision((), f"this week's status issue is #{found.iid}.")
+    span = engagement_span(blueprint)
+    if span is not None and today > span[1] and engagement_over(live, blueprint):
+        return Refusal(f"the engagement is closed: no status issue is due after {span[1]}")
     body = f"{issue.description}\n\n{Marker(issue.key).render()}"
     return Decision(
         (CreateIssue(issue.key, issue.title, body, issue.labels, said="status issue #{result}."),),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from bot.domain import decisions
+from bot.domain import closeout, decisions
 from bot.domain.effects import Outcome
 from bot.domain.model import LiveEngagement
 from bot.domain.playbooks import Choice
@@ -90,4 +90,41 @@ class RestoreLabels:
         return decisions.restore_labels(live, blueprint)
 
 
-Action = ScaffoldProject | TimeBoxClosed | PhaseProgress | FollowIssueState | RestoreLabels
+@dataclass(frozen=True)
+class FollowRetrospectives:
+    """`RetroComplete` follows each retrospective's state and its action items."""
+
+    project_id: int
+    needs: ClassVar[frozenset[str]] = frozenset({ISSUES})
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return closeout.follow_retrospectives(live, blueprint)
+
+
+@dataclass(frozen=True)
+class FollowCloseOut:
+    """The reporting labels ticked in the close-out checklist (and the TA review pair);
+    `unticked` names the labels the edit of the issue `edited` unticked."""
+
+    project_id: int
+    unticked: tuple[str, ...] = ()
+    edited: int | None = None
+    needs: ClassVar[frozenset[str]] = frozenset({ISSUES})
+
+    def decide(
+        self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date
+    ) -> Outcome:
+        return closeout.follow_close_out(live, blueprint, self.unticked, self.edited)
+
+
+Action = (
+    ScaffoldProject
+    | TimeBoxClosed
+    | PhaseProgress
+    | FollowIssueState
+    | RestoreLabels
+    | FollowRetrospectives
+    | FollowCloseOut
+)

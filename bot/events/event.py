@@ -221,3 +221,29 @@ def issue_change(event: Event) -> IssueChange | None:
     if event.project_id is None or attrs.get("iid") is None:
         return None
     return IssueChange(event.project_id, int(attrs["iid"]), str(attrs.get("state", "")))
+
+
+@dataclass(frozen=True)
+class IssueEdit:
+    """What an issue update changed, as the payload's `changes` reports it."""
+
+    changed: frozenset[str]
+    description_before: str | None
+    description_after: str | None
+
+
+def issue_edit(event: Event) -> IssueEdit:
+    """The fields an `update` changed, and the description before and after when it did
+    (GL:doc/user/project/integrations/webhook_events.md, issue events: `changes`)."""
+    changes = event.data.get("changes")
+    found = changes if isinstance(changes, Mapping) else {}
+    description = found.get("description")
+    before = after = None
+    if isinstance(description, Mapping):
+        before = _text(description.get("previous"))
+        after = _text(description.get("current"))
+    return IssueEdit(frozenset(str(k) for k in found), before, after)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

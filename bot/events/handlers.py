@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from bot.domain.closeout import unticked_between
 from bot.events.actions import (
     Action,
+    FollowCloseOut,
     FollowIssueState,
+    FollowRetrospectives,
     PhaseProgress,
     RestoreLabels,
     ScaffoldProject,
     TimeBoxClosed,
 )
-from bot.events.event import Event, issue_change, milestone_change, project_created
+from bot.events.event import Event, issue_change, issue_edit, milestone_change, project_created
 from bot.events.router import Context, Router
 
 router = Router()
@@ -39,6 +42,25 @@ def follow_issue_state(event: Event, context: Context) -> Iterator[Action]:
     if change and event.data.get("object_kind") == "issue":
         yield FollowIssueState(change.project_id, change.issue_iid, change.state)
         yield PhaseProgress(change.project_id, change.issue_iid)
+
+
+@router.register("Issue Hook", action="close")
+@router.register("Issue Hook", action="reopen")
+@router.register("Issue Hook", action="update")
+def follow_close_out_labels(event: Event, context: Context) -> Iterator[Action]:
+    """A retrospective or an action-item issue closed or reopened, or a description or the
+    labels edited (an action added or ticked, a reporting label ticked, `TA::Approved` set):
+    `RetroComplete` and the reporting labels are decided again."""
+    change = issue_change(event)
+    if change is None or event.data.get("object_kind") != "issue":
+        return
+    edit = issue_edit(event)
+    if event.action == "update" and not {"description", "labels"} & edit.changed:
+        return
+    if event.action != "update" or "description" in edit.changed:
+        yield FollowRetrospectives(change.project_id)
+    unticked = unticked_between(edit.description_before, edit.description_after)
+    yield FollowCloseOut(change.project_id, unticked, change.issue_iid if unticked else None)
 
 
 @router.register("Issue Hook")

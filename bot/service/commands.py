@@ -30,7 +30,9 @@ from bot.domain.playbooks import Asked, Choice
 from bot.events.actions import (
     ISSUES,
     MILESTONES,
+    FollowCloseOut,
     FollowIssueState,
+    FollowRetrospectives,
     PhaseProgress,
     RestoreLabels,
     ScaffoldProject,
@@ -296,7 +298,14 @@ def service_runners(settings: Settings, store: Store) -> Mapping[type, Runner]:
     commands = CommandRunners(settings, store, events.engagements)
     periodic = Periodic(events)
     runner: Runner = events.run
-    engagement = (ScaffoldProject, PhaseProgress, FollowIssueState, RestoreLabels)
+    engagement = (
+        ScaffoldProject,
+        PhaseProgress,
+        FollowIssueState,
+        RestoreLabels,
+        FollowRetrospectives,
+        FollowCloseOut,
+    )
     return {
         **dict.fromkeys(engagement, runner),
         # a closed milestone is handled once, whether its event or the sweep comes first

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import structlog
 
-from bot.events.actions import Action, RestoreLabels
+from bot.events.actions import Action, FollowCloseOut, FollowRetrospectives, RestoreLabels
 from bot.events.commands import CommandComment
 from bot.events.event import Event
 from bot.events.router import Context, Router
@@ -91,9 +91,12 @@ class Workflows:
     def sweep(self, project_id: int) -> str:
         """Run inside a label sweep's durable workflow: the event path's RestoreLabels work."""
         event = Event(SWEEP, None, {"project_id": project_id})
-        # the labels, then what GitLab sends no event for (closed time-boxes, weekly status)
+        # the labels (standard ones, and the close-out labels an event missed would leave
+        # stale), then what GitLab sends no event for (closed time-boxes, weekly status)
         swept: list[Anything | SweepEngagement] = [
             RestoreLabels(project_id),
+            FollowRetrospectives(project_id),
+            FollowCloseOut(project_id),
             SweepEngagement(project_id),
         ]
         outcome = "; ".join(self.run(swept, event))

@@ -236,12 +236,15 @@ def test_wave_add_scales_out_by_one_named_wave(engagement: Desk):
     assert "0 to create, 0 to update" in reply
 
 
-def test_report_outside_the_engagements_weeks_says_why(engagement: Desk):
-    # the engagement ran in 2026's first half: no week of it is running, so no status is due
-    # (posting in its week: tests/service/test_periodic.py, tests/report/test_read_snapshot.py)
+def test_report_past_the_engagements_weeks_goes_on_that_weeks_status(engagement: Desk):
+    # the engagement was planned for 2026's first half and is not signed off: it runs over, and
+    # a PS manager still reports weekly (posting in a planned week:
+    # tests/service/test_periodic.py, tests/report/test_read_snapshot.py)
     reply, awards = engagement.ask("alice", "/psdm report")
-    assert awards == {"eyes", "x"}, reply
-    assert "is in no week of the engagement: no status issue is due" in reply
+    assert awards == {"eyes", "white_check_mark"}, reply
+    iid = int(reply.split("The status report is on #", 1)[1].split(".", 1)[0])
+    status = engagement.project().issues.get(iid)
+    assert "past the planned end" in status.title
 
 
 def test_a_duplicated_delivery_is_answered_once(desk: Desk):

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.domain.effects import CreateIssue, Decision, Refusal
 from bot.domain.weekly import (
     BusinessOutcome,
     LabelledWork,
@@ -15,6 +16,7 @@ from bot.domain.weekly import (
     slot_id,
     stated_outcomes,
     status_issue,
+    weekly_status,
 )
 from bot.playbook.blueprint import Blueprint, Epic, Issue, Label, TimeBox
 
@@ -163,4 +165,70 @@ def test_the_playbooks_declared_week_is_used() -> None:
         weekly_status=(StatusWeek(1, date(2026, 1, 5), date(2026, 1, 11), declared),),
     )
     assert status_issue(bp, date(2026, 1, 7)) is declared
-    assert status_issue(bp, date(2026, 1, 14)) is None  # declared weeks only
+    assert status_issue(bp, date(2026, 1, 4)) is None  # before the engagement
+
+
+def declared_weeks(weeks: int) -> Blueprint:
+    """BLUEPRINT with a declared status week per planned week, in the Discovery/Sprint 1 plan."""
+    from dataclasses import replace
+
+    from bot.playbook.blueprint import Phase, StatusWeek
+
+    def week(n: int) -> StatusWeek:
+        begins = date.fromordinal(date(2026, 1, 5).toordinal() + 7 * (n - 1))
+        issue = Issue(
+            f"issue:status/week-{n}",
+            f"Weekly status: week {n} ({begins})",
+            f"Status for Acme, week of {begins}.\n\n## Budget burn\n",
+            labels=("Weekly Status",),
+            milestone="milestone:sprint-1",
+            epic="epic:engagement",
+            role="status",
+            kind="governance",
+        )
+        return StatusWeek(n, begins, date.fromordinal(begins.toordinal() + 6), issue)
+
+    close = Phase("phase:close", "Close", "PSDM Phase::Close", gate="issue:close/acceptance")
+    return replace(BLUEPRINT, weekly_status=tuple(map(week, range(1, weeks + 1))), phases=(close,))
+
+
+@pytest.mark.parametrize(
+    ("day", "week", "over"),
+    [
+        (date(2026, 1, 26), 4, "1 week over"),  # the Monday after the 3-week plan ends
+        (date(2026, 2, 8), 5, "2 weeks over"),
+    ],
+)
+def test_an_engagement_running_over_still_gets_its_weekly_status(day, week, over) -> None:
+    # given a plan of three declared weeks, when a later week comes
+    bp = declared_weeks(3)
+    issue = status_issue(bp, day)
+    # then that week's status issue is due, keyed as the planned ones, built from the last
+    assert issue is not None
+    begins = date.fromordinal(date(2026, 1, 5).toordinal() + 7 * (week - 1))
+    assert issue.key == f"issue:status/week-{week}"
+    assert issue.title == f"Weekly status: week {week} ({begins}), past the planned end"
+    assert f"past its planned end (2026-01-25, week 3): {over}." in issue.description
+    assert f"week of {begins}" in issue.description
+    assert issue.labels == ("Weekly Status",) and issue.milestone is None
+
+
+def test_the_over_running_status_is_created_once_and_stops_at_the_close() -> None:
+    from dataclasses import replace
+
+    from bot.domain.model import LiveEngagement, LiveIssue, ProjectFacts
+
+    bp = declared_weeks(3)
+    day = date(2026, 1, 28)
+    live = LiveEngagement(ProjectFacts(1, "acme/p", "p"))
+    made = weekly_status(live, bp, day)
+    assert isinstance(made, Decision)
+    (create,) = made.effects
+    assert isinstance(create, CreateIssue) and create.key == "issue:status/week-4"
+    found = LiveIssue(9, create.title, "opened", (), None, None, create.key, create.description)
+    again = weekly_status(replace(live, issues=(found,)), bp, day)
+    assert isinstance(again, Decision) and again.effects == ()
+    # the acceptance sign-off closed: the engagement is over, no more status issues
+    gate = LiveIssue(3, "Gate", "closed", (), None, None, "issue:close/acceptance")
+    closed = weekly_status(replace(live, issues=(gate,)), bp, date(2026, 2, 4))
+    assert isinstance(closed, Refusal) and "the engagement is closed" in closed.reason

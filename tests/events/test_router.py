@@ -1,7 +1,11 @@
 import json
 
+import pytest
+
 from bot.events.actions import (
+    FollowCloseOut,
     FollowIssueState,
+    FollowRetrospectives,
     PhaseProgress,
     RestoreLabels,
     ScaffoldProject,
@@ -57,7 +61,43 @@ def test_closing_an_issue_moves_its_workflow_label_and_phase_progress():
         RestoreLabels(1),
         FollowIssueState(1, 23, "closed"),
         PhaseProgress(1, 23),
+        FollowRetrospectives(1),
+        FollowCloseOut(1),
     ]
+
+
+CHECKLIST = "### Acceptance criteria\n\n- [{}] ProjectWin proposed\n- [{}] CustomerStory proposed\n"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # a title or milestone edit cannot change a close-out label: nothing beyond the labels
+        ({"title": {"previous": "a", "current": "b"}}, []),
+        # labels edited (TA::Approved set): the reporting labels and the TA pair, not the retros
+        ({"labels": {"previous": [], "current": []}}, [FollowCloseOut(1)]),
+        # a description edit may add or tick an action, or tick a reporting label
+        (
+            {"description": {"previous": "", "current": CHECKLIST.format("x", " ")}},
+            [FollowRetrospectives(1), FollowCloseOut(1)],
+        ),
+        # unticking is known only from the edit: the action names what was unticked
+        (
+            {
+                "description": {
+                    "previous": CHECKLIST.format("x", "x"),
+                    "current": CHECKLIST.format(" ", "x"),
+                }
+            },
+            [FollowRetrospectives(1), FollowCloseOut(1, ("ProjectWin",), 23)],
+        ),
+    ],
+)
+def test_an_issue_edit_asks_for_the_close_out_labels_it_can_change(changes, expected):
+    data = payload("issue-open.json") | {"changes": changes}
+    data["object_attributes"] |= {"action": "update"}
+    event = Event.from_delivery("Issue Hook", data)
+    assert build_router().dispatch(event, Context()) == [RestoreLabels(1), *expected]
 
 
 def test_a_confidential_issue_is_routed_like_an_issue():

@@ -187,6 +187,33 @@ def test_report_command_prints_json_and_posts(sandbox, monkeypatch: pytest.Monke
     assert f"posted on #{data['status_issue']}" in result.stderr
 
 
+def test_report_post_on_an_engagement_running_over_makes_that_weeks_status(
+    sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an engagement that started 40 weeks ago, planned for fewer, its close not signed off
+    scaffolded = scaffold(sandbox, "premium")
+    monkeypatch.setenv("GITLAB_URL", scaffolded.sandbox.url)
+    monkeypatch.setenv("GITLAB_TOKEN", scaffolded.sandbox.token)
+    began = date.fromordinal(date.today().toordinal() - 7 * 40)
+    args = ["report", "--project", PATH, "--post", "--format", "json"]
+    args += ["--playbook", "tool-adoption", "--var", f"start_date={began}"]
+    # when the weekly job posts the report, twice
+    result = CliRunner().invoke(app, args)
+    again = CliRunner().invoke(app, args)
+    # then week 41's status issue is created once, says it is past the plan, and holds the report
+    assert result.exit_code == 0, result.output
+    assert again.exit_code == 0, again.output
+    iid = json.loads(result.stdout)["status_issue"]
+    issue = scaffolded.project.issues.get(iid)
+    assert "key=issue:status/week-41 " in issue.description
+    assert (
+        issue.title.startswith("Weekly status: week 41 (") and "past the planned end" in issue.title
+    )
+    titles = [i.title for i in scaffolded.project.issues.list(get_all=True, search="week 41")]
+    assert titles == [issue.title]
+    assert any(REPORT_MARKER in n.body for n in issue.notes.list(get_all=True))
+
+
 def test_report_command_names_a_missing_project(sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITLAB_URL", sandbox.url)
     monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sandbox.conftest import receiver, receiver_server  # noqa: F401  (webhook receiver)
 from tests.scenarios.support import Engagement
 
 

@@ -74,6 +74,14 @@ def test_a_closed_sprint_and_the_weekly_status_without_events(gitlab_sandbox, tm
         for i in project.issues.list(get_all=True)
         if "key=issue:platform/group-structure " in i.description
     )
+    # the customer retrospective held, with no action left, while no hook told the bot
+    customer_retro = next(
+        i
+        for i in project.issues.list(get_all=True)
+        if "key=issue:customer-retrospective " in i.description
+    )
+    customer_retro.state_event = "close"
+    customer_retro.save()
     server = run_in_thread(create_app(settings))
     dbos_file = tmp_path / "psdm.dbos.sqlite"
     try:
@@ -115,6 +123,7 @@ def test_a_closed_sprint_and_the_weekly_status_without_events(gitlab_sandbox, tm
     finally:
         server.stop()
     found = jobs(dbos_file)
+    assert "RetroComplete" in project.issues.get(customer_retro.iid).labels
     assert [w for w, _ in found].count(closed_id) == 1
     assert [w for w, _ in found].count(week_id) == 1
     retro = next(
