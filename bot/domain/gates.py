@@ -92,8 +92,10 @@ def blocking_gates(
     """The open gates that hold a move from `current` to `target`, in phase order.
 
     Moving forward passes the gate of the current phase and of every phase skipped on the
-    way. Entering a phase that belongs to no pilot after pilot phases (Scaling) also needs
-    the last gate of every pilot, even one run in parallel. Moving back needs nothing.
+    way. Leaving the pilots' part for a phase that belongs to no pilot (Scaling) also needs
+    the last gate of every pilot, even one run in parallel; once the engagement is past the
+    pilots (a move forced past an open go/no-go included), their gates hold nothing more.
+    Moving back needs nothing.
     """
     order = list(blueprint.phases)
     at = order.index(current) if current is not None else -1
@@ -102,7 +104,8 @@ def blocking_gates(
         return ()
     gates = gate_issues(blueprint, live)
     passed = order[at:to] if at >= 0 else order[:to]
-    if target.pilot is None:
+    leaving_pilots = current is None or current.pilot is not None
+    if target.pilot is None and leaving_pilots:
         passed += [p for p in _pilots_before(blueprint, target) if p not in passed]
     names = {p.key: p.name for p in blueprint.pilots} if len(blueprint.pilots) > 1 else {}
     held = [

@@ -89,6 +89,23 @@ def test_scaling_waits_for_every_pilots_gate(
     assert [h.gate.key for h in held] == then_held
 
 
+THREE = blueprint(*TWO.phases[:-1], phase("scaling", "issue:scaling/done"), phase("close"))
+*_, SCALING, CLOSE = THREE.phases
+
+
+def test_past_the_pilots_their_gates_hold_nothing_more() -> None:
+    # forced into Scaling while pilot a's go/no-go stayed open: Close waits for Scaling only
+    assert [h.gate.key for h in blocking_gates(THREE, SCALING, CLOSE, closed("issue:b/go"))] == [
+        "issue:scaling/done"
+    ]
+    assert blocking_gates(THREE, SCALING, CLOSE, closed("issue:b/go", "issue:scaling/done")) == ()
+    moved = advance_on_gate(THREE, SCALING, "issue:scaling/done", closed("issue:b/go"))
+    assert moved == CLOSE
+    # still in a pilot's phase, Close needs every pilot's gate on the way
+    held = blocking_gates(THREE, SB, CLOSE, closed("issue:b/go", "issue:scaling/done"))
+    assert [h.gate.key for h in held] == ["issue:a/go"]
+
+
 def test_a_gate_not_created_yet_holds_and_says_so() -> None:
     held = blocking_gates(ONE, D, R, {})
     assert held[0].gate.iid is None
