@@ -13,6 +13,7 @@ from functools import wraps
 from typing import ParamSpec
 
 from bot.domain.actions import open_actions
+from bot.domain.closeout import RETRO_COMPLETE
 from bot.domain.effects import (
     CloseMilestone,
     CompleteIssue,
@@ -218,7 +219,7 @@ def retrospective_effects(
     before = live.issue_by_key(previous.key) if previous else None
     carried = open_actions(before.description, live.closed_issues()) if before else []
     template = f"{retro.description}\n\n{Marker(retro.key).render()}"
-    return [
+    effects: list[Effect] = [
         CompleteIssue(
             retro.key,
             retro.title,
@@ -228,6 +229,11 @@ def retrospective_effects(
             said="retrospective #{result} completed.",
         )
     ]
+    held = live.issue_by_key(retro.key)
+    if held is not None and held.closed and RETRO_COMPLETE in held.labels:
+        # completing reopens it, and the bot's own reopen raises no event it follows
+        effects.append(SetIssueLabels(held.iid, (), (RETRO_COMPLETE,)))
+    return effects
 
 
 def advance(live: LiveEngagement, blueprint: Blueprint, ended: Phase, reason: str) -> list[Effect]:

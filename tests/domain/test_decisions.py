@@ -95,6 +95,33 @@ def test_open_actions_of_the_previous_retrospective_are_carried_over():
 
 
 @pytest.mark.parametrize(
+    ("given_state", "given_labels", "then_kinds"),
+    [
+        ("closed", ["RetroComplete"], ["CompleteIssue", "SetIssueLabels", "MoveIssues"]),
+        ("closed", [], ["CompleteIssue", "MoveIssues"]),
+        ("opened", ["RetroComplete"], ["CompleteIssue", "MoveIssues"]),
+    ],
+)
+def test_completing_a_held_retrospective_again_takes_retro_complete_off(
+    given_state: str, given_labels: list[str], then_kinds: list[str]
+):
+    # given sprint 1's retrospective already held (closed) and marked RetroComplete
+    retro = key_of("sprint-1/retrospective")
+    changes = {retro: {"state": given_state, "labels": given_labels}}
+    engagement = live(issues(**changes), (*EARLIER, "milestone:sprint-1"))
+    # when sprint 1 closes (again) and the retrospective is completed, which reopens it
+    outcome = decisions.close_time_box(
+        engagement, blueprint(), milestone_id("milestone:sprint-1"), TODAY
+    )
+    # then the label comes off with the reopen: no event of the bot's own write would do it
+    assert kinds(outcome) == then_kinds
+    assert isinstance(outcome, Decision)
+    for effect in outcome.effects:
+        if isinstance(effect, SetIssueLabels):
+            assert effect.remove == ("RetroComplete",) and effect.add == ()
+
+
+@pytest.mark.parametrize(
     ("gated", "epic_labels", "expected"),
     [
         # a gated phase waits for its gate: its time-box closing moves nothing
