@@ -33,6 +33,7 @@ from bot.engine.diff import diff
 from bot.engine.marker import parse
 from bot.gitlab import connect
 from bot.gitlab.connection import forget
+from bot.gitlab.limits import Limits
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
 from bot.service.threaded import run_in_thread
@@ -76,6 +77,7 @@ class Sandbox:
         self.http.headers["PRIVATE-TOKEN"] = TOKEN
         self.gl = gitlab.Gitlab(self.url, private_token=TOKEN)
         self.tier = tier
+        self.rate_limits = rate_limits
 
     def control(self, method: str, name: str, body: dict[str, Any] | None = None) -> Any:
         response = self.http.request(method, f"{self.url}/-/sandbox/{name}", json=body)
@@ -118,7 +120,8 @@ class Sandbox:
 def bot_apply(sandbox: Sandbox, path: str, blueprint: Blueprint, concurrency: int) -> Run:
     sandbox.control("DELETE", "stats")
     started = time.perf_counter()
-    port = connect(sandbox.url, TOKEN, path, concurrency=concurrency)
+    limits = Limits.gitlab_com() if sandbox.rate_limits else None
+    port = connect(sandbox.url, TOKEN, path, concurrency=concurrency, limits=limits)
     plan = diff(blueprint, port.read_live(blueprint))
     result = apply(plan, port, concurrency=concurrency)
     seconds = time.perf_counter() - started
@@ -305,7 +308,11 @@ def service_burst(sandbox: Sandbox, count: int, topic: str) -> ServiceBurst:
     service scaffolds each from its creation webhook, with its own token and database."""
     with tempfile.TemporaryDirectory(prefix="psdm-burst-") as workdir:
         service = ServiceProcess(
-            sandbox.url, f"sqlite:///{workdir}/psdm.sqlite", Path(workdir), "bench-burst"
+            sandbox.url,
+            f"sqlite:///{workdir}/psdm.sqlite",
+            Path(workdir),
+            "bench-burst",
+            extra_env={"PSDM_RATE_LIMITS": "gitlab.com"},
         )
         groups = hooked_groups(
             sandbox, sandbox.gl, service.hook_url, [f"customer-{n}" for n in range(count)]

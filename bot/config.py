@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     application_version: str = Field("1", validation_alias="PSDM_APPLICATION_VERSION")
     bot_username: str | None = Field(None, validation_alias="PSDM_BOT_USERNAME")
     rules: list[Rule] = Field(default_factory=lambda: list(DEFAULT_RULES))
+    rate_limits: str = Field("instance", validation_alias="PSDM_RATE_LIMITS")
+    """How requests to GitLab are paced: `instance` (GitLab.com's documented limits on
+    gitlab.com, GitLab's self-managed defaults elsewhere), `gitlab.com`, `self-managed` or
+    `none`; a 429 is always waited out (`bot/gitlab/limits.py`)."""
     concurrency: int = Field(8, ge=1, le=256, validation_alias="PSDM_CONCURRENCY")
     batch_interval_ms: float = Field(2.0, ge=0, le=1000)
     max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)
@@ -93,6 +97,14 @@ class Settings(BaseSettings):
     """Signed deliveries whose body may be read at once before their signature is checked."""
     max_connections: int = Field(1000, ge=1, le=100_000)
     """Connections and requests served at once; beyond it uvicorn answers 503 at once."""
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rate_limit_mode(cls, value: str) -> str:
+        modes = ("instance", "gitlab.com", "self-managed", "none")
+        if value not in modes:
+            raise ValueError(f"rate_limits must be one of {', '.join(modes)}, not {value!r}")
+        return value
 
     @field_validator("playbooks")
     @classmethod

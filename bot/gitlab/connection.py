@@ -33,7 +33,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bot.gitlab.errors import GitLabError
-from bot.gitlab.limits import Limits, Window
+from bot.gitlab.limits import Limits, Window, limits_for
 
 if TYPE_CHECKING:
     from bot.gitlab.capabilities import Capabilities
@@ -283,7 +283,7 @@ def client_for(
     with _REGISTRY:
         client = _CLIENTS.get(key)
         if client is None:
-            client = _CLIENTS[key] = Client(url, token, limits or Limits(), timeout)
+            client = _CLIENTS[key] = Client(url, token, limits or limits_for(url), timeout)
         elif limits is not None and limits != client.pacing.limits:
             client.pacing = Pacing(limits)
         return client

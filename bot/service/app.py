@@ -19,7 +19,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.config import Settings
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
+from bot.gitlab.connection import client_for
 from bot.gitlab.engagement import reachable, token_user
+from bot.gitlab.limits import limits_for
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
 from bot.service.dashboard import install_dashboard
@@ -58,6 +60,13 @@ class Service:
     async def open_intake(self) -> None:
         """The part of the service POST /webhook needs: the store, who the bot is, the batcher."""
         settings = self.settings
+        # The process's one client for the bot's GitLab and token, paced as the settings say;
+        # every later connection to the same URL and token shares it.
+        client_for(
+            settings.gitlab_url,
+            settings.gitlab_token,
+            limits=limits_for(settings.gitlab_url, settings.rate_limits),
+        )
         self.store = await asyncio.to_thread(Store, settings.database_url)
         self.context = await asyncio.to_thread(bot_context, settings)
         self.batcher = GroupCommit(

@@ -44,7 +44,13 @@ def rate_limited() -> Iterator[SandboxServer]:
 
 def serve(sandbox: SandboxServer, workdir: Path, groups: list[str]) -> ServiceProcess:
     """The service, and each group's hook pointing at it."""
-    service = ServiceProcess(sandbox.url, f"sqlite:///{workdir}/psdm.sqlite", workdir, "burst")
+    service = ServiceProcess(
+        sandbox.url,
+        f"sqlite:///{workdir}/psdm.sqlite",
+        workdir,
+        "burst",
+        extra_env={"PSDM_RATE_LIMITS": "gitlab.com"},
+    )
     hooked_groups(sandbox, sandbox.gitlab(), service.hook_url, groups)
     return service.start()
 
