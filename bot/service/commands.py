@@ -122,7 +122,7 @@ class CommandRunners:
             return f"comment {comment.note_id} not run: {doubt}"
         commands = comment_commands(note.body)
         lines = commands.lines
-        if not lines:
+        if not lines and not commands.unread:
             return f"comment {comment.note_id} holds no command as GitLab keeps it"
         acknowledge = Award(comment.issue_iid, comment.note_id, ACCEPTED)
         self.engagements.perform(gl, Decision((acknowledge,)), "acknowledge")
@@ -131,7 +131,7 @@ class CommandRunners:
             self.run_line(number, comment, note, line, level, gl)
             for number, line in enumerate(lines, start=1)
         ]
-        body = reply_body(note.author, outcomes, commands.skipped)
+        body = reply_body(note.author, outcomes, commands.skipped, commands.unread)
         reply = UpsertNote(
             OnTheIssue(comment.issue_iid), reply_marker(comment.note_id), body, note.internal
         )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.events.commands.parser import CommandLine, command_lines
+from bot.events.commands.parser import CommandLine, comment_commands
 from bot.events.event import Event
 
 
@@ -24,15 +24,16 @@ class CommandComment:
 
 
 def command_comment(event: Event) -> CommandComment | None:
-    """The comment's command lines, when it is a new comment on an issue that has some."""
+    """The comment's command lines, when it is a new comment on an issue that has some (or
+    has `/psdm` lines past the part read, which the reply then names)."""
     attrs = event.attributes
     issue = event.data.get("issue")
     if attrs.get("noteable_type") != "Issue" or not isinstance(issue, Mapping):
         return None
     if event.project_id is None or attrs.get("id") is None or issue.get("iid") is None:
         return None
-    lines = command_lines(str(attrs.get("note") or ""))
-    if not lines:
+    commands = comment_commands(str(attrs.get("note") or ""))
+    if not commands.lines and not commands.unread:
         return None
     actor = event.actor
     return CommandComment(
@@ -42,7 +43,7 @@ def command_comment(event: Event) -> CommandComment | None:
         author_id=_author_id(attrs, actor.id if actor else None),
         author=actor.username if actor else None,
         internal=bool(attrs.get("internal") or attrs.get("confidential")),
-        lines=tuple(lines),
+        lines=commands.lines,
     )
 
 

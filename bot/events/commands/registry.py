@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.events.commands import arguments as args
-from bot.events.commands.errors import UnknownCommand
-from bot.events.commands.parser import PREFIX, CommandLine
+from bot.events.commands.errors import BadArguments, UnknownCommand
+from bot.events.commands.parser import MAX_LINE_CHARS, PREFIX, CommandLine
 from bot.events.commands.roles import Role
 
 
@@ -119,9 +119,14 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+def _folded(word: str) -> str:
+    """A command word in lower case; only ASCII letters fold (the Kelvin sign is not a K)."""
+    return word.lower() if word.isascii() else word
+
+
 def find(name: str) -> Command:
-    """The command spelled exactly `name` (any case, words separated by spaces)."""
-    wanted = " ".join(name.lower().split())
+    """The command spelled exactly `name` (any ASCII case, words separated by spaces)."""
+    wanted = " ".join(_folded(word) for word in name.split())
     for command in COMMANDS:
         if command.name == wanted:
             return command
@@ -136,16 +141,21 @@ def with_roles(overrides: Mapping[str, str]) -> tuple[Command, ...]:
 
 def resolve(line: CommandLine, commands: tuple[Command, ...] = COMMANDS) -> Invocation:
     """The command a line names (longest match of its first words) with its arguments read."""
+    if line.too_long:
+        raise BadArguments(
+            f"this command line is longer than {MAX_LINE_CHARS:,} characters, so it was not "
+            "read; write it shorter"
+        )
     first = line.rest.split()
     if not first:
         help_command = next(c for c in commands if c.name == "help")
         return Invocation(help_command, args.HelpTopic(None), line)
     for command in sorted(commands, key=lambda c: -len(c.name.split())):
         size = len(command.name.split())
-        if [w.lower() for w in first[:size]] == command.name.split():
+        if [_folded(w) for w in first[:size]] == command.name.split():
             rest = line.rest.split(None, size)[size] if len(first) > size else ""
             return Invocation(command, command.read(rest, command.name), line)
-    family = [c.name for c in commands if c.name.split()[0] == first[0].lower()]
+    family = [c.name for c in commands if c.name.split()[0] == _folded(first[0])]
     spelled = " ".join(first[:2]) if family else first[0]
     raise UnknownCommand(
         f"there is no command `{spelled}`", family[0] if len(family) == 1 else None

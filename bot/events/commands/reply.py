@@ -12,7 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.events.commands.parser import MAX_COMMANDS
+from bot.events.commands.parser import (
+    MAX_COMMANDS,
+    MAX_LINE_CHARS,
+    READ_CHARS,
+    READ_LINES,
+)
 
 DONE = "white_check_mark"
 FAILED = "x"
@@ -87,24 +92,24 @@ def no_mentions(text: str) -> str:
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
-    """Where CommonMark finds code spans: a backtick run closed by a run just as long."""
-    spans: list[tuple[int, int]] = []
+    """Where CommonMark finds code spans: a backtick run closed by a run just as long.
+
+    Linear: each run's closer is the next run of its length, looked up in an index.
+    """
     runs = list(_BACKTICKS.finditer(text))
+    following: list[int | None] = [None] * len(runs)
+    latest: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        size = len(runs[index].group(0))
+        following[index] = latest.get(size)
+        latest[size] = index
+    spans: list[tuple[int, int]] = []
     index = 0
     while index < len(runs):
         opening = runs[index]
-        if opening.start() > 0 and text[opening.start() - 1] == "\\":
-            index += 1
-            continue
-        closing = next(
-            (
-                j
-                for j in range(index + 1, len(runs))
-                if len(runs[j].group(0)) == len(opening.group(0))
-            ),
-            None,
-        )
-        if closing is None:
+        closing = following[index]
+        escaped = opening.start() > 0 and text[opening.start() - 1] == "\\"
+        if escaped or closing is None:
             index += 1
             continue
         spans.append((opening.start(), runs[closing].end()))
@@ -116,10 +121,13 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(SHORTENED)] + SHORTENED
 
 
-def reply_body(author: str | None, outcomes: Sequence[Outcome], skipped: int = 0) -> str:
+def reply_body(
+    author: str | None, outcomes: Sequence[Outcome], skipped: int = 0, unread: int = 0
+) -> str:
     """The single reply to a comment: each command line with its result, in order.
 
-    `skipped`: command lines of the comment beyond what one comment may run, named at the end.
+    `skipped`: command lines of the comment beyond what one comment may run, named at the end;
+    `unread`: `/psdm` lines past the part of a comment that is read for commands.
     """
     parts = []
     for outcome in outcomes:
@@ -130,6 +138,12 @@ def reply_body(author: str | None, outcomes: Sequence[Outcome], skipped: int = 0
         parts.append(
             f":x: {skipped} more command line(s) were not run: one comment runs at most "
             f"{MAX_COMMANDS}. Put the rest in another comment."
+        )
+    if unread:
+        parts.append(
+            f":x: {unread} `/psdm` line(s) were not read: commands are read in the first "
+            f"{READ_LINES:,} lines and {READ_CHARS:,} characters of a comment, each line at "
+            f"most {MAX_LINE_CHARS:,} characters. Put them in a shorter comment."
         )
     head = f"@{author}\n\n" if author and re.fullmatch(r"[\w.-]+", author) else ""
     return no_quick_actions(_cut(head + "\n\n---\n\n".join(parts), MAX_REPLY))
