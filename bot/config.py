@@ -6,7 +6,7 @@ import os
 import re
 import socket
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     """How requests to GitLab are paced: `instance` (GitLab.com's documented limits on
     gitlab.com, GitLab's self-managed defaults elsewhere), `gitlab.com`, `self-managed` or
     `none`; a 429 is always waited out (`bot/gitlab/limits.py`)."""
+    clock: Literal["system", "stand-in"] = Field("system", validation_alias="PSDM_CLOCK")
+    """The date the bot decides on: `system` (real time, always in production) or `stand-in`
+    (tests and the demo: the simulated date of the GitLab stand-in at `gitlab_url`, which must
+    be on loopback; `bot/gitlab/clock.py`)."""
     concurrency: int = Field(8, ge=1, le=256, validation_alias="PSDM_CONCURRENCY")
     batch_interval_ms: float = Field(2.0, ge=0, le=1000)
     max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)

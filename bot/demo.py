@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +91,8 @@ class Demo:
 
     def snapshot(self, blueprint: Blueprint, path: str | None = None) -> EngagementSnapshot:
         source = (self.sandbox.url, DEFAULT_ADMIN_TOKEN)
-        return read_snapshot(source, path or self.path, blueprint=blueprint, today=date.today())
+        today = self.portfolio.clock.today()
+        return read_snapshot(source, path or self.path, blueprint=blueprint, today=today)
 
     def quiet(self) -> bool:
         """No delivery of the bot still running, twice in a row (a webhook may be on its way)."""
@@ -134,6 +134,8 @@ def start(echo: Echo) -> Demo:
             "database_url": database,
             "bot_username": BOT,
             "executor_id": "demo",
+            # the bot takes its dates from the stand-in's clock, so the demo can move it on
+            "clock": "stand-in",
         }
     )
     app = create_service(settings)

@@ -10,8 +10,10 @@ of a Rack::Attack throttle carries `RateLimit-Limit`, `-Name`, `-Observed`, `-Re
 without the informational headers ("Rate limiting responses for the Projects, Groups, and
 Users APIs do not include informational headers").
 
-A limit counts per user, the owner of the token, whatever connection or token the requests
-come through; windows are fixed and aligned to their period, as Rack::Attack's are.
+The windows run on the sandbox's clock (`gitlab_sandbox/clock.py`), so a test can start a
+burst at the start of a window. A limit counts per user, the owner of the token, whatever
+connection or token the requests come through; windows are fixed and aligned to their period,
+as Rack::Attack's are.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class Verdict:
     headers: dict[str, str]
     throttled: Limit | None = None
     retry_after: int = 0
+    at: float = 0.0
+    """When the request was counted, on the sandbox's clock."""
 
     def refusal(self) -> tuple[int, dict[str, str], bytes, str]:
         """(status, headers, body, media type) of the 429."""
@@ -80,7 +84,7 @@ class Verdict:
         headers = dict(self.headers)
         headers["Retry-After"] = str(self.retry_after)
         if self.throttled.informational:
-            headers["RateLimit-ResetTime"] = formatdate(time.time() + self.retry_after, usegmt=True)
+            headers["RateLimit-ResetTime"] = formatdate(self.at + self.retry_after, usegmt=True)
             return 429, headers, b"Retry later\n", "text/plain"
         body = json.dumps({"message": {"error": TOO_MANY}}).encode()
         return 429, headers, body, "application/json"
@@ -98,16 +102,6 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.clear()
 
-    def freeze(self, moment: float) -> None:
-        """Let the windows run on a fixed clock (tests): `moment` is Unix time."""
-        self.clock = lambda: moment
-
-    def start_at(self, moment: float) -> None:
-        """Set the clock to `moment` (Unix time) and let it run on from there, so a test can
-        start a burst at the start of a window and see real time pass within it."""
-        offset = moment - time.time()
-        self.clock = lambda: time.time() + offset
-
     def clear(self) -> None:
         with self._lock:
             self.counts: Counter[tuple[str, int, int]] = Counter()
@@ -115,8 +109,8 @@ class RateLimiter:
 
     def check(self, user_id: int, method: str, template: str) -> Verdict:
         """Count one request of `user_id`; the first limit it exceeds throttles it."""
-        verdict = Verdict({})
         now = self.clock()
+        verdict = Verdict({}, at=now)
         with self._lock:
             for limit in self.limits:
                 if not limit.applies(method, template):

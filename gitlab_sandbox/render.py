@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from .events_log import ResourceEvent
@@ -456,7 +455,7 @@ class Render:
             "updated_at": milestone.updated_at,
             "due_date": milestone.due_date,
             "start_date": milestone.start_date,
-            "expired": bool(milestone.due_date and milestone.due_date < date.today()),
+            "expired": bool(milestone.due_date and milestone.due_date < now().date()),
             "web_url": self.milestone_url(milestone),
         }
         if milestone.owner == "project":

@@ -6,10 +6,10 @@ import itertools
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
-from . import tiers, versions
+from . import clock, tiers, versions
 from .model import (
     OWNER,
     REPORTER,
@@ -34,9 +34,9 @@ RECURSION_MEMORY = 10_000
 
 
 def now() -> datetime:
-    """Current time, truncated to milliseconds as GitLab renders it."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    """The current moment of the sandbox being served (its clock may be simulated), truncated
+    to milliseconds as GitLab renders it."""
+    return clock.current.get().now()
 
 
 Key = TypeVar("Key")
@@ -58,6 +58,7 @@ class State:
         self.version: versions.Version = versions.parse(version)
         self.feature_flags: frozenset[str] = frozenset()
         self.admin_token = admin_token
+        self.clock = clock.SandboxClock()
         self.generation = 0
         self.clear()
 

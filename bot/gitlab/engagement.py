@@ -18,6 +18,7 @@ from typing import Any
 import gitlab
 import httpx
 
+from bot.clock import SYSTEM, Clock
 from bot.domain.errors import NotPossible
 from bot.domain.model import (
     DoraMetric,
@@ -105,9 +106,12 @@ def facts_of(info: Mapping[str, Any]) -> ProjectFacts:
     )
 
 
-def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) -> LiveEngagement:
+def read_engagement(
+    port: GitLabProject, parts: Collection[str] = EVERYTHING, today: date | None = None
+) -> LiveEngagement:
     """The read model of the port's project: the project (read once, kept by the port) and the
-    lists asked for. Epics come with the issues, through the adapter's own epic store."""
+    lists asked for. Epics come with the issues, through the adapter's own epic store. `today`
+    ends the DORA metrics' period (the system's date when not given)."""
     facts = facts_of(port.load())
     rest, pid = port.rest, facts.id
     milestones: tuple[LiveMilestone, ...] = ()
@@ -139,7 +143,7 @@ def read_engagement(port: GitLabProject, parts: Collection[str] = EVERYTHING) ->
         tier = port.capabilities.tier.capitalize()
         note = f"unavailable: the DORA metrics API needs GitLab Ultimate (this is {tier})"
     elif DORA in parts:
-        dora, note = _dora(rest, pid)
+        dora, note = _dora(rest, pid, today or SYSTEM.today())
     return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note)
 
 
@@ -235,13 +239,13 @@ def _labels_of(rest: gitlab.Gitlab, pid: int) -> list[LiveLabel]:
     ]
 
 
-def _dora(rest: gitlab.Gitlab, pid: int) -> tuple[tuple[DoraMetric, ...] | None, str]:
+def _dora(rest: gitlab.Gitlab, pid: int, today: date) -> tuple[tuple[DoraMetric, ...] | None, str]:
     """The four DORA metrics over the last 90 days, or None and why GitLab gave none.
 
     GL:doc/api/dora/metrics.md: Ultimate only; anything else answers 403 or 404.
     """
     found = []
-    since = date.fromordinal(date.today().toordinal() - DORA_DAYS).isoformat()
+    since = date.fromordinal(today.toordinal() - DORA_DAYS).isoformat()
     for metric, unit in DORA_METRICS.items():
         try:
             answer = rest.http_get(
@@ -282,8 +286,12 @@ class EngagementGitLab:
         event_uuid: str | None = None,
         on_response: Callable[[int], None] | None = None,
         connection: Connection | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.connection = connection or open_connection(url, token, event_uuid=event_uuid)
+        self.clock = clock
+        """The date the engagement's decisions are taken on (real time but in tests and the
+        demo, which may follow the stand-in's simulated date)."""
         self.port = GitLabProject(self.connection, str(project))
         if on_response:  # the client's one metrics hook (the session is shared)
             self.connection.client.observe(on_response)
@@ -318,7 +326,7 @@ class EngagementGitLab:
     # -- reading -------------------------------------------------------------------------------
 
     def read(self, parts: Collection[str] = EVERYTHING) -> LiveEngagement:
-        return read_engagement(self.port, parts)
+        return read_engagement(self.port, parts, self.clock.today())
 
     def facts(self) -> ProjectFacts:
         return facts_of(self.port.load())

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import date
 
+from bot.clock import SYSTEM, SettableClock
 from bot.domain.decisions import REPORT_MARKER
 from bot.domain.effects import Decision
 from bot.domain.figures import EngagementSnapshot, engagement_figures
@@ -40,11 +41,12 @@ def read_snapshot(
 ) -> EngagementSnapshot:
     """The engagement's figures, arranged by `blueprint` or by `engagement_blueprint`."""
     conn = source if isinstance(source, Connection) else open_connection(*source)
+    day = today or SYSTEM.today()
     port = GitLabProject(conn, project_path)
     with _reading_for_a_report(conn, project_path):
-        live = read_engagement(port)
+        live = read_engagement(port, today=day)
     blueprint = blueprint or engagement_blueprint(live.project, playbook, variables)
-    return engagement_figures(live, blueprint, today or date.today())
+    return engagement_figures(live, blueprint, day)
 
 
 def _reading_for_a_report(conn: Connection, project_path: str) -> AbstractContextManager[None]:
@@ -113,8 +115,8 @@ def read_report(
     or created first, so the report has its issue in the week it covers.
     """
     conn = source if isinstance(source, Connection) else open_connection(*source)
-    day = today or date.today()
-    gl = EngagementGitLab(conn.url, "", project_path, connection=conn)
+    day = today or SYSTEM.today()
+    gl = EngagementGitLab(conn.url, "", project_path, connection=conn, clock=SettableClock(day))
     with _reading_for_a_report(conn, project_path):
         live = gl.read()
         blueprint = engagement_blueprint(live.project, playbook, variables)

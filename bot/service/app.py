@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.config import Settings
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
+from bot.gitlab.clock import clock_for
 from bot.gitlab.connection import client_for
 from bot.gitlab.engagement import reachable, token_user
 from bot.gitlab.limits import limits_for
@@ -85,7 +86,8 @@ class Service:
         await self.open_intake()
         assert self.store is not None and self.context is not None
         workflows = Workflows(self.router, self.context, self.runners(settings, self.store))
-        self.portfolio = Portfolio(self.store, gitlab_reader(settings))
+        clock = clock_for(settings.clock, settings.gitlab_url, settings.gitlab_token)
+        self.portfolio = Portfolio(self.store, gitlab_reader(settings), clock)
         self.keeper = Keeper(
             self.portfolio,
             interval_seconds=settings.label_sweep_minutes * 60 or 900,

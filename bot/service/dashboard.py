@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -136,7 +135,11 @@ def dashboard_router(settings: Settings) -> APIRouter:
         row, reading = kept
         activity = await asyncio.to_thread(portfolio.activity, [pid])
         failed = await asyncio.to_thread(portfolio.failed_count, pid)
-        view = engagement_view(reading, row, activity, failed, date.today()) if reading else None
+        view = (
+            engagement_view(reading, row, activity, failed, portfolio.clock.today())
+            if reading
+            else None
+        )
         return _page("engagement.html", row=row, view=view, viewer=viewer)
 
     return router

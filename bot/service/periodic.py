@@ -11,7 +11,7 @@ wakes, and however many instances share the database.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 
@@ -62,10 +62,6 @@ def weekly_report(engagements: Engagements, gl: EngagementGitLab, name: str) -> 
     return engagements.perform(gl, decisions.report(snapshot, body), name)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Periodic:
     def __init__(self, events: EngagementRunners) -> None:
         self.events = events
@@ -97,7 +93,7 @@ class Periodic:
             blueprint = blueprint_of(recorded)
         except PlaybookError:
             return ["the engagement's playbook cannot be rendered"]
-        now = step("the time of the sweep", _now)
+        now = step("the time of the sweep", self.engagements.clock.now)
         gl = self.engagements.gitlab(project_id, event)
         closed = step("read closed time-boxes", closed_milestones_since, gl, now - LOOKBACK)
         outcomes = [

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import structlog
 from pydantic import TypeAdapter
 
+from bot.clock import SYSTEM, Clock
 from bot.config import Settings
 from bot.domain.figures import engagement_figures
 from bot.domain.gates import gate_issues, live_gates
@@ -104,7 +105,7 @@ def gitlab_reader(settings: Settings) -> Reader:
         port = GitLabProject(conn, engagement.project_path)
         doing = f"reading {engagement.project_path} for the dashboard"
         with explained(url=conn.url, project=engagement.project_path, doing=doing):
-            live = read_engagement(port)
+            live = read_engagement(port, today=today)
             closed = histories.read(port, live.project.id, _picker(blueprint))
         snapshot = engagement_figures(live, blueprint, today)
         found = gate_issues(blueprint, live_gates(live, blueprint))
@@ -173,8 +174,10 @@ def _picker(blueprint: Blueprint) -> Pick:
 class Portfolio:
     """The snapshot store: rows and snapshots per engagement, and every workflow's outcome."""
 
-    def __init__(self, store: Store, read: Reader) -> None:
+    def __init__(self, store: Store, read: Reader, clock: Clock = SYSTEM) -> None:
         self.store = store
+        self.clock = clock
+        """The date the engagements' figures are taken on."""
         self.engine = store.engine
         self._read = read
         metadata.create_all(self.engine)
@@ -186,7 +189,7 @@ class Portfolio:
         engagement = self.store.engagement(project_id)
         if engagement is None:
             return None
-        today = today or date.today()
+        today = today or self.clock.today()
         now = time.time()
         failed = self.failed_count(project_id)
         customer = engagement.variables.get("customer", "")

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import structlog
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.decisions import engagement
 from bot.domain.effects import (
@@ -31,6 +32,7 @@ from bot.domain.model import LiveEngagement, ProjectFacts
 from bot.domain.playbooks import Asked, Choice, PlaybookRule
 from bot.events.actions import Action, ScaffoldProject
 from bot.events.event import Event
+from bot.gitlab.clock import clock_for
 from bot.gitlab.commands import Performer
 from bot.gitlab.engagement import EngagementGitLab
 from bot.gitlab.errors import GitLabError
@@ -70,15 +72,17 @@ def blueprint_of(choice: Choice) -> Blueprint:
 def read_today(gl: EngagementGitLab, parts: Collection[str]) -> tuple[LiveEngagement, date]:
     """The read step: what the decisions need, and the day they are taken on (so a replay
     of the workflow decides on the same day's figures)."""
-    return gl.read(parts), date.today()
+    return gl.read(parts), gl.clock.today()
 
 
 class Engagements:
     """Reads, decides and performs for one project; shared by events and commands."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.clock = clock or clock_for(settings.clock, settings.gitlab_url, settings.gitlab_token)
+        """The date every decision of the service is taken on."""
         use_playbooks(settings.playbooks)
         self.rules = tuple(
             PlaybookRule(r.playbook, r.namespace, r.topic, r.name, r.variables)
@@ -93,6 +97,7 @@ class Engagements:
             project_id,
             event_uuid=event.event_uuid,
             on_response=count_gitlab_response,
+            clock=self.clock,
         )
 
     def recorded(self, project_id: int) -> Choice | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -16,6 +17,8 @@ from ..web import ApiError, Ctx, Reply
 from .hooks import hook_events_for_control
 
 api = Routes(prefix="/-/sandbox")
+MIN_TIME, MAX_TIME = 0.0, 253_402_300_799.0
+"""The moments the stand-in's clock may say: 1970-01-01 to 9999-12-31 23:59:59 UTC."""
 
 
 class SeedUser(BaseModel):
@@ -181,22 +184,40 @@ def stats(ctx: Ctx) -> dict[str, Any]:
 
 class ClockBody(BaseModel):
     time: float | None = None
+    date: datetime | None = None
     advance: float | None = None
+    advance_days: float | None = None
     running: bool = False
 
 
+@api.get("/clock")
+def read_clock(ctx: Ctx) -> dict[str, Any]:
+    """The stand-in's date and time (any signed-in user may read it)."""
+    return ctx.state.clock.describe()
+
+
 @api.post("/clock", status=200)
-def clock(ctx: Ctx) -> dict[str, Any]:
-    """Freeze the rate-limit clock at `time` (Unix seconds) or move it by `advance` seconds;
-    with `running`, let it run on from there at the pace of real time."""
+def set_clock(ctx: Ctx) -> dict[str, Any]:
+    """Set the stand-in's clock to `time` (Unix seconds) or `date` (ISO 8601 date or time,
+    UTC unless it says otherwise), then move it by `advance` seconds and `advance_days` days.
+    It stays frozen there (a test never straddles two rate-limit windows) or, with
+    `"running": true`, runs on from there at the pace of real time.
+    The clock dates what is written from then on, milestones' `expired`, token expiry and the
+    rate-limit windows. `POST /-/sandbox/reset` puts it back to real time."""
     body: ClockBody = _parse(ClockBody, ctx.params.data)
-    limiter = ctx.sandbox.limiter
-    moment = (body.time if body.time is not None else limiter.clock()) + (body.advance or 0)
-    if body.running:
-        limiter.start_at(moment)
+    clock = ctx.state.clock
+    if body.time is not None and body.date is not None:
+        raise ApiError(400, "give either time or date, not both")
+    if body.date is not None:
+        given = body.date if body.date.tzinfo else body.date.replace(tzinfo=UTC)
+        moment = given.timestamp()
     else:
-        limiter.freeze(moment)
-    return {"time": limiter.clock()}
+        moment = body.time if body.time is not None else clock.time()
+    moment += (body.advance or 0) + (body.advance_days or 0) * 86_400
+    if not MIN_TIME <= moment <= MAX_TIME:
+        raise ApiError(400, "the clock must stay between 1970 and 9999")
+    clock.set(moment, running=body.running)
+    return clock.describe()
 
 
 @api.delete("/stats")
