@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import gitlab
 from fastapi import FastAPI, Response
 
@@ -31,8 +33,8 @@ def ultimate_like() -> FastAPI:
 def test_dora_metrics_are_read_when_the_api_answers() -> None:
     running = run_in_thread(ultimate_like())
     try:
-        found, note = _dora(gitlab.Gitlab(running.url, private_token="t"), 1)
-        missing, why = _dora(gitlab.Gitlab(running.url, private_token="t"), 2)
+        found, note = _dora(gitlab.Gitlab(running.url, private_token="t"), 1, date(2026, 12, 7))
+        missing, why = _dora(gitlab.Gitlab(running.url, private_token="t"), 2, date(2026, 12, 7))
     finally:
         running.stop()
     assert found is not None
