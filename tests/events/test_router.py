@@ -146,14 +146,18 @@ def test_a_command_router_can_be_included_for_note_events():
     assert router.dispatch(event, Context()) == [ScaffoldProject(5, "from-a-comment")]
 
 
-def test_every_documented_payload_is_routed_without_error():
-    kinds = {
-        "emoji-award-note.json": "Emoji Hook",
-        "group-project-create.json": "Project Hook",
-        "issue-open.json": "Issue Hook",
-        "milestone-create.json": "Milestone Hook",
-        "note-issue.json": "Note Hook",
-        "system-project-create.json": "System Hook",
-    }
-    for name, kind in kinds.items():
-        build_router().dispatch(Event.from_delivery(kind, payload(name)), Context())
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        # An award on a note and a note without `/psdm` ask for nothing.
+        ("emoji-award-note.json", "Emoji Hook", []),
+        ("note-issue.json", "Note Hook", []),
+        ("group-project-create.json", "Project Hook", [ScaffoldProject(22, "group1/project1")]),
+        ("system-project-create.json", "System Hook", [ScaffoldProject(74, "jsmith/storecloud")]),
+        # Any issue or milestone event has the project's standard labels checked.
+        ("issue-open.json", "Issue Hook", [RestoreLabels(1)]),
+        ("milestone-create.json", "Milestone Hook", [RestoreLabels(1)]),
+    ],
+)
+def test_every_documented_payload_is_routed_to_what_it_asks_for(name, kind, expected):
+    assert build_router().dispatch(Event.from_delivery(kind, payload(name)), Context()) == expected
