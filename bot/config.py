@@ -1,14 +1,21 @@
-"""Settings of the webhook service: environment first, then an optional YAML file (PSDM_CONFIG)."""
+"""Settings of the webhook service: environment first, then an optional YAML file (PSDM_CONFIG).
+
+Mistakes are caught before anything starts and told in one line each: an unknown key or
+`PSDM_*` variable with the closest known name, a GitLab URL without a scheme, a missing file.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import socket
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -46,8 +53,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
 
-    gitlab_url: str = Field("https://gitlab.com", validation_alias="GITLAB_URL")
+    gitlab_url: str = Field("", validation_alias="GITLAB_URL")
+    """The GitLab instance's address (`https://gitlab.example.com`); required by `serve`."""
     gitlab_token: str = Field("", validation_alias="GITLAB_TOKEN")
+    ca_bundle: str | None = Field(None, validation_alias="PSDM_CA_BUNDLE")
+    """A PEM file of the certificate authorities to trust for GitLab (REST, GraphQL, sign-in)."""
     webhook_secrets: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="PSDM_WEBHOOK_SECRET"
     )
@@ -101,6 +111,18 @@ class Settings(BaseSettings):
     """Signed deliveries whose body may be read at once before their signature is checked."""
     max_connections: int = Field(1000, ge=1, le=100_000)
     """Connections and requests served at once; beyond it uvicorn answers 503 at once."""
+
+    @field_validator("gitlab_url")
+    @classmethod
+    def _gitlab_address(cls, value: str) -> str:
+        return normalise_gitlab_url(value) if value else value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_file(cls, value: str | None) -> str | None:
+        if value and not Path(value).is_file():
+            raise ValueError(f"PSDM_CA_BUNDLE points at {value}, which is not a file")
+        return value or None
 
     @field_validator("rate_limits")
     @classmethod
@@ -175,3 +197,133 @@ def load_settings(**overrides: Any) -> Settings:
     if path and not Path(path).is_file():
         raise FileNotFoundError(f"PSDM_CONFIG points at {path}, which is not a file")
     return Settings(**overrides)
+
+
+class SettingsProblem(Exception):
+    """The settings cannot be used; `lines` says what to fix, one mistake per line."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def normalise_gitlab_url(url: str) -> str:
+    """GitLab's address as the clients want it: a scheme, a host, no `/api/v4`, no slash.
+
+    Raises ValueError with the fix for an address no client could use.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        guess = f"https://{url.removeprefix('//')}" if "://" not in url else None
+        hint = f" (did you mean {guess}?)" if guess else ""
+        raise ValueError(
+            f"GITLAB_URL must start with https:// or http://, not {url!r}{hint}".replace("  ", " ")
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"GITLAB_URL must be the instance's address, without ?query or #: {url}")
+    path = re.sub(r"/api/v4/?$", "", parts.path.rstrip("/"))
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def setting_names() -> dict[str, str]:
+    """Every setting's key in the YAML file, by the environment variable that also sets it."""
+    names = {}
+    for key, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names[alias if isinstance(alias, str) else key] = key
+    return names
+
+
+def _closest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    match = difflib.get_close_matches(word, list(known), n=1, cutoff=cutoff)
+    return f": did you mean {match[0]!r}?" if match else ""
+
+
+ENVIRONMENT_ONLY = (
+    "PSDM_CONFIG",
+    "PSDM_PLAYBOOKS",
+    "PSDM_VERSION",
+    "PSDM_IMAGE",
+    "PSDM_PLAYBOOK",
+    "PSDM_PROJECT",
+    "PSDM_VARS",
+    "PSDM_SCHEDULE",
+)
+"""`PSDM_*` variables read elsewhere than the settings: the config file's path, the playbook
+directory, the image tag in Compose, the CI component's inputs."""
+
+
+def unknown_variables(env: Mapping[str, str] = os.environ) -> list[str]:
+    """One line per `PSDM_*` variable that no setting reads but that is one typo away from
+    one that does (other `PSDM_*` names may belong to the CI component or to tests)."""
+    known = [name for name in setting_names() if name.startswith("PSDM_")]
+    lines = []
+    for name in sorted(env):
+        if not name.startswith("PSDM_") or name in known or name in ENVIRONMENT_ONLY:
+            continue
+        hint = _closest(name, known, cutoff=0.85)
+        if hint:
+            lines.append(f"unknown environment variable {name}{hint}")
+    return lines
+
+
+def explain_settings(error: ValidationError) -> list[str]:
+    """One line per mistake: where it is (key or variable), what is wrong, the closest key."""
+    keys = list(Settings.model_fields)
+    aliases = {key: alias for alias, key in setting_names().items() if alias != key}
+    lines = []
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"]]
+        where = ".".join(loc) or "settings"
+        if item["type"] == "extra_forbidden":
+            lines.append(
+                f"unknown setting {where!r} in the PSDM_CONFIG file{_closest(where, keys)}"
+            )
+            continue
+        head = loc[0] if loc else ""
+        if head in aliases and len(loc) == 1:
+            where = f"{where} ({aliases[head]})"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if loc else message)
+    return lines
+
+
+def settings_or_problem(env: Mapping[str, str] = os.environ) -> Settings:
+    """The settings, or SettingsProblem with every mistake on a line of its own."""
+    lines = unknown_variables(env)
+    try:
+        settings = load_settings()
+    except FileNotFoundError as error:
+        raise SettingsProblem([*lines, str(error)]) from None
+    except ValidationError as error:
+        raise SettingsProblem([*lines, *explain_settings(error)]) from None
+    if lines:
+        raise SettingsProblem(lines)
+    return settings
+
+
+def require_gitlab(settings: Settings) -> list[str]:
+    """What `serve` cannot start without: the GitLab to talk to and the token to do it with."""
+    lines = []
+    if not settings.gitlab_url:
+        lines.append(
+            "no GitLab URL: set GITLAB_URL to your instance's address, for example "
+            "https://gitlab.example.com (https://gitlab.com for GitLab.com)"
+        )
+    if not settings.gitlab_token:
+        lines.append(
+            "no GitLab token: set GITLAB_TOKEN to the bot user's token with the `api` scope "
+            "(`psdm-bot doctor` checks its scopes and role)"
+        )
+    return lines
+
+
+def trust_ca_bundle(path: str | None, env: dict[str, str] | None = None) -> None:
+    """Give the CA bundle to every client of the process: requests (python-gitlab's REST)
+    reads REQUESTS_CA_BUNDLE, httpx (GraphQL, the dashboard's sign-in) reads SSL_CERT_FILE."""
+    if not path:
+        return
+    target = os.environ if env is None else env
+    target["REQUESTS_CA_BUNDLE"] = path
+    target["SSL_CERT_FILE"] = path

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import version
 from bot.config import Settings
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
@@ -23,6 +24,7 @@ from bot.gitlab.clock import clock_for
 from bot.gitlab.connection import client_for
 from bot.gitlab.engagement import reachable, token_user
 from bot.gitlab.limits import limits_for
+from bot.gitlab.preflight import first_problem
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
 from bot.service.dashboard import install_dashboard
@@ -128,17 +130,20 @@ class Service:
             await asyncio.sleep(self.settings.readiness_seconds)
 
     async def check_readiness(self) -> None:
-        database = False
+        database, reasons = False, []
         try:
             assert self.store is not None
             await asyncio.to_thread(self.store.ping)
             database = True
-        except Exception:
-            log.warning("database not reachable", exc_info=True)
-        gitlab = await asyncio.to_thread(
-            reachable, self.settings.gitlab_url, self.settings.gitlab_token
-        )
-        self.readiness = Readiness(database, gitlab, time.time())
+        except Exception as error:
+            reasons.append(f"database: {type(error).__name__}: {error}")
+            log.warning("database not reachable", error=str(error))
+        url, token = self.settings.gitlab_url, self.settings.gitlab_token
+        gitlab = await asyncio.to_thread(reachable, url, token)
+        if not gitlab:
+            problem = await asyncio.to_thread(first_problem, url, token)
+            reasons.append(f"gitlab: {problem or 'no answer from ' + url + '/api/v4/version'}")
+        self.readiness = Readiness(database, gitlab, time.time(), "; ".join(reasons) or None)
 
     async def close(self) -> None:
         if self.keeper:
@@ -166,6 +171,8 @@ class Readiness:
     database: bool = False
     gitlab: bool = False
     checked_at: float | None = None
+    reason: str | None = "not checked yet"
+    """Why the service is not ready, with the fix (`bot/gitlab/preflight.py`)."""
 
     @property
     def ready(self) -> bool:
@@ -207,7 +214,7 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", "version": version()}
 
     @app.get("/readyz")
     async def readyz() -> Response:
@@ -218,6 +225,7 @@ def create_app(
             "database": last.database,
             "gitlab": last.gitlab,
             "checked_at": last.checked_at,
+            "reason": None if last.ready else last.reason,
         }
         return JSONResponse(body, status_code=200 if last.ready else 503)
 

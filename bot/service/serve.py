@@ -1,57 +1,19 @@
-"""`psdm-bot serve`: load the settings, build the app, run uvicorn until told to stop."""
+"""`psdm-bot serve`: build the app from checked settings, run uvicorn until told to stop."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
-import sys
 from typing import Any
 
-import structlog
 import uvicorn
-from pydantic import ValidationError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.service.app import create_app
+from bot.service.logs import configure_logging
 
-
-class ConfigProblem(Exception):
-    """The settings cannot be loaded; the message says what to fix."""
-
-
-def settings_or_problem() -> Settings:
-    try:
-        return load_settings()
-    except FileNotFoundError as error:
-        raise ConfigProblem(str(error)) from None
-    except ValidationError as error:
-        lines = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-            for e in error.errors()
-        ]
-        raise ConfigProblem("invalid settings:\n  " + "\n  ".join(lines)) from None
-
-
-def configure_logging(level: str) -> None:
-    """JSON lines in production, readable lines in a terminal; plain tracebacks either way."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(message)s")
-    if sys.stderr.isatty():
-        renderer: structlog.typing.Processor = structlog.dev.ConsoleRenderer(
-            exception_formatter=structlog.dev.plain_traceback
-        )
-    else:
-        renderer = structlog.processors.JSONRenderer()
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-    )
+__all__ = ["HeaderDeadline", "configure_logging", "serve", "server_options"]
 
 
 HEADER_SECONDS = 10.0
@@ -112,8 +74,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def serve(host: str, port: int, log_level: str = "info") -> None:
-    settings = settings_or_problem()
+def serve(settings: Settings, host: str, port: int, log_level: str = "info") -> None:
+    """Serve until stopped; every log line, uvicorn's included, in the one format."""
     configure_logging(log_level)
     # Files the service creates (SQLite databases with confidential payloads) are its own.
     os.umask(0o077)
@@ -126,5 +88,6 @@ def serve(host: str, port: int, log_level: str = "info") -> None:
         host=host,
         port=port,
         log_level=log_level,
+        log_config=None,
         **server_options(settings),
     )

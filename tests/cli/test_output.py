@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli_output import credentials
+from bot.cli.output import credentials
 from bot.gitlab.errors import GitLabError
 
 

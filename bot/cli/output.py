@@ -1,6 +1,4 @@
-"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes.
-
-The CLI's own room (it left `bot/gitlab/`, which only talks to GitLab)."""
+"""`psdm-bot plan` and `psdm-bot apply` once the playbook is rendered: output, exit codes."""
 
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+from bot.config import normalise_gitlab_url
 from bot.domain.playbooks import default_variables
 from bot.engine.apply import ApplyResult, Progress, apply
 from bot.engine.diff import diff
@@ -32,6 +31,10 @@ def credentials(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
     token = env.get("GITLAB_TOKEN")
     if not url:
         raise GitLabError("no GitLab URL: set GITLAB_URL (inside GitLab CI, CI_SERVER_URL is used)")
+    try:
+        url = normalise_gitlab_url(url)
+    except ValueError as error:
+        raise GitLabError(str(error)) from None
     if not token:
         raise GitLabError(
             "no token: set GITLAB_TOKEN to a personal, project or group access token with the "

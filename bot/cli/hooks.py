@@ -1,0 +1,158 @@
+"""`psdm-bot hooks install` and `hooks check`: the bot's webhooks, created or checked by the
+bot itself (group hooks on Premium and Ultimate, project hooks on Free)."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import fail, gitlab_errors
+from bot.cli.output import credentials
+from bot.gitlab.capabilities import Capabilities
+from bot.gitlab.preflight import Finding
+
+app = typer.Typer(
+    help="Install or check the bot's GitLab webhooks.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _hook_url(given: str | None) -> str:
+    import os
+
+    if given:
+        return given
+    public = os.environ.get("PSDM_PUBLIC_URL", "")
+    if not public:
+        raise fail("no webhook URL: pass --url or set PSDM_PUBLIC_URL (the hook gets <it>/webhook)")
+    return f"{public.rstrip('/')}/webhook"
+
+
+def _secret() -> str:
+    import os
+
+    secret = os.environ.get("PSDM_WEBHOOK_SECRET", "").split(",")[0].strip()
+    if not secret:
+        raise fail("no secret: set PSDM_WEBHOOK_SECRET (the hooks get its first value)")
+    return secret
+
+
+def _connect(group: list[str] | None, project: list[str] | None):  # type: ignore[no-untyped-def]
+    from bot.gitlab.capabilities import detect
+    from bot.gitlab.connection import open_connection
+    from bot.gitlab.hooks import group_id, targets_for
+
+    if not group and not project:
+        raise typer.BadParameter("give --group or --project (either may be repeated)")
+    url, token = credentials()
+    rest = open_connection(url, token).rest
+    first = group_id(rest, group[0]) if group else None
+    capabilities = detect(rest, first, None)
+    return rest, capabilities, targets_for(rest, capabilities, group or [], project or [])
+
+
+@app.command()
+def install(
+    group: list[str] = typer.Option(None, "--group", help="A group to hook (repeat)."),
+    project: list[str] = typer.Option(None, "--project", help="A project to hook (repeat)."),
+    url: str | None = typer.Option(
+        None, "--url", help="Webhook URL (default: PSDM_PUBLIC_URL/webhook)."
+    ),
+    reset_secret: bool = typer.Option(
+        False, "--reset-secret", help="Write the secret again (GitLab never shows it)."
+    ),
+) -> None:
+    """Create or update the bot's hook: the right URL, secret and triggers for the tier."""
+    from bot.gitlab.hooks import install as install_hook
+
+    target_url, secret = _hook_url(url), _secret()
+
+    def run() -> int:
+        rest, capabilities, targets = _connect(group, project)
+        typer.echo(capabilities.describe(), err=True)
+        if group and not capabilities.epics:
+            typer.echo(
+                f"{capabilities.tier.capitalize()} has no group hooks: a hook on each of "
+                f"{len(targets)} project(s); hook projects created later with --project",
+                err=True,
+            )
+        for target in targets:
+            typer.echo(
+                install_hook(
+                    rest, target, target_url, secret, capabilities, reset_secret=reset_secret
+                ).line()
+            )
+        return 0
+
+    raise typer.Exit(gitlab_errors(run, credentials))
+
+
+@app.command()
+def check(
+    group: list[str] = typer.Option(None, "--group", help="A group whose hook to check (repeat)."),
+    project: list[str] = typer.Option(None, "--project", help="A project to check (repeat)."),
+    url: str | None = typer.Option(
+        None, "--url", help="Webhook URL (default: PSDM_PUBLIC_URL/webhook)."
+    ),
+) -> None:
+    """Report drift of the bot's hooks (missing, triggers, disabled, refused deliveries); exit 1
+    when any."""
+    from bot.gitlab.hooks import problems
+
+    target_url = _hook_url(url)
+
+    def run() -> int:
+        rest, capabilities, targets = _connect(group, project)
+        bad = 0
+        for target in targets:
+            _, found = problems(rest, target, target_url, capabilities)
+            bad += bool(found)
+            typer.echo(f"{target}: {'; '.join(found) if found else 'in line'}")
+        if bad:
+            typer.echo("fix: psdm-bot hooks install (with the same --group/--project)", err=True)
+        return 1 if bad else 0
+
+    raise typer.Exit(gitlab_errors(run, credentials))
+
+
+def hook_findings(
+    url: str,
+    token: str,
+    capabilities: Capabilities,
+    groups: list[str],
+    projects: list[str],
+    hook_url: str | None,
+    secret: str | None,
+    send_test: bool,
+) -> list[Finding]:
+    """The doctor's hook check: one finding per hook target."""
+    from bot.gitlab.connection import open_connection
+    from bot.gitlab.hooks import problems, targets_for
+    from bot.gitlab.hooks import send_test as test_delivery
+
+    if not hook_url:
+        return [
+            Finding(
+                "hooks", False, "no webhook URL known", "set PSDM_PUBLIC_URL or pass --hook-url"
+            )
+        ]
+    if not groups and not projects:
+        return [Finding("hooks", None, "not checked: no group or project given", "pass --group")]
+    rest = open_connection(url, token).rest
+    found = []
+    fix = "run psdm-bot hooks install " + " ".join(
+        [f"--group {g}" for g in groups] + [f"--project {p}" for p in projects]
+    )
+    for target in targets_for(rest, capabilities, groups, projects):
+        hook, wrong = problems(rest, target, hook_url, capabilities)
+        if hook is not None and send_test and not wrong:
+            refused = test_delivery(rest, target, int(hook["id"]))
+            if refused:
+                wrong.append(refused + (" (401: the secret differs)" if "401" in refused else ""))
+        if wrong:
+            secret_fix = " --reset-secret" if any("secret" in w for w in wrong) else ""
+            found.append(Finding("hooks", False, f"{target}: {'; '.join(wrong)}", fix + secret_fix))
+        else:
+            found.append(Finding("hooks", True, f"{target}: hook to {hook_url} in line"))
+    del secret  # GitLab never shows a hook's secret: deliveries tell whether it is right
+    return found
