@@ -56,7 +56,6 @@ def gitlab_findings(
     groups: list[str],
     projects: list[str],
     hook_url: str | None,
-    secret: str | None,
     send_test: bool,
 ) -> list[Finding]:
     """URL, TLS, API, token, role, instance and hooks, each only when the ones before held."""
@@ -88,7 +87,7 @@ def gitlab_findings(
         return [*found, skipped("hooks", "the instance could not be read")]
     from bot.cli.hooks import hook_findings
 
-    found += hook_findings(url, token, capabilities, groups, projects, hook_url, secret, send_test)
+    found += hook_findings(url, token, capabilities, groups, projects, hook_url, send_test)
     return found
 
 
@@ -184,8 +183,7 @@ def doctor(
     )
     public = settings.public_url if settings else None
     hook = hook_url or (f"{public.rstrip('/')}/webhook" if public else None)
-    secret = settings.webhook_secrets[0] if settings and settings.webhook_secrets else None
-    found += gitlab_findings(url, token, groups, list(project or []), hook, secret, send_test)
+    found += gitlab_findings(url, token, groups, list(project or []), hook, send_test)
     found += [database_finding(settings), dashboard_finding(settings)]
     found = [f for f in found if f.check not in set(skip or [])]
     ok = all(f.ok for f in found)

@@ -122,12 +122,41 @@ def hook_findings(
     groups: list[str],
     projects: list[str],
     hook_url: str | None,
-    secret: str | None,
     send_test: bool,
 ) -> list[Finding]:
-    """The doctor's hook check: one finding per hook target."""
+    """The doctor's hook check: one finding per hook target; GitLab's refusals are findings."""
+    import gitlab
+
+    try:
+        return _hook_findings(url, token, capabilities, groups, projects, hook_url, send_test)
+    except gitlab.GitlabError as error:
+        code = getattr(error, "response_code", None)
+        role = (
+            " (reading hooks needs Owner on a group, Maintainer on a project)"
+            if code == 403
+            else ""
+        )
+        return [
+            Finding(
+                "hooks",
+                False,
+                f"GitLab refused to show the hooks: {error}{role}",
+                "fix the role or the group named above",
+            )
+        ]
+
+
+def _hook_findings(
+    url: str,
+    token: str,
+    capabilities: Capabilities,
+    groups: list[str],
+    projects: list[str],
+    hook_url: str | None,
+    send_test: bool,
+) -> list[Finding]:
     from bot.gitlab.connection import open_connection
-    from bot.gitlab.hooks import problems, targets_for
+    from bot.gitlab.hooks import find, problems, targets_for
     from bot.gitlab.hooks import send_test as test_delivery
 
     if not hook_url:
@@ -144,15 +173,17 @@ def hook_findings(
         [f"--group {g}" for g in groups] + [f"--project {p}" for p in projects]
     )
     for target in targets_for(rest, capabilities, groups, projects):
-        hook, wrong = problems(rest, target, hook_url, capabilities)
-        if hook is not None and send_test and not wrong:
-            refused = test_delivery(rest, target, int(hook["id"]))
-            if refused:
-                wrong.append(refused + (" (401: the secret differs)" if "401" in refused else ""))
+        refused = None
+        existing = find(rest, target, hook_url)
+        if existing is not None and send_test:
+            # sent first, so the delivery log's newest entry is this test
+            refused = test_delivery(rest, target, int(existing["id"]))
+        _, wrong = problems(rest, target, hook_url, capabilities)
+        if refused and not any("401" in w for w in wrong):
+            wrong.append(refused)
         if wrong:
             secret_fix = " --reset-secret" if any("secret" in w for w in wrong) else ""
             found.append(Finding("hooks", False, f"{target}: {'; '.join(wrong)}", fix + secret_fix))
         else:
             found.append(Finding("hooks", True, f"{target}: hook to {hook_url} in line"))
-    del secret  # GitLab never shows a hook's secret: deliveries tell whether it is right
     return found
