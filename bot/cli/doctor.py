@@ -3,6 +3,7 @@ the fix for each failure; exit 0 only when every check passes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -43,10 +44,8 @@ def _credentials(settings: Settings | None) -> tuple[str, str]:
     if settings is not None:
         return settings.gitlab_url, settings.gitlab_token
     url = os.environ.get("GITLAB_URL", "")
-    try:
+    with contextlib.suppress(ValueError):
         url = normalise_gitlab_url(url) if url else url
-    except ValueError:
-        pass
     return url, os.environ.get("GITLAB_TOKEN", "")
 
 

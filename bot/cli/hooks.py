@@ -125,25 +125,15 @@ def hook_findings(
     send_test: bool,
 ) -> list[Finding]:
     """The doctor's hook check: one finding per hook target; GitLab's refusals are findings."""
-    import gitlab
+    from bot.gitlab.hooks import refusal
 
     try:
         return _hook_findings(url, token, capabilities, groups, projects, hook_url, send_test)
-    except gitlab.GitlabError as error:
-        code = getattr(error, "response_code", None)
-        role = (
-            " (reading hooks needs Owner on a group, Maintainer on a project)"
-            if code == 403
-            else ""
-        )
-        return [
-            Finding(
-                "hooks",
-                False,
-                f"GitLab refused to show the hooks: {error}{role}",
-                "fix the role or the group named above",
-            )
-        ]
+    except Exception as error:
+        refused = refusal(error)
+        if refused is None:
+            raise
+        return [Finding("hooks", False, refused, "fix the role or the group named above")]
 
 
 def _hook_findings(

@@ -142,8 +142,9 @@ def last_delivery(rest: gitlab.Gitlab, target: Target, hook_id: int) -> dict[str
 
 
 def get_list(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
-    answer = rest.http_get(path, query_data=query or None)
-    return [item for item in answer if isinstance(item, dict)] if isinstance(answer, list) else []
+    answer: Any = rest.http_get(path, query_data=query or None)
+    items = answer if isinstance(answer, list) else []
+    return [item for item in items if isinstance(item, dict)]
 
 
 def problems(
@@ -201,3 +202,12 @@ def targets_for(
             found.extend(project_targets(rest, group))
     found.extend(Target("project", p) for p in projects)
     return list(dict.fromkeys(found))
+
+
+def refusal(error: Exception) -> str | None:
+    """GitLab's refusal to show or change hooks, in words; None for anything else."""
+    if not isinstance(error, gitlab.GitlabError):
+        return None
+    code = getattr(error, "response_code", None)
+    role = " (hooks need Owner on a group, Maintainer on a project)" if code == 403 else ""
+    return f"GitLab refused: {error}{role}"

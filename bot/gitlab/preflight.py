@@ -391,3 +391,15 @@ Status = Literal["pass", "fail", "skip"]
 
 def status(finding: Finding) -> Status:
     return "skip" if finding.ok is None else ("pass" if finding.ok else "fail")
+
+
+def readiness_problem(url: str, token_: str, timeout: float = 3.0) -> str | None:
+    """One request while all is well (`GET /version` answers JSON to the token); the full
+    diagnosis only when it does not, so a periodic readiness check stays cheap."""
+    try:
+        response = Probe(url, token_, timeout=timeout).get("/version")
+        if response.status_code == 200 and not _html(response):
+            return None
+    except requests.RequestException:
+        pass
+    return first_problem(url, token_, timeout) or f"no answer from {url}/api/v4/version"

@@ -22,9 +22,9 @@ from bot.events.router import Context, Router
 from bot.events.routes import build_router
 from bot.gitlab.clock import clock_for
 from bot.gitlab.connection import client_for
-from bot.gitlab.engagement import reachable, token_user
+from bot.gitlab.engagement import token_user
 from bot.gitlab.limits import limits_for
-from bot.gitlab.preflight import first_problem
+from bot.gitlab.preflight import readiness_problem
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
 from bot.service.dashboard import install_dashboard
@@ -139,10 +139,10 @@ class Service:
             reasons.append(f"database: {type(error).__name__}: {error}")
             log.warning("database not reachable", error=str(error))
         url, token = self.settings.gitlab_url, self.settings.gitlab_token
-        gitlab = await asyncio.to_thread(reachable, url, token)
-        if not gitlab:
-            problem = await asyncio.to_thread(first_problem, url, token)
-            reasons.append(f"gitlab: {problem or 'no answer from ' + url + '/api/v4/version'}")
+        problem = await asyncio.to_thread(readiness_problem, url, token)
+        gitlab = problem is None
+        if problem:
+            reasons.append(f"gitlab: {problem}")
         self.readiness = Readiness(database, gitlab, time.time(), "; ".join(reasons) or None)
 
     async def close(self) -> None:

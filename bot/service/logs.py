@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import IO, Any
 
 import structlog
@@ -20,7 +21,9 @@ TAKEN_OVER = ("uvicorn", "uvicorn.error", "uvicorn.access", "dbos", "fastapi")
 """Loggers that configure handlers of their own unless they already have one."""
 
 
-def _tracebacks_for_errors_only(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _tracebacks_for_errors_only(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     record = event.get("_record")
     level = record.levelno if isinstance(record, logging.LogRecord) else None
     if level is None:

@@ -12,7 +12,16 @@ def test_a_ready_deployment_passes_every_check_in_order(world: World) -> None:
     assert world.run("hooks", "install", "--group", "acme").exit_code == 0
     code, found = world.doctor("--group", "acme", "--send-test")
     assert code == 0, found
-    assert list(found) == ["settings", "url", "api", "token", "role", "instance", "hooks", "database"]
+    assert list(found) == [
+        "settings",
+        "url",
+        "api",
+        "token",
+        "role",
+        "instance",
+        "hooks",
+        "database",
+    ]
     assert "Premium" in found["instance"][0]["detail"]
     assert found["role"][0]["detail"] == f"{BOT} is Owner on group acme"
 
@@ -106,7 +115,7 @@ def test_an_unusable_address_is_named_and_the_rest_is_skipped(world: World, url,
 
 
 def test_the_database_and_the_dashboard_are_checked(world: World) -> None:
-    code, found = world.doctor(
+    _code, found = world.doctor(
         "--group", "acme", PSDM_DATABASE_URL="postgresql://nobody@127.0.0.1:9/none"
     )
     assert found["database"][0]["ok"] is False
