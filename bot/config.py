@@ -51,7 +51,7 @@ DEFAULT_RULES = (Rule(playbook="from-topic", topic="psdm::*"),)
 class Settings(BaseSettings):
     """Everything the service needs; unknown keys in the YAML file are errors."""
 
-    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True, env_ignore_empty=True)
 
     gitlab_url: str = Field("", validation_alias="GITLAB_URL")
     """The GitLab instance's address (`https://gitlab.example.com`); required by `serve`."""
