@@ -28,6 +28,17 @@ def variables(var: list[str] | None) -> dict[str, str]:
     return {key: value for key, _, value in pairs}
 
 
+def origin_of(playbook: str) -> Callable[[str, str], str | None] | None:
+    """Where each object of the playbook is written (None when it cannot be loaded)."""
+    from bot.playbook import PlaybookError, load_playbook
+    from bot.playbook.origins import origins
+
+    try:
+        return origins(load_playbook(playbook))
+    except PlaybookError:
+        return None
+
+
 def renderer(playbook: str) -> Callable[[Mapping[str, str]], Any]:
     """Load a playbook now, render it later (once the project's own variables are known);
     problems end the command with exit 1, one per line."""
@@ -76,7 +87,13 @@ def plan(
     render, given = renderer(playbook), variables(var)
     code = gitlab_errors(
         lambda: plan_command(
-            render, given, project, fmt=fmt, detailed_exitcode=detailed_exitcode, echo=typer.echo
+            render,
+            given,
+            project,
+            fmt=fmt,
+            detailed_exitcode=detailed_exitcode,
+            echo=typer.echo,
+            origin=origin_of(playbook),
         ),
         credentials if project else None,
     )

@@ -43,10 +43,30 @@ def credentials(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
     return url, token
 
 
-def show(plan: Plan, fmt: str) -> str:
+Origin = Callable[[str, str], str | None]
+"""(kind, key) -> the `file:line` of the playbook item that makes the object."""
+
+
+def show(plan: Plan, fmt: str, origin: Origin | None = None) -> str:
+    """The plan in `fmt`; with `origin`, each object says where in the playbooks it is made."""
     if fmt == "json":
-        return json.dumps(plan.to_json(), indent=2, ensure_ascii=False)
-    return plan.to_markdown() if fmt == "markdown" else plan.to_text()
+        data = plan.to_json()
+        if origin is not None:
+            for op in data.get("operations", []):
+                op["origin"] = origin(str(op["kind"]), str(op["key"]))
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    if fmt == "markdown":
+        return plan.to_markdown()
+    text = plan.to_text()
+    if origin is None:
+        return text
+    places = {f"[{op.key}]": origin(op.kind, op.key) for op in plan.operations}
+    lines = []
+    for line in text.splitlines():
+        tail = line.rsplit("  ", 1)[-1]
+        place = places.get(tail)
+        lines.append(f"{line}  ({place})" if place else line)
+    return "\n".join(lines)
 
 
 def _result_json(plan: Plan, result: ApplyResult) -> str:
@@ -88,6 +108,7 @@ def plan_command(
     fmt: str,
     detailed_exitcode: bool,
     echo: Echo,
+    origin: Origin | None = None,
 ) -> int:
     """Diff against the project (or, without one, an empty project) and print the plan."""
     if project is None:
@@ -95,7 +116,7 @@ def plan_command(
     else:
         url, token = credentials()
         plan = _planned(connect(url, token, project), render, given)
-    echo(show(plan, fmt))
+    echo(show(plan, fmt, origin))
     return PENDING if detailed_exitcode and plan.pending else NOTHING
 
 

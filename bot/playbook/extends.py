@@ -7,10 +7,16 @@ Merge rule, applied recursively from the first parent to the child:
   `omit: true` removes the parent's item;
 - any other list, and any scalar, is replaced by the child's value;
 - `extends` itself is never inherited; a file reached again through its own chain is an error.
+
+A parent is a file relative to the child (`_psdm-base.yml`, `../shared/base.yml`), or a
+playbook by name (`tool-adoption`): a shipped one or one the service's settings list, so a
+team's own playbook stays a short file of overrides and additions that follows each release.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +120,35 @@ def duplicate_item_keys(tree: LocDict) -> list[Problem]:
     return problems
 
 
-def resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Any, list[Problem]]:
-    """Read `path` and everything it extends; return the merged tree and every problem met."""
+def is_name(ref: str) -> bool:
+    """`tool-adoption` names a playbook; `base.yml` or `../x/base.yml` is a file."""
+    return "/" not in ref and "\\" not in ref and not ref.endswith((".yml", ".yaml"))
+
+
+def _parent(
+    ref: str, here: Path, library: Mapping[str, Path], pos: Pos
+) -> tuple[Path | None, Problem | None]:
+    """The file a parent reference points at, or the problem that says why there is none."""
+    if is_name(ref):
+        found = library.get(ref)
+        if found is not None and found.is_file():
+            return found.resolve(), None
+        names = sorted(name for name in library if not name.startswith("_"))
+        close = difflib.get_close_matches(ref, names, n=1)
+        hint = f": did you mean '{close[0]}'?" if close else f" (known: {', '.join(names)})"
+        return None, pos.problem(f"extends '{ref}': no such playbook{hint}")
+    parent = (here.parent / ref).resolve()
+    if not parent.is_file():
+        return None, pos.problem(f"extends '{ref}': no such file {_display(parent)}")
+    return parent, None
+
+
+def resolve(
+    path: Path, chain: tuple[Path, ...] = (), library: Mapping[str, Path] | None = None
+) -> tuple[Any, list[Problem]]:
+    """Read `path` and everything it extends; return the merged tree and every problem met.
+
+    `library` maps playbook names to files, for parents given by name."""
     tree, problems = read_yaml(path, _display(path))
     if not isinstance(tree, LocDict):
         return tree, problems
@@ -123,15 +156,15 @@ def resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Any, list[Problem
     merged: Any = None
     chain = (*chain, path.resolve())
     for ref, pos in _parents(tree):
-        parent = (path.parent / ref).resolve()
+        parent, missing = _parent(ref, path, library or {}, pos)
+        if parent is None:
+            problems.append(missing or pos.problem(f"extends '{ref}': not found"))
+            continue
         if parent in chain:
             cycle = " -> ".join(p.name for p in (*chain, parent))
             problems.append(pos.problem(f"extends cycle: {cycle}"))
             continue
-        if not parent.is_file():
-            problems.append(pos.problem(f"extends '{ref}': no such file {_display(parent)}"))
-            continue
-        parent_tree, parent_problems = resolve(parent, chain)
+        parent_tree, parent_problems = resolve(parent, chain, library)
         problems.extend(parent_problems)
         if isinstance(parent_tree, LocDict):
             parent_tree.pop("extends", None)

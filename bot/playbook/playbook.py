@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
 import sys
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.playbook.checks import check_spec
 from bot.playbook.extends import resolve
@@ -118,23 +120,89 @@ def load_named_playbook(name: str, catalog: Catalog) -> Playbook:
         shown = name if len(name) <= 64 else name[:63] + "…"
         known = ", ".join(catalog.names) or "none"
         raise PlaybookError([Problem(shown, 0, 0, f"no such playbook (available: {known})")])
-    playbook, problems = read_playbook(path)
+    playbook, problems = read_playbook(path, catalog.files)
     if problems or playbook is None:
         raise PlaybookError([_named_problem(p, name, path) for p in problems])
     return playbook
 
 
-def _pydantic_problems(tree: LocDict, error: ValidationError) -> list[Problem]:
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (in a list, a dict, an Optional, a union)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _keys_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the playbook's model allows in the mapping at `loc`."""
+    model: type[BaseModel] | None = PlaybookSpec
+    for step in loc:
+        if model is None:
+            return []
+        if isinstance(step, str):
+            field = model.model_fields.get(step)
+            model = _model_in(field.annotation) if field else None
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _closest(loc: tuple[Any, ...]) -> str | None:
+    close = difflib.get_close_matches(str(loc[-1]), _keys_at(loc[:-1]), n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    close = _closest(loc)
+    return f"unknown key '{loc[-1]}'" + (f": did you mean '{close}'?" if close else "")
+
+
+def _where(tree: Any, loc: tuple[Any, ...]) -> str:
+    """`labels[raid-risk].color`: list items by their key (the merged list's index would
+    mean nothing in the person's own file)."""
+    parts: list[str] = []
+    node = tree
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
+            node = node[step]
+            key = node.get("key") if isinstance(node, dict) else None
+            parts.append(f"[{key}]" if isinstance(key, str) else f"[{step}]")
+        elif isinstance(step, str):
+            node = node.get(step) if isinstance(node, dict) else None
+            parts.append(f".{step}" if parts else step)
+    return "".join(parts)
+
+
+def _pydantic_problems(
+    tree: LocDict, error: ValidationError, reported: set[tuple[Any, ...]]
+) -> list[Problem]:
+    """One problem per mistake: a value refused once and pruned is not reported again as
+    missing in the next round (an invalid colour is one mistake, not two)."""
     problems = []
-    for item in error.errors():
+    errors = error.errors()
+    misspelt = {
+        (tuple(e["loc"][:-1]), _closest(e["loc"])) for e in errors if e["type"] == "extra_forbidden"
+    }
+    for item in errors:
         loc = tuple(item["loc"])
+        if item["type"] == "missing" and (loc[:-1], loc[-1]) in misspelt:
+            continue  # `nmae` for `name`: one mistake, told once (as the unknown key)
+        if loc in reported:
+            continue
+        reported.add(loc)
         kind = item["type"]
         pos = locate(tree, loc, at_key=kind == "extra_forbidden") or tree.pos
-        where = ".".join(str(p) for p in loc if isinstance(p, str | int))
+        where = _where(tree, loc)
         if kind == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'"
+            message = _unknown_key(loc)
         elif kind == "missing":
             message = f"missing required key '{loc[-1]}'"
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] == "color":
+            message = f"{where}: {item['input']!r} is no colour: write #RRGGBB, e.g. #1F75CB"
         else:
             message = f"{where}: {item['msg']}"
         problems.append(pos.problem(message))
@@ -174,25 +242,41 @@ def _prune(tree: Any, loc: tuple[Any, ...]) -> bool:
 def _validate_shape(tree: LocDict) -> tuple[PlaybookSpec | None, list[Problem]]:
     """Validate the model; on errors report them, prune the bad values and try again."""
     problems: list[Problem] = []
+    reported: set[tuple[Any, ...]] = set()
     working = copy.deepcopy(tree)
     for _ in range(MAX_PRUNE_ROUNDS):
         try:
             return PlaybookSpec.model_validate(dict(working)), problems
         except ValidationError as exc:
-            problems.extend(_pydantic_problems(tree, exc))
+            problems.extend(_pydantic_problems(tree, exc, reported))
             pruned = [_prune(working, tuple(err["loc"])) for err in exc.errors()]
             if not any(pruned):
                 break
     return None, problems
 
 
-def read_playbook(ref: str | Path) -> tuple[Playbook | None, list[Problem]]:
+def library(configured: Mapping[str, Path] | None = None) -> dict[str, Path]:
+    """Every playbook a file may extend by name: the shipped ones, skeletons included, and the
+    configured ones."""
+    found = {p.stem: p for p in playbooks_dir().glob("*.yml")}
+    return {**found, **(configured or {})}
+
+
+def read_playbook(
+    ref: str | Path, configured: Mapping[str, Path] | None = None
+) -> tuple[Playbook | None, list[Problem]]:
     """Load, merge and check one playbook; never raises for mistakes in the file."""
     path = playbook_path(ref)
     if not path.is_file():
-        known = ", ".join(shipped_playbooks())
-        return None, [Problem(str(ref), 0, 0, f"no such playbook (shipped: {known})")]
-    tree, problems = resolve(path)
+        known = shipped_playbooks()
+        close = difflib.get_close_matches(str(ref), known, n=1) if isinstance(ref, str) else []
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return None, [
+            Problem(str(ref), 0, 0, f"no such playbook ({hint}shipped: {', '.join(known)})")
+        ]
+    tree, problems = resolve(path, library=library(configured))
+    if any(p.message.startswith(("extends '", "extends cycle")) for p in problems):
+        return None, problems  # without its parent, the rest of the file cannot be judged
     if not isinstance(tree, LocDict):
         if tree is not None:
             problems.append(Problem(str(path), 1, 1, "a playbook must be a YAML mapping"))

@@ -107,6 +107,24 @@ def _read_capped(path: Path, limit: int) -> str | None:
     return data.decode("utf-8")
 
 
+def _syntax_problem(display: str, exc: MarkedYAMLError) -> Problem:
+    """A syntax error where the person has to look: an unclosed quote or bracket is reported
+    where it was opened, not at the end of the file where the parser gave up."""
+    context, problem = str(exc.context or ""), str(exc.problem or "syntax error")
+    opened, found = exc.context_mark, exc.problem_mark
+    if opened is not None and "end of stream" in problem:
+        what = "quoted text" if "quoted" in context else context.removeprefix("while ")
+        line, col = opened.line + 1, opened.column + 1
+        message = f"{what} opened here is never closed (the file ends first)"
+        return Problem(display, line, col, f"YAML syntax error: {message}")
+    mark = found or opened
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    where = ""
+    if opened is not None and found is not None and opened.line != found.line:
+        where = f" ({context.removeprefix('while ')} from line {opened.line + 1})"
+    return Problem(display, line, col, f"YAML syntax error: {problem}{where}")
+
+
 def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML file; syntax errors and duplicate keys come back as problems."""
     problems: list[Problem] = []
@@ -121,9 +139,7 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     try:
         node = YAML(typ="rt").compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return None, [Problem(display, line, col, f"YAML syntax error: {exc.problem}")]
+        return None, [_syntax_problem(display, exc)]
     if node is None:
         return LocDict(Pos(display, 1, 1)), []
     return _build(display, node, problems), problems
