@@ -27,6 +27,9 @@ labels:
   - key: acme-compliance
     name: Acme Compliance
     color: "#123456"
+issues:
+  - key: discovery/scaling-considerations
+    omit: true
 """
 
 
@@ -43,7 +46,8 @@ def test_a_short_file_extends_a_shipped_playbook_by_name(tmp_path: Path) -> None
     assert labels["raid-risk"].name == "PS Risk"  # inherited
     assert labels["acme-compliance"].name == "Acme Compliance"  # added
     shipped = load_playbook("tool-adoption")
-    assert len(playbook.spec.issues) == len(shipped.spec.issues)
+    assert len(playbook.spec.issues) == len(shipped.spec.issues) - 1  # one omitted
+    assert "discovery/scaling-considerations" not in {i.key for i in playbook.spec.issues}
     blueprint = render(playbook, {"customer": "Acme", "start_date": "2026-01-05"})
     titles = [issue.title for issue in blueprint.issues]
     assert any("Bitbucket" in title for title in titles)
