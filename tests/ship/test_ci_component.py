@@ -58,13 +58,18 @@ def test_every_interpolated_input_is_declared_and_every_declared_input_is_used()
     assert used == set(header["spec"]["inputs"])
 
 
+def flat(script: list[Any]) -> list[str]:
+    """A job's script with the anchored parts (nested lists) in place, as GitLab runs it."""
+    return [line for item in script for line in (flat(item) if isinstance(item, list) else [item])]
+
+
 def test_component_defines_the_five_psdm_jobs_each_calling_psdm_bot() -> None:
     _, body = component_documents()
     jobs = {name: job for name, job in body.items() if not name.startswith(".")}
     assert tuple(jobs) == JOBS
     for name, job in jobs.items():
         command = name.split(":")[1]
-        script = "\n".join(job["script"])
+        script = "\n".join(flat(job["script"]))
         expected = "plan" if command == "reconcile" else command
         assert f"psdm-bot {expected} " in script, name
         assert job["rules"], name
@@ -92,6 +97,7 @@ def test_preview_interpolates_the_inputs_into_every_job(
 
 
 MR = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "1"}
+PROTECTED = {"CI_COMMIT_REF_PROTECTED": "true"}
 
 
 @pytest.mark.parametrize(
@@ -99,15 +105,22 @@ MR = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "1"}
     [
         ("feature", "playbooks/engagement.yml", MR, ["psdm:plan", "psdm:validate"]),
         ("feature", "README.md", MR, []),
-        ("main", "playbooks/engagement.yml", {"CI_PIPELINE_SOURCE": "push"}, ["psdm:apply"]),
-        ("main", "README.md", {"CI_PIPELINE_SOURCE": "push"}, []),
-        ("main", "README.md", {"CI_PIPELINE_SOURCE": "web"}, ["psdm:apply"]),
+        (
+            "main",
+            "playbooks/engagement.yml",
+            {"CI_PIPELINE_SOURCE": "push", **PROTECTED},
+            ["psdm:apply"],
+        ),
+        ("main", "playbooks/engagement.yml", {"CI_PIPELINE_SOURCE": "push"}, []),
+        ("main", "README.md", {"CI_PIPELINE_SOURCE": "push", **PROTECTED}, []),
+        ("main", "README.md", {"CI_PIPELINE_SOURCE": "web", **PROTECTED}, ["psdm:apply"]),
         ("feature", "playbooks/engagement.yml", {"CI_PIPELINE_SOURCE": "push"}, []),
-        ("main", None, {"CI_PIPELINE_SOURCE": "schedule"}, ["psdm:reconcile"]),
+        ("main", None, {"CI_PIPELINE_SOURCE": "schedule", **PROTECTED}, ["psdm:reconcile"]),
+        ("main", None, {"CI_PIPELINE_SOURCE": "schedule"}, []),
         (
             "main",
             None,
-            {"CI_PIPELINE_SOURCE": "schedule", "PSDM_SCHEDULE": "report"},
+            {"CI_PIPELINE_SOURCE": "schedule", "PSDM_SCHEDULE": "report", **PROTECTED},
             ["psdm:report"],
         ),
     ],
@@ -115,10 +128,12 @@ MR = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "1"}
         "mr-touching-playbook",
         "mr-elsewhere",
         "default-branch-playbook",
+        "unprotected-default-branch",
         "default-branch-elsewhere",
         "default-branch-run-by-hand",
         "feature-branch-push",
         "schedule",
+        "schedule-on-an-unprotected-ref",
         "weekly-report-schedule",
     ],
 )
@@ -175,11 +190,49 @@ def run_job(
     job: str,
     variables: dict[str, str],
 ) -> tuple[int, str]:
-    everything = {"GITLAB_URL": sandbox.url, "GITLAB_TOKEN": sandbox.token, **variables}
+    """Run one job as GitLab would: merge-request pipelines get the unprotected variables
+    only (the read-only token), protected refs get the protected GITLAB_TOKEN too."""
+    protected = variables.get("CI_COMMIT_REF_PROTECTED") == "true"
+    tokens = {
+        "GITLAB_TOKEN": sandbox.token if protected else "",
+        "PSDM_READ_TOKEN": read_token(sandbox),
+    }
+    everything = {"GITLAB_URL": sandbox.url, **tokens, **variables}
     done = gitlab_ci_local.run(
         repo.path, "--force-shell-executor", job, variables=everything, timeout=600
     )
     return done.returncode, done.stdout + done.stderr
+
+
+READ_ONLY: dict[str, str] = {}
+
+
+def read_token(sandbox: SandboxProcess) -> str:
+    """A Reporter's token with the read_api scope only (made once per sandbox process)."""
+    if sandbox.url not in READ_ONLY:
+        gl = sandbox.gitlab()
+        user = gl.users.create(
+            {
+                "username": f"reader-{uuid4().hex[:6]}",
+                "name": "Reader",
+                "email": f"{uuid4().hex[:6]}@example.com",
+                "force_random_password": True,
+            }
+        )
+        made = gl.http_post(
+            f"/users/{user.id}/personal_access_tokens",
+            post_data={"name": "psdm-read", "scopes": ["read_api"]},
+        )
+        READ_ONLY[sandbox.url] = {"user": user.id, "token": made["token"]}  # type: ignore[assignment]
+    return READ_ONLY[sandbox.url]["token"]  # type: ignore[index]
+
+
+def reporter_on(sandbox: SandboxProcess, project: str) -> None:
+    """The read-only token's user becomes a Reporter of the engagement's group."""
+    read_token(sandbox)
+    user_id = READ_ONLY[sandbox.url]["user"]  # type: ignore[index]
+    group = sandbox.gitlab().groups.get(project.rsplit("/", 1)[0])
+    group.members.create({"user_id": user_id, "access_level": 20})
 
 
 def label_names(sandbox: SandboxProcess, project: str) -> set[str]:
@@ -225,9 +278,15 @@ def test_plan_job_posts_the_dry_run_on_the_merge_request_once_and_changes_nothin
     tmp_path: Path,
 ) -> None:
     project, _ = engagement
+    reporter_on(sandbox_process, project)
     repo = shipped_repo(tmp_path, project)
     repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
-    merge_request = {**MR, "CI_PROJECT_ID": "4242", "CI_API_V4_URL": merge_request_notes.api_url}
+    merge_request = {
+        **MR,
+        "CI_PROJECT_ID": "4242",
+        "CI_API_V4_URL": merge_request_notes.api_url,
+        "PSDM_COMMENT_TOKEN": merge_request_notes.token,
+    }
 
     for _ in range(2):
         code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:plan", merge_request)
@@ -250,9 +309,15 @@ def test_plan_job_fails_with_a_readable_reason_when_the_comment_is_refused(
     tmp_path: Path,
 ) -> None:
     merge_request_notes.token = "a-token-the-job-does-not-hold"
+    reporter_on(sandbox_process, engagement[0])
     repo = shipped_repo(tmp_path, engagement[0])
     repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
-    merge_request = {**MR, "CI_PROJECT_ID": "4242", "CI_API_V4_URL": merge_request_notes.api_url}
+    merge_request = {
+        **MR,
+        "CI_PROJECT_ID": "4242",
+        "CI_API_V4_URL": merge_request_notes.api_url,
+        "PSDM_COMMENT_TOKEN": "glpat-some-other-token",
+    }
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:plan", merge_request)
     assert code != 0
     assert "could not post the plan on merge request !1: HTTP 401" in log
@@ -270,7 +335,11 @@ def test_apply_job_builds_the_engagement_and_reconcile_restores_what_a_person_de
     repo = shipped_repo(tmp_path, project)
 
     code, log = run_job(
-        gitlab_ci_local, repo, sandbox_process, "psdm:apply", {"CI_PIPELINE_SOURCE": "web"}
+        gitlab_ci_local,
+        repo,
+        sandbox_process,
+        "psdm:apply",
+        {"CI_PIPELINE_SOURCE": "web", **PROTECTED},
     )
     assert code == 0, log
     built = label_names(sandbox_process, project)
@@ -282,7 +351,7 @@ def test_apply_job_builds_the_engagement_and_reconcile_restores_what_a_person_de
     ]
     group.labels.delete(platform.id)
     assert "Workstream::Platform" not in label_names(sandbox_process, project)
-    schedule = {"CI_PIPELINE_SOURCE": "schedule"}
+    schedule = {"CI_PIPELINE_SOURCE": "schedule", **PROTECTED}
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:reconcile", schedule)
     assert code == 0, log
     assert label_names(sandbox_process, project) == built
@@ -304,11 +373,15 @@ def test_report_job_writes_the_weekly_status_of_an_applied_engagement(
     started = date.today() - timedelta(days=14)
     repo = shipped_repo(tmp_path, project, variables=f"customer=Acme Corp\nstart_date={started}\n")
     code, log = run_job(
-        gitlab_ci_local, repo, sandbox_process, "psdm:apply", {"CI_PIPELINE_SOURCE": "web"}
+        gitlab_ci_local,
+        repo,
+        sandbox_process,
+        "psdm:apply",
+        {"CI_PIPELINE_SOURCE": "web", **PROTECTED},
     )
     assert code == 0, log
 
-    weekly = {"CI_PIPELINE_SOURCE": "schedule", "PSDM_SCHEDULE": "report"}
+    weekly = {"CI_PIPELINE_SOURCE": "schedule", "PSDM_SCHEDULE": "report", **PROTECTED}
     code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:report", weekly)
     assert code == 0, log
     report = (repo.path / "psdm-report.md").read_text()
@@ -318,3 +391,41 @@ def test_report_job_writes_the_weekly_status_of_an_applied_engagement(
     issue = sandbox_process.gitlab().projects.get(project).issues.get(int(posted[1]))
     bodies = [note.body for note in issue.notes.list(get_all=True)]
     assert any(report.strip()[:200] in body for body in bodies)
+
+
+def test_plan_job_needs_only_the_read_only_token_and_never_uses_the_writing_one(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    project, _ = engagement
+    reporter_on(sandbox_process, project)
+    repo = shipped_repo(tmp_path, project)
+    repo.change("playbooks/tool-adoption.yml", "# reviewed\n", branch="feature")
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:plan", MR)
+    assert code == 0, log
+    assert "to create" in (repo.path / "psdm-plan.md").read_text()
+    assert "plan not posted on the merge request (no PSDM_COMMENT_TOKEN)" in log
+    # an unprotected writing token in an MR pipeline is named, and still not used
+    leaked = {**MR, "GITLAB_TOKEN": "glpat-writer", "PSDM_READ_TOKEN": ""}
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:plan", leaked)
+    assert code != 0
+    assert "GITLAB_TOKEN reaches this merge request pipeline: make it a protected variable" in log
+    assert "set PSDM_READ_TOKEN (masked, not protected)" in log
+    assert label_names(sandbox_process, project) == set()
+
+
+def test_apply_refuses_to_run_without_the_protected_token(
+    gitlab_ci_local: GitlabCiLocal,
+    sandbox_process: SandboxProcess,
+    engagement: tuple[str, int],
+    tmp_path: Path,
+) -> None:
+    project, _ = engagement
+    repo = shipped_repo(tmp_path, project)
+    by_hand = {"CI_PIPELINE_SOURCE": "web", **PROTECTED, "GITLAB_TOKEN": ""}
+    code, log = run_job(gitlab_ci_local, repo, sandbox_process, "psdm:apply", by_hand)
+    assert code != 0
+    assert "GITLAB_TOKEN is empty: make it a masked, protected variable" in log
+    assert label_names(sandbox_process, project) == set()
