@@ -2,8 +2,11 @@
 # Stage 1 builds a virtual environment; stage 2 carries only that environment, no build tools.
 FROM python:3.11-slim AS build
 
+# The release's version (the git tag): the build context has no .git for setuptools-scm.
+ARG PSDM_VERSION=0.0.0
 ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SETUPTOOLS_SCM_PRETEND_VERSION=${PSDM_VERSION}
 
 RUN python -m venv /opt/psdm-bot
 WORKDIR /src
@@ -15,9 +18,11 @@ RUN /opt/psdm-bot/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
 
+ARG PSDM_VERSION=0.0.0
 LABEL org.opencontainers.image.title="psdm-bot" \
       org.opencontainers.image.description="GitLab automation for PSDM delivery engagements" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${PSDM_VERSION}"
 
 # A fixed numeric uid lets Kubernetes check runAsNonRoot and lets volumes be prepared for it.
 RUN groupadd --system --gid 10001 psdm \

@@ -30,9 +30,17 @@ def _tracebacks_for_errors_only(
         level = logging.getLevelName(str(event.get("level", "info")).upper())
     if isinstance(level, int) and level < logging.ERROR and event.get("exc_info"):
         exc_info = event.pop("exc_info")
+        if exc_info is True:
+            exc_info = sys.exc_info()
         error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
         if isinstance(error, BaseException):
             event.setdefault("error", f"{type(error).__name__}: {error}")
+    return event
+
+
+def _plain(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """uvicorn's terminal-coloured copy of its message is noise in a structured line."""
+    event.pop("color_message", None)
     return event
 
 
@@ -60,6 +68,7 @@ def configure_logging(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         processors=[
             _tracebacks_for_errors_only,
+            _plain,
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *([structlog.processors.format_exc_info] if as_json else []),
             renderer,

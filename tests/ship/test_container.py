@@ -103,7 +103,7 @@ def test_build_context_holds_what_the_dockerfile_copies_and_nothing_local() -> N
     assert sources
     for source in sources:
         assert dockerignore_allows(source), source
-    assert dockerignore_allows("bot/cli.py")
+    assert dockerignore_allows("bot/cli/__init__.py")
     for local in (
         ".venv/bin/python",
         ".git/HEAD",
@@ -141,6 +141,7 @@ def test_image_command_starts_the_service_and_its_healthcheck_passes(tmp_path: P
         "PSDM_DATABASE_URL": f"sqlite:///{tmp_path}/data/psdm.sqlite",
         "PSDM_WEBHOOK_SECRET": "container-secret",
         "GITLAB_URL": "http://127.0.0.1:9",
+        "GITLAB_TOKEN": "glpat-container",
     }
     probe = healthcheck_probe(port)
     assert subprocess.run(probe, capture_output=True, timeout=30).returncode != 0
@@ -156,3 +157,11 @@ def test_image_command_starts_the_service_and_its_healthcheck_passes(tmp_path: P
         service.terminate()
         service.wait(30)
     assert (tmp_path / "data" / "psdm.sqlite").is_file()
+    # One log format: every line, uvicorn's and DBOS's included, is one JSON object, and the
+    # expected failure (GitLab unreachable) is a warning without a traceback.
+    lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line]
+    records = [json.loads(line) for line in lines]
+    assert all({"event", "level", "timestamp"} <= set(record) for record in records), lines
+    loggers = {record.get("logger", "") for record in records}
+    assert any(name.startswith("uvicorn") for name in loggers), loggers
+    assert not any("Traceback" in line for line in lines)

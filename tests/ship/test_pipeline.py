@@ -19,6 +19,7 @@ def checkout(tmp_path: Path) -> Path:
     files = {
         ".gitlab-ci.yml": PIPELINE.read_text(),
         "pyproject.toml": (REPO / "pyproject.toml").read_text(),
+        "CHANGELOG.md": (REPO / "CHANGELOG.md").read_text(),
     }
     remote = "git@gitlab.example.com:tools/psdm-bot.git"
     return git_repository(tmp_path / "psdm-bot", remote, files)
@@ -34,7 +35,7 @@ def checkout(tmp_path: Path) -> Path:
         ),
         (
             {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "1.2.0"},
-            ["component", "container-image", "lint", "release", "test"],
+            ["component", "container-image", "lint", "release", "test", "wheel"],
         ),
     ],
     ids=["default-branch", "merge-request", "release-tag"],
@@ -75,3 +76,30 @@ def test_lint_and_image_jobs_cover_ruff_hadolint_and_the_dockerfile(
     assert "buildah build" in build and "--file Dockerfile" in build
     assert "buildah push" in build
     assert "tests/ship" in "\n".join(jobs["component"]["script"])
+
+
+def test_a_version_tag_releases_the_wheel_and_the_image_with_glab_not_release_cli(
+    gitlab_ci_local: GitlabCiLocal, checkout: Path
+) -> None:
+    jobs = preview(gitlab_ci_local, checkout)
+    release = jobs["release"]
+    image = release["image"]["name"] if isinstance(release["image"], dict) else release["image"]
+    assert image.startswith("registry.gitlab.com/gitlab-org/cli:")
+    assert "gitlab-org/release-cli" not in PIPELINE.read_text()
+    links = {link["link_type"]: link["url"] for link in release["release"]["assets"]["links"]}
+    assert links["package"].endswith("/psdm_bot-$CI_COMMIT_TAG-py3-none-any.whl")
+    assert "$CI_REGISTRY_IMAGE:$CI_COMMIT_TAG" in links["image"]
+    wheel = "\n".join(jobs["wheel"]["script"])
+    assert "python -m build --wheel" in wheel and "packages/generic/psdm-bot" in wheel
+    build = "\n".join(jobs["container-image"]["script"])
+    assert "--build-arg" in build and "PSDM_VERSION=" in build
+    needs = {need["job"] if isinstance(need, dict) else need for need in release["needs"]}
+    assert needs == {"wheel", "container-image"}
+
+
+def test_the_changelog_has_upgrade_notes_and_the_license_is_the_declared_one() -> None:
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert "### Upgrading" in changelog
+    license_text = (REPO / "LICENSE").read_text()
+    assert license_text.startswith("MIT License")
+    assert 'license = "MIT"' in (REPO / "pyproject.toml").read_text()
