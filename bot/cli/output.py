@@ -51,8 +51,9 @@ def show(plan: Plan, fmt: str, origin: Origin | None = None) -> str:
     """The plan in `fmt`; with `origin`, each object says where in the playbooks it is made."""
     if fmt == "json":
         data = plan.to_json()
-        if origin is not None:
-            for op in data.get("operations", []):
+        operations = data.get("operations")
+        if origin is not None and isinstance(operations, list):
+            for op in operations:
                 op["origin"] = origin(str(op["kind"]), str(op["key"]))
         return json.dumps(data, indent=2, ensure_ascii=False)
     if fmt == "markdown":
