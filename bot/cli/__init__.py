@@ -40,6 +40,20 @@ def main(
     ),
 ) -> None:
     """psdm-bot: playbooks, plan/apply, webhook service, doctor and hooks."""
+    _trust_configured_ca()
+
+
+def _trust_configured_ca() -> None:
+    """PSDM_CA_BUNDLE reaches every command's clients (serve and doctor also read it from the
+    config file); a path that is no file is left for the settings check to name."""
+    import os
+    from pathlib import Path
+
+    from bot.config import trust_ca_bundle
+
+    path = os.environ.get("PSDM_CA_BUNDLE", "")
+    if path and Path(path).is_file():
+        trust_ca_bundle(path)
 
 
 playbooks.register(app)

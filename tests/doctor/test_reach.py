@@ -8,6 +8,7 @@ import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 
+import gitlab
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -144,6 +145,24 @@ def test_plan_names_the_certificate_problem_instead_of_an_unreachable_gitlab(
     assert result.exit_code == 1
     assert "certificate" in result.stderr and "PSDM_CA_BUNDLE" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_with_the_ca_setting_plan_reads_the_project_over_tls(tls_gitlab, clean_trust) -> None:
+    url, cert_file = tls_gitlab
+    gl = gitlab.Gitlab(url, private_token=DEFAULT_ADMIN_TOKEN, ssl_verify=str(cert_file))
+    group = gl.groups.create({"name": "tls", "path": "tls"})
+    gl.projects.create({"name": "app", "path": "app", "namespace_id": group.id})
+    result = CliRunner().invoke(
+        app,
+        ["plan", "tool-adoption", "--project", "tls/app", "--var", "customer=Acme"],
+        env={
+            "GITLAB_URL": url,
+            "GITLAB_TOKEN": DEFAULT_ADMIN_TOKEN,
+            "PSDM_CA_BUNDLE": str(cert_file),
+        },
+    )
+    assert result.exit_code == 0, result.output
+    assert "to create" in result.stdout
 
 
 def test_an_html_sign_in_page_is_told_apart_from_gitlabs_api(sign_in_page) -> None:
