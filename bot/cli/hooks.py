@@ -76,6 +76,12 @@ def install(
                 f"{len(targets)} project(s); hook projects created later with --project",
                 err=True,
             )
+        if group and capabilities.epics and not capabilities.group_project_hooks:
+            typer.echo(
+                "GitLab before 17.6 sends no project-creation event to group hooks: an "
+                "administrator adds a system hook for project_create (docs/service.md)",
+                err=True,
+            )
         for target in targets:
             typer.echo(
                 install_hook(

@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.config import Settings
+from bot.gitlab.connection import forget
 from bot.service.app import create_app
 from bot.service.threaded import RunningServer, run_in_thread
 from tests.conftest import SandboxServer
@@ -81,8 +82,12 @@ class World:
         return [h.asdict() for h in base.get(owner).hooks.list(get_all=True)]
 
 
-def seed(sandbox: SandboxServer, tier: str, role: int = 50) -> None:
-    sandbox.reset(tier)
+def seed(sandbox: SandboxServer, tier: str, role: int = 50, version: str | None = None) -> None:
+    if version:
+        sandbox.control("POST", "reset", {"tier": tier, "gitlab_version": version})
+        forget(sandbox.url)
+    else:
+        sandbox.reset(tier)
     sandbox.seed(
         {
             "users": [{"username": BOT, "name": "PSDM bot", "token": BOT_TOKEN}],

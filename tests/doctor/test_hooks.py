@@ -65,3 +65,16 @@ def test_install_needs_a_secret_and_a_url(world: World) -> None:
     no_url = world.run("hooks", "install", "--group", "acme", PSDM_PUBLIC_URL="")
     assert no_url.exit_code == 1 and "pass --url or set PSDM_PUBLIC_URL" in no_url.output
     assert SECRET not in no_url.output
+
+
+def test_before_17_6_the_group_hook_has_no_project_events_and_a_system_hook_is_advised(
+    world: World,
+) -> None:
+    seed(world.sandbox, "premium", version="17.5")
+    result = world.run("hooks", "install", "--group", "acme")
+    assert result.exit_code == 0, result.output
+    assert "system hook for project_create" in result.stderr
+    (hook,) = world.hooks()
+    assert not hook.get("project_events") and not hook.get("milestone_events")
+    assert hook["issues_events"] and hook["confidential_note_events"]
+    assert world.run("hooks", "check", "--group", "acme").exit_code == 0
