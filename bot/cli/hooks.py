@@ -3,6 +3,8 @@ bot itself (group hooks on Premium and Ultimate, project hooks on Free)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from bot.cli.common import fail, gitlab_errors
@@ -90,7 +92,24 @@ def install(
             )
         return 0
 
-    raise typer.Exit(gitlab_errors(run, credentials))
+    raise typer.Exit(gitlab_errors(_refusals_told(run), credentials))
+
+
+def _refusals_told(run: Callable[[], int]) -> Callable[[], int]:
+    """GitLab refusing to show or change a hook becomes one line with the role it needs."""
+    from bot.gitlab.errors import GitLabError
+    from bot.gitlab.hooks import refusal
+
+    def told() -> int:
+        try:
+            return run()
+        except Exception as error:
+            refused = refusal(error)
+            if refused is None:
+                raise
+            raise GitLabError(refused) from None
+
+    return told
 
 
 @app.command()
@@ -118,7 +137,7 @@ def check(
             typer.echo("fix: psdm-bot hooks install (with the same --group/--project)", err=True)
         return 1 if bad else 0
 
-    raise typer.Exit(gitlab_errors(run, credentials))
+    raise typer.Exit(gitlab_errors(_refusals_told(run), credentials))
 
 
 def hook_findings(

@@ -78,3 +78,13 @@ def test_before_17_6_the_group_hook_has_no_project_events_and_a_system_hook_is_a
     assert not hook.get("project_events") and not hook.get("milestone_events")
     assert hook["issues_events"] and hook["confidential_note_events"]
     assert world.run("hooks", "check", "--group", "acme").exit_code == 0
+
+
+def test_a_user_without_owner_is_told_the_role_hooks_need(world: World) -> None:
+    seed(world.sandbox, "premium", role=40)
+    result = world.run("hooks", "install", "--group", "acme")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: GitLab refused: 403")
+    assert "hooks need Owner on a group" in line
+    assert "Traceback" not in result.output
