@@ -85,6 +85,7 @@ def configure_logging(
         # only to a logger without one; records still reach the root's handler
         logger.handlers = [logging.NullHandler()]
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)  # the root's level, unless its owner sets one later
     for name in QUIET:
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     structlog.configure(
