@@ -21,18 +21,31 @@ TAKEN_OVER = ("uvicorn", "uvicorn.error", "uvicorn.access", "dbos", "fastapi")
 """Loggers that configure handlers of their own unless they already have one."""
 
 
+def _expected(error: object) -> bool:
+    """A failure the bot explains itself (GitLab's answer, the network): no stack to read."""
+    from bot.gitlab.errors import GitLabError
+    from bot.gitlab.rest import NETWORK
+
+    return isinstance(error, (GitLabError, *NETWORK))
+
+
 def _tracebacks_for_errors_only(
     _: Any, __: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
+    """Below ERROR, and for expected failures at any level, the error in one field instead of
+    its traceback."""
+    exc_info = event.get("exc_info")
+    if not exc_info:
+        return event
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
     record = event.get("_record")
     level = record.levelno if isinstance(record, logging.LogRecord) else None
     if level is None:
         level = logging.getLevelName(str(event.get("level", "info")).upper())
-    if isinstance(level, int) and level < logging.ERROR and event.get("exc_info"):
-        exc_info = event.pop("exc_info")
-        if exc_info is True:
-            exc_info = sys.exc_info()
-        error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    if (isinstance(level, int) and level < logging.ERROR) or _expected(error):
+        event.pop("exc_info")
         if isinstance(error, BaseException):
             event.setdefault("error", f"{type(error).__name__}: {error}")
     return event

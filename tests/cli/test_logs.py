@@ -52,3 +52,15 @@ def test_a_warning_keeps_the_error_and_drops_the_traceback_an_error_keeps_it(lin
     assert warning["error"] == "ConnectionError: GitLab unreachable"
     assert "exception" not in warning
     assert "Traceback" in error["exception"]
+
+
+def test_an_expected_gitlab_failure_has_no_traceback_even_as_an_error(lines) -> None:
+    from bot.gitlab.errors import Unreachable
+
+    try:
+        raise Unreachable("cannot reach GitLab at https://gitlab.example.com")
+    except Unreachable:
+        logging.getLogger("dbos").error("step failed", exc_info=True)
+    (record,) = lines()
+    assert record["error"] == "Unreachable: cannot reach GitLab at https://gitlab.example.com"
+    assert "exception" not in record
