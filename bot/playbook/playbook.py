@@ -119,7 +119,10 @@ def load_named_playbook(name: str, catalog: Catalog) -> Playbook:
     if path is None:
         shown = name if len(name) <= 64 else name[:63] + "…"
         known = ", ".join(catalog.names) or "none"
-        raise PlaybookError([Problem(shown, 0, 0, f"no such playbook (available: {known})")])
+        close = difflib.get_close_matches(name, catalog.names, n=1) if len(name) <= 64 else []
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        message = f"no such playbook ({hint}available: {known})"
+        raise PlaybookError([Problem(shown, 0, 0, message)])
     playbook, problems = read_playbook(path, catalog.files)
     if problems or playbook is None:
         raise PlaybookError([_named_problem(p, name, path) for p in problems])

@@ -66,3 +66,12 @@ def test_a_yaml_syntax_error_is_reported_where_it_is(tmp_path: Path, text, where
 def test_an_unknown_shipped_playbook_name_gets_a_did_you_mean() -> None:
     _, found = read_playbook("tool-adoptoin")
     assert "did you mean 'tool-adoption'?" in found[0].message
+
+
+def test_a_misspelt_configured_playbook_name_gets_a_did_you_mean() -> None:
+    from bot.playbook import PlaybookError
+    from bot.playbook.playbook import load_named_playbook, playbook_catalog
+
+    with pytest.raises(PlaybookError) as caught:
+        load_named_playbook("transformaton", playbook_catalog())
+    assert "did you mean 'transformation'?" in str(caught.value)
