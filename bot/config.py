@@ -254,6 +254,13 @@ ENVIRONMENT_ONLY = (
 directory, the image tag in Compose, the CI component's inputs."""
 
 
+_SERVICE_LINKS = re.compile(
+    r"_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_\w+)?)?)$"
+)
+"""Kubernetes gives each pod `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT_80_TCP`, ... for every
+Service, so a Service named psdm-bot puts `PSDM_BOT_*` variables into the environment."""
+
+
 def unknown_variables(env: Mapping[str, str] = os.environ) -> list[str]:
     """One line per `PSDM_*` variable that no setting reads but that is one typo away from
     one that does (other `PSDM_*` names may belong to the CI component or to tests)."""
@@ -261,6 +268,8 @@ def unknown_variables(env: Mapping[str, str] = os.environ) -> list[str]:
     lines = []
     for name in sorted(env):
         if not name.startswith("PSDM_") or name in known or name in ENVIRONMENT_ONLY:
+            continue
+        if _SERVICE_LINKS.search(name):
             continue
         hint = _closest(name, known, cutoff=0.85)
         if hint:

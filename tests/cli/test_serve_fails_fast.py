@@ -110,3 +110,20 @@ def test_the_settings_module_strips_api_v4_and_the_trailing_slash() -> None:
 
     settings = Settings(webhook_secrets=["s"], gitlab_url="https://gl.example/gitlab/api/v4/")
     assert settings.gitlab_url == "https://gl.example/gitlab"
+
+
+def test_kubernetes_service_variables_are_not_taken_for_typos() -> None:
+    from bot.config import unknown_variables
+
+    injected = {
+        "PSDM_BOT_SERVICE_HOST": "10.0.0.1",
+        "PSDM_BOT_SERVICE_PORT": "80",
+        "PSDM_BOT_SERVICE_PORT_HTTP": "80",
+        "PSDM_BOT_PORT": "tcp://10.0.0.1:80",
+        "PSDM_BOT_PORT_80_TCP_ADDR": "10.0.0.1",
+        "PSDM_BOT_NODES_SERVICE_HOST": "10.0.0.2",
+    }
+    assert unknown_variables(injected) == []
+    assert unknown_variables({**injected, "PSDM_METRICS_PORTS": "9"}) == [
+        "unknown environment variable PSDM_METRICS_PORTS: did you mean 'PSDM_METRICS_PORT'?"
+    ]
