@@ -30,9 +30,11 @@ from .routes import (
     controls,
     discussions,
     dora,
+    empty,
     epics,
     groups,
     hooks,
+    instance,
     issues,
     iterations,
     label_promotion,
@@ -283,6 +285,8 @@ def _fault_response(status: int, retry_after: int | None) -> Response:
 def _routes() -> list[Route]:
     modules = [
         meta,
+        instance,
+        empty,
         users,
         groups,
         projects,

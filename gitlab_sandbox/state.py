@@ -82,6 +82,7 @@ class State:
         self.hook_logs: dict[int, list[HookLog]] = defaultdict(list)
         self.recursion: OrderedDict[str, set[int]] = OrderedDict()
         self.blocked_deliveries = 0
+        self.settings: dict[str, object] = {}
         root = self.add_user("root", "Administrator", "admin@example.com", is_admin=True)
         self.add_token(root.id, "sandbox-root", ["api", "sudo", "admin_mode"], self.admin_token)
 
