@@ -10,7 +10,12 @@ from ..model import WorkItem
 from ..web import Ctx, Params
 from .issues import update_issue
 
-COMMAND_RE = re.compile(r"^/([a-z_]+)(?:\s+(.*))?$")
+COMMAND_RE = re.compile(r"/([a-z_]+)(?: (.*))?[ \t\f\v]*\Z", re.IGNORECASE | re.ASCII)
+"""One quick-action line as GitLab's extractor reads it (GL:lib/gitlab/quick_actions/extractor.rb):
+`/` at the very start of the line, the command (any case), then nothing, or one space and the
+argument up to the end of the line. Ruby's `^`, `$` and `[^\n]` know only `\n` as a line end,
+so U+2028, U+0085, form feed and the like stay inside a line; `\r` is removed first."""
+FENCE = "```"
 KNOWN = {
     "label",
     "labels",
@@ -100,6 +105,21 @@ def _translate(ctx: Ctx, item: WorkItem, name: str, arg: str) -> tuple[dict[str,
     return {"epic_id": 0}, "Removed the parent epic."
 
 
+def command_lines(body: str) -> list[tuple[str, re.Match[str] | None]]:
+    """Each line of `body` (split at `\n` only, as GitLab does) with its quick-action match,
+    None for text; lines inside a ``` code block are text."""
+    found: list[tuple[str, re.Match[str] | None]] = []
+    in_code = False
+    for line in body.replace("\r", "").split("\n"):
+        if line.startswith(FENCE):
+            in_code = not in_code
+        match = None if in_code else COMMAND_RE.match(line)
+        if match is not None and match.group(1).lower() not in KNOWN:
+            match = None
+        found.append((line, match))
+    return found
+
+
 def run_quick_actions(ctx: Ctx, item: WorkItem, body: str) -> tuple[str, dict[str, Any], list[str]]:
     """Execute the quick-action lines; returns the remaining text, the changes and a summary."""
     if item.project_id is None or ctx.user is None:
@@ -107,12 +127,11 @@ def run_quick_actions(ctx: Ctx, item: WorkItem, body: str) -> tuple[str, dict[st
     kept: list[str] = []
     changes: dict[str, Any] = {}
     messages: list[str] = []
-    for line in body.splitlines():
-        match = COMMAND_RE.match(line.strip())
-        if match is None or match.group(1) not in KNOWN:
+    for line, match in command_lines(body):
+        if match is None:
             kept.append(line)
             continue
-        change, message = _translate(ctx, item, match.group(1), match.group(2) or "")
+        change, message = _translate(ctx, item, match.group(1).lower(), match.group(2) or "")
         changes.update(change)
         messages.append(message)
     if changes and ctx.state.can_edit_item(ctx.user, item):
