@@ -73,6 +73,7 @@ class Sandbox:
         gitlab_version: str,
         rate_limits: str | None,
         feature_flags: Iterable[str] = (),
+        hook_hosts: Iterable[str] = (),
     ) -> None:
         self.state = State(tier, admin_token, gitlab_version)
         self.state.feature_flags = check_flags(feature_flags)
@@ -81,7 +82,7 @@ class Sandbox:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.faults = Faults()
         self.stats = Stats()
-        self.deliverer = Deliverer(self.state)
+        self.deliverer = Deliverer(self.state, hook_hosts=hook_hosts)
 
     def reset(
         self,
@@ -318,15 +319,19 @@ def create_app(
     gitlab_version: str = versions.DEFAULT,
     rate_limits: str | None = None,
     feature_flags: Iterable[str] = (),
+    hook_hosts: Iterable[str] = (),
 ) -> FastAPI:
     """A fresh sandbox whose administrator `root` authenticates with `admin_token`.
 
     `tier` is free, premium or ultimate; `gitlab_version` is `latest` or a release such as
     `18.2` (`versions.UnknownVersion`, a ValueError, for one the sandbox cannot play);
     `rate_limits="gitlab.com"` enforces GitLab.com's per-user limits (`ratelimits.py`);
-    `feature_flags` turns on behaviours GitLab keeps behind a flag (`versions.FEATURE_FLAGS`).
+    `feature_flags` turns on behaviours GitLab keeps behind a flag (`versions.FEATURE_FLAGS`);
+    webhooks go to loopback hosts only, and to the hosts named in `hook_hosts` (`*`: any).
     """
-    sandbox = Sandbox(tier, admin_token, base_url, gitlab_version, rate_limits, feature_flags)
+    sandbox = Sandbox(
+        tier, admin_token, base_url, gitlab_version, rate_limits, feature_flags, hook_hosts
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -24,6 +24,11 @@ def sandbox(
     feature_flag: list[str] = typer.Option(
         None, "--feature-flag", help="Turn on a GitLab feature flag (webhook_signing_token)."
     ),
+    hook_host: list[str] = typer.Option(
+        None,
+        "--hook-host",
+        help="Also deliver webhooks to this host (repeatable; * for any). Default: loopback only.",
+    ),
 ) -> None:
     """Serve the in-memory GitLab sandbox (REST v4, GraphQL, webhooks); state dies with it."""
     import uvicorn
@@ -50,6 +55,7 @@ def sandbox(
             gitlab_version=gitlab_version,
             rate_limits=rate_limits,
             feature_flags=feature_flag or (),
+            hook_hosts=hook_host or (),
         )
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from standardwebhooks import Webhook
@@ -20,13 +23,45 @@ TIMEOUT_SECONDS = 10.0
 TEMPORARY_THRESHOLD = 3
 PERMANENT_THRESHOLD = 39
 REDACTED = "[REDACTED]"
+ANY_HOST = "*"
+BLOCKED = "URL is blocked: Requests to hosts other than loopback are not allowed by the sandbox"
+"""The refusal, worded like GitLab's URL blocker, whose refusals GitLab logs as an `internal
+error` delivery that counts as a failure (GL:app/services/web_hook_service.rb rescues
+`Gitlab::HTTP::HTTP_ERRORS`, which include `BlockedUrlError`)."""
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost`, a `.localhost` name (RFC 6761) or a literal loopback address."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def may_deliver(url: str, hook_hosts: frozenset[str]) -> bool:
+    """Whether the sandbox may POST to `url`: loopback always, other hosts only when named in
+    `hook_hosts` (or when it holds `*`). A stand-in on a developer's machine must not send
+    test payloads to hosts a test happens to name."""
+    if ANY_HOST in hook_hosts:
+        return True
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    return is_loopback(host) or host.lower().rstrip(".") in hook_hosts
 
 
 class Deliverer:
     """Delivers outside the state lock; a reset makes jobs queued before it vanish."""
 
-    def __init__(self, state: State, workers: int = 8) -> None:
+    def __init__(self, state: State, workers: int = 8, hook_hosts: Iterable[str] = ()) -> None:
         self.state = state
+        self.hook_hosts = frozenset(host.lower().rstrip(".") for host in hook_hosts)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-hook")
         self.client = httpx.Client(timeout=TIMEOUT_SECONDS)
         self.delivered = 0
@@ -67,16 +102,7 @@ class Deliverer:
             idempotency_key=job.idempotency_key,
             created_at=now(),
         )
-        ok = False
-        try:
-            response = self.client.post(url, content=body.encode(), headers=headers)
-            log.response_status = str(response.status_code)
-            log.response_headers = dict(list(response.headers.items())[:50])
-            log.response_body = response.text[:8192]
-            ok = response.status_code < 400
-        except httpx.HTTPError as exc:
-            log.response_status = "internal error"
-            log.internal_error_message = str(exc) or type(exc).__name__
+        ok = self._post(log, url, body, headers)
         log.execution_duration = round(time.perf_counter() - started, 4)
         with self.state.lock:
             if generation != self.state.generation or job.hook_id not in self.state.hooks:
@@ -85,6 +111,23 @@ class Deliverer:
             self.state.hook_logs[job.hook_id].append(log)
             self._record(self.state.hooks[job.hook_id], ok)
         return log
+
+    def _post(self, log: HookLog, url: str, body: str, headers: dict[str, str]) -> bool:
+        """Send one delivery and note its answer in `log`; True when the receiver took it."""
+        if not may_deliver(url, self.hook_hosts):
+            log.response_status = "internal error"
+            log.internal_error_message = BLOCKED
+            return False
+        try:
+            response = self.client.post(url, content=body.encode(), headers=headers)
+        except httpx.HTTPError as exc:
+            log.response_status = "internal error"
+            log.internal_error_message = str(exc) or type(exc).__name__
+            return False
+        log.response_status = str(response.status_code)
+        log.response_headers = dict(list(response.headers.items())[:50])
+        log.response_body = response.text[:8192]
+        return response.status_code < 400
 
     def _headers(self, hook: Hook, job: Job) -> dict[str, str]:
         headers = {h["key"]: h["value"] for h in hook.custom_headers}
