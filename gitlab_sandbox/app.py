@@ -46,6 +46,7 @@ from .routes import (
     notes,
     projects,
     resource_events,
+    uploads,
     users,
 )
 from .routing import Route
@@ -305,11 +306,13 @@ def _routes() -> list[Route]:
         dora,
         hooks,
         resource_events,
+        uploads,
         controls,
         graphql_api,
         oauth,
     ]
-    return [route for module in modules for route in module.api.routes] + oauth.pages.routes
+    pages = oauth.pages.routes + uploads.files.routes
+    return [route for module in modules for route in module.api.routes] + pages
 
 
 def create_app(

@@ -22,6 +22,11 @@ class User:
     is_admin: bool = False
     state: str = "active"
     bot: bool = False
+    avatar: str | None = None
+    """Path of an uploaded avatar (`/uploads/-/system/...`); None shows the Gravatar."""
+    bio: str = ""
+    identities: dict[str, str] = field(default_factory=dict)
+    """Provider name to `extern_uid` (GL:doc/api/users.md, identities)."""
 
 
 @dataclass
@@ -48,6 +53,9 @@ class Group:
     visibility: str = "private"
     next_epic_iid: int = 1
     next_milestone_iid: int = 1
+    avatar: str | None = None
+    shared_with: dict[int, int] = field(default_factory=dict)
+    """Groups this group is shared with: group id to the maximum access level granted."""
 
 
 @dataclass
@@ -69,6 +77,9 @@ class Project:
     issues_enabled: bool = True
     next_issue_iid: int = 1
     next_milestone_iid: int = 1
+    avatar: str | None = None
+    starrers: set[int] = field(default_factory=set)
+    forked_from_id: int | None = None
 
 
 @dataclass

@@ -110,6 +110,13 @@ class Render:
             owner = self.group_url(self.state.groups[milestone.owner_id])
         return f"{owner}/-/milestones/{milestone.iid}"
 
+    def _forks(self, project: Project) -> int:
+        return sum(1 for p in self.state.projects.values() if p.forked_from_id == project.id)
+
+    def file_url(self, path: str | None) -> str | None:
+        """The absolute URL of an uploaded file, None when there is none."""
+        return f"{self.base}{path}" if path else None
+
     # -- people ----------------------------------------------------------------------------
 
     def user(self, user: User) -> dict[str, Any]:
@@ -120,7 +127,7 @@ class Render:
             "name": user.name,
             "state": user.state,
             "locked": False,
-            "avatar_url": avatar(user.email),
+            "avatar_url": self.file_url(user.avatar) or avatar(user.email),
             "web_url": f"{self.base}/{user.username}",
         }
 
@@ -128,7 +135,7 @@ class Render:
         data = self.user(user)
         data.update(
             created_at=user.created_at,
-            bio="",
+            bio=user.bio,
             bio_html="",
             location="",
             skype="",
@@ -157,7 +164,10 @@ class Render:
                 color_scheme_id=1,
                 projects_limit=100000,
                 current_sign_in_at=None,
-                identities=[],
+                identities=[
+                    {"provider": provider, "extern_uid": uid, "saml_provider_id": None}
+                    for provider, uid in user.identities.items()
+                ],
                 can_create_group=True,
                 can_create_project=True,
                 two_factor_enabled=False,
@@ -224,7 +234,7 @@ class Render:
             "lfs_enabled": True,
             "default_branch": None,
             "default_branch_protection": 2,
-            "avatar_url": None,
+            "avatar_url": self.file_url(group.avatar),
             "request_access_enabled": True,
             "full_name": state.group_full_name(group),
             "full_path": state.group_full_path(group),
@@ -264,7 +274,7 @@ class Render:
             "kind": "group",
             "full_path": self.state.group_full_path(group),
             "parent_id": group.parent_id,
-            "avatar_url": None,
+            "avatar_url": self.file_url(group.avatar),
             "web_url": self.group_url(group),
         }
 
@@ -276,7 +286,7 @@ class Render:
             "kind": "user",
             "full_path": user.username,
             "parent_id": None,
-            "avatar_url": avatar(user.email),
+            "avatar_url": self.file_url(user.avatar) or avatar(user.email),
             "web_url": f"{self.base}/{user.username}",
         }
 
@@ -309,9 +319,11 @@ class Render:
             "http_url_to_repo": f"{web_url}.git",
             "web_url": web_url,
             "readme_url": None,
-            "forks_count": 0,
-            "avatar_url": None,
-            "star_count": 0,
+            "forks_count": sum(
+                1 for p in state.projects.values() if p.forked_from_id == project.id
+            ),
+            "avatar_url": self.file_url(project.avatar),
+            "star_count": len(project.starrers),
             "last_activity_at": project.last_activity_at,
             "visibility": project.visibility,
             "namespace": namespace,

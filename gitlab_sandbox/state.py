@@ -83,6 +83,9 @@ class State:
         self.recursion: OrderedDict[str, set[int]] = OrderedDict()
         self.blocked_deliveries = 0
         self.settings: dict[str, object] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}
+        """Uploaded files by URL path: content type and bytes (avatars, markdown uploads)."""
+        self.custom_attributes: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
         root = self.add_user("root", "Administrator", "admin@example.com", is_admin=True)
         self.add_token(root.id, "sandbox-root", ["api", "sudo", "admin_mode"], self.admin_token)
 

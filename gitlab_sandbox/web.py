@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import builtins
+import email.parser
+import email.policy
 import json
 import math
 from collections.abc import Callable
@@ -22,6 +24,45 @@ if TYPE_CHECKING:
     from .render import Render
     from .state import State
     from .webhooks.emitter import Emitter
+
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""Largest multipart body read; GitLab's own default attachment limit is 100 MB."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart/form-data body (avatars, markdown uploads)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def parse_multipart(content_type: str, raw: bytes) -> builtins.list[tuple[str, Any]]:
+    """The fields of a multipart/form-data body: text values as strings, files as `Upload`s.
+
+    Read with the standard library's MIME parser; a body it cannot split is a 400.
+    """
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    if not message.is_multipart():
+        raise ApiError(400, "400 Bad request - Invalid multipart body", key="error")
+    fields: builtins.list[tuple[str, Any]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            kind = part.get_content_type() or "application/octet-stream"
+            fields.append((name, Upload(filename, kind, content)))
+        else:
+            charset = part.get_content_charset() or "utf-8"
+            fields.append((name, content.decode(charset, errors="replace")))
+    return fields
 
 
 class ApiError(Exception):
@@ -85,6 +126,8 @@ class Reply:
     def response(self) -> Response:
         if self.status in (204, 304):
             return Response(status_code=self.status, headers=self.headers)
+        if isinstance(self.body, bytes):
+            return Response(self.body, self.status, self.headers)
         return Response(dumps(self.body), self.status, self.headers, media_type="application/json")
 
 
@@ -120,6 +163,11 @@ class Params:
             elif ctype.startswith("application/x-www-form-urlencoded"):
                 raw = await request.body()
                 _merge_pairs(data, parse_qsl(raw.decode(), keep_blank_values=True))
+            elif ctype.startswith("multipart/form-data"):
+                raw = await request.body()
+                if len(raw) > MAX_UPLOAD_BYTES:
+                    raise ApiError(413, "413 Request Entity Too Large")
+                _merge_pairs(data, parse_multipart(ctype, raw))
         return cls(data)
 
     def has(self, name: str) -> bool:
@@ -137,7 +185,16 @@ class Params:
         value = self.data.get(name)
         if value is None:
             return default
+        if isinstance(value, Upload):
+            raise ApiError(400, f"{name} is invalid", key="error")
         return value if isinstance(value, str) else str(value)
+
+    def upload(self, name: builtins.str) -> Upload | None:
+        """A file sent as a multipart part; None when absent (a non-file value is a 400)."""
+        value = self.data.get(name)
+        if value is None or isinstance(value, Upload):
+            return value
+        raise ApiError(400, f"{name} is invalid", key="error")
 
     def int(self, name: builtins.str, default: int | None = None) -> int | None:
         value = self.data.get(name)
@@ -202,7 +259,7 @@ class Params:
             raise ApiError(400, f"{name} is invalid", key="error") from None
 
 
-def _merge_pairs(data: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
+def _merge_pairs(data: dict[str, Any], pairs: builtins.list[tuple[str, Any]]) -> None:
     for key, value in pairs:
         if key.endswith("[]"):
             data.setdefault(key[:-2], [])

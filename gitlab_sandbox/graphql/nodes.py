@@ -101,6 +101,7 @@ def user_core(ctx: Ctx, user: User) -> dict[str, Any]:
         "username": user.username,
         "name": user.name,
         "state": user.state,
+        "active": user.state == "active",
         "webUrl": f"{ctx.base_url}/{user.username}",
         "avatarUrl": avatar(user.email),
         "publicEmail": None,

@@ -95,6 +95,13 @@ def reply(ctx: Ctx) -> dict[str, Any]:
     return ctx.render.note(note)
 
 
+@api.get(BASE + "/{discussion_id}/notes/{note_id}")
+def get_note(ctx: Ctx) -> dict[str, Any]:
+    """GL:doc/api/discussions.md "Get single issue discussion note"."""
+    item = issue_of(ctx)
+    return ctx.render.note(_note_in(ctx, _thread(ctx, item)))
+
+
 @api.put(BASE + "/{discussion_id}/notes/{note_id}")
 def edit(ctx: Ctx) -> dict[str, Any]:
     item = issue_of(ctx)

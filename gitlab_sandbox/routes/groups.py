@@ -20,6 +20,7 @@ from ..web import (
 )
 from .common import find_group, need_group
 from .projects import filter_projects, remove_project
+from .uploads import set_avatar
 
 api = Routes()
 
@@ -120,6 +121,7 @@ def create_group(ctx: Ctx) -> dict[str, Any]:
         visibility=visibility,
     )
     state.groups[group.id] = group
+    group.avatar = set_avatar(ctx, "group", group.id, None)
     if parent is None or state.group_access(user, parent) < OWNER:
         state.members[("group", group.id, user.id)] = Member(
             "group", group.id, user.id, OWNER, now(), user.id
@@ -136,6 +138,7 @@ def update_group(ctx: Ctx) -> dict[str, Any]:
     for name in ("name", "path", "description", "visibility"):
         if p.has(name):
             setattr(group, name, p.str(name) or "")
+    group.avatar = set_avatar(ctx, "group", group.id, group.avatar)
     return ctx.render.group(group, detail=True)
 
 

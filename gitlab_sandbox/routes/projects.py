@@ -11,6 +11,7 @@ from ..routing import Routes
 from ..state import drop, now
 from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
 from .common import find_project, find_user, need_admin, need_project
+from .uploads import set_avatar
 
 api = Routes()
 
@@ -175,6 +176,7 @@ def _create(ctx: Ctx, owner: User) -> dict[str, Any]:
         issues_enabled=p.bool("issues_enabled", True) is not False,
     )
     state.projects[project.id] = project
+    project.avatar = set_avatar(ctx, "project", project.id, None)
     if group is None or state.group_access(owner, group) < OWNER:
         level = OWNER if group is None else MAINTAINER
         state.members[("project", project.id, owner.id)] = Member(
@@ -216,6 +218,7 @@ def update_project(ctx: Ctx) -> dict[str, Any]:
         project.topics = p.list("topics") or p.list("tag_list") or []
     if p.has("issues_enabled"):
         project.issues_enabled = bool(p.bool("issues_enabled"))
+    project.avatar = set_avatar(ctx, "project", project.id, project.avatar)
     project.last_activity_at = now()
     return ctx.render.project(project)
 

@@ -10,6 +10,7 @@ from ..routing import Routes
 from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
 from .common import find_user, need_admin
 from .projects import remove_project
+from .uploads import set_avatar
 
 api = Routes()
 
@@ -65,6 +66,8 @@ def create_user(ctx: Ctx) -> dict[str, Any]:
     user = ctx.state.add_user(
         username, p.str("name") or username, email, is_admin=bool(p.bool("admin")), bot=False
     )
+    user.avatar = set_avatar(ctx, "user", user.id, None)
+    user.bio = p.str("bio", "") or ""
     ctx.emitter.user_created(user)
     return ctx.render.user_full(user)
 
@@ -82,6 +85,11 @@ def update_user(ctx: Ctx) -> dict[str, Any]:
         user.is_admin = bool(p.bool("admin"))
     if p.has("username"):
         user.username = p.str("username") or user.username
+    if p.has("bio"):
+        user.bio = p.str("bio") or ""
+    if p.has("provider") and p.has("extern_uid"):
+        user.identities[p.str("provider") or ""] = p.str("extern_uid") or ""
+    user.avatar = set_avatar(ctx, "user", user.id, user.avatar)
     return ctx.render.user_full(user)
 
 

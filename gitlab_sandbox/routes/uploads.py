@@ -1,0 +1,113 @@
+"""Uploaded files: avatars of users, groups, projects and topics, and project markdown uploads.
+
+Multipart bodies are read by `web.Params`; this module keeps the files in memory and serves
+them back at the paths GitLab answers (`GL:doc/api/project_markdown_uploads.md`,
+`GL:doc/api/users.md` "Upload an avatar", `GL:doc/api/groups.md` "Upload a group avatar").
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import secrets
+from typing import Any
+
+from ..model import GUEST
+from ..routing import Routes
+from ..web import ApiError, Ctx, Reply, Upload, not_found
+from .common import find_project, need_project
+
+api = Routes()
+files = Routes(prefix="")
+
+AVATAR_FORMATS = ("png", "jpg", "jpeg", "gif", "bmp", "tiff", "ico", "webp")
+AVATAR_MAX_BYTES = 200 * 1024
+"""GL:app/models/concerns/avatarable.rb: avatars are images of at most 200 KiB."""
+IMAGE_FORMATS = (*AVATAR_FORMATS, "svg")
+
+
+def safe_name(filename: str) -> str:
+    """The file's base name with anything but letters, digits, `.`, `-` and `_` replaced."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".")
+    return cleaned or "file"
+
+
+def _store(ctx: Ctx, path: str, upload: Upload) -> str:
+    kind = upload.content_type
+    if kind in ("", "application/octet-stream"):
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    ctx.state.files[path] = (kind, upload.content)
+    return path
+
+
+def set_avatar(ctx: Ctx, kind: str, owner_id: int, current: str | None) -> str | None:
+    """The avatar path after this request: a new upload, removal (`avatar=""`), or unchanged.
+
+    `kind` is GitLab's uploader directory (`user`, `group`, `project`, `projects/topic`).
+    """
+    p = ctx.params
+    if not p.has("avatar"):
+        return current
+    value = p.raw("avatar")
+    if value in ("", None):
+        if current is not None:
+            ctx.state.files.pop(current, None)
+        return None
+    upload = p.upload("avatar")
+    assert upload is not None
+    name = safe_name(upload.filename)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in AVATAR_FORMATS:
+        formats = ", ".join(AVATAR_FORMATS)
+        message = "file format is not supported. Please try one of the following supported formats"
+        raise ApiError(400, {"avatar": [f"{message}: {formats}"]})
+    if len(upload.content) > AVATAR_MAX_BYTES:
+        raise ApiError(400, {"avatar": ["is too big (should be at most 200 KiB)"]})
+    if current is not None:
+        ctx.state.files.pop(current, None)
+    return _store(ctx, f"/uploads/-/system/{kind}/avatar/{owner_id}/{name}", upload)
+
+
+@files.get("/uploads/-/system/{path:path}")
+def system_file(ctx: Ctx) -> Reply:
+    """Avatars are public, as on GitLab."""
+    return _serve(ctx, f"/uploads/-/system/{ctx.path['path']}")
+
+
+@files.get("/-/project/{id}/uploads/{secret}/{filename}")
+def project_file(ctx: Ctx) -> Reply:
+    project = find_project(ctx)
+    return _serve(
+        ctx, f"/-/project/{project.id}/uploads/{ctx.path['secret']}/{ctx.path['filename']}"
+    )
+
+
+def _serve(ctx: Ctx, path: str) -> Reply:
+    found = ctx.state.files.get(path)
+    if found is None:
+        raise not_found()
+    kind, content = found
+    return Reply(content, 200, {"Content-Type": kind})
+
+
+@api.post("/projects/{id}/uploads")
+def upload_file(ctx: Ctx) -> dict[str, Any]:
+    """GL:doc/api/project_markdown_uploads.md: `file` as a multipart part."""
+    project = find_project(ctx)
+    need_project(ctx, project, GUEST)
+    ctx.params.require("file")
+    upload = ctx.params.upload("file")
+    assert upload is not None
+    name = safe_name(upload.filename)
+    secret = secrets.token_hex(16)
+    full_path = _store(ctx, f"/-/project/{project.id}/uploads/{secret}/{name}", upload)
+    url = f"/uploads/{secret}/{name}"
+    image = name.rsplit(".", 1)[-1].lower() in IMAGE_FORMATS
+    return {
+        "id": ctx.state.next_id("upload"),
+        "alt": name.rsplit(".", 1)[0] if image else name,
+        "url": url,
+        "full_path": full_path,
+        "markdown": f"![{name.rsplit('.', 1)[0]}]({url})" if image else f"[{name}]({url})",
+    }
