@@ -46,6 +46,7 @@ from .routes import (
     notes,
     projects,
     resource_events,
+    topics,
     uploads,
     users,
 )
@@ -306,6 +307,7 @@ def _routes() -> list[Route]:
         dora,
         hooks,
         resource_events,
+        topics,
         uploads,
         controls,
         graphql_api,

@@ -83,6 +83,17 @@ class Project:
 
 
 @dataclass
+class Topic:
+    """A project topic (GL:doc/api/topics.md); projects name their topics by `name`."""
+
+    id: int
+    name: str
+    title: str
+    description: str | None = None
+    avatar: str | None = None
+
+
+@dataclass
 class Member:
     source: OwnerKind
     source_id: int

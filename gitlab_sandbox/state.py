@@ -26,6 +26,7 @@ from .model import (
     Note,
     Project,
     Token,
+    Topic,
     User,
     WorkItem,
 )
@@ -86,6 +87,7 @@ class State:
         self.files: dict[str, tuple[str, bytes]] = {}
         """Uploaded files by URL path: content type and bytes (avatars, markdown uploads)."""
         self.custom_attributes: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
+        self.topics: dict[int, Topic] = {}
         root = self.add_user("root", "Administrator", "admin@example.com", is_admin=True)
         self.add_token(root.id, "sandbox-root", ["api", "sudo", "admin_mode"], self.admin_token)
 

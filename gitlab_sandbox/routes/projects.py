@@ -261,27 +261,3 @@ def delete_project(ctx: Ctx) -> Reply:
     need_project(ctx, project, OWNER)
     remove_project(ctx, project)
     return Reply({"message": "202 Accepted"}, 202)
-
-
-@api.get("/topics")
-def list_topics(ctx: Ctx) -> Reply:
-    names: dict[str, int] = {}
-    for project in ctx.state.projects.values():
-        for topic in project.topics:
-            names[topic] = names.get(topic, 0) + 1
-    if ctx.params.has("search"):
-        term = (ctx.params.str("search") or "").lower()
-        names = {k: v for k, v in names.items() if term in k.lower()}
-    rows = [
-        {
-            "id": index,
-            "name": name,
-            "title": name,
-            "description": None,
-            "total_projects_count": count,
-            "organization_id": 1,
-            "avatar_url": None,
-        }
-        for index, (name, count) in enumerate(sorted(names.items(), key=lambda kv: -kv[1]), 1)
-    ]
-    return paginate(ctx, rows, lambda row: row)
