@@ -28,6 +28,7 @@ from .render import Render
 from .routes import (
     boards,
     controls,
+    custom_attributes,
     discussions,
     dora,
     empty,
@@ -48,6 +49,7 @@ from .routes import (
     resource_events,
     topics,
     uploads,
+    user_extras,
     users,
 )
 from .routing import Route
@@ -159,7 +161,7 @@ def authenticate(state: State, request: Request, params: Params) -> Caller:
     user = state.users.get(record.user_id)
     if user is None:
         raise ApiError(401, "401 Unauthorized")
-    if user.state == "blocked":
+    if user.state in ("blocked", "banned"):
         raise ApiError(403, "403 Forbidden - Your account has been blocked.")
     sudo = headers.get("sudo") or params.str("sudo")
     if sudo:
@@ -290,7 +292,9 @@ def _routes() -> list[Route]:
         meta,
         instance,
         empty,
+        user_extras,
         users,
+        custom_attributes,
         groups,
         projects,
         members,

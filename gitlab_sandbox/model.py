@@ -40,6 +40,7 @@ class Token:
     expires_at: date | None = None
     revoked: bool = False
     last_used_at: datetime | None = None
+    impersonation: bool = False
 
 
 @dataclass

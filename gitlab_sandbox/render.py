@@ -192,7 +192,7 @@ class Render:
             "last_used_at": token.last_used_at,
             "active": not token.revoked,
             "expires_at": token.expires_at,
-            "impersonation": False,
+            "impersonation": token.impersonation,
         }
         if reveal:
             data["token"] = token.token

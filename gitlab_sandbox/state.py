@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from . import clock, tiers, versions
 from .model import (
@@ -88,6 +88,9 @@ class State:
         """Uploaded files by URL path: content type and bytes (avatars, markdown uploads)."""
         self.custom_attributes: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
         self.topics: dict[int, Topic] = {}
+        self.records: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+        """Small per-user or per-owner records by kind (SSH and GPG keys, emails, statuses,
+        badges): plain rows, rendered as GitLab shows them."""
         root = self.add_user("root", "Administrator", "admin@example.com", is_admin=True)
         self.add_token(root.id, "sandbox-root", ["api", "sudo", "admin_mode"], self.admin_token)
 

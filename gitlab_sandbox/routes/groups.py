@@ -19,6 +19,7 @@ from ..web import (
     ruby_hash,
 )
 from .common import find_group, need_group
+from .custom_attributes import matching
 from .projects import filter_projects, remove_project
 from .uploads import set_avatar
 
@@ -57,7 +58,7 @@ def _filter(ctx: Ctx, groups: list[Group]) -> list[Group]:
     if min_access is not None:
         groups = [g for g in groups if state.group_access(viewer, g) >= min_access]
     skip: set[int] = set(p.int_list("skip_groups") or [])
-    return [g for g in groups if g.id not in skip]
+    return matching(ctx, "group", [g for g in groups if g.id not in skip])
 
 
 @api.get("/groups")

@@ -11,6 +11,7 @@ from ..routing import Routes
 from ..state import drop, now
 from ..web import ApiError, Ctx, Reply, bad_request, forbidden, not_found, paginate
 from .common import find_project, find_user, need_admin, need_project
+from .custom_attributes import matching
 from .uploads import set_avatar
 
 api = Routes()
@@ -25,7 +26,9 @@ def _slug(name: str) -> str:
 def filter_projects(ctx: Ctx, projects: list[Project]) -> list[Project]:
     """Visibility first, then the documented list filters and ordering."""
     p, state, viewer = ctx.params, ctx.state, ctx.user
-    projects = [pr for pr in projects if state.can_see_project(viewer, pr)]
+    projects = matching(
+        ctx, "project", [pr for pr in projects if state.can_see_project(viewer, pr)]
+    )
     if p.bool("owned"):
         projects = [pr for pr in projects if viewer and pr.creator_id == viewer.id]
     if p.bool("membership"):

@@ -9,6 +9,7 @@ from ..model import Note, Token, WorkItem
 from ..routing import Routes
 from ..web import ApiError, Ctx, Reply, forbidden, not_found, paginate
 from .common import find_user, need_admin
+from .custom_attributes import matching
 from .projects import remove_project
 from .uploads import set_avatar
 
@@ -36,6 +37,7 @@ def list_users(ctx: Ctx) -> Reply:
         users = [u for u in users if u.state == "blocked"]
     if p.has("humans") and p.bool("humans"):
         users = [u for u in users if not u.bot]
+    users = matching(ctx, "user", users)
     viewer = ctx.user
     render = ctx.render.user_full if viewer and viewer.is_admin else ctx.render.user
     return paginate(ctx, users, render, keyset=True)
@@ -126,16 +128,49 @@ def delete_user(ctx: Ctx) -> Reply:
 
 
 @api.post("/users/{user_id}/block")
-def block_user(ctx: Ctx) -> bool:
-    need_admin(ctx)
-    find_user(ctx).state = "blocked"
+def block_user(ctx: Ctx) -> bool | None:
+    """GL:lib/api/users.rb: `true`, or `null` (`break`) when the user is already blocked."""
+    admin = need_admin(ctx)
+    user = find_user(ctx)
+    if user.id == admin.id:
+        raise ApiError(403, "403 Forbidden - The API initiating user cannot be blocked by the API")
+    if user.state == "blocked":
+        return None
+    user.state = "blocked"
     return True
 
 
 @api.post("/users/{user_id}/unblock")
 def unblock_user(ctx: Ctx) -> bool:
+    """`true`, or `false` for a user who is not blocked (GitLab answers `user.activate`)."""
     need_admin(ctx)
-    find_user(ctx).state = "active"
+    user = find_user(ctx)
+    if user.state == "banned":
+        raise ApiError(403, "403 Forbidden - Banned users cannot be unblocked")
+    if user.state != "blocked":
+        return False
+    user.state = "active"
+    return True
+
+
+@api.post("/users/{user_id}/ban")
+def ban_user(ctx: Ctx) -> bool:
+    """GL:doc/api/user_moderation.md: only an active user can be banned."""
+    need_admin(ctx)
+    user = find_user(ctx)
+    if user.state != "active":
+        raise ApiError(403, "You cannot ban blocked users.")
+    user.state = "banned"
+    return True
+
+
+@api.post("/users/{user_id}/unban")
+def unban_user(ctx: Ctx) -> bool:
+    need_admin(ctx)
+    user = find_user(ctx)
+    if user.state != "banned":
+        raise ApiError(403, "You cannot unban active users.")
+    user.state = "active"
     return True
 
 
