@@ -27,6 +27,8 @@ class User:
     bio: str = ""
     identities: dict[str, str] = field(default_factory=dict)
     """Provider name to `extern_uid` (GL:doc/api/users.md, identities)."""
+    notification_levels: dict[str, str] = field(default_factory=dict)
+    """`global`, `group:<id>` or `project:<id>` to a notification level."""
 
 
 @dataclass
@@ -116,6 +118,7 @@ class Label:
     updated_at: datetime
     description: str | None = None
     priority: int | None = None
+    subscribers: set[int] = field(default_factory=set)
 
 
 @dataclass

@@ -248,7 +248,7 @@ class Render:
             "archived": False,
         }
         if detail:
-            data["shared_with_groups"] = []
+            data["shared_with_groups"] = self.shared_with_groups(group)
             data["runners_token"] = None
             data["prevent_sharing_groups_outside_hierarchy"] = False
             data["shared_projects"] = []
@@ -257,6 +257,23 @@ class Render:
                 self.project(p) for p in state.projects_in(group, include_subgroups=False)
             ]
         return data
+
+    def shared_with_groups(self, group: Group) -> list[dict[str, Any]]:
+        """GL:doc/api/groups.md "Details of a group": the groups this one is shared with."""
+        rows = []
+        for other_id, level in group.shared_with.items():
+            other = self.state.groups.get(other_id)
+            if other is not None:
+                rows.append(
+                    {
+                        "group_id": other.id,
+                        "group_name": other.name,
+                        "group_full_path": self.state.group_full_path(other),
+                        "group_access_level": level,
+                        "expires_at": None,
+                    }
+                )
+        return rows
 
     def namespace_of(self, project: Project) -> dict[str, Any]:
         group = self.state.project_group(project)
@@ -418,7 +435,36 @@ class Render:
         }
         if group is None:  # GitLab names an owner for personal projects only
             data["owner"] = self.user(state.users[project.creator_id])
+        source = state.projects.get(project.forked_from_id or 0)
+        if source is not None:  # only forks carry it (GL:doc/api/projects.md)
+            data["forked_from_project"] = self.project_basic(source)
         return data
+
+    def project_basic(self, project: Project) -> dict[str, Any]:
+        """The short project shape GitLab nests (a fork's `forked_from_project`)."""
+        full = self.project(project)
+        keys = (
+            "id",
+            "description",
+            "name",
+            "name_with_namespace",
+            "path",
+            "path_with_namespace",
+            "created_at",
+            "default_branch",
+            "tag_list",
+            "topics",
+            "ssh_url_to_repo",
+            "http_url_to_repo",
+            "web_url",
+            "readme_url",
+            "forks_count",
+            "avatar_url",
+            "star_count",
+            "last_activity_at",
+            "namespace",
+        )
+        return {key: full[key] for key in keys}
 
     # -- planning objects ----------------------------------------------------------------------
 
@@ -434,7 +480,7 @@ class Render:
             "description_html": label.description or "",
             "text_color": text_color(label.color),
             "color": label.color,
-            "subscribed": False,
+            "subscribed": self.viewer is not None and self.viewer.id in label.subscribers,
             "priority": label.priority,
             "is_project_label": label.owner == "project",
             "archived": False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..model import DEVELOPER, Group, Label, Project
@@ -198,6 +199,21 @@ def _register(kind: str) -> None:
                 item.label_ids.remove(label.id)
         return Reply(None, 204)
 
+    def subscription(subscribe: bool) -> Callable[[Ctx], Reply]:
+        def change(ctx: Ctx) -> Reply:
+            """GL:doc/api/labels.md: 304 when the caller already is (or is not) subscribed."""
+            _, owner = _owner(ctx, kind)
+            label = find_label(ctx, single, owner, ctx.path_id("label_id"))
+            user = ctx.me
+            if (user.id in label.subscribers) == subscribe:
+                return Reply(None, 304)
+            (label.subscribers.add if subscribe else label.subscribers.discard)(user.id)
+            return Reply(ctx.render.label(label), 201)
+
+        return change
+
+    api.post(f"{base}/{{label_id}}/subscribe")(subscription(True))
+    api.post(f"{base}/{{label_id}}/unsubscribe")(subscription(False))
     api.get(base)(listing)
     api.post(base)(create)
     api.put(base)(update)
