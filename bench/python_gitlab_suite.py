@@ -14,9 +14,10 @@ here. At the end it prints passed / failed / skipped per test file (a family) an
 first error line.
 
 Selections: `bot` is the families the bot itself uses (issues and their notes, labels,
-milestones, boards, epics, GraphQL, the current user); `users` adds what a bot's users touch
-around it (users, groups, projects, namespaces, hooks, members, topics); `all` is every API
-test file.
+milestones, boards, epics, GraphQL, the current user); `families` is the families of issue 24
+(adds users, groups, projects, namespaces, hooks, members, events, topics), without the tests
+of those files that exercise what the sandbox leaves out (`OUTSIDE`, with the reason; from
+`test_gitlab.py` only `GITLAB_IN_FAMILIES`); `all` is every API test file, nothing left out.
 """
 
 from __future__ import annotations
@@ -38,21 +39,58 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "sandbox-root-token"
+FAMILY_FILES = [
+    "test_boards",
+    "test_current_user",
+    "test_epics",
+    "test_gitlab",
+    "test_graphql",
+    "test_groups",
+    "test_issues",
+    "test_lazy_objects",
+    "test_projects",
+    "test_topics",
+    "test_users",
+]
+OUTSIDE = {
+    # Tests in those files that exercise what issue 24 leaves out of the sandbox (repositories,
+    # CI, integrations, LDAP/SAML, instance administration); listed in docs/sandbox.md.
+    "test_groups.py::test_group_ldap_links": "LDAP",
+    "test_groups.py::test_group_wiki": "wikis",
+    "test_groups.py::test_group_protected_branches": "repositories (protected branches)",
+    "test_groups.py::test_group_service_account": "service accounts",
+    "test_groups.py::test_ldap_groups": "LDAP",
+    "test_groups.py::test_group_saml_group_links": "SAML",
+    "test_projects.py::test_project_environments": "CI environments",
+    "test_projects.py::test_project_housekeeping": "repositories (housekeeping)",
+    "test_projects.py::test_project_pages": "Pages",
+    "test_projects.py::test_project_pages_domains": "Pages",
+    "test_projects.py::test_project_protected_branches": "repositories (protected branches)",
+    "test_projects.py::test_project_remote_mirrors": "repositories (mirrors)",
+    "test_projects.py::test_project_pull_mirrors": "repositories (mirrors)",
+    "test_projects.py::test_project_services": "integrations",
+    "test_projects.py::test_project_storage": "repository storage",
+    "test_projects.py::test_project_tags": "repositories (tags, files)",
+    "test_projects.py::test_project_triggers": "CI triggers",
+    "test_projects.py::test_project_wiki": "wikis",
+    "test_projects.py::test_project_external_status_check_create": "merge requests",
+    "test_projects.py::test_project_external_status_check_list": "merge requests",
+}
+GITLAB_IN_FAMILIES = (
+    # test_gitlab.py is mostly instance administration; these tests are in the families.
+    "test_namespaces",
+    "test_hooks",
+    "test_events",
+    "test_user_activities",
+    "test_notification_settings",
+    "test_auth_from_config",
+    "test_no_custom_session",
+    "test_custom_session",
+    "test_pagination",
+)
 SELECTIONS = {
     "bot": ["test_issues", "test_boards", "test_epics", "test_current_user", "test_graphql"],
-    "users": [
-        "test_issues",
-        "test_boards",
-        "test_epics",
-        "test_current_user",
-        "test_graphql",
-        "test_users",
-        "test_groups",
-        "test_projects",
-        "test_topics",
-        "test_lazy_objects",
-        "test_gitlab",
-    ],
+    "families": FAMILY_FILES,
 }
 CONFTEST = '''"""Added by psdm-bot's bench/python_gitlab_suite.py: the sandbox, not a container."""
 
@@ -137,8 +175,14 @@ def run(args: argparse.Namespace) -> int:
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
             command += ["-p", "no:xdist", "--timeout", str(args.timeout), f"--junitxml={report}"]
             command += [f"tests/functional/api/{name}.py" for name in chosen]
-            if args.k:
-                command += ["-k", args.k]
+            expression = args.k
+            if args.selection == "families":
+                for test in OUTSIDE:
+                    command += ["--deselect", f"tests/functional/api/{test}"]
+                keep = f"(not test_gitlab.py or {' or '.join(GITLAB_IN_FAMILIES)})"
+                expression = f"{keep} and ({args.k})" if args.k else keep
+            if expression:
+                command += ["-k", expression]
             output = None if args.verbose else subprocess.DEVNULL
             subprocess.run(command, cwd=work, env=env, stdout=output, check=False)
         finally:
@@ -183,7 +227,7 @@ def summarize(report: Path, tier: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="premium", choices=["premium", "ultimate", "free"])
-    parser.add_argument("--selection", default="users", choices=[*SELECTIONS, "all"])
+    parser.add_argument("--selection", default="families", choices=[*SELECTIONS, "all"])
     parser.add_argument("--tests", help="an unpacked python-gitlab source distribution")
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "python-gitlab-src"))
     parser.add_argument("-k", help="pytest -k expression")

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..model import MAINTAINER
 from ..routing import Routes
-from ..web import Ctx
-from .common import find_group, find_project, need_group, need_project
+from ..web import Ctx, Reply, not_found, paginate
+from .common import find_group, find_project, need_group, need_project, need_user
 
 api = Routes()
 
@@ -30,3 +30,49 @@ def group_deploy_tokens(ctx: Ctx) -> list[Any]:
     """GL:doc/api/deploy_tokens.md: Maintainer and up."""
     need_group(ctx, find_group(ctx), MAINTAINER)
     return []
+
+
+def _readable_project(ctx: Ctx) -> None:
+    find_project(ctx)
+
+
+def _empty_list(ctx: Ctx) -> Reply:
+    """An empty page with GitLab's pagination headers."""
+    return paginate(ctx, [], lambda row: row)
+
+
+def _project_list(ctx: Ctx) -> Reply:
+    _readable_project(ctx)
+    return _empty_list(ctx)
+
+
+def _group_list(ctx: Ctx) -> Reply:
+    find_group(ctx)
+    return _empty_list(ctx)
+
+
+def _instance_list(ctx: Ctx) -> Reply:
+    need_user(ctx)
+    return _empty_list(ctx)
+
+
+for _path in (
+    "/projects/{id}/merge_requests",
+    "/projects/{id}/repository/branches",
+    "/projects/{id}/repository/tags",
+    "/projects/{id}/releases",
+    "/projects/{id}/pipelines",
+    "/projects/{id}/jobs",
+    "/projects/{id}/packages",
+):
+    api.get(_path)(_project_list)
+for _path in ("/groups/{id}/merge_requests", "/groups/{id}/packages"):
+    api.get(_path)(_group_list)
+api.get("/merge_requests")(_instance_list)
+
+
+@api.get("/projects/{id}/merge_requests/{merge_request_iid}")
+def merge_request(ctx: Ctx) -> Reply:
+    """No project holds merge requests: GitLab's 404 for an unknown one."""
+    _readable_project(ctx)
+    raise not_found("Merge Request")

@@ -364,3 +364,23 @@ def _membership(ctx: Ctx, member: Member) -> dict[str, Any]:
         "source_type": "Project" if member.source == "project" else "Namespace",
         "access_level": member.access_level,
     }
+
+
+@api.get("/user/activities")
+def activities(ctx: Ctx) -> Reply:
+    """GL:doc/api/users.md "Get user activities" (administrators): users' last activity day on
+    or after `from` (default six months ago). The sandbox counts a user active from creation."""
+    need_admin(ctx)
+    since = ctx.params.date("from")
+    users = sorted(ctx.state.users.values(), key=lambda u: u.id)
+    if since is not None:
+        users = [u for u in users if u.created_at.date() >= since]
+    return paginate(
+        ctx,
+        users,
+        lambda u: {
+            "username": u.username,
+            "last_activity_on": u.created_at.date(),
+            "last_activity_at": u.created_at.date(),
+        },
+    )
