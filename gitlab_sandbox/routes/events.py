@@ -123,6 +123,7 @@ def _render(ctx: Ctx, event: Event, ids: dict[Event, int]) -> dict[str, Any]:
     author = state.users.get(event.author_id) or state.ghost()  # deleted users' work is ghost's
     data: dict[str, Any] = {
         "id": ids[event],
+        "title": None,  # in every example of GL:doc/api/events.md, always null
         "project_id": event.project_id,
         "action_name": event.action_name,
         "target_id": event.target_id,

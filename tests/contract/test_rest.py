@@ -9,6 +9,7 @@ import pytest
 from gitlab_sandbox.render import Render
 
 from . import shapes
+from .families import FAMILIES
 from .inventory import REST, Rest
 from .shapes import fixture
 
@@ -29,7 +30,7 @@ def test_answer_has_the_documented_keys_and_types(world, entry: Rest):
 
 
 def test_every_fixture_names_its_source_and_every_example_is_used():
-    used = {(entry.fixture, entry.example) for entry in REST} | {
+    used = {(entry.fixture, entry.example) for entry in (*REST, *FAMILIES)} | {
         ("issue", "weight"),
         ("issue", "epic"),
         ("group_milestone", "one"),

@@ -1,0 +1,123 @@
+"""GitLab calls around the bot's own: the families a bot's users touch (issue 24), each with
+the page of GitLab's documentation whose example response the sandbox's answer must match.
+
+Kept apart from `inventory.REST` (the calls the bot makes). `extend` builds what these calls
+read on top of the contract world.
+"""
+
+from __future__ import annotations
+
+from .inventory import Rest
+from .world import World
+
+P = "/projects/{pid}"
+G = "/groups/{gid}"
+AROUND = "around the bot: what its users touch (issue 24)"
+
+FAMILIES: tuple[Rest, ...] = (
+    Rest("GET", "/topics", "topic", "list", AROUND, "/topics"),
+    Rest("GET", "/topics/:id", "topic", "get", AROUND, "/topics/{topic_id}"),
+    Rest(
+        "POST", "/topics", "topic", "create", AROUND, "/topics", body={"name": "t2", "title": "T2"}
+    ),
+    Rest(
+        "PUT",
+        "/topics/:id",
+        "topic",
+        "update",
+        AROUND,
+        "/topics/{topic_id}",
+        body={"description": "d"},
+    ),
+    Rest(
+        "POST",
+        "/topics/merge",
+        "topic",
+        "merge",
+        AROUND,
+        "/topics/merge",
+        body={"source_topic_id": "{merge_source_id}", "target_topic_id": "{topic_id}"},
+    ),
+    Rest("GET", "/projects/:id/badges", "badge", "list", AROUND, P + "/badges"),
+    Rest("GET", "/projects/:id/badges/:badge_id", "badge", "get", AROUND, P + "/badges/{badge_id}"),
+    Rest(
+        "POST",
+        "/projects/:id/badges",
+        "badge",
+        "create",
+        AROUND,
+        P + "/badges",
+        body={
+            "link_url": "https://example.com/%{project_path}",
+            "image_url": "https://img",
+            "name": "b",
+        },
+    ),
+    Rest(
+        "PUT",
+        "/projects/:id/badges/:badge_id",
+        "badge",
+        "edit",
+        AROUND,
+        P + "/badges/{badge_id}",
+        body={"image_url": "https://img2"},
+    ),
+    Rest(
+        "GET",
+        "/projects/:id/badges/render",
+        "badge",
+        "render",
+        AROUND,
+        P + "/badges/render",
+        query={"link_url": "https://example.com/%{project_id}", "image_url": "https://img"},
+    ),
+    Rest("GET", "/groups/:id/badges", "badge", "list", AROUND, G + "/badges"),
+    Rest(
+        "GET",
+        "/projects/:id/custom_attributes",
+        "custom_attribute",
+        "list",
+        AROUND,
+        P + "/custom_attributes",
+    ),
+    Rest(
+        "GET",
+        "/users/:id/custom_attributes/:key",
+        "custom_attribute",
+        "get",
+        AROUND,
+        "/users/{alice_id}/custom_attributes/location",
+    ),
+    Rest(
+        "PUT",
+        "/groups/:id/custom_attributes/:key",
+        "custom_attribute",
+        "set",
+        AROUND,
+        G + "/custom_attributes/location",
+        body={"value": "Greenland"},
+    ),
+    Rest("GET", "/events", "event", "mine", AROUND, "/events"),
+    Rest("GET", "/projects/:id/events", "event", "project", AROUND, P + "/events"),
+    Rest("GET", "/users/:id/events", "event", "user", AROUND, "/users/{root_id}/events"),
+)
+
+
+def extend(world: World) -> None:
+    """A topic (and one to merge into it), badges and custom attributes."""
+    ids = world.ids
+    pid, gid = ids["pid"], ids["gid"]
+    ids["topic_id"] = world.call("POST", "/topics", json={"name": "planning", "title": "Planning"})[
+        "id"
+    ]
+    ids["merge_source_id"] = world.call(
+        "POST", "/topics", json={"name": "plans", "title": "Plans"}
+    )["id"]
+    world.call("PUT", f"/projects/{pid}", json={"topics": ["planning"]})
+    badge = {"link_url": "https://ci/%{project_path}", "image_url": "https://img", "name": "CI"}
+    ids["badge_id"] = world.call("POST", f"/projects/{pid}/badges", json=badge)["id"]
+    world.call("POST", f"/groups/{gid}/badges", json=dict(badge, name="Group"))
+    world.call("PUT", f"/projects/{pid}/custom_attributes/role", json={"value": "Developer"})
+    world.call(
+        "PUT", f"/users/{ids['alice_id']}/custom_attributes/location", json={"value": "Oslo"}
+    )
