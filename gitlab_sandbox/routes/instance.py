@@ -12,7 +12,6 @@ from .common import need_admin, need_user
 
 api = Routes()
 
-STARTED = now()
 SETTINGS: dict[str, Any] = {
     # The keys and defaults of GitLab's documented example (GL:doc/api/settings.md).
     "id": 1,
@@ -65,7 +64,8 @@ PREMIUM_SETTINGS: dict[str, Any] = {
 
 def settings(ctx: Ctx) -> dict[str, Any]:
     """The instance's settings: GitLab's defaults overlaid with what administrators changed."""
-    answer = dict(SETTINGS, created_at=STARTED, updated_at=STARTED)
+    started = ctx.state.settings.setdefault("created_at", now())
+    answer = dict(SETTINGS, created_at=started, updated_at=started)
     if ctx.state.tier != "free":
         answer.update(PREMIUM_SETTINGS)
     answer.update(ctx.state.settings)
