@@ -19,7 +19,7 @@ from typing import Any
 from ..model import Member, User
 from ..routing import Routes
 from ..state import now
-from ..web import ApiError, Ctx, Reply, bad_request, not_found, paginate, ruby_hash
+from ..web import ApiError, Ctx, Reply, bad_request, not_found, paginate
 from .common import find_user, need_admin
 
 api = Routes()
@@ -32,10 +32,12 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 AVAILABILITIES = ("not_set", "busy")
 
 
-def _owner(ctx: Ctx) -> User:
-    """The caller on `/user/...`; on `/users/:id/...` the user named (administrators only)."""
+def _owner(ctx: Ctx, public_read: bool = False) -> User:
+    """The caller on `/user/...`; on `/users/:id/...` the user named: administrators only,
+    except where the page says anyone may read (`public_read`: SSH and GPG keys)."""
     if "user_id" in ctx.path:
-        need_admin(ctx)
+        if not (public_read and ctx.request.method == "GET"):
+            need_admin(ctx)
         return find_user(ctx)
     return ctx.me
 
@@ -76,20 +78,19 @@ def ssh_fingerprints(key: str) -> tuple[str, str]:
     except binascii.Error:
         blob = b""
     if not blob:
-        raise bad_request(
-            ruby_hash({"key": ["is invalid"], "fingerprint_sha256": ["cannot be generated"]})
-        )
+        raise bad_request({"key": ["is invalid"], "fingerprint_sha256": ["cannot be generated"]})
     md5 = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     sha = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     return ":".join(md5[i : i + 2] for i in range(0, 32, 2)), f"SHA256:{sha}"
 
 
 def list_keys(ctx: Ctx) -> Reply:
-    return paginate(ctx, _rows(ctx, "ssh_key", _owner(ctx)), _public)
+    """GL:doc/api/user_keys.md: a user's keys need no authentication to read."""
+    return paginate(ctx, _rows(ctx, "ssh_key", _owner(ctx, public_read=True)), _public)
 
 
 def get_key(ctx: Ctx) -> dict[str, Any]:
-    return _public(_row(ctx, "ssh_key", _owner(ctx), "Key"))
+    return _public(_row(ctx, "ssh_key", _owner(ctx, public_read=True), "Key"))
 
 
 def add_key(ctx: Ctx) -> dict[str, Any]:
@@ -97,9 +98,9 @@ def add_key(ctx: Ctx) -> dict[str, Any]:
     p.require("key", "title")
     key = (p.str("key") or "").strip()
     _, sha = ssh_fingerprints(key)
-    taken = any(row["fingerprint"] == sha for row in ctx.state.records["ssh_key"].values())
-    if taken:
-        raise bad_request(ruby_hash({"fingerprint_sha256": ["has already been taken"]}))
+    if any(row["fingerprint"] == sha for row in ctx.state.records["ssh_key"].values()):
+        taken = ["has already been taken"]  # GL:doc/api/user_keys.md, "Add an SSH key"
+        raise bad_request({"fingerprint": taken, "key": taken})
     row: dict[str, Any] = {
         "id": ctx.state.next_id("ssh_key"),
         "title": p.str("title"),
@@ -141,11 +142,11 @@ def key_with_user(ctx: Ctx) -> dict[str, Any]:
 
 
 def list_gpg_keys(ctx: Ctx) -> Reply:
-    return paginate(ctx, _rows(ctx, "gpg_key", _owner(ctx)), _public)
+    return paginate(ctx, _rows(ctx, "gpg_key", _owner(ctx, public_read=True)), _public)
 
 
 def get_gpg_key(ctx: Ctx) -> dict[str, Any]:
-    return _public(_row(ctx, "gpg_key", _owner(ctx), "GPG Key"))
+    return _public(_row(ctx, "gpg_key", _owner(ctx, public_read=True), "GPG Key"))
 
 
 def add_gpg_key(ctx: Ctx) -> dict[str, Any]:
@@ -153,9 +154,9 @@ def add_gpg_key(ctx: Ctx) -> dict[str, Any]:
     p.require("key")
     key = (p.str("key") or "").strip()
     if not key.startswith(PGP_BEGIN):
-        raise bad_request(ruby_hash({"key": ["is invalid"]}))
+        raise bad_request({"key": ["is invalid"]})
     if any(row["key"] == key for row in ctx.state.records["gpg_key"].values()):
-        raise bad_request(ruby_hash({"key": ["has already been taken"]}))
+        raise bad_request({"key": ["has already been taken"]})
     row: dict[str, Any] = {"id": ctx.state.next_id("gpg_key"), "key": key, "created_at": now()}
     row["user_id"] = user.id
     ctx.state.records["gpg_key"][row["id"]] = row
@@ -201,11 +202,11 @@ def add_email(ctx: Ctx) -> dict[str, Any]:
     p.require("email")
     address = (p.str("email") or "").strip()
     if not EMAIL_RE.match(address):
-        raise bad_request(ruby_hash({"email": ["is invalid"]}))
+        raise bad_request({"email": ["is invalid"]})
     primary = {u.email.lower() for u in ctx.state.users.values()}
     others = {row["email"].lower() for row in ctx.state.records["email"].values()}
     if address.lower() in primary | others:
-        raise bad_request(ruby_hash({"email": ["has already been taken"]}))
+        raise bad_request({"email": ["has already been taken"]})
     confirmed = now() if "user_id" in ctx.path and p.bool("skip_confirmation") else None
     row: dict[str, Any] = {"id": ctx.state.next_id("email"), "email": address}
     row["confirmed_at"] = confirmed

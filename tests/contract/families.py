@@ -13,6 +13,12 @@ from .world import World
 P = "/projects/{pid}"
 G = "/groups/{gid}"
 AROUND = "around the bot: what its users touch (issue 24)"
+SSH_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAABJQAAAIEAiPWx6WM4lhHNedGfBpPJNPpZ7yKu+dnn1SJejgt4596k6YjzGGphH2T"
+    "UxwKzxcKDKKezwkpfnxPkSMkuEspGRt/aZZ9wa++Oi7Qkr8prgHc4soW6NUlfDzpvZK2H5E7eQaSeP3SAwGmQKUFHCd"
+    "dNaP0L+hM7zhFNzjFvpaMgJw0= me@example.com"
+)
+GPG_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBFV\n-----END PGP PUBLIC KEY BLOCK-----"
 
 FAMILIES: tuple[Rest, ...] = (
     Rest("GET", "/topics", "topic", "list", AROUND, "/topics"),
@@ -135,6 +141,32 @@ FAMILIES: tuple[Rest, ...] = (
         P + "/notification_settings",
         body={"level": "custom", "new_note": True},
     ),
+    Rest("GET", "/user/keys", "ssh_key", "list", AROUND, "/user/keys"),
+    Rest(
+        "GET", "/users/:id/keys/:key_id", "ssh_key", "get", AROUND, "/users/{root_id}/keys/{key_id}"
+    ),
+    Rest(
+        "POST",
+        "/user/keys",
+        "ssh_key",
+        "create",
+        AROUND,
+        "/user/keys",
+        body={"title": "ABC", "key": SSH_KEY.replace("AAAAB3", "AAAAB4"), "usage_type": "auth"},
+    ),
+    Rest("GET", "/user/gpg_keys", "gpg_key", "list", AROUND, "/user/gpg_keys"),
+    Rest("GET", "/user/gpg_keys/:key_id", "gpg_key", "get", AROUND, "/user/gpg_keys/{gpg_key_id}"),
+    Rest("GET", "/user/emails", "email", "list", AROUND, "/user/emails"),
+    Rest("GET", "/user/emails/:email_id", "email", "get", AROUND, "/user/emails/{email_id}"),
+    Rest(
+        "POST",
+        "/users/:id/emails",
+        "email",
+        "create",
+        AROUND,
+        "/users/{alice_id}/emails",
+        body={"email": "alice2@example.com", "skip_confirmation": True},
+    ),
     Rest("GET", "/events", "event", "mine", AROUND, "/events"),
     Rest("GET", "/projects/:id/events", "event", "project", AROUND, P + "/events"),
     Rest("GET", "/users/:id/events", "event", "user", AROUND, "/users/{root_id}/events"),
@@ -142,7 +174,7 @@ FAMILIES: tuple[Rest, ...] = (
 
 
 def extend(world: World) -> None:
-    """A topic (and one to merge into it), badges and custom attributes."""
+    """A topic (and one to merge into it), badges, custom attributes, keys and an email."""
     ids = world.ids
     pid, gid = ids["pid"], ids["gid"]
     ids["topic_id"] = world.call("POST", "/topics", json={"name": "planning", "title": "Planning"})[
@@ -159,3 +191,6 @@ def extend(world: World) -> None:
     world.call(
         "PUT", f"/users/{ids['alice_id']}/custom_attributes/location", json={"value": "Oslo"}
     )
+    ids["key_id"] = world.call("POST", "/user/keys", json={"title": "laptop", "key": SSH_KEY})["id"]
+    ids["gpg_key_id"] = world.call("POST", "/user/gpg_keys", json={"key": GPG_KEY})["id"]
+    ids["email_id"] = world.call("POST", "/user/emails", json={"email": "root2@example.com"})["id"]

@@ -217,11 +217,19 @@ def test_events_follow_the_records_and_hide_what_the_viewer_cannot_see(sandbox, 
     assert root_events == []
 
 
-def test_keys_emails_and_status_of_the_current_user(api):
+def test_keys_emails_and_status_of_the_current_user(sandbox, api):
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsTJ2vHl8oJwLT3l0mYEGFJZ8yHnMXW0z4BHKxOcTgn me"
     made = api.post("/user/keys", json={"title": "laptop", "key": key})
     assert made.status_code == 201
-    assert api.post("/user/keys", json={"title": "again", "key": key}).status_code == 400
+    again = api.post("/user/keys", json={"title": "again", "key": key})
+    taken = ["has already been taken"]  # GL:doc/api/user_keys.md
+    assert (again.status_code, again.json()) == (
+        400,
+        {"message": {"fingerprint": taken, "key": taken}},
+    )
+    public = httpx.get(f"{sandbox.url}/api/v4/users/1/keys")  # no token: the page says so
+    assert [k["title"] for k in public.json()] == ["laptop"]
+    assert httpx.get(f"{sandbox.url}/api/v4/users/1/emails").status_code == 401
     assert api.post("/user/keys", json={"title": "bad", "key": "not a key"}).status_code == 400
     assert [k["title"] for k in api.get("/user/keys").json()] == ["laptop"]
     assert api.post("/user/emails", json={"email": "admin@example.com"}).status_code == 400
