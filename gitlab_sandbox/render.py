@@ -434,7 +434,8 @@ class Render:
             },
         }
         if group is None:  # GitLab names an owner for personal projects only
-            data["owner"] = self.user(state.users[project.creator_id])
+            owner = state.users[project.creator_id]
+            data["owner"] = dict(self.user(owner), created_at=owner.created_at)
         source = state.projects.get(project.forked_from_id or 0)
         if source is not None:  # only forks carry it (GL:doc/api/projects.md)
             data["forked_from_project"] = self.project_basic(source)

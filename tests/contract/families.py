@@ -167,6 +167,44 @@ FAMILIES: tuple[Rest, ...] = (
         "/users/{alice_id}/emails",
         body={"email": "alice2@example.com", "skip_confirmation": True},
     ),
+    # answers in the shape of an entity documented elsewhere
+    Rest(
+        "POST",
+        "/projects/:id/labels/:label_id/subscribe",
+        "label",
+        "get",
+        AROUND,
+        P + "/labels/{label_id}/subscribe",
+    ),
+    Rest("POST", "/projects/:id/star", "project", "get", AROUND, P + "/star"),
+    Rest(
+        "POST",
+        "/projects/:id/fork",
+        "project",
+        "get",
+        AROUND,
+        P + "/fork",
+        body={"namespace": "root", "path": "app-copy", "name": "App copy"},
+    ),
+    Rest(
+        "PUT",
+        "/projects/:id/transfer",
+        "project",
+        "get",
+        AROUND,
+        "/projects/{fork_id}/transfer",
+        body={"namespace": "acme"},
+    ),
+    Rest("POST", "/groups/:id/transfer", "group", "get", AROUND, "/groups/{subgroup_id}/transfer"),
+    Rest(
+        "POST",
+        "/groups/:id/share",
+        "group",
+        "get",
+        AROUND,
+        G + "/share",
+        body={"group_id": "{subgroup_id}", "group_access": 30},
+    ),
     Rest("GET", "/events", "event", "mine", AROUND, "/events"),
     Rest("GET", "/projects/:id/events", "event", "project", AROUND, P + "/events"),
     Rest("GET", "/users/:id/events", "event", "user", AROUND, "/users/{root_id}/events"),
@@ -194,3 +232,11 @@ def extend(world: World) -> None:
     ids["key_id"] = world.call("POST", "/user/keys", json={"title": "laptop", "key": SSH_KEY})["id"]
     ids["gpg_key_id"] = world.call("POST", "/user/gpg_keys", json={"key": GPG_KEY})["id"]
     ids["email_id"] = world.call("POST", "/user/emails", json={"email": "root2@example.com"})["id"]
+    ids["fork_id"] = world.call(
+        "POST",
+        f"/projects/{pid}/fork",
+        json={"namespace": "root", "path": "app-fork", "name": "App fork"},
+    )["id"]
+    ids["subgroup_id"] = world.call(
+        "POST", "/groups", json={"name": "Team", "path": "team2", "parent_id": gid}
+    )["id"]
