@@ -167,6 +167,14 @@ FAMILIES: tuple[Rest, ...] = (
         "/users/{alice_id}/emails",
         body={"email": "alice2@example.com", "skip_confirmation": True},
     ),
+    Rest(
+        "GET",
+        "/projects/:id/hooks/:hook_id",
+        "project_hook",
+        "get",
+        AROUND,
+        P + "/hooks/{project_hook_id}",
+    ),
     # answers in the shape of an entity documented elsewhere
     Rest(
         "POST",
@@ -239,4 +247,15 @@ def extend(world: World) -> None:
     )["id"]
     ids["subgroup_id"] = world.call(
         "POST", "/groups", json={"name": "Team", "path": "team2", "parent_id": gid}
+    )["id"]
+    ids["project_hook_id"] = world.call(
+        "POST",
+        f"/projects/{pid}/hooks",
+        json={
+            "url": "http://127.0.0.1:9/hook",
+            "name": "Hook name",
+            "description": "Hook description",
+            "custom_webhook_template": '{"event":"{{object_kind}}"}',
+            "custom_headers": [{"key": "Authorization", "value": "Bearer x"}],
+        },
     )["id"]
