@@ -39,19 +39,27 @@ def measure(verbose: bool) -> int:
     try:
         sandbox = SandboxServer(running, DEFAULT_ADMIN_TOKEN)
         world = build(sandbox)
-        extend(world)
-        keys = missing = mistyped = 0
+        try:
+            extend(world)
+        except AssertionError as refused:  # an older sandbox: what it cannot build stays unbuilt
+            print(f"could not build everything: {str(refused).splitlines()[0]}")
+        keys = missing = mistyped = unserved = 0
         entries = [e for e in REST if e.tier == "premium"] + list(FAMILIES)
         for entry in entries:
-            answer: Any = world.call(
-                entry.method,
-                world.fill(entry.call),
-                params=entry.query or None,
-                json=world.fill(entry.body) if entry.body else None,
-            )
             found = fixture(entry.fixture)
             documented = found.examples[entry.example]
             wanted = count_keys(shape_of(documented))
+            try:
+                answer: Any = world.call(
+                    entry.method,
+                    world.fill(entry.call),
+                    params=entry.query or None,
+                    json=world.fill(entry.body) if entry.body else None,
+                )
+            except AssertionError as refused:  # not served: every documented key is missing
+                keys, missing, unserved = keys + wanted, missing + wanted, unserved + 1
+                print(f"{entry.name:60} {0:4}/{wanted:<4} {str(refused).splitlines()[0][:60]}")
+                continue
             problems = found.check(entry.example, answer)
             lacking = sum(1 for p in problems if p.endswith(": missing"))
             keys, missing, mistyped = (
@@ -65,7 +73,7 @@ def measure(verbose: bool) -> int:
     finally:
         running.stop()
     matched = keys - missing
-    print(f"endpoints compared: {len(entries)}")
+    print(f"endpoints compared: {len(entries)} (not served: {unserved})")
     print(f"documented keys matched: {matched}/{keys} = {100 * matched / keys:.1f}%")
     print(f"values of an undocumented JSON type: {mistyped}")
     return 0
