@@ -60,8 +60,11 @@ def parse_multipart(content_type: str, raw: bytes) -> builtins.list[tuple[str, A
             kind = part.get_content_type() or "application/octet-stream"
             fields.append((name, Upload(filename, kind, content)))
         else:
-            charset = part.get_content_charset() or "utf-8"
-            fields.append((name, content.decode(charset, errors="replace")))
+            try:
+                text = content.decode(part.get_content_charset() or "utf-8", errors="replace")
+            except LookupError:  # a charset Python does not know
+                text = content.decode("utf-8", errors="replace")
+            fields.append((name, text))
     return fields
 
 

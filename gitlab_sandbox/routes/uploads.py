@@ -88,7 +88,11 @@ def _serve(ctx: Ctx, path: str) -> Reply:
     if found is None:
         raise not_found()
     kind, content = found
-    return Reply(content, 200, {"Content-Type": kind})
+    headers = {"Content-Type": kind, "X-Content-Type-Options": "nosniff"}
+    if not kind.startswith("image/") or kind == "image/svg+xml":
+        # as GitLab does for what a browser could run: download, never render in place
+        headers["Content-Disposition"] = f'attachment; filename="{path.rsplit("/", 1)[-1]}"'
+    return Reply(content, 200, headers)
 
 
 @api.post("/projects/{id}/uploads")

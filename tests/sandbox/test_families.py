@@ -288,3 +288,26 @@ def test_a_single_discussion_note_can_be_read(api, acme):
     note = thread["notes"][0]
     assert api.get(f"{base}/{thread['id']}/notes/{note['id']}").json()["body"] == "start"
     assert api.get(f"{base}/{thread['id']}/notes/999999").status_code == 404
+
+
+def test_hostile_multipart_bodies_get_a_clear_answer(sandbox, api, acme):
+    url = f"{sandbox.url}/api/v4/projects/{acme['project']}/uploads"
+    headers = {"PRIVATE-TOKEN": sandbox.token}
+    no_boundary = httpx.post(
+        url, headers=headers | {"Content-Type": "multipart/form-data"}, content=b"junk"
+    )
+    assert no_boundary.status_code == 400
+    odd_charset = (
+        b'--b\r\nContent-Disposition: form-data; name="x"\r\n'
+        b"Content-Type: text/plain; charset=no-such-charset\r\n\r\nvalue\r\n--b--\r\n"
+    )
+    answer = httpx.post(
+        url,
+        headers=headers | {"Content-Type": "multipart/form-data; boundary=b"},
+        content=odd_charset,
+    )
+    assert answer.json() == {"error": "file is missing"}
+    page = api.post(url, files={"file": ("x.html", b"<script>alert(1)</script>", "text/html")})
+    served = httpx.get(f"{sandbox.url}{page.json()['full_path']}", headers=headers)
+    assert served.headers["content-disposition"].startswith("attachment")
+    assert served.headers["x-content-type-options"] == "nosniff"
