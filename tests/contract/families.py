@@ -175,6 +175,7 @@ FAMILIES: tuple[Rest, ...] = (
         AROUND,
         P + "/hooks/{project_hook_id}",
     ),
+    Rest("GET", "/projects/:id/uploads", "upload", "list", AROUND, P + "/uploads"),
     # answers in the shape of an entity documented elsewhere
     Rest(
         "POST",
@@ -259,3 +260,4 @@ def extend(world: World) -> None:
             "custom_headers": [{"key": "Authorization", "value": "Bearer x"}],
         },
     )["id"]
+    world.api.post(f"/projects/{pid}/uploads", files={"file": ("dk.png", b"not really a png")})

@@ -35,6 +35,7 @@ def test_every_fixture_names_its_source_and_every_example_is_used():
         ("issue", "epic"),
         ("group_milestone", "one"),
         ("namespace", "plan"),
+        ("upload", "create"),  # test_rest_families.py, a multipart call
     }
     for name in shapes.all_fixtures():
         found = fixture(name)

@@ -16,6 +16,14 @@ def families(world):
     return world
 
 
+def test_a_markdown_upload_answers_the_documented_keys(families):
+    """Multipart, so not in the table: GL:doc/api/project_markdown_uploads.md "Upload a file"."""
+    pid = families.ids["pid"]
+    answer = families.api.post(f"/projects/{pid}/uploads", files={"file": ("dk.png", b"x")})
+    assert answer.status_code == 201
+    assert fixture("upload").check("create", answer.json()) == []
+
+
 @pytest.mark.parametrize("entry", FAMILIES, ids=lambda entry: entry.name)
 def test_answer_has_the_documented_keys_and_types(families, entry: Rest):
     answer = families.call(

@@ -311,3 +311,21 @@ def test_hostile_multipart_bodies_get_a_clear_answer(sandbox, api, acme):
     served = httpx.get(f"{sandbox.url}{page.json()['full_path']}", headers=headers)
     assert served.headers["content-disposition"].startswith("attachment")
     assert served.headers["x-content-type-options"] == "nosniff"
+
+
+def test_uploads_are_listed_read_and_deleted_through_the_api(sandbox, api, acme):
+    base = f"/projects/{acme['project']}/uploads"
+    first = api.post(base, files={"file": ("a.txt", b"first")}).json()
+    second = api.post(base, files={"file": ("b.txt", b"second!")}).json()
+    listed = api.get(base).json()
+    assert [(u["id"], u["filename"], u["size"]) for u in listed] == [
+        (second["id"], "b.txt", 7),
+        (first["id"], "a.txt", 5),
+    ]
+    assert listed[0]["uploaded_by"]["username"] == "root"
+    assert api.get(f"{base}/{first['id']}").content == b"first"
+    secret = second["url"].split("/")[2]
+    assert api.get(f"{base}/{secret}/b.txt").content == b"second!"
+    assert api.delete(f"{base}/{first['id']}").status_code == 204
+    assert api.get(f"{base}/{first['id']}").status_code == 404
+    assert httpx.get(f"{sandbox.url}{first['full_path']}", headers=api.headers).status_code == 404
