@@ -176,6 +176,16 @@ FAMILIES: tuple[Rest, ...] = (
         P + "/hooks/{project_hook_id}",
     ),
     Rest("GET", "/projects/:id/uploads", "upload", "list", AROUND, P + "/uploads"),
+    Rest(
+        "POST",
+        "/users/:user_id/impersonation_tokens",
+        "impersonation_token",
+        "create",
+        AROUND,
+        "/users/{alice_id}/impersonation_tokens",
+        body={"name": "mytoken", "scopes": ["api"], "expires_at": "2030-04-04"},
+    ),
+    Rest("GET", "/user/activities", "user_activity", "list", AROUND, "/user/activities"),
     # answers in the shape of an entity documented elsewhere
     Rest(
         "POST",
