@@ -329,3 +329,18 @@ def test_uploads_are_listed_read_and_deleted_through_the_api(sandbox, api, acme)
     assert api.delete(f"{base}/{first['id']}").status_code == 204
     assert api.get(f"{base}/{first['id']}").status_code == 404
     assert httpx.get(f"{sandbox.url}{first['full_path']}", headers=api.headers).status_code == 404
+
+
+def test_application_settings_keep_their_types_and_are_for_administrators(sandbox, api):
+    assert api.get("/application/settings").json()["deletion_adjourned_period"] == 7
+    changed = api.put(
+        "/application/settings",
+        data={"deletion_adjourned_period": "1", "signup_enabled": "false", "no_such": "x"},
+    ).json()
+    assert (changed["deletion_adjourned_period"], changed["signup_enabled"]) == (1, False)
+    assert "no_such" not in changed
+    seeded = sandbox.seed({"users": [{"username": "fay"}]})
+    fay = {"PRIVATE-TOKEN": seeded["users"]["fay"]["token"]}
+    assert httpx.get(f"{sandbox.url}/api/v4/application/settings", headers=fay).status_code == 403
+    sandbox.reset()
+    assert api.get("/application/settings").json()["deletion_adjourned_period"] == 7
