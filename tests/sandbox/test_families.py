@@ -344,3 +344,17 @@ def test_application_settings_keep_their_types_and_are_for_administrators(sandbo
     assert httpx.get(f"{sandbox.url}/api/v4/application/settings", headers=fay).status_code == 403
     sandbox.reset()
     assert api.get("/application/settings").json()["deletion_adjourned_period"] == 7
+
+
+def test_broadcast_markdown_search_and_license(sandbox, api, acme):
+    made = api.post("/broadcast_messages", json={"message": "Maintenance", "color": "#444444"})
+    assert (made.status_code, made.json()["active"]) == (201, True)
+    assert httpx.get(f"{sandbox.url}/api/v4/broadcast_messages").json()[0]["color"] == "#444444"
+    html = api.post("/markdown", json={"text": "**hi** <b>x</b>", "project": "acme/app"}).json()
+    assert html == {"html": "<p><strong>hi</strong> &lt;b&gt;x&lt;/b&gt;</p>\n"}
+    assert api.post("/markdown", json={"text": "x", "project": "nope/none"}).status_code == 404
+    found = api.get("/search", params={"scope": "users", "search": "administrator"}).json()
+    assert [u["id"] for u in found] == [1]
+    assert api.get("/search", params={"scope": "blobs", "search": "x"}).status_code == 400
+    refused = api.post("/license", json={"license": "dummy"})
+    assert refused.json() == {"message": "The license key is invalid."}
