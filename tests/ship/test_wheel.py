@@ -9,8 +9,10 @@ directory without running the `.pth` files in it, so the checkout's editable ins
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -25,6 +27,7 @@ import pytest
 from tests.ship.harness import REPO, free_port
 
 pytestmark = pytest.mark.xdist_group("wheel")
+_NOT_SHIPPED = (".git", ".venv", ".ci", "build", "dist", "*.egg-info", "__pycache__", ".*_cache")
 
 
 @dataclass
@@ -51,12 +54,21 @@ class Installed:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO)],
-        check=True,
+    # Built from a copy of the checkout: pip builds in the source tree (build/, *.egg-info),
+    # which other tests of the same run read; the version is the checkout's, as git gives it.
+    source = root / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*_NOT_SHIPPED))
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)],
         capture_output=True,
+        text=True,
         timeout=300,
+        env={
+            **os.environ,
+            "SETUPTOOLS_SCM_PRETEND_VERSION": importlib.metadata.version("psdm-bot"),
+        },
     )
+    assert build.returncode == 0, f"pip wheel failed:\n{build.stdout}\n{build.stderr}"
     (wheel,) = dist.glob("psdm_bot-*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
