@@ -1,5 +1,7 @@
 """What the GitLab in front of the bot can do: its version, its tier, and each feature the bot
-depends on, read once per client and group and handed to the rest of the bot as one value.
+depends on, read once per instance (per group where GitLab.com's plans differ by group), kept
+for the run (in the service, for `PSDM_CAPABILITIES_MINUTES`) and handed to the rest of the
+bot as one value.
 
 Where each fact comes from (`../shared/gitlab/verified.md`):
 
@@ -20,6 +22,9 @@ milestone events from 18.2 (`GL:doc/user/project/integrations/webhook_events.md`
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -164,6 +169,62 @@ class Capabilities:
             "summary": self.describe(),
             "features": {name: bool(getattr(self, name)) for name in features},
         }
+
+
+INSTANCE_WIDE = frozenset({"edition", "license"})
+"""Sources that describe the whole instance: its edition and its license hold for every group.
+A tier learnt from a group's plan (GitLab.com, per top-level group) or probed holds for that
+group only."""
+
+
+class CapabilityCache:
+    """What each instance (and, where the tier is per group, each group) can do, read once and
+    kept for `ttl` seconds (None: for as long as the process runs, as a CLI run does)."""
+
+    def __init__(
+        self, ttl: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.lock = threading.Lock()
+        """Held while reading, so that workers asking at once read the instance only once."""
+        self._found: dict[int | None, tuple[Capabilities, float]] = {}
+        self._instance: tuple[Capabilities, float] | None = None
+
+    def keep_for(self, seconds: float | None) -> None:
+        """Keep what is read for `seconds` from now on (the service's setting)."""
+        self.ttl = seconds
+
+    def get(self, group: int | None) -> Capabilities | None:
+        """What was read for the instance, or else for `group`, if still fresh."""
+        for entry in (self._instance, self._found.get(group)):
+            if entry is not None and self._fresh(entry[1]):
+                return entry[0]
+        return None
+
+    def put(self, group: int | None, found: Capabilities) -> None:
+        entry = (found, self.clock())
+        if found.source in INSTANCE_WIDE:
+            self._instance = entry
+        else:
+            self._found[group] = entry
+
+    def read(self, group: int | None, detect: Callable[[], Capabilities]) -> Capabilities:
+        """The capabilities for `group`, read with `detect` only when none are fresh."""
+        with self.lock:
+            found = self.get(group)
+            if found is None:
+                found = detect()
+                self.put(group, found)
+            return found
+
+    def clear(self) -> None:
+        with self.lock:
+            self._found.clear()
+            self._instance = None
+
+    def _fresh(self, read_at: float) -> bool:
+        return self.ttl is None or self.clock() - read_at < self.ttl
 
 
 def _get(rest: gitlab.Gitlab, path: str, **query: Any) -> Any | None:

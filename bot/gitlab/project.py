@@ -1,6 +1,7 @@
 """The engine's port: one GitLab project and its parent group, composed of one store per kind.
 
-`read_live` reads every kind (lists at 100 per page, four at a time) into one `LiveState`;
+`read_live` reads the kinds the blueprint declares (lists at 100 per page, all at once) into one
+`LiveState`, and the instance's capabilities only when a planned object lands by them;
 `perform` hands each operation of the plan to its kind's store
 (`bot/gitlab/kinds/`), whose creates are find-or-create and whose updates compare first.
 This module holds what the kinds share: the project read once, the instance's capabilities,
@@ -9,12 +10,13 @@ the index of refs, and the errors explained for people.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
+from bot.engine.diff import declared
 from bot.engine.plan import Operation
-from bot.engine.port import LiveState
+from bot.engine.port import Kind, LiveObject, LiveState
 from bot.gitlab.capabilities import Capabilities, detect
 from bot.gitlab.connection import Connection
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain, explained
@@ -22,7 +24,7 @@ from bot.gitlab.index import Index
 from bot.gitlab.kinds.boards import BoardStore
 from bot.gitlab.kinds.epics.choice import locate_epics
 from bot.gitlab.kinds.epics.parent_issues import IssueEpics
-from bot.gitlab.kinds.epics.store import EpicStore
+from bot.gitlab.kinds.epics.store import EpicStore, NoEpics
 from bot.gitlab.kinds.issues import IssueStore
 from bot.gitlab.kinds.labels import LabelStore
 from bot.gitlab.kinds.milestones import MilestoneStore
@@ -30,8 +32,35 @@ from bot.gitlab.rest import enc, first_contact, get
 from bot.playbook.blueprint import Blueprint
 
 DEVELOPER = 30
-READERS = 4
-"""Lists read in parallel at the start of a run."""
+READERS = 6
+"""Reads in flight at the start of a run: one per kind, and the instance's capabilities."""
+KINDS: frozenset[Kind] = frozenset({"label", "milestone", "epic", "issue", "board"})
+UNTIERED = "the tier was not read: no planned object depends on it"
+
+
+def reads(blueprint: Blueprint | None) -> frozenset[Kind]:
+    """The kinds to read for `blueprint` (every kind without one, as a resumed step needs): the
+    kinds it declares, and the labels wherever boards or epics need their ids."""
+    if blueprint is None:
+        return KINDS
+    kinds = set(declared(blueprint))
+    if kinds & {"board", "epic"}:
+        kinds.add("label")
+    if any(issue.milestone for issue in blueprint.issues):
+        kinds.add("milestone")
+    return frozenset(kinds)
+
+
+def tier_matters(blueprint: Blueprint | None) -> bool:
+    """Whether any planned object lands by what the instance can do: epics (where they live,
+    whether they nest), an issue's weight and a board's scope (neither exists on Free)."""
+    if blueprint is None:
+        return True
+    return (
+        bool(blueprint.epics)
+        or any(issue.weight is not None for issue in blueprint.issues)
+        or any(board.labels for board in blueprint.boards)
+    )
 
 
 class GitLabProject:
@@ -64,16 +93,17 @@ class GitLabProject:
 
     @property
     def capabilities(self) -> Capabilities:
-        """What the instance can do for this project's group: read once per client and group."""
-        client = self.conn.client
+        """What the instance can do for this project's group: read once per instance (per group
+        where the tier is the group's plan) and kept by the client."""
         group = self.group_id
-        with client.lock:
-            if group not in client.capabilities:
-                try:
-                    client.capabilities[group] = detect(self.rest, group, self.pid)
-                except Exception as error:
-                    raise self._fail(error, "reading what this GitLab can do") from None
-            return client.capabilities[group]
+
+        def read() -> Capabilities:
+            try:
+                return detect(self.rest, group, self.pid)
+            except Exception as error:
+                raise self._fail(error, "reading what this GitLab can do") from None
+
+        return self.conn.client.capabilities.read(group, read)
 
     def _fail(self, error: Exception, doing: str) -> GitLabError:
         return explain(error, url=self.conn.url, project=self.path, doing=doing)
@@ -128,29 +158,41 @@ class GitLabProject:
             return self._read(blueprint)
 
     def _read(self, blueprint: Blueprint | None) -> LiveState:
+        """Read the kinds the blueprint declares (every kind without one), all at once; the
+        instance's capabilities only when a planned object lands by them."""
         self.load()
-        capabilities = self.capabilities
+        kinds = reads(blueprint)
+        tiered = tier_matters(blueprint)
         with ThreadPoolExecutor(max_workers=READERS) as pool:
-            epics = pool.submit(locate_epics, self, self.labels, self.issues)
-            labels, milestones, boards = (
-                pool.submit(self.labels.read),
-                pool.submit(self.milestones.read),
-                pool.submit(self.boards.read),
-            )
-            issues = pool.submit(self.issues.read)
-            self._epics = epics.result()
-            listed = sorted(issues.result(), key=lambda issue: issue["iid"])
+            found = {
+                kind: pool.submit(read)
+                for kind, read in (
+                    ("label", self.labels.read),
+                    ("milestone", self.milestones.read),
+                    ("board", self.boards.read),
+                )
+                if kind in kinds
+            }
+            issues = pool.submit(self.issues.read) if "issue" in kinds else None
+            epics = pool.submit(self._read_epics, issues, blueprint) if "epic" in kinds else None
+            capabilities = pool.submit(lambda: self.capabilities) if tiered else None
+            listed = sorted(issues.result() if issues else [], key=lambda issue: issue["iid"])
+            if epics is not None:
+                self._epics, epic_objects = epics.result()
+            else:
+                self._epics, epic_objects = NoEpics(self, self.labels), []
             objects = [
-                *labels.result(),
-                *milestones.result(),
-                *self.epics.read(listed, blueprint),
+                *(found["label"].result() if "label" in found else []),
+                *(found["milestone"].result() if "milestone" in found else []),
+                *epic_objects,
                 *(
                     self.issues.live(issue, self.epics)
                     for issue in listed
                     if not self.epics.owns(issue)
                 ),
-                *boards.result(),
+                *(found["board"].result() if "board" in found else []),
             ]
+            known = capabilities.result() if capabilities else None
         for obj in objects:
             if obj.marker and obj.marker.key not in self.index.refs:
                 self.index.remember(obj.marker.key, obj.ref)
@@ -162,12 +204,23 @@ class GitLabProject:
         self.live = LiveState(
             tuple(objects),
             self.epics.mode,
-            self.epics.unsupported | capabilities.unsupported,
+            self.epics.unsupported | (known.unsupported if known else frozenset()),
             scope=self.pid,
             nested_epics=self.epics.nested,
-            instance=capabilities.to_json(),
+            instance=known.to_json() if known else {"summary": UNTIERED},
         )
         return self.live
+
+    def _read_epics(
+        self, issues: Future[list[dict[str, Any]]] | None, blueprint: Blueprint | None
+    ) -> tuple[EpicStore, list[LiveObject]]:
+        """Where the epics live (the instance's capabilities say) and the live epics; on Free
+        they are issues, so the issues are read here when the blueprint declares none."""
+        store = locate_epics(self, self.labels, self.issues)
+        if store.mode != "issues":
+            return store, store.read([], blueprint)
+        listed = issues.result() if issues is not None else self.issues.read()
+        return store, store.read(sorted(listed, key=lambda issue: issue["iid"]), blueprint)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -185,8 +238,9 @@ class GitLabProject:
         return ref
 
     def _write_label(self, op: Operation) -> int:
-        """Labels go to the group where epics are group epics (they carry group labels only)."""
-        at_group = self.epics.mode != "issues"
+        """Labels go to the group where the plan's epics are group epics (they carry group
+        labels only), else to the project (where a Developer may make them)."""
+        at_group = self.epics.mode in ("work_items", "legacy")
         return self.labels.write(
             op, f"/groups/{self.group_id}" if at_group else f"/projects/{self.pid}"
         )
