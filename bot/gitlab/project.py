@@ -10,6 +10,7 @@ the index of refs, and the errors explained for people.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
@@ -72,6 +73,7 @@ class GitLabProject:
         self.rest = conn.rest
         self.index = Index()
         self.info: dict[str, Any] = {}
+        self._loading = threading.Lock()
         self.live: LiveState | None = None
         self.labels = LabelStore(self)
         self.milestones = MilestoneStore(self)
@@ -114,15 +116,23 @@ class GitLabProject:
     # -- the project and its group ------------------------------------------------------------
 
     def load(self) -> dict[str, Any]:
-        if not self.info:
-            try:
-                path = f"/projects/{enc(self.path)}"
-                self.info = first_contact(
-                    lambda: get(self.rest, path, retry_transient_errors=False)
-                )
-            except Exception as error:
-                raise self._fail(error, f"reading project {self.path}") from None
+        """The project as GitLab answers it, read once (callers at the same time wait for it)."""
+        with self._loading:
+            if not self.info:
+                try:
+                    path = f"/projects/{enc(self.path)}"
+                    self.info = first_contact(
+                        lambda: get(self.rest, path, retry_transient_errors=False)
+                    )
+                except Exception as error:
+                    raise self._fail(error, f"reading project {self.path}") from None
         return self.info
+
+    @property
+    def address(self) -> str:
+        """The project in a REST path: its id once read, else its URL-encoded path (GitLab takes
+        either, `GL:doc/api/rest/_index.md`), so the first reads need not wait for the project."""
+        return str(self.info["id"]) if self.info else enc(self.path)
 
     @property
     def pid(self) -> int:
@@ -160,10 +170,10 @@ class GitLabProject:
     def _read(self, blueprint: Blueprint | None) -> LiveState:
         """Read the kinds the blueprint declares (every kind without one), all at once; the
         instance's capabilities only when a planned object lands by them."""
-        self.load()
         kinds = reads(blueprint)
         tiered = tier_matters(blueprint)
         with ThreadPoolExecutor(max_workers=READERS) as pool:
+            project = pool.submit(self.load)
             found = {
                 kind: pool.submit(read)
                 for kind, read in (
@@ -176,6 +186,7 @@ class GitLabProject:
             issues = pool.submit(self.issues.read) if "issue" in kinds else None
             epics = pool.submit(self._read_epics, issues, blueprint) if "epic" in kinds else None
             capabilities = pool.submit(lambda: self.capabilities) if tiered else None
+            project.result()  # a project GitLab refuses is the error to tell, not its lists'
             listed = sorted(issues.result() if issues else [], key=lambda issue: issue["iid"])
             if epics is not None:
                 self._epics, epic_objects = epics.result()
