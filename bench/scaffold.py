@@ -586,6 +586,9 @@ def bench(
         "   (target <= 1.2)",
         f"    the stand-in on this machine: {ours.requests} trivial reads, {concurrency} at a"
         f" time, take {harness:.2f} x their plain floor (no client can do better here)",
+        f"    so against what this machine allows: wall / (plain floor x {harness:.2f})"
+        f" {ours.seconds / (plain * harness):.2f}, wall / (graph floor x {harness:.2f})"
+        f" {ours.seconds / (graph * harness):.2f}",
         f"  whole apply: {ours.requests} requests, {ours.issue_creations} issue and work-item"
         " creations (GitLab.com allows 2,000 requests and 200 issues a minute)",
         *limited,

@@ -33,8 +33,9 @@ from bot.gitlab.rest import enc, first_contact, get
 from bot.playbook.blueprint import Blueprint
 
 DEVELOPER = 30
-READERS = 6
-"""Reads in flight at the start of a run: one per kind, and the instance's capabilities."""
+READERS = 8
+"""Workers for the reads at the start of a run, enough for all of them at once (the project,
+each kind, the instance's capabilities), so that none waits for a worker another one holds."""
 KINDS: frozenset[Kind] = frozenset({"label", "milestone", "epic", "issue", "board"})
 UNTIERED = "the tier was not read: no planned object depends on it"
 
