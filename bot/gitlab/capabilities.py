@@ -218,11 +218,6 @@ class CapabilityCache:
                 self.put(group, found)
             return found
 
-    def clear(self) -> None:
-        with self.lock:
-            self._found.clear()
-            self._instance = None
-
     def _fresh(self, read_at: float) -> bool:
         return self.ttl is None or self.clock() - read_at < self.ttl
 
