@@ -202,6 +202,10 @@ class CapabilityCache:
                 return entry[0]
         return None
 
+    def _of_instance(self) -> Capabilities | None:
+        entry = self._instance
+        return entry[0] if entry is not None and self._fresh(entry[1]) else None
+
     def put(self, group: int | None, found: Capabilities) -> None:
         entry = (found, self.clock())
         if found.source in INSTANCE_WIDE:
@@ -209,13 +213,20 @@ class CapabilityCache:
         else:
             self._found[group] = entry
 
-    def read(self, group: int | None, detect: Callable[[], Capabilities]) -> Capabilities:
-        """The capabilities for `group`, read with `detect` only when none are fresh."""
+    def read(
+        self, group: Callable[[], int | None], detect: Callable[[], Capabilities]
+    ) -> Capabilities:
+        """The capabilities for the group `group()` names, read with `detect` only when none
+        are fresh. `group` is asked only when what holds for the whole instance is not known
+        (or a tier learnt per group may apply), so the instance can be read before the
+        project is."""
         with self.lock:
-            found = self.get(group)
+            found = self._of_instance()
+            if found is None and self._found:
+                found = self.get(group())
             if found is None:
                 found = detect()
-                self.put(group, found)
+                self.put(None if found.source in INSTANCE_WIDE else group(), found)
             return found
 
     def _fresh(self, read_at: float) -> bool:
@@ -232,8 +243,13 @@ def _get(rest: gitlab.Gitlab, path: str, **query: Any) -> Any | None:
         raise
 
 
-def detect(rest: gitlab.Gitlab, group_id: int | None, project_id: int | None) -> Capabilities:
-    """Read the instance's version and tier with as few requests as the token allows."""
+def detect(
+    rest: gitlab.Gitlab,
+    group_of: Callable[[], int | None],
+    project_of: Callable[[], int | None],
+) -> Capabilities:
+    """Read the instance's version and tier with as few requests as the token allows; the
+    project's group and id are asked for only where the instance does not tell the tier."""
     meta = _get(rest, "/metadata") or _get(rest, "/version") or {}
     version = str(meta.get("version") or "")
     enterprise = bool(meta.get("enterprise", version.endswith("-ee")))
@@ -244,12 +260,14 @@ def detect(rest: gitlab.Gitlab, group_id: int | None, project_id: int | None) ->
         return Capabilities(
             version, PLANS.get(str(license_.get("plan")).lower(), "free"), "license"
         )
+    group_id = group_of()
     if group_id is not None:
         namespace = _get(rest, f"/namespaces/{group_id}") or {}
         if namespace.get("plan"):
             return Capabilities(version, PLANS.get(str(namespace["plan"]).lower(), "free"), "plan")
         if _get(rest, f"/groups/{group_id}/epics", per_page=1) is None:
             return Capabilities(version, "free", "probe")
+    project_id = project_of()
     if project_id is None:
         return Capabilities(version, "premium", "probe")
     dora = _get(

@@ -97,16 +97,18 @@ class GitLabProject:
     @property
     def capabilities(self) -> Capabilities:
         """What the instance can do for this project's group: read once per instance (per group
-        where the tier is the group's plan) and kept by the client."""
-        group = self.group_id
+        where the tier is the group's plan) and kept by the client. The project is read first
+        only where the instance does not tell its tier itself."""
 
         def read() -> Capabilities:
             try:
-                return detect(self.rest, group, self.pid)
+                return detect(self.rest, lambda: self.group_id, lambda: self.pid)
+            except GitLabError:
+                raise
             except Exception as error:
                 raise self._fail(error, "reading what this GitLab can do") from None
 
-        return self.conn.client.capabilities.read(group, read)
+        return self.conn.client.capabilities.read(lambda: self.group_id, read)
 
     def _fail(self, error: Exception, doing: str) -> GitLabError:
         return explain(error, url=self.conn.url, project=self.path, doing=doing)

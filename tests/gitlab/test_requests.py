@@ -162,16 +162,29 @@ def test_capabilities_are_read_again_once_they_are_older_than_the_time_kept():
         reads_made.append(1)
         return Capabilities("18.2.0-ee", "premium", "license")
 
-    cache.read(1, detect)
+    group = lambda: 1  # noqa: E731
+    cache.read(group, detect)
     now[0] = 10_000.0
-    cache.read(1, detect)
+    cache.read(group, detect)
     assert len(reads_made) == 1  # kept for the run by default
     cache.keep_for(300)  # the service's setting: what was read long ago is read again
-    cache.read(1, detect)
+    cache.read(group, detect)
     assert len(reads_made) == 2
     now[0] += 299
-    cache.read(1, detect)
+    cache.read(group, detect)
     assert len(reads_made) == 2
     now[0] += 2
-    cache.read(1, detect)
+    cache.read(group, detect)
     assert len(reads_made) == 3
+
+
+def test_the_instance_tells_its_tier_without_the_project_being_read(sandbox_server, tier):
+    sandbox_server.control("DELETE", "stats")
+    port = connect(sandbox_server.url, sandbox_server.token, "acme/delivery")
+    assert port.capabilities.tier == tier
+    # So the capability reads go out beside the project read, not after it.
+    assert counted(sandbox_server) == (
+        {"GET /api/v4/metadata": 1}
+        if tier == "free"
+        else {"GET /api/v4/metadata": 1, "GET /api/v4/license": 1}
+    )
