@@ -300,15 +300,12 @@ def calibrated_apply(sandbox: Sandbox, path: str, blueprint: Blueprint, concurre
 
 
 def read_chain(tier: str, blueprint: Blueprint, capability_reads: int) -> int:
-    """The longest run of reads one after another before the plan can be made: the project
-    (the lists start beside it), what the instance is (when not known yet), then the epics,
-    which need both; on Free the epics are issues, whose list must come first."""
-    if not blueprint.epics:
-        return 1
-    chain = 1 + capability_reads
-    if tier == "free":
-        chain = max(chain, 1)  # a fresh project's issues fit one page
-    return chain + 1
+    """The longest run of reads one after another before the plan can be made: the project,
+    every list beside it, and beside them what the instance is (when not known yet: `/metadata`
+    then `/license`); then the epics, which need the project's group and the tier (on Free
+    they are issues: a fresh project's issue list is one page, read beside the project)."""
+    del tier  # the same shape on every tier
+    return max(1, capability_reads) + (1 if blueprint.epics else 0)
 
 
 def stand_in_floor(sandbox: Sandbox, path: str, count: int, concurrency: int) -> float:
