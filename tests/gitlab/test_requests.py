@@ -188,3 +188,16 @@ def test_the_instance_tells_its_tier_without_the_project_being_read(sandbox_serv
         if tier == "free"
         else {"GET /api/v4/metadata": 1, "GET /api/v4/license": 1}
     )
+
+
+def test_a_plan_made_without_the_tier_says_so(sandbox):
+    gl = sandbox.gitlab()
+    group = gl.groups.create({"name": "acme", "path": "acme"})
+    gl.projects.create({"name": "delivery", "path": "delivery", "namespace_id": group.id})
+    port = connect(sandbox.url, sandbox.token, "acme/delivery")
+    plan = diff(labels_and_milestones(), port.read_live(labels_and_milestones()))
+    assert plan.to_json()["gitlab"] == {
+        "summary": "the tier was not read: no planned object depends on it",
+        "placement": "none",
+    }
+    assert plan.to_text().splitlines()[2].startswith(f"Plan for {plan.playbook} (no epics): ")
