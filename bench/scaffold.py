@@ -302,10 +302,15 @@ def calibrated_apply(sandbox: Sandbox, path: str, blueprint: Blueprint, concurre
 def read_chain(tier: str, blueprint: Blueprint, capability_reads: int) -> int:
     """The longest run of reads one after another before the plan can be made: the project,
     every list beside it, and beside them what the instance is (when not known yet: `/metadata`
-    then `/license`); then the epics, which need the project's group and the tier (on Free
-    they are issues: a fresh project's issue list is one page, read beside the project)."""
-    del tier  # the same shape on every tier
-    return max(1, capability_reads) + (1 if blueprint.epics else 0)
+    then `/license`); then the epics, which need the project's group and the tier. With the
+    tier known, group work-item epics are asked for beside the project too (under the group
+    the project's path names); on Free they are issues, whose links are read after the list."""
+    first = max(1, capability_reads)
+    if not blueprint.epics:
+        return first
+    if tier != "free" and capability_reads == 0:
+        return 1
+    return first + 1
 
 
 def stand_in_floor(sandbox: Sandbox, path: str, count: int, concurrency: int) -> float:

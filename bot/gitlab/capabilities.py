@@ -202,7 +202,8 @@ class CapabilityCache:
                 return entry[0]
         return None
 
-    def _of_instance(self) -> Capabilities | None:
+    def of_instance(self) -> Capabilities | None:
+        """What holds for the whole instance, if read and still fresh (no request made)."""
         entry = self._instance
         return entry[0] if entry is not None and self._fresh(entry[1]) else None
 
@@ -221,7 +222,7 @@ class CapabilityCache:
         (or a tier learnt per group may apply), so the instance can be read before the
         project is."""
         with self.lock:
-            found = self._of_instance()
+            found = self.of_instance()
             if found is None and self._found:
                 found = self.get(group())
             if found is None:

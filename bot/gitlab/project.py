@@ -15,6 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
+import gitlab
+from gql.transport.exceptions import TransportQueryError
+
 from bot.engine.diff import declared
 from bot.engine.plan import Operation
 from bot.engine.port import Kind, LiveObject, LiveState
@@ -23,9 +26,10 @@ from bot.gitlab.connection import Connection
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain, explained
 from bot.gitlab.index import Index
 from bot.gitlab.kinds.boards import BoardStore
-from bot.gitlab.kinds.epics.choice import locate_epics
+from bot.gitlab.kinds.epics.choice import Early, locate_epics
 from bot.gitlab.kinds.epics.parent_issues import IssueEpics
 from bot.gitlab.kinds.epics.store import EpicStore, NoEpics
+from bot.gitlab.kinds.epics.work_items import Answer, read_group
 from bot.gitlab.kinds.issues import IssueStore
 from bot.gitlab.kinds.labels import LabelStore
 from bot.gitlab.kinds.milestones import MilestoneStore
@@ -187,7 +191,10 @@ class GitLabProject:
                 if kind in kinds
             }
             issues = pool.submit(self.issues.read) if "issue" in kinds else None
-            epics = pool.submit(self._read_epics, issues, blueprint) if "epic" in kinds else None
+            early = self._early_epics(pool) if "epic" in kinds else None
+            epics = (
+                pool.submit(self._read_epics, issues, blueprint, early) if "epic" in kinds else None
+            )
             capabilities = pool.submit(lambda: self.capabilities) if tiered else None
             project.result()  # a project GitLab refuses is the error to tell, not its lists'
             listed = sorted(issues.result() if issues else [], key=lambda issue: issue["iid"])
@@ -225,12 +232,35 @@ class GitLabProject:
         )
         return self.live
 
+    def _early_epics(self, pool: ThreadPoolExecutor) -> Early | None:
+        """Where the instance is known to keep epics as group work items and the project is
+        named by its path, the group's epics are asked for beside the project read, under the
+        group its path names; the answer is used only if the project confirms that group."""
+        known = self.conn.client.capabilities.of_instance()
+        guess = self.path.rpartition("/")[0]
+        if self.info or not guess or known is None or known.epic_mode != "work_items":
+            return None
+        answer = pool.submit(read_group, self, guess)
+
+        def confirmed(path: str) -> Answer | None:
+            if path.lower() != guess.lower():
+                return None
+            try:
+                return answer.result()
+            except (gitlab.GitlabError, TransportQueryError):
+                return None
+
+        return confirmed
+
     def _read_epics(
-        self, issues: Future[list[dict[str, Any]]] | None, blueprint: Blueprint | None
+        self,
+        issues: Future[list[dict[str, Any]]] | None,
+        blueprint: Blueprint | None,
+        early: Early | None = None,
     ) -> tuple[EpicStore, list[LiveObject]]:
         """Where the epics live (the instance's capabilities say) and the live epics; on Free
         they are issues, so the issues are read here when the blueprint declares none."""
-        store = locate_epics(self, self.labels, self.issues)
+        store = locate_epics(self, self.labels, self.issues, early)
         if store.mode != "issues":
             return store, store.read([], blueprint)
         listed = issues.result() if issues is not None else self.issues.read()

@@ -201,3 +201,21 @@ def test_a_plan_made_without_the_tier_says_so(sandbox):
         "placement": "none",
     }
     assert plan.to_text().splitlines()[2].startswith(f"Plan for {plan.playbook} (no epics): ")
+
+
+@pytest.mark.parametrize("named_by", ["path", "id"])
+def test_with_the_tier_known_the_group_epics_are_read_once_beside_the_project(sandbox, named_by):
+    gl = sandbox.gitlab()
+    for name in ("acme", "globex"):
+        group = gl.groups.create({"name": name, "path": name})
+        gl.projects.create({"name": "delivery", "path": "delivery", "namespace_id": group.id})
+    blueprint = tool_adoption()
+    connect(sandbox.url, sandbox.token, "acme/delivery").read_live(blueprint)  # the tier
+    project = gl.projects.get("globex/delivery")
+    sandbox.control("DELETE", "stats")
+    address = "globex/delivery" if named_by == "path" else str(project.id)
+    live = connect(sandbox.url, sandbox.token, address).read_live(blueprint)
+    assert live.epics == "work_items"
+    stats = sandbox.stats()
+    assert stats["graphql"] == {"query": 1, "mutation": 0}
+    assert sum(counted(sandbox).values()) == len(declared(blueprint)) + 1
