@@ -605,7 +605,8 @@ def bench(
         f"  floors at {latency_ms:g} ms a request, concurrency {concurrency}:",
         f"    plain concurrency floor: {ours.requests} x {latency_ms:g} ms / {concurrency} ="
         f" {plain:.2f} s; wall / floor {ours.seconds / plain:.2f}   (target <= 1.3)",
-        f"    dependency-graph floor: {reads_first} reads one after another, then the"
+        f"    dependency-graph floor: {reads_first} read{'s' * (reads_first != 1)} one after"
+        " another, then the"
         f" {made} writes: the longer of their critical path ({ours.chain} requests) and"
         f" {made} / {concurrency} = {graph:.2f} s; wall / floor {ours.seconds / graph:.2f}"
         "   (target <= 1.2)",
