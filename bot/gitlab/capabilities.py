@@ -1,6 +1,6 @@
 """What the GitLab in front of the bot can do: its version, its tier, and each feature the bot
 depends on, read once per instance (per group where GitLab.com's plans differ by group), kept
-for the run (in the service, for `PSDM_CAPABILITIES_MINUTES`) and handed to the rest of the
+for the run (in the service, for `capabilities_minutes`) and handed to the rest of the
 bot as one value.
 
 Where each fact comes from (`../shared/gitlab/verified.md`):
@@ -244,13 +244,18 @@ def _get(rest: gitlab.Gitlab, path: str, **query: Any) -> Any | None:
         raise
 
 
-def detect(
+def detect(rest: gitlab.Gitlab, group_id: int | None, project_id: int | None) -> Capabilities:
+    """Read the instance's version and tier with as few requests as the token allows."""
+    return detect_lazily(rest, lambda: group_id, lambda: project_id)
+
+
+def detect_lazily(
     rest: gitlab.Gitlab,
     group_of: Callable[[], int | None],
     project_of: Callable[[], int | None],
 ) -> Capabilities:
-    """Read the instance's version and tier with as few requests as the token allows; the
-    project's group and id are asked for only where the instance does not tell the tier."""
+    """`detect`, asking for the project's group and id only where the instance does not tell
+    the tier itself (so it can start before the project is read)."""
     meta = _get(rest, "/metadata") or _get(rest, "/version") or {}
     version = str(meta.get("version") or "")
     enterprise = bool(meta.get("enterprise", version.endswith("-ee")))

@@ -21,7 +21,7 @@ from gql.transport.exceptions import TransportQueryError
 from bot.engine.diff import declared
 from bot.engine.plan import Operation
 from bot.engine.port import Kind, LiveObject, LiveState
-from bot.gitlab.capabilities import Capabilities, detect
+from bot.gitlab.capabilities import Capabilities, detect_lazily
 from bot.gitlab.connection import Connection
 from bot.gitlab.errors import GitLabError, Rejected, RoleTooLow, explain, explained
 from bot.gitlab.index import Index
@@ -106,7 +106,7 @@ class GitLabProject:
 
         def read() -> Capabilities:
             try:
-                return detect(self.rest, lambda: self.group_id, lambda: self.pid)
+                return detect_lazily(self.rest, lambda: self.group_id, lambda: self.pid)
             except GitLabError:
                 raise
             except Exception as error:
