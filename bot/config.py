@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     (tests and the demo: the simulated date of the GitLab stand-in at `gitlab_url`, which must
     be on loopback; `bot/gitlab/clock.py`)."""
     concurrency: int = Field(8, ge=1, le=256, validation_alias="PSDM_CONCURRENCY")
+    capabilities_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
+    """How long what the GitLab instance can do (version, tier) is kept before it is read again,
+    so an upgrade or a new license is seen without a restart (`bot/gitlab/capabilities.py`)."""
     batch_interval_ms: float = Field(2.0, ge=0, le=1000)
     max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     queue_polling_seconds: float = Field(0.2, gt=0, le=10)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.plan import Operation, Plan
-from bot.engine.port import EMPTY, LiveState
+from bot.engine.port import EMPTY, Kind, LiveState
 from bot.engine.reconcilers import REGISTRY, Context
 from bot.playbook.blueprint import Blueprint
 
@@ -25,3 +25,8 @@ def diff(blueprint: Blueprint, live: LiveState = EMPTY) -> Plan:
         live.epics,
         live.instance,
     )
+
+
+def declared(blueprint: Blueprint) -> frozenset[Kind]:
+    """The kinds of GitLab object the blueprint has at least one of: all a plan needs read."""
+    return frozenset(kind for kind, found in REGISTRY.items() if found.desired(blueprint))

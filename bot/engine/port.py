@@ -63,7 +63,8 @@ class Port(Protocol):
     """The GitLab side of reconcile, for one project (and its parent group)."""
 
     def read_live(self, blueprint: Blueprint) -> LiveState:
-        """Everything the blueprint could match, every page followed."""
+        """Everything the blueprint could match (only the kinds it declares), every page
+        followed."""
         ...
 
     def perform(self, op: Operation) -> str:

@@ -48,7 +48,8 @@ def _details(op: Operation) -> list[str]:
 
 def plan_text(plan: Plan) -> str:
     out = [plan.mode, ""] if plan.instance else []
-    out += [f"Plan for {plan.playbook} ({EPICS[plan.epics]}): {plan.summary()}", ""]
+    placement = "no epics" if plan.instance and plan.epics == "none" else EPICS[plan.epics]
+    out += [f"Plan for {plan.playbook} ({placement}): {plan.summary()}", ""]
     for op in plan.operations:
         out.append(f"{SYMBOL[op.op]} {op.kind:<9} {op.title}  [{op.key}]")
         out += [f"      {line}" for line in _details(op)]

@@ -1,5 +1,7 @@
 """What the GitLab in front of the bot can do: its version, its tier, and each feature the bot
-depends on, read once per client and group and handed to the rest of the bot as one value.
+depends on, read once per instance (per group where GitLab.com's plans differ by group), kept
+for the run (in the service, for `capabilities_minutes`) and handed to the rest of the
+bot as one value.
 
 Where each fact comes from (`../shared/gitlab/verified.md`):
 
@@ -20,6 +22,9 @@ milestone events from 18.2 (`GL:doc/user/project/integrations/webhook_events.md`
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -166,6 +171,69 @@ class Capabilities:
         }
 
 
+INSTANCE_WIDE = frozenset({"edition", "license"})
+"""Sources that describe the whole instance: its edition and its license hold for every group.
+A tier learnt from a group's plan (GitLab.com, per top-level group) or probed holds for that
+group only."""
+
+
+class CapabilityCache:
+    """What each instance (and, where the tier is per group, each group) can do, read once and
+    kept for `ttl` seconds (None: for as long as the process runs, as a CLI run does)."""
+
+    def __init__(
+        self, ttl: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.lock = threading.Lock()
+        """Held while reading, so that workers asking at once read the instance only once."""
+        self._found: dict[int | None, tuple[Capabilities, float]] = {}
+        self._instance: tuple[Capabilities, float] | None = None
+
+    def keep_for(self, seconds: float | None) -> None:
+        """Keep what is read for `seconds` from now on (the service's setting)."""
+        self.ttl = seconds
+
+    def get(self, group: int | None) -> Capabilities | None:
+        """What was read for the instance, or else for `group`, if still fresh."""
+        for entry in (self._instance, self._found.get(group)):
+            if entry is not None and self._fresh(entry[1]):
+                return entry[0]
+        return None
+
+    def of_instance(self) -> Capabilities | None:
+        """What holds for the whole instance, if read and still fresh (no request made)."""
+        entry = self._instance
+        return entry[0] if entry is not None and self._fresh(entry[1]) else None
+
+    def put(self, group: int | None, found: Capabilities) -> None:
+        entry = (found, self.clock())
+        if found.source in INSTANCE_WIDE:
+            self._instance = entry
+        else:
+            self._found[group] = entry
+
+    def read(
+        self, group: Callable[[], int | None], detect: Callable[[], Capabilities]
+    ) -> Capabilities:
+        """The capabilities for the group `group()` names, read with `detect` only when none
+        are fresh. `group` is asked only when what holds for the whole instance is not known
+        (or a tier learnt per group may apply), so the instance can be read before the
+        project is."""
+        with self.lock:
+            found = self.of_instance()
+            if found is None and self._found:
+                found = self.get(group())
+            if found is None:
+                found = detect()
+                self.put(None if found.source in INSTANCE_WIDE else group(), found)
+            return found
+
+    def _fresh(self, read_at: float) -> bool:
+        return self.ttl is None or self.clock() - read_at < self.ttl
+
+
 def _get(rest: gitlab.Gitlab, path: str, **query: Any) -> Any | None:
     """A read that may be refused: None on 401/403/404."""
     try:
@@ -178,6 +246,16 @@ def _get(rest: gitlab.Gitlab, path: str, **query: Any) -> Any | None:
 
 def detect(rest: gitlab.Gitlab, group_id: int | None, project_id: int | None) -> Capabilities:
     """Read the instance's version and tier with as few requests as the token allows."""
+    return detect_lazily(rest, lambda: group_id, lambda: project_id)
+
+
+def detect_lazily(
+    rest: gitlab.Gitlab,
+    group_of: Callable[[], int | None],
+    project_of: Callable[[], int | None],
+) -> Capabilities:
+    """`detect`, asking for the project's group and id only where the instance does not tell
+    the tier itself (so it can start before the project is read)."""
     meta = _get(rest, "/metadata") or _get(rest, "/version") or {}
     version = str(meta.get("version") or "")
     enterprise = bool(meta.get("enterprise", version.endswith("-ee")))
@@ -188,12 +266,14 @@ def detect(rest: gitlab.Gitlab, group_id: int | None, project_id: int | None) ->
         return Capabilities(
             version, PLANS.get(str(license_.get("plan")).lower(), "free"), "license"
         )
+    group_id = group_of()
     if group_id is not None:
         namespace = _get(rest, f"/namespaces/{group_id}") or {}
         if namespace.get("plan"):
             return Capabilities(version, PLANS.get(str(namespace["plan"]).lower(), "free"), "plan")
         if _get(rest, f"/groups/{group_id}/epics", per_page=1) is None:
             return Capabilities(version, "free", "probe")
+    project_id = project_of()
     if project_id is None:
         return Capabilities(version, "premium", "probe")
     dora = _get(

@@ -24,7 +24,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import gitlab
@@ -32,11 +32,9 @@ import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
+from bot.gitlab.capabilities import CapabilityCache
 from bot.gitlab.errors import GitLabError
 from bot.gitlab.limits import Limits, Window, limits_for
-
-if TYPE_CHECKING:
-    from bot.gitlab.capabilities import Capabilities
 
 EVENT_HEADER = "X-Gitlab-Event-UUID"
 POOL = 32
@@ -197,8 +195,8 @@ class Client:
             ),
             follow_redirects=False,
         )
-        self.capabilities: dict[int | None, Capabilities] = {}
-        """What the instance can do, per group (GitLab.com plans are per top-level group)."""
+        self.capabilities = CapabilityCache()
+        """What the instance can do (per group where GitLab.com's plans are per group)."""
         self.lock = threading.Lock()
         self._observer: Callable[[int], None] | None = None
 

@@ -65,11 +65,12 @@ class Service:
         settings = self.settings
         # The process's one client for the bot's GitLab and token, paced as the settings say;
         # every later connection to the same URL and token shares it.
-        client_for(
+        client = client_for(
             settings.gitlab_url,
             settings.gitlab_token,
             limits=limits_for(settings.gitlab_url, settings.rate_limits),
         )
+        client.capabilities.keep_for(settings.capabilities_minutes * 60)
         self.store = await asyncio.to_thread(Store, settings.database_url)
         self.context = await asyncio.to_thread(bot_context, settings)
         self.batcher = GroupCommit(

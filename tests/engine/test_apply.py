@@ -3,8 +3,12 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.engine.apply import apply, execute
+import pytest
+
+from bot.engine.apply import apply, critical_path, execute, requests, waits
 from bot.engine.diff import diff
+from bot.engine.plan import Operation
+from bot.playbook.blueprint import Blueprint, Board, Label
 from tests.engine.memory import MemoryPort
 
 
@@ -95,3 +99,84 @@ def test_execute_performs_one_operation_and_passes_unchanged_ones_by(blueprint):
     assert port.performed == [label]
     unchanged = diff(blueprint, port.read_live(blueprint)).operations[0]
     assert execute(unchanged, port) == ref and port.performed == [label]
+
+
+def test_of_the_ready_operations_the_one_with_the_longest_chain_behind_it_starts_first():
+    blueprint = Blueprint(
+        playbook="order",
+        variables={},
+        labels=(
+            Label("label:alone", "Alone", "#111111"),
+            Label("label:listed", "Listed", "#222222"),
+            Label("label:done", "Done", "#333333"),
+        ),
+        boards=(Board("board:flow", "Flow", lists=("Listed", "Done")),),
+    )
+    port = MemoryPort()
+    assert apply(diff(blueprint), port, concurrency=1).ok
+    # Plan order would be Alone, Listed, Done, Flow: the board's labels come first instead,
+    # then the board (three requests: its create and two lists), the label nothing waits for
+    # last.
+    assert [op.key for op in port.performed] == [
+        "label:listed",
+        "label:done",
+        "board:flow",
+        "label:alone",
+    ]
+
+
+def test_an_operation_waits_only_for_the_pending_operations_of_what_it_references(blueprint):
+    port = MemoryPort()
+    first = diff(blueprint)
+    assert apply(first, port).ok
+    port.delete("issue:discovery/kickoff")
+    again = [op for op in diff(blueprint, port.read_live(blueprint)).operations if op.pending]
+    assert [op.key for op in again] == ["issue:discovery/kickoff"]
+    assert waits(again) == {"issue:discovery/kickoff": set()}
+
+
+@pytest.mark.parametrize(
+    ("op", "expected"),
+    [
+        (Operation("create", "label", "label:a", "A"), 1),
+        (Operation("create", "issue", "issue:a", "A"), 1),
+        (Operation("create", "board", "board:a", "A", {"lists": ("x", "y"), "labels": ()}), 3),
+        (Operation("create", "board", "board:a", "A", {"lists": ("x",), "labels": ("x",)}), 3),
+        (
+            Operation(
+                "update",
+                "board",
+                "board:a",
+                "A",
+                {"lists": ("x", "y", "z")},
+                changes={"lists": (("x",), ("x", "y", "z"))},
+            ),
+            2,
+        ),
+        (
+            Operation(
+                "update",
+                "board",
+                "board:a",
+                "A",
+                {"lists": ("x",), "labels": ("x",)},
+                changes={"labels": ((), ("x",))},
+            ),
+            1,
+        ),
+    ],
+)
+def test_the_requests_of_an_operation_count_a_boards_lists_and_scope(op, expected):
+    assert requests(op) == expected
+
+
+def test_the_critical_path_is_the_longest_chain_of_requests_each_waiting_for_the_one_before(
+    blueprint,
+):
+    pending = [op for op in diff(blueprint).operations if op.pending]
+    # Phase::Discovery, then the Discovery epic, then SCM migration (its workstream) or the
+    # kickoff issue: three requests; PS RAID Log then its board (a create and one list): three.
+    by_key = {op.key: op for op in pending}
+    assert requests(by_key["board:raid"]) == 2
+    assert critical_path(pending) == 3
+    assert critical_path([]) == 0

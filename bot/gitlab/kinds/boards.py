@@ -18,7 +18,7 @@ class BoardStore:
     def read(self) -> list[LiveObject]:
         found = []
         for board in sorted(
-            every(self.ctx.rest, f"/projects/{self.ctx.pid}/boards"), key=lambda b: b["id"]
+            every(self.ctx.rest, f"/projects/{self.ctx.address}/boards"), key=lambda b: b["id"]
         ):
             lists = sorted(board.get("lists") or [], key=lambda item: item.get("position") or 0)
             names = tuple(item["label"]["name"] for item in lists if item.get("label"))

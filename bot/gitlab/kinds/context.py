@@ -36,6 +36,11 @@ class ProjectContext(Protocol):
     def pid(self) -> int: ...
 
     @property
+    def address(self) -> str:
+        """The project in a REST path, usable before the project is read."""
+        ...
+
+    @property
     def group_id(self) -> int | None: ...
 
     @property

@@ -39,7 +39,7 @@ class IssueStore:
     def read(self) -> list[dict[str, Any]]:
         """Every issue of the project, open and closed, as the REST API answers them (the epic
         store picks its parent issues from them on Free; `live` turns the rest into objects)."""
-        return every(self.ctx.rest, f"/projects/{self.ctx.pid}/issues", state="all")
+        return every(self.ctx.rest, f"/projects/{self.ctx.address}/issues", state="all")
 
     def live(self, issue: Mapping[str, Any], epics: EpicPlacement) -> LiveObject:
         """The issue as the engine compares it, its epic read through `epics`."""

@@ -26,7 +26,7 @@ class LabelStore:
         id is remembered for boards and work items."""
         ctx = self.ctx
         found = []
-        labels = every(ctx.rest, f"/projects/{ctx.pid}/labels", include_ancestor_groups=True)
+        labels = every(ctx.rest, f"/projects/{ctx.address}/labels", include_ancestor_groups=True)
         for label in sorted(
             labels, key=lambda lb: (not lb.get("is_project_label", True), lb["id"])
         ):

@@ -37,7 +37,7 @@ class MilestoneStore:
         """Every milestone the project sees (`include_ancestors`); a group's is `inherited`."""
         found = []
         milestones = every(
-            self.ctx.rest, f"/projects/{self.ctx.pid}/milestones", include_ancestors=True
+            self.ctx.rest, f"/projects/{self.ctx.address}/milestones", include_ancestors=True
         )
         for milestone in sorted(milestones, key=lambda m: m["id"]):
             text, marker = parse(milestone.get("description"))

@@ -11,6 +11,7 @@ from typing import Any
 from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.engine.port import EpicMode, LiveObject
+from bot.gitlab.errors import Rejected
 from bot.gitlab.kinds.context import ProjectContext
 from bot.gitlab.kinds.labels import LabelStore
 from bot.playbook.blueprint import Blueprint
@@ -143,6 +144,26 @@ class EpicStore:
         """The iid of epic `key`, or of `epic#iid`, an epic outside the blueprint."""
         ref = key.partition("#")[2] if key.startswith("epic#") else self.ctx.ref(key)
         return int(ref)
+
+
+class NoEpics(EpicStore):
+    """A plan without epics: issues are read and written with no epic, and nothing is asked
+    about the instance (where epics would live does not matter)."""
+
+    mode = "none"
+
+    def __init__(self, ctx: ProjectContext, labels: LabelStore) -> None:
+        self.ctx = ctx
+        self.labels = labels
+        self.nested = True
+        self.raw = {}
+        self.labelled = set()
+
+    def read(self, issues: list[dict[str, Any]], blueprint: Blueprint | None) -> list[LiveObject]:
+        return []
+
+    def write(self, op: Operation) -> str:
+        raise Rejected(f"{op.key}: this plan was read without epics; run plan again")
 
 
 def keys_of(value: object) -> tuple[str, ...]:

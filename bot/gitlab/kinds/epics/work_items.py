@@ -21,6 +21,14 @@ from bot.gitlab.kinds.labels import LabelStore
 from bot.gitlab.rest import create_once
 from bot.playbook.blueprint import Blueprint
 
+Answer = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+"""The epics query's answer: the group's work-item types, and its epics."""
+
+
+def read_group(ctx: ProjectContext, path: str) -> Answer:
+    """The epics query for the group at `path`, asked before the project says its group."""
+    return WorkItemEpics._query(ctx, path)
+
 
 def _widget(node: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     return next((w for w in node.get("widgets") or [] if w.get("type") == kind), {})
@@ -40,11 +48,14 @@ class WorkItemEpics(EpicStore):
         self.nodes = nodes
 
     @classmethod
-    def probe(cls, ctx: ProjectContext, labels: LabelStore) -> WorkItemEpics | None:
+    def probe(
+        cls, ctx: ProjectContext, labels: LabelStore, answered: Answer | None = None
+    ) -> WorkItemEpics | None:
         """The store if the group answers for work items with a type named Epic (one query
-        also reads the epics). The type found by name is checked against the name returned."""
+        also reads the epics, unless `answered` is its answer already). The type found by name
+        is checked against the name returned."""
         try:
-            types, nodes = cls._query(ctx)
+            types, nodes = answered if answered is not None else cls._query(ctx)
         except (gitlab.GitlabError, TransportQueryError):  # no work items on this GitLab
             return None
         epic = next((t for t in types if t.get("name") == cls.TYPE), None)
@@ -53,12 +64,13 @@ class WorkItemEpics(EpicStore):
         return cls(ctx, labels, epic["id"], [n for n in nodes if belongs(n, ctx.pid)])
 
     @staticmethod
-    def _query(ctx: ProjectContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _query(ctx: ProjectContext, path: str | None = None) -> Answer:
+        """The work-item types and the epics of the group at `path` (the project's group)."""
         types: list[dict[str, Any]] = []
         nodes: list[dict[str, Any]] = []
         after = None
         while True:
-            data = execute(ctx.conn.graphql, EPICS_QUERY, path=ctx.group_path, after=after)
+            data = execute(ctx.conn.graphql, EPICS_QUERY, path=path or ctx.group_path, after=after)
             namespace = data.get("namespace") or {}
             types = (namespace.get("workItemTypes") or {}).get("nodes") or types
             items = namespace.get("workItems") or {}
