@@ -26,6 +26,8 @@ from bot.service.store import Delivery, project_partition
 MAX_DEPTH = 64
 """Nesting of arrays and objects a body may have; GitLab's payloads stay under ten."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
+"""A string (an unclosed one runs to the end, so no quote is scanned twice) or a bracket."""
 _HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,150}$")
 
 
@@ -149,11 +151,15 @@ def json_body(raw: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def _nesting(text: str) -> int:
-    """How deep arrays and objects nest, counted before parsing (strings skipped)."""
+    """How deep arrays and objects nest, counted before parsing (strings skipped).
+
+    Linear: every character is looked at once (possessive patterns never backtrack, and an
+    unclosed string ends the scan instead of being tried again from each later quote).
+    """
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return 0
     depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+    for token in _NESTING_TOKEN.finditer(text):
         char = token.group(0)
         if char in "[{":
             depth += 1

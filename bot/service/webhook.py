@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.service.intake import (
     Malformed,
+    Triage,
     authentic,
     delivery_of,
     json_body,
@@ -40,7 +41,7 @@ from bot.service.metrics import (
     EVENTS_UNHANDLED,
     kind_label,
 )
-from bot.service.store import CONFLICT, FRESH
+from bot.service.store import CONFLICT, FRESH, Delivery
 
 if TYPE_CHECKING:
     from bot.service.app import Service
@@ -51,6 +52,35 @@ log = structlog.get_logger("psdm.webhook")
 
 class TooLarge(Exception):
     pass
+
+
+class BodyBudget:
+    """Bytes of webhook bodies held at once, signed or not: a body takes its share before its
+    first byte is read and gives it back once its delivery is answered.
+
+    A body that declares no Content-Length takes the largest share a body may need.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._changed = asyncio.Condition()
+
+    async def take(self, size: int, seconds: float) -> bool:
+        """Wait up to `seconds` for room for `size` bytes; False when none came."""
+        async with self._changed:
+            try:
+                async with asyncio.timeout(seconds):
+                    await self._changed.wait_for(lambda: self.held + size <= self.limit)
+            except TimeoutError:
+                return False
+            self.held += size
+            return True
+
+    async def give(self, size: int) -> None:
+        async with self._changed:
+            self.held -= size
+            self._changed.notify_all()
 
 
 @dataclass(frozen=True)
@@ -66,6 +96,7 @@ class WebhookIntake:
         self.app = app
         self.service = service
         self.unverified = asyncio.Semaphore(service.settings.max_unverified)
+        self.budget = BodyBudget(service.settings.max_bodies_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -103,6 +134,24 @@ class WebhookIntake:
             return _refuse(401, "unauthenticated", "missing or wrong X-Gitlab-Token", close=True)
         if signed and self.unverified.locked():
             return _refuse(429, "busy", "too many signed deliveries in flight; resend", close=True)
+        share = declared if "content-length" in headers else limit
+        if not await self.budget.take(share, settings.body_timeout_seconds):
+            return _refuse(503, "busy", "too many large deliveries at once; resend", close=True)
+        try:
+            return await self.within_budget(scope, receive, headers, signed, started)
+        finally:
+            await self.budget.give(share)
+
+    async def within_budget(
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: dict[str, str],
+        signed: bool,
+        started: float,
+    ) -> Answer:
+        settings = self.service.settings
+        limit = settings.max_body_bytes
         try:
             if signed:
                 async with self.unverified:
@@ -116,22 +165,38 @@ class WebhookIntake:
         if signed and not authentic(raw, headers, (), settings.signing_secrets):
             return _refuse(401, "unauthenticated", "wrong or stale webhook-signature")
         try:
-            text, payload = json_body(raw)
-            delivery = delivery_of(headers, text, payload)
+            if len(raw) <= settings.inline_parse_bytes:
+                parsed = self.parse(raw, headers)
+            else:
+                parsed = await asyncio.to_thread(self.parse, raw, headers)
         except Malformed as error:
             return _refuse(400, "malformed", str(error))
-        return await self.record(delivery, payload, started)
+        if parsed is None:
+            return _refuse(503, "starting", "the service is starting; resend the delivery")
+        delivery, decided = parsed
+        return await self.record(delivery, decided, started)
+
+    def parse(self, raw: bytes, headers: dict[str, str]) -> tuple[Delivery, Triage] | None:
+        """The delivery to record and its triage; None while the service is starting.
+
+        Linear in the body's size; run in a worker thread for large bodies.
+        """
+        service = self.service
+        text, payload = json_body(raw)
+        delivery = delivery_of(headers, text, payload)
+        if service.context is None:
+            return None
+        decided = triage(service.router, service.context, delivery.kind, payload)
+        return replace(delivery, wanted=decided.wanted, reason=decided.reason), decided
 
     async def _read(self, receive: Receive, limit: int) -> bytes:
         seconds = self.service.settings.body_timeout_seconds
         return await asyncio.wait_for(_body(receive, limit), timeout=seconds)
 
-    async def record(self, delivery: Any, payload: dict[str, Any], started: float) -> Answer:
+    async def record(self, delivery: Delivery, decided: Triage, started: float) -> Answer:
         service = self.service
-        if service.batcher is None or service.context is None:
+        if service.batcher is None:
             return _refuse(503, "starting", "the service is starting; resend the delivery")
-        decided = triage(service.router, service.context, delivery.kind, payload)
-        delivery = replace(delivery, wanted=decided.wanted, reason=decided.reason)
         try:
             outcome = await service.batcher.submit(delivery)
         except Exception:
