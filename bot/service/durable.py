@@ -163,6 +163,11 @@ class Durable:
         return self._queue
 
 
+def current_workflow_id() -> str:
+    """The ID of the workflow running now (a delivery's key); empty outside a workflow."""
+    return DBOS.workflow_id or ""
+
+
 def step(name: str, func: Callable[..., R], *args: Any, retries: bool = True) -> R:
     """Run `func` as a checkpointed step of the current workflow, retried with backoff."""
     options: StepOptions = {

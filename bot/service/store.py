@@ -53,6 +53,16 @@ engagements = sa.Table(
     sa.Column("recorded_at", sa.Float, nullable=False),
 )
 
+command_runs = sa.Table(
+    "psdm_command_runs",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("owner", sa.String(250), nullable=False),
+    sa.Column("outcome", sa.Text),
+    sa.Column("claimed_at", sa.Float, nullable=False, index=True),
+)
+"""One row per comment and command text: the workflow that runs it, and what it came to."""
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -197,6 +207,30 @@ class Store:
             return
         with self.engine.begin() as conn:
             conn.execute(sa.update(inbox).where(inbox.c.key.in_(keys)).values(state=state))
+
+    def claim_command(self, key: str, owner: str) -> str | None:
+        """Claim a comment's commands for the workflow `owner`: None when the claim is (or
+        already was) this owner's; otherwise what the first run answered.
+
+        The primary key decides between deliveries racing on two instances.
+        """
+        row = {"key": key, "owner": owner, "outcome": None, "claimed_at": time.time()}
+        with self.engine.begin() as conn:
+            conn.execute(self._insert(command_runs), [row])
+            query = sa.select(command_runs.c.owner, command_runs.c.outcome).where(
+                command_runs.c.key == key
+            )
+            found = conn.execute(query).one()
+        if found.owner == owner:
+            return None
+        return found.outcome or "it is being run by an earlier delivery of the same comment"
+
+    def finish_command(self, key: str, outcome: str) -> None:
+        """Record what a claimed comment's commands came to, for later deliveries to answer."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(command_runs).where(command_runs.c.key == key).values(outcome=outcome)
+            )
 
     def counts(self) -> dict[str, int]:
         """Deliveries recorded, by state."""
