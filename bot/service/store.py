@@ -63,6 +63,17 @@ command_runs = sa.Table(
 )
 """One row per comment and command text: the workflow that runs it, and what it came to."""
 
+sessions = sa.Table(
+    "psdm_sessions",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False, index=True),
+    sa.Column("sealed", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+"""Dashboard sessions: the SHA-256 of the cookie's opaque id, and the viewer's tokens
+encrypted (bot/service/auth.py); the cookie itself holds nothing else."""
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -231,6 +242,27 @@ class Store:
             conn.execute(
                 sa.update(command_runs).where(command_runs.c.key == key).values(outcome=outcome)
             )
+
+    def save_session(self, key: str, user_id: int, sealed: str, expires_at: float) -> None:
+        """Create or replace a dashboard session."""
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.key == key))
+            conn.execute(
+                sessions.insert(),
+                [{"key": key, "user_id": user_id, "sealed": sealed, "expires_at": expires_at}],
+            )
+
+    def session(self, key: str, now: float) -> str | None:
+        """A live session's sealed record, or None (unknown, signed out or expired)."""
+        query = sa.select(sessions.c.sealed).where(
+            sessions.c.key == key, sessions.c.expires_at > now
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def drop_session(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.key == key))
 
     def counts(self) -> dict[str, int]:
         """Deliveries recorded, by state."""
