@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     """Bytes of webhook bodies held at once, signed or not, from the first byte read until
     the delivery is recorded (two bodies of the largest size); later bodies wait for room
     within `body_timeout_seconds`, then get a 503 to resend."""
+    retention_days: float = Field(30, gt=0, le=3650, validation_alias="PSDM_RETENTION_DAYS")
+    """How long handled deliveries, command outcomes, finished workflows and their activity
+    are kept; confidential payloads lose their text once handled, whatever this says."""
     inline_parse_bytes: int = Field(64 * 1024, ge=0)
     """Bodies up to this size are parsed on the event loop (well under a millisecond);
     larger ones in a worker thread, so the loop keeps serving while they are checked."""

@@ -20,6 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 RECEIVED, DISPATCHED, IGNORED = "received", "dispatched", "ignored"
+CONFIDENTIAL_KINDS = ("Confidential Issue Hook", "Confidential Note Hook")
+"""Kinds GitLab sends for confidential issues and internal notes (GL:doc/user/project/
+integrations/webhook_events.md); their text leaves the inbox once a workflow has it."""
 FRESH, DUPLICATE, CONFLICT = "fresh", "duplicate", "conflict"
 """What recording a delivery came to: new, already recorded, or a reused key with another body."""
 
@@ -94,6 +97,17 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Pruned:
+    """What one pruning round removed."""
+
+    deliveries: int
+    confidential: tuple[str, ...]
+    """Keys of confidential deliveries whose text was blanked this round."""
+    commands: int
+    sessions: int
+
+
+@dataclass(frozen=True)
 class Unhandled:
     """A delivery recorded but never handled, and why."""
 
@@ -148,14 +162,14 @@ class Store:
         """Write a batch in one transaction; per delivery, whether it was new (not a duplicate)."""
         return [outcome == FRESH for outcome in self.record_batch(deliveries)]
 
-    def record_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
+    def record_batch(self, deliveries: Sequence[Delivery], now: float | None = None) -> list[str]:
         """Write a batch in one transaction; per delivery FRESH, DUPLICATE or CONFLICT.
 
         The unique columns decide, even against another instance writing the same event at
         the same moment: a conflicting row is skipped, and RETURNING says which rows landed.
         A delivery whose Idempotency-Key is recorded with another body is a CONFLICT.
         """
-        now = time.time()
+        now = time.time() if now is None else now
         rows = [
             {
                 "key": d.key,
@@ -264,6 +278,54 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.key == key))
 
+    def prune(self, now: float, keep_seconds: float, grace_seconds: float = 600.0) -> Pruned:
+        """Forget what is older than `keep_seconds` and no longer needed.
+
+        Deliveries still waiting for a workflow stay whatever their age. A confidential
+        delivery's text is blanked `grace_seconds` after it was handed to a workflow (or found
+        unwanted); its key and digest stay, so a redelivery is still known. Their keys are
+        answered, so the workflows' own copies can go too.
+        """
+        cutoff = now - keep_seconds
+        handled = inbox.c.state != RECEIVED
+        confidential = sa.and_(
+            inbox.c.kind.in_(CONFIDENTIAL_KINDS),
+            handled,
+            inbox.c.payload != "",
+            inbox.c.received_at < now - grace_seconds,
+        )
+        with self.engine.begin() as conn:
+            deliveries = conn.execute(
+                inbox.delete().where(inbox.c.received_at < cutoff, handled)
+            ).rowcount
+            blanked = list(conn.execute(sa.select(inbox.c.key).where(confidential)).scalars())
+            if blanked:
+                conn.execute(sa.update(inbox).where(inbox.c.key.in_(blanked)).values(payload=""))
+            commands = conn.execute(
+                command_runs.delete().where(command_runs.c.claimed_at < cutoff)
+            ).rowcount
+            ended = conn.execute(sessions.delete().where(sessions.c.expires_at < now)).rowcount
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return Pruned(deliveries, tuple(blanked), commands, ended)
+
+    def size(self) -> int:
+        """Bytes the database takes (SQLite: the file and its WAL; PostgreSQL: our tables)."""
+        if self.is_sqlite:
+            path = sa.engine.make_url(self.url).database or ""
+            return sum(
+                Path(name).stat().st_size
+                for name in (path, f"{path}-wal")
+                if path and Path(name).exists()
+            )
+        query = sa.text(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "WHERE c.relname LIKE 'psdm_%' AND c.relkind = 'r'"
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
     def counts(self) -> dict[str, int]:
         """Deliveries recorded, by state."""
         query = sa.select(inbox.c.state, sa.func.count()).group_by(inbox.c.state)
@@ -353,6 +415,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     # A commit that crosses the WAL size limit would checkpoint inline and stall every request
     # of its batch; the dispatcher checkpoints once a second instead.
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # After a checkpoint the WAL file is cut back to this size, so a burst of large bodies
+    # does not leave hundreds of megabytes behind (issue 23, item 6).
+    cursor.execute("PRAGMA journal_size_limit=16777216")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
