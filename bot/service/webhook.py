@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -58,29 +59,44 @@ class BodyBudget:
     """Bytes of webhook bodies held at once, signed or not: a body takes its share before its
     first byte is read and gives it back once its delivery is answered.
 
-    A body that declares no Content-Length takes the largest share a body may need.
+    Taking is a plain addition while there is room and nobody waits (the hot path costs
+    nothing); otherwise the body queues, first come first served, up to a deadline.
     """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.held = 0
-        self._changed = asyncio.Condition()
+        self._waiting: deque[tuple[int, asyncio.Future[None]]] = deque()
 
     async def take(self, size: int, seconds: float) -> bool:
         """Wait up to `seconds` for room for `size` bytes; False when none came."""
-        async with self._changed:
-            try:
-                async with asyncio.timeout(seconds):
-                    await self._changed.wait_for(lambda: self.held + size <= self.limit)
-            except TimeoutError:
-                return False
+        if not self._waiting and self.held + size <= self.limit:
             self.held += size
             return True
+        entry = (size, asyncio.get_running_loop().create_future())
+        self._waiting.append(entry)
+        granted = False
+        try:
+            await asyncio.wait((entry[1],), timeout=seconds)
+            granted = entry[1].done()
+            return granted
+        finally:
+            if not entry[1].done():
+                self._waiting.remove(entry)
+                entry[1].cancel()
+                self._grant()
+            elif not granted:
+                self.give(size)  # room came, but this request is leaving (cancelled)
 
-    async def give(self, size: int) -> None:
-        async with self._changed:
-            self.held -= size
-            self._changed.notify_all()
+    def give(self, size: int) -> None:
+        self.held -= size
+        self._grant()
+
+    def _grant(self) -> None:
+        while self._waiting and self.held + self._waiting[0][0] <= self.limit:
+            size, future = self._waiting.popleft()
+            self.held += size
+            future.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -140,7 +156,7 @@ class WebhookIntake:
         try:
             return await self.within_budget(scope, receive, headers, signed, started)
         finally:
-            await self.budget.give(share)
+            self.budget.give(share)
 
     async def within_budget(
         self,
@@ -190,8 +206,9 @@ class WebhookIntake:
         return replace(delivery, wanted=decided.wanted, reason=decided.reason), decided
 
     async def _read(self, receive: Receive, limit: int) -> bytes:
-        seconds = self.service.settings.body_timeout_seconds
-        return await asyncio.wait_for(_body(receive, limit), timeout=seconds)
+        # asyncio.timeout rather than wait_for: no task per request on the hot path.
+        async with asyncio.timeout(self.service.settings.body_timeout_seconds):
+            return await _body(receive, limit)
 
     async def record(self, delivery: Delivery, decided: Triage, started: float) -> Answer:
         service = self.service
