@@ -13,7 +13,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -240,6 +240,18 @@ class Triage:
     wanted: bool
     code: str = "handled"
     reason: str | None = None
+
+
+ROUTINE = frozenset({"no-handler", "filtered", "no-command"})
+"""Triage codes of deliveries recorded without their text: routine traffic nobody acts on
+(most comments hold no command). Unhandleable ones keep theirs, to find out why."""
+
+
+def recorded(delivery: Delivery, decided: Triage) -> Delivery:
+    """The delivery as the inbox keeps it: with its triage, and without the text of routine
+    deliveries nobody acts on (issue 23, item 6: the inbox kept every comment's text)."""
+    payload = "" if decided.code in ROUTINE else delivery.payload
+    return replace(delivery, wanted=decided.wanted, reason=decided.reason, payload=payload)
 
 
 def triage(router: Router, context: Context, kind: str, payload: Mapping[str, Any]) -> Triage:

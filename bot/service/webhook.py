@@ -18,8 +18,8 @@ import asyncio
 import json
 import time
 from collections import deque
+from dataclasses import dataclass
 from functools import lru_cache
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -32,6 +32,7 @@ from bot.service.intake import (
     authentic,
     delivery_of,
     json_body,
+    recorded,
     token_matches,
     triage,
 )
@@ -205,7 +206,7 @@ class WebhookIntake:
         if service.context is None:
             return None
         decided = triage(service.router, service.context, delivery.kind, payload)
-        return replace(delivery, wanted=decided.wanted, reason=decided.reason), decided
+        return recorded(delivery, decided), decided
 
     async def _read(self, receive: Receive, limit: int) -> bytes:
         # asyncio.timeout rather than wait_for: no task per request on the hot path.

@@ -12,9 +12,11 @@ import httpx
 import sqlalchemy as sa
 
 from bot.config import Settings
-from bot.events.router import Router
+from bot.events.router import Context, Router
+from bot.events.routes import build_router
 from bot.service.app import create_app
 from bot.service.durable import step
+from bot.service.intake import delivery_of, json_body, recorded, triage
 from bot.service.retention import DAY, Retention
 from bot.service.store import DISPATCHED, Delivery, Store, inbox
 from bot.service.threaded import run_in_thread
@@ -152,3 +154,20 @@ def test_finished_workflows_go_with_their_stored_payloads(tmp_path):
         assert service.durable.status(key) is None
     finally:
         server.stop()
+
+
+def test_a_comment_nobody_acts_on_is_recorded_without_its_text():
+    router, context = build_router(), Context(bot_username="psdm-bot")
+
+    def kept(kind: str, payload: dict) -> str:
+        text, parsed = json_body(json.dumps(payload).encode())
+        delivery = delivery_of({"x-gitlab-event": kind}, text, parsed)
+        return recorded(delivery, triage(router, context, kind, parsed)).payload
+
+    note = json.loads((PAYLOADS / "note-issue.json").read_text())
+    note["object_attributes"]["note"] = "Thanks, looks good to me."
+    assert kept("Note Hook", note) == ""
+    note["object_attributes"]["note"] = "/psdm status"
+    assert "/psdm status" in kept("Note Hook", note)  # a workflow will read it
+    unhandleable = {**note, "object_attributes": {"note": "/psdm status", "action": "create"}}
+    assert "/psdm status" in kept("Note Hook", unhandleable)  # kept to find out why
