@@ -78,6 +78,7 @@ class Service:
             self.store.record_batch,
             interval=settings.batch_interval_ms / 1000,
             after_commit=self._wake_dispatcher,
+            writers=1 if self.store.is_sqlite else 2,
         )
         self.batcher.start()
 
