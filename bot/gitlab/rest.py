@@ -53,10 +53,9 @@ def every(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
     """Every item of a list endpoint, 100 per page, each page followed once.
 
     A `next` link back to a page already read (one pointing at its own page once looped 718
-    times a minute, issue 23) or a listing past MAX_PAGES ends in a GitLabError.
+    times a minute, issue 23) or a listing past MAX_PAGES ends in python-gitlab's
+    GitlabListError, which `errors.explain` words for the user like any refused read.
     """
-    from bot.gitlab.errors import GitLabError  # errors imports this module
-
     items: list[dict[str, Any]] = []
     read: set[str] = set()
     target = path
@@ -71,9 +70,11 @@ def every(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
         read.add(response.url)
         target = rest._check_url(link) or link
         if target in read:
-            raise GitLabError(f"GitLab's next page of {path} is a page already read ({target})")
+            raise gitlab.GitlabListError(
+                f"GitLab's next page of {path} is a page already read ({target})"
+            )
         data = None
-    raise GitLabError(f"{path} has more than {MAX_PAGES} pages")
+    raise gitlab.GitlabListError(f"{path} has more than {MAX_PAGES} pages")
 
 
 def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: int = 5) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gitlab
 import pytest
 from fastapi import FastAPI, Request, Response
 
@@ -11,7 +12,7 @@ from bot.events.commands.errors import UnknownCommand
 from bot.events.commands.parser import command_lines
 from bot.events.commands.registry import resolve
 from bot.gitlab.connection import Connection, client_for, forget
-from bot.gitlab.errors import GitLabError
+from bot.gitlab.errors import GitLabError, explain
 from bot.gitlab.limits import limits_for
 from bot.gitlab.rest import every
 from bot.playbook.problems import PlaybookError
@@ -48,9 +49,11 @@ def looping_gitlab():
 
 def test_a_next_link_back_to_the_same_page_ends_the_listing(looping_gitlab):
     client = client_for(looping_gitlab.url, "t", limits=limits_for(looping_gitlab.url, "none"))
-    with pytest.raises(GitLabError, match="already read"):
+    with pytest.raises(gitlab.GitlabListError, match="already read") as raised:
         every(Connection(client).rest, "/projects/1/labels")
     assert len(looping_gitlab.hits) <= 3
+    explained = explain(raised.value, url=looping_gitlab.url, project="p", doing="reading labels")
+    assert isinstance(explained, GitLabError) and "already read" in explained.message
 
 
 def test_the_kelvin_sign_is_no_k():
