@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     so an upgrade or a new license is seen without a restart (`bot/gitlab/capabilities.py`)."""
     batch_interval_ms: float = Field(2.0, ge=0, le=1000)
     max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    """The largest webhook body read: GitLab's own cap on what it sends (`REQUEST_BODY_SIZE_LIMIT
+    = 25.megabytes`, GL:app/services/web_hook_service.rb; an issue event carries its description up
+    to three times, each up to a million characters, GL:doc/administration/instance_limits.md,
+    and JSON may spell a character in six bytes)."""
+    max_bodies_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    """Bytes of webhook bodies held at once, signed or not, from the first byte read until
+    the delivery is recorded (two bodies of the largest size); later bodies wait for room
+    within `body_timeout_seconds`, then get a 503 to resend."""
+    retention_days: float = Field(30, gt=0, le=3650, validation_alias="PSDM_RETENTION_DAYS")
+    """How long handled deliveries, command outcomes, finished workflows and their activity
+    are kept; confidential payloads lose their text once handled, whatever this says."""
+    inline_parse_bytes: int = Field(64 * 1024, ge=0)
+    """Bodies up to this size are parsed on the event loop (well under a millisecond);
+    larger ones in a worker thread, so the loop keeps serving while they are checked."""
     queue_polling_seconds: float = Field(0.2, gt=0, le=10)
     label_sweep_minutes: float = Field(15, ge=0, validation_alias="PSDM_LABEL_SWEEP_MINUTES")
     """How often every recorded engagement's standard labels are checked; 0 disables."""
@@ -126,6 +140,12 @@ class Settings(BaseSettings):
         if value and not Path(value).is_file():
             raise ValueError(f"PSDM_CA_BUNDLE points at {value}, which is not a file")
         return value or None
+
+    @model_validator(mode="after")
+    def _bodies_hold_the_largest(self) -> Settings:
+        if self.max_bodies_bytes < self.max_body_bytes:
+            raise ValueError("max_bodies_bytes must be at least max_body_bytes")
+        return self
 
     @field_validator("rate_limits")
     @classmethod

@@ -45,9 +45,36 @@ def put(rest: gitlab.Gitlab, path: str, data: Mapping[str, Any]) -> dict[str, An
     return _json(rest.http_put(path, post_data=dict(data)))
 
 
+MAX_PAGES = 1000
+"""Pages one listing may take (100,000 objects)."""
+
+
 def every(rest: gitlab.Gitlab, path: str, **query: Any) -> list[dict[str, Any]]:
-    """Every item of a list endpoint, 100 per page, every page followed."""
-    return list(rest.http_list(path, query_data={"per_page": 100, **query}, get_all=True))
+    """Every item of a list endpoint, 100 per page, each page followed once.
+
+    A `next` link back to a page already read (one pointing at its own page once looped 718
+    times a minute, issue 23) or a listing past MAX_PAGES ends in python-gitlab's
+    GitlabListError, which `errors.explain` words for the user like any refused read.
+    """
+    items: list[dict[str, Any]] = []
+    read: set[str] = set()
+    target = path
+    data: dict[str, Any] | None = {"per_page": 100, **query}
+    for _ in range(MAX_PAGES):
+        response = rest.http_request("get", target, query_data=data)
+        found = response.json()
+        items.extend(item for item in found if isinstance(item, dict))
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return items
+        read.add(response.url)
+        target = rest._check_url(link) or link
+        if target in read:
+            raise gitlab.GitlabListError(
+                f"GitLab's next page of {path} is a page already read ({target})"
+            )
+        data = None
+    raise gitlab.GitlabListError(f"{path} has more than {MAX_PAGES} pages")
 
 
 def create_once(post: Callable[[], T], find: Callable[[], T | None], attempts: int = 5) -> T:

@@ -31,6 +31,7 @@ from bot.service.dashboard import install_dashboard
 from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable, system_database_url
 from bot.service.portfolio import Keeper, Portfolio, gitlab_reader
+from bot.service.retention import Retention
 from bot.service.store import Delivery, Store, private_file
 from bot.service.sweep import LabelSweep
 from bot.service.webhook import WebhookIntake
@@ -57,6 +58,7 @@ class Service:
     sweep: LabelSweep | None = None
     portfolio: Portfolio | None = None
     keeper: Keeper | None = None
+    retention: Retention | None = None
     readiness: Readiness = field(default_factory=lambda: Readiness())
     _watch: asyncio.Task[None] | None = None
 
@@ -77,6 +79,7 @@ class Service:
             self.store.record_batch,
             interval=settings.batch_interval_ms / 1000,
             after_commit=self._wake_dispatcher,
+            writers=1 if self.store.is_sqlite else 2,
         )
         self.batcher.start()
 
@@ -119,6 +122,13 @@ class Service:
             )
             self.sweep.start()
         self.keeper.start()
+        self.retention = Retention(
+            self.store,
+            days=settings.retention_days,
+            workflows=self.durable.prune,
+            activity=self.portfolio.prune,
+        )
+        self.retention.start()
 
     def _wake_dispatcher(self, committed: Sequence[Delivery]) -> None:
         if self.dispatcher and any(d.wanted for d in committed):
@@ -147,6 +157,8 @@ class Service:
         self.readiness = Readiness(database, gitlab, time.time(), "; ".join(reasons) or None)
 
     async def close(self) -> None:
+        if self.retention:
+            await asyncio.to_thread(self.retention.stop)
         if self.keeper:
             await asyncio.to_thread(self.keeper.stop)
         if self._watch:
@@ -210,8 +222,9 @@ def create_app(
 
     app = FastAPI(title="psdm-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
-    app.add_middleware(WebhookIntake, service=service)
     install_dashboard(app, settings)
+    # Added last, so it is the outermost of ours: a delivery skips the dashboard's session.
+    app.add_middleware(WebhookIntake, service=service)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

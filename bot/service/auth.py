@@ -3,31 +3,39 @@
 GL:doc/api/oauth2.md: the browser goes to GitLab's `/oauth/authorize` with a state (our CSRF
 token) and an S256 code challenge; GitLab sends it back to `/auth/callback` with a code that
 we exchange, with the verifier and the application's secret, for the viewer's own token
-(scope `read_api`). The session cookie (signed, HttpOnly, SameSite=Lax) holds who the viewer
-is and their token; nothing else is kept about them. What a viewer may see is what GitLab
-lets their token read: `Access` asks GitLab, with that token, and remembers the answer for a
-minute. Signing out revokes the token at GitLab.
+(scope `read_api`). The session lives in the service's database (`Sessions`): the cookie
+(signed, HttpOnly, SameSite=Lax) carries only an opaque random id, and the viewer's tokens are
+stored encrypted. What a viewer may see is what GitLab lets their token read: `Access` asks
+GitLab, with that token, and remembers each answer for a minute. Signing out ends the session
+on the server (every copy of the cookie dies with it) and revokes the token at GitLab.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import json
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import structlog
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.service.store import Store
 
 log = structlog.get_logger("psdm.auth")
 
@@ -35,6 +43,8 @@ SCOPE = "read_api"
 SESSION_COOKIE = "psdm_session"
 SESSION_SECONDS = 12 * 3600
 ACCESS_SECONDS = 60.0
+ACCESS_ANSWERS = 20_000
+"""Answers (viewer, project) the access cache keeps at most; the oldest go first."""
 TIMEOUT = 15
 
 
@@ -127,31 +137,93 @@ class GitLabSignIn:
         return Viewer(int(found["id"]), str(found["username"]), str(found.get("name", "")), token)
 
 
-class Access:
-    """Which engagements' projects a viewer can read, as GitLab answers their token (cached)."""
+class Sessions:
+    """Dashboard sessions kept in the service's database; the cookie holds an opaque id only.
 
-    def __init__(self, gitlab: GitLabSignIn, seconds: float = ACCESS_SECONDS) -> None:
+    A session row is found by the SHA-256 of its id, and holds the viewer's GitLab tokens
+    encrypted with Fernet (`cryptography`: AES-CBC and HMAC-SHA256) under a key derived from
+    the session secret; the database alone signs nobody in and shows no token. A session
+    ends SESSION_SECONDS after sign-in, or at sign-out for every copy of its cookie.
+    """
+
+    def __init__(self, secret: str, clock: Callable[[], float] = time.time) -> None:
+        digest = hashlib.sha256(b"psdm-dashboard-tokens:" + secret.encode()).digest()
+        self.fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self.clock = clock
+
+    def open(self, store: Store, record: dict[str, Any]) -> str:
+        """A new session for `record` (who signed in, their tokens); its id for the cookie."""
+        session_id = secrets.token_urlsafe(32)
+        self.save(store, session_id, {**record, "ends_at": self.clock() + SESSION_SECONDS})
+        return session_id
+
+    def save(self, store: Store, session_id: str, record: dict[str, Any]) -> None:
+        sealed = self.fernet.encrypt(json.dumps(record).encode()).decode()
+        store.save_session(_key(session_id), int(record["id"]), sealed, float(record["ends_at"]))
+
+    def record(self, store: Store, session_id: str) -> dict[str, Any] | None:
+        """The live session's record, or None (unknown, ended, or sealed with another key)."""
+        sealed = store.session(_key(session_id), self.clock())
+        if sealed is None:
+            return None
+        try:
+            found = json.loads(self.fernet.decrypt(sealed.encode()))
+        except (InvalidToken, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def close(self, store: Store, session_id: str) -> None:
+        store.drop_session(_key(session_id))
+
+
+def _key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class Access:
+    """Which engagements' projects a viewer can read, as GitLab answers their token.
+
+    Each answer (viewer, project) is kept `seconds` from when GitLab gave it, then asked
+    again; at most ACCESS_ANSWERS answers are kept.
+    """
+
+    def __init__(
+        self,
+        gitlab: GitLabSignIn,
+        seconds: float = ACCESS_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.gitlab = gitlab
         self.seconds = seconds
-        self._known: dict[int, tuple[float, dict[int, bool]]] = {}
+        self.clock = clock
+        self._known: OrderedDict[tuple[int, int], tuple[float, bool]] = OrderedDict()
         self._lock = threading.Lock()
 
     def readable(self, viewer: Viewer, project_ids: Iterable[int]) -> set[int]:
         wanted = set(project_ids)
-        now = time.monotonic()
+        now = self.clock()
+        answers: dict[int, bool] = {}
         with self._lock:
-            kept = self._known.get(viewer.user_id)
-            answers = dict(kept[1]) if kept and now - kept[0] < self.seconds else {}
+            for pid in wanted:
+                kept = self._known.get((viewer.user_id, pid))
+                if kept is not None and now - kept[0] < self.seconds:
+                    answers[pid] = kept[1]
         missing = wanted - answers.keys()
         if missing:
-            answers.update(self._ask(viewer, missing))
+            asked = self._ask(viewer, missing)
+            answers.update(asked)
             with self._lock:
-                self._known[viewer.user_id] = (now if not kept else kept[0], answers)
+                for pid, answer in asked.items():
+                    self._known[(viewer.user_id, pid)] = (now, answer)
+                    self._known.move_to_end((viewer.user_id, pid))
+                while len(self._known) > ACCESS_ANSWERS:
+                    self._known.popitem(last=False)
         return {pid for pid in wanted if answers.get(pid)}
 
     def forget(self, user_id: int) -> None:
         with self._lock:
-            self._known.pop(user_id, None)
+            for key in [key for key in self._known if key[0] == user_id]:
+                del self._known[key]
 
     def _ask(self, viewer: Viewer, missing: set[int]) -> dict[int, bool]:
         """An administrator reads every project; others: member projects in a few pages, then
@@ -193,21 +265,34 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/auth/sign-in?next={quote(target, safe='')}", 303)
 
 
-async def current_viewer(request: Request, gitlab: GitLabSignIn) -> Viewer | None:
+async def current_viewer(
+    request: Request, gitlab: GitLabSignIn, sessions: Sessions
+) -> Viewer | None:
     """The signed-in viewer, their token refreshed when it is about to expire; else None."""
-    kept = request.session.get("viewer")
-    if not isinstance(kept, dict):
+    session_id = request.session.get("sid")
+    if not isinstance(session_id, str):
+        return None
+    store = _store(request)
+    kept = await asyncio.to_thread(sessions.record, store, session_id)
+    if kept is None:
+        request.session.clear()
         return None
     try:
         if float(kept.get("expires_at", 0)) < time.time() + 60 and kept.get("refresh_token"):
             token = await asyncio.to_thread(gitlab.refresh, str(kept["refresh_token"]))
             kept = {**kept, **_token_fields(token)}
-            request.session["viewer"] = kept
+            await asyncio.to_thread(sessions.save, store, session_id, kept)
         return Viewer(int(kept["id"]), str(kept["username"]), str(kept["name"]), kept["token"])
     except Exception as error:
         log.info("dashboard session dropped", reason=str(error))
+        await asyncio.to_thread(sessions.close, store, session_id)
         request.session.clear()
         return None
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.service.store
+    return store
 
 
 def _token_fields(token: dict[str, Any]) -> dict[str, Any]:
@@ -220,11 +305,19 @@ def _token_fields(token: dict[str, Any]) -> dict[str, Any]:
 
 
 def auth_router(
-    gitlab: GitLabSignIn, access: Access, page: Callable[[str, str, int], Response]
+    gitlab: GitLabSignIn,
+    caches: Iterable[Access],
+    sessions: Sessions,
+    page: Callable[[str, str, int], Response],
 ) -> APIRouter:
     """`/auth/sign-in`, `/auth/callback`, `/auth/sign-out`; `page` renders a message page."""
     router = APIRouter()
     settings = gitlab.settings
+    caches = tuple(caches)
+
+    def forget(user_id: int) -> None:
+        for access in caches:
+            access.forget(user_id)
 
     @router.get("/auth/sign-in")
     async def sign_in(request: Request, next: str = "/") -> Response:
@@ -254,21 +347,28 @@ def auth_router(
         except Exception as error:
             log.warning("sign-in failed", reason=str(error))
             return page("Not signed in", "GitLab did not accept the sign-in; try again.", 403)
-        request.session["viewer"] = {
+        record = {
             "id": viewer.user_id,
             "username": viewer.username,
             "name": viewer.name,
             **_token_fields(token),
         }
-        access.forget(viewer.user_id)
+        session_id = await asyncio.to_thread(sessions.open, _store(request), record)
+        request.session.clear()
+        request.session["sid"] = session_id
+        forget(viewer.user_id)
         return RedirectResponse(_local(pending.get("next")), 303)
 
     @router.post("/auth/sign-out")
     async def sign_out(request: Request) -> Response:
-        kept = request.session.get("viewer")
+        session_id = request.session.get("sid")
         request.session.clear()
+        kept = None
+        if isinstance(session_id, str):
+            kept = await asyncio.to_thread(sessions.record, _store(request), session_id)
+            await asyncio.to_thread(sessions.close, _store(request), session_id)
         if isinstance(kept, dict) and kept.get("token"):
-            access.forget(int(kept.get("id", 0)))
+            forget(int(kept.get("id", 0)))
             try:
                 await asyncio.to_thread(gitlab.revoke, str(kept["token"]))
             except Exception as error:

@@ -5,6 +5,11 @@ arrived (waiting `interval` seconds for more), writes the batch in a single tran
 dedicated thread, and resolves every future with its result; only then do the requests
 answer. A request is therefore never acknowledged before its record is committed, and the
 cost of a commit is paid once per batch instead of once per request.
+
+With `writers` above one, that many batches may be written at once, each on its own thread
+and connection: while one waits for its commit to reach the disk, the next is already
+collected and sent (PostgreSQL commits concurrent transactions together). SQLite has one
+writer at a time, so the service gives it one.
 """
 
 from __future__ import annotations
@@ -26,15 +31,19 @@ class GroupCommit(Generic[T, R]):
         interval: float = 0.002,
         max_batch: int = 500,
         after_commit: Callable[[Sequence[T]], None] | None = None,
+        writers: int = 1,
     ) -> None:
         self._write = write
         self._interval = interval
         self._max_batch = max_batch
+        self._writers = max(1, writers)
         self._after_commit = after_commit
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._wake = asyncio.Event()
         self._closed = False
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
+        self._thread = ThreadPoolExecutor(
+            max_workers=self._writers, thread_name_prefix="group-commit"
+        )
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
 
@@ -60,18 +69,38 @@ class GroupCommit(Generic[T, R]):
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        slots = asyncio.Semaphore(self._writers)
+        writing: set[asyncio.Task[None]] = set()
         while True:
             await self._wake.wait()
             if self._interval and not self._closed:
                 await asyncio.sleep(self._interval)
+            # Wait for a free writer only now: the interval above overlaps the last commit.
+            await slots.acquire()
             batch = self._pending[: self._max_batch]
             self._pending = self._pending[self._max_batch :]
             if not self._pending:
                 self._wake.clear()
             if batch:
-                await self._commit(loop, batch)
+                task = loop.create_task(self._commit_then_free(loop, batch, slots))
+                writing.add(task)
+                task.add_done_callback(writing.discard)
+            else:
+                slots.release()
             if self._closed and not self._pending:
+                await asyncio.gather(*writing)
                 return
+
+    async def _commit_then_free(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: list[tuple[T, asyncio.Future[R]]],
+        slots: asyncio.Semaphore,
+    ) -> None:
+        try:
+            await self._commit(loop, batch)
+        finally:
+            slots.release()
 
     async def _commit(
         self, loop: asyncio.AbstractEventLoop, batch: list[tuple[T, asyncio.Future[R]]]

@@ -11,8 +11,10 @@ GitLab errors become the reply in `explain`, the one place that words failures f
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +44,7 @@ from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
 from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, Text
 from bot.events.commands.errors import CommandError, RateLimited, Refused
-from bot.events.commands.parser import PREFIX, CommandLine, comment_commands
+from bot.events.commands.parser import PREFIX, CommandLine, Commands, comment_commands
 from bot.events.commands.ratelimit import RateLimit
 from bot.events.commands.registry import Invocation, resolve, with_roles
 from bot.events.commands.reply import (
@@ -57,7 +59,7 @@ from bot.events.event import Event
 from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
 from bot.playbook.blueprint import Blueprint
 from bot.report.weekly import status_markdown
-from bot.service.durable import step
+from bot.service.durable import current_workflow_id, step
 from bot.service.periodic import Periodic, weekly_report
 from bot.service.runners import EngagementRunners, Engagements, blueprint_of, read_today
 from bot.service.store import Store
@@ -91,6 +93,7 @@ Grow = Callable[[LiveEngagement, Choice, Blueprint, str, Callable[[Choice], Blue
 class CommandRunners:
     def __init__(self, settings: Settings, store: Store, engagements: Engagements) -> None:
         self.settings = settings
+        self.store = store
         self.engagements = engagements
         self.commands = with_roles(settings.command_roles)
         self.limit = RateLimit(settings.command_rate_limit)
@@ -124,6 +127,20 @@ class CommandRunners:
         lines = commands.lines
         if not lines and not commands.unread:
             return f"comment {comment.note_id} holds no command as GitLab keeps it"
+        # Once per comment and command text, whichever delivery brings it (issue 23, item 3).
+        once = once_key(comment, commands)
+        owner = current_workflow_id() or uuid.uuid4().hex
+        first = step("claim the comment", self.store.claim_command, once, owner)
+        if first is not None:
+            return f"comment {comment.note_id} ran already: {first}"
+        done = self.run_commands(comment, note, commands, gl)
+        step("record the outcome", self.store.finish_command, once, done)
+        return done
+
+    def run_commands(
+        self, comment: CommandComment, note: LiveNote, commands: Commands, gl: EngagementGitLab
+    ) -> str:
+        lines = commands.lines
         acknowledge = Award(comment.issue_iid, comment.note_id, ACCEPTED)
         self.engagements.perform(gl, Decision((acknowledge,)), "acknowledge")
         level = step("read the author's role", gl.access_level, note.author_id)
@@ -274,6 +291,13 @@ class CommandRunners:
         note, comment = asking.note, asking.comment
         decided = decisions.risk(arguments.text, note.author, comment.issue_iid, note.id)
         return self.perform(asking, decided)
+
+
+def once_key(comment: CommandComment, commands: Commands) -> str:
+    """The comment and the text of its command lines: a delivery with the same key runs none."""
+    text = "\n".join(line.text for line in commands.lines) + f"\n{commands.unread}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"command:{comment.project_id}:{comment.note_id}:{digest}"
 
 
 def _asked(arguments: object) -> Asked:

@@ -23,6 +23,7 @@ from bot.service.auth import (
     SESSION_SECONDS,
     Access,
     GitLabSignIn,
+    Sessions,
     SignInError,
     Viewer,
     auth_router,
@@ -73,17 +74,24 @@ def _filters(request: Request) -> Filters:
 
 def dashboard_router(settings: Settings) -> APIRouter:
     gitlab = GitLabSignIn(settings)
-    access = Access(gitlab)
+    # Two caches: the portfolio asks about every engagement, so its answers would make a
+    # hidden engagement's page answer faster than a missing one's; the engagement page keeps
+    # only answers it asked itself, for any id asked (issue 23, item 4).
+    portfolio_access = Access(gitlab)
+    page_access = Access(gitlab)
+    sessions = Sessions(session_secret(settings))
     router = APIRouter()
-    router.include_router(auth_router(gitlab, access, message))
+    router.include_router(auth_router(gitlab, (portfolio_access, page_access), sessions, message))
 
     async def signed_in(request: Request) -> Viewer | Response:
         if not configured(settings):
             return message("Sign-in is not configured", NOT_CONFIGURED, 503)
-        viewer = await current_viewer(request, gitlab)
+        viewer = await current_viewer(request, gitlab, sessions)
         return viewer if viewer is not None else sign_in_redirect(request)
 
-    async def readable(request: Request, viewer: Viewer, ids: list[int]) -> set[int] | Response:
+    async def readable(
+        request: Request, viewer: Viewer, ids: list[int], access: Access
+    ) -> set[int] | Response:
         try:
             return await asyncio.to_thread(access.readable, viewer, ids)
         except SignInError:
@@ -97,7 +105,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
             return viewer
         portfolio: Portfolio = request.app.state.service.portfolio
         rows = await asyncio.to_thread(portfolio.rows)
-        allowed = await readable(request, viewer, [r.project_id for r in rows])
+        allowed = await readable(request, viewer, [r.project_id for r in rows], portfolio_access)
         if isinstance(allowed, Response):
             return allowed
         mine = [r for r in rows if r.project_id in allowed]
@@ -125,7 +133,9 @@ def dashboard_router(settings: Settings) -> APIRouter:
         pid = int(project_id)
         portfolio: Portfolio = request.app.state.service.portfolio
         kept = await asyncio.to_thread(portfolio.engagement, pid)
-        allowed = await readable(request, viewer, [pid] if kept else [])
+        # GitLab is asked about the project whether an engagement exists or not, so a hidden
+        # engagement and a missing one cost the same and answer alike (issue 23, item 4).
+        allowed = await readable(request, viewer, [pid], page_access)
         if isinstance(allowed, Response):
             return allowed
         if kept is None or pid not in allowed:
@@ -146,7 +156,8 @@ def dashboard_router(settings: Settings) -> APIRouter:
 
 
 def install_dashboard(app: FastAPI, settings: Settings) -> None:
-    """The dashboard's routes and the signed session cookie they rely on."""
+    """The dashboard's routes and the signed session cookie they rely on (it carries the
+    session's opaque id, and the sign-in's state while GitLab is asked)."""
     https = bool(settings.public_url and settings.public_url.startswith("https://"))
     app.add_middleware(
         SessionMiddleware,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -151,6 +152,33 @@ class Durable:
         ):
             self.queue.enqueue(_sweep_labels, project_id)
 
+    def prune(self, ended_before: float, keys: Sequence[str] = (), most: int = 1000) -> int:
+        """Delete finished delivery and sweep workflows (inputs, outputs, steps) that ended
+        before `ended_before` (epoch seconds), and the finished ones among `keys` whatever
+        their age (confidential deliveries); how many went. Engagement jobs stay: their
+        workflow IDs are what makes them run once."""
+        finished = ["SUCCESS", "ERROR", "CANCELLED"]
+        before = datetime.fromtimestamp(ended_before, tz=UTC).isoformat()
+        old = DBOS.list_workflows(
+            status=finished,
+            name=[WORKFLOW, SWEEP_WORKFLOW],
+            completed_before=before,
+            limit=most,
+            load_input=False,
+            load_output=False,
+        )
+        named = (
+            DBOS.list_workflows(
+                workflow_ids=list(keys), status=finished, load_input=False, load_output=False
+            )
+            if keys
+            else []
+        )
+        ids = sorted({w.workflow_id for w in [*old, *named]})
+        if ids:
+            DBOS.delete_workflows(ids)
+        return len(ids)
+
     def status(self, key: str) -> str | None:
         """The delivery's workflow status (PENDING, ENQUEUED, SUCCESS, ERROR...), if it has one."""
         found = DBOS.get_workflow_status(key)
@@ -161,6 +189,11 @@ class Durable:
         if self._queue is None:
             raise RuntimeError("Durable.launch() has not run")
         return self._queue
+
+
+def current_workflow_id() -> str:
+    """The ID of the workflow running now (a delivery's key); empty outside a workflow."""
+    return DBOS.workflow_id or ""
 
 
 def step(name: str, func: Callable[..., R], *args: Any, retries: bool = True) -> R:

@@ -13,7 +13,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -26,6 +26,8 @@ from bot.service.store import Delivery, project_partition
 MAX_DEPTH = 64
 """Nesting of arrays and objects a body may have; GitLab's payloads stay under ten."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
+"""A string (an unclosed one runs to the end, so no quote is scanned twice) or a bracket."""
 _HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,150}$")
 
 
@@ -149,11 +151,15 @@ def json_body(raw: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def _nesting(text: str) -> int:
-    """How deep arrays and objects nest, counted before parsing (strings skipped)."""
+    """How deep arrays and objects nest, counted before parsing (strings skipped).
+
+    Linear: every character is looked at once (possessive patterns never backtrack, and an
+    unclosed string ends the scan instead of being tried again from each later quote).
+    """
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return 0
     depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+    for token in _NESTING_TOKEN.finditer(text):
         char = token.group(0)
         if char in "[{":
             depth += 1
@@ -234,6 +240,18 @@ class Triage:
     wanted: bool
     code: str = "handled"
     reason: str | None = None
+
+
+ROUTINE = frozenset({"no-handler", "filtered", "no-command"})
+"""Triage codes of deliveries recorded without their text: routine traffic nobody acts on
+(most comments hold no command). Unhandleable ones keep theirs, to find out why."""
+
+
+def recorded(delivery: Delivery, decided: Triage) -> Delivery:
+    """The delivery as the inbox keeps it: with its triage, and without the text of routine
+    deliveries nobody acts on (issue 23, item 6: the inbox kept every comment's text)."""
+    payload = "" if decided.code in ROUTINE else delivery.payload
+    return replace(delivery, wanted=decided.wanted, reason=decided.reason, payload=payload)
 
 
 def triage(router: Router, context: Context, kind: str, payload: Mapping[str, Any]) -> Triage:

@@ -301,6 +301,12 @@ class Portfolio:
                 settled += 1
         return settled
 
+    def prune(self, before: float) -> int:
+        """Forget workflow activity started before `before` (retention, issue 23 item 6)."""
+        with self.engine.begin() as conn:
+            query = activity_table.delete().where(activity_table.c.started_at < before)
+            return int(conn.execute(query).rowcount)
+
     def failed_count(self, project_id: int | None = None) -> int:
         query = sa.select(sa.func.count()).where(activity_table.c.status.in_(FAILED))
         if project_id is not None:

@@ -9,8 +9,10 @@ gets its playbook from the same rules instead (`bot.domain.playbooks.choose_play
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
+from pathlib import PurePath
 
 import structlog
 
@@ -39,6 +41,7 @@ from bot.gitlab.errors import GitLabError
 from bot.playbook import render
 from bot.playbook.blueprint import Blueprint
 from bot.playbook.playbook import Catalog, load_named_playbook, playbook_catalog
+from bot.playbook.problems import PlaybookError
 from bot.service.durable import step
 from bot.service.metrics import LABELS_RESTORED, count_gitlab_response
 from bot.service.store import Engagement, Store
@@ -61,7 +64,12 @@ def use_playbooks(configured: Mapping[str, str]) -> None:
 
 @lru_cache(maxsize=64)
 def _blueprint(playbook: str, variables: tuple[tuple[str, str], ...]) -> Blueprint:
-    return render(load_named_playbook(playbook, _catalog), dict(variables))
+    try:
+        return render(load_named_playbook(playbook, _catalog), dict(variables))
+    except PlaybookError as error:
+        # Rendering points at the files it read on this host; a reply shows their names only.
+        named = [replace(p, file=PurePath(p.file).name) for p in error.problems]
+        raise PlaybookError(named) from None
 
 
 def blueprint_of(choice: Choice) -> Blueprint:

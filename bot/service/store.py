@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 RECEIVED, DISPATCHED, IGNORED = "received", "dispatched", "ignored"
+CONFIDENTIAL_KINDS = ("Confidential Issue Hook", "Confidential Note Hook")
+"""Kinds GitLab sends for confidential issues and internal notes (GL:doc/user/project/
+integrations/webhook_events.md); their text leaves the inbox once a workflow has it."""
 FRESH, DUPLICATE, CONFLICT = "fresh", "duplicate", "conflict"
 """What recording a delivery came to: new, already recorded, or a reused key with another body."""
 
@@ -53,6 +58,27 @@ engagements = sa.Table(
     sa.Column("recorded_at", sa.Float, nullable=False),
 )
 
+command_runs = sa.Table(
+    "psdm_command_runs",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("owner", sa.String(250), nullable=False),
+    sa.Column("outcome", sa.Text),
+    sa.Column("claimed_at", sa.Float, nullable=False, index=True),
+)
+"""One row per comment and command text: the workflow that runs it, and what it came to."""
+
+sessions = sa.Table(
+    "psdm_sessions",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False, index=True),
+    sa.Column("sealed", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+"""Dashboard sessions: the SHA-256 of the cookie's opaque id, and the viewer's tokens
+encrypted (bot/service/auth.py); the cookie itself holds nothing else."""
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -70,6 +96,17 @@ class Delivery:
     """SHA-256 of the body: a reused Idempotency-Key with another body is a conflict."""
     reason: str | None = None
     """Why a delivery is ignored (no handler, unhandleable shape...), for the dashboard."""
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What one pruning round removed."""
+
+    deliveries: int
+    confidential: tuple[str, ...]
+    """Keys of confidential deliveries whose text was blanked this round."""
+    commands: int
+    sessions: int
 
 
 @dataclass(frozen=True)
@@ -117,6 +154,9 @@ class Store:
             self.engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
         _create_tables(self.engine)
         _add_columns(self.engine)
+        self._writers = threading.local()
+        self._held: list[sa.Connection] = []
+        self._held_lock = threading.Lock()
 
     def _insert(self, table: sa.Table) -> sa.Insert:
         if self.is_sqlite:
@@ -127,14 +167,14 @@ class Store:
         """Write a batch in one transaction; per delivery, whether it was new (not a duplicate)."""
         return [outcome == FRESH for outcome in self.record_batch(deliveries)]
 
-    def record_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
+    def record_batch(self, deliveries: Sequence[Delivery], now: float | None = None) -> list[str]:
         """Write a batch in one transaction; per delivery FRESH, DUPLICATE or CONFLICT.
 
         The unique columns decide, even against another instance writing the same event at
         the same moment: a conflicting row is skipped, and RETURNING says which rows landed.
         A delivery whose Idempotency-Key is recorded with another body is a CONFLICT.
         """
-        now = time.time()
+        now = time.time() if now is None else now
         rows = [
             {
                 "key": d.key,
@@ -150,14 +190,19 @@ class Store:
             }
             for d in deliveries
         ]
-        with self.engine.begin() as conn:
-            result = conn.execute(self._insert(inbox).returning(inbox.c.key), rows)
-            landed = set(result.scalars())
-            missed = [d.key for d in deliveries if d.key not in landed]
-            digests: dict[str, str | None] = {}
-            if missed:
-                query = sa.select(inbox.c.key, inbox.c.digest).where(inbox.c.key.in_(missed))
-                digests = {row.key: row.digest for row in conn.execute(query)}
+        if self.is_sqlite:
+            with self.engine.begin() as conn:
+                landed, digests = self._insert_deliveries(conn, rows)
+        else:
+            try:
+                landed, digests = self._insert_deliveries(self._writer(), rows)
+            except sa.exc.DBAPIError as error:
+                self._drop_writer()
+                if not error.connection_invalidated:
+                    raise
+                # The server dropped the held connection: the insert skips rows already
+                # there, so it is safe to send once more on a new one.
+                landed, digests = self._insert_deliveries(self._writer(), rows)
         outcomes: list[str] = []
         for d in deliveries:
             if d.key in landed:
@@ -169,6 +214,38 @@ class Store:
             else:
                 outcomes.append(DUPLICATE)
         return outcomes
+
+    def _insert_deliveries(
+        self, conn: sa.Connection, rows: list[dict[str, Any]]
+    ) -> tuple[set[str], dict[str, str | None]]:
+        """Insert the rows that are new; the keys that landed, and the digests of the others."""
+        result = conn.execute(self._insert(inbox).returning(inbox.c.key), rows)
+        landed = set(result.scalars())
+        missed = [row["key"] for row in rows if row["key"] not in landed]
+        digests: dict[str, str | None] = {}
+        if missed:
+            query = sa.select(inbox.c.key, inbox.c.digest).where(inbox.c.key.in_(missed))
+            digests = {row.key: row.digest for row in conn.execute(query)}
+        return landed, digests
+
+    def _writer(self) -> sa.Connection:
+        """The calling thread's connection for recording deliveries on PostgreSQL: held open
+        and in autocommit, so a batch (one INSERT, atomic on its own) costs one round trip to
+        the server instead of four (pool check, BEGIN, INSERT, COMMIT)."""
+        held: sa.Connection | None = getattr(self._writers, "connection", None)
+        if held is None or held.closed or held.invalidated:
+            held = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._writers.connection = held
+            with self._held_lock:
+                self._held.append(held)
+        return held
+
+    def _drop_writer(self) -> None:
+        held: sa.Connection | None = getattr(self._writers, "connection", None)
+        self._writers.connection = None
+        if held is not None:
+            with suppress(Exception):
+                held.close()
 
     def unhandled(self, limit: int = 100) -> list[Unhandled]:
         """The latest deliveries recorded as ignored with a reason, newest first."""
@@ -197,6 +274,99 @@ class Store:
             return
         with self.engine.begin() as conn:
             conn.execute(sa.update(inbox).where(inbox.c.key.in_(keys)).values(state=state))
+
+    def claim_command(self, key: str, owner: str) -> str | None:
+        """Claim a comment's commands for the workflow `owner`: None when the claim is (or
+        already was) this owner's; otherwise what the first run answered.
+
+        The primary key decides between deliveries racing on two instances.
+        """
+        row = {"key": key, "owner": owner, "outcome": None, "claimed_at": time.time()}
+        with self.engine.begin() as conn:
+            conn.execute(self._insert(command_runs), [row])
+            query = sa.select(command_runs.c.owner, command_runs.c.outcome).where(
+                command_runs.c.key == key
+            )
+            found = conn.execute(query).one()
+        if found.owner == owner:
+            return None
+        return found.outcome or "it is being run by an earlier delivery of the same comment"
+
+    def finish_command(self, key: str, outcome: str) -> None:
+        """Record what a claimed comment's commands came to, for later deliveries to answer."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(command_runs).where(command_runs.c.key == key).values(outcome=outcome)
+            )
+
+    def save_session(self, key: str, user_id: int, sealed: str, expires_at: float) -> None:
+        """Create or replace a dashboard session."""
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.key == key))
+            conn.execute(
+                sessions.insert(),
+                [{"key": key, "user_id": user_id, "sealed": sealed, "expires_at": expires_at}],
+            )
+
+    def session(self, key: str, now: float) -> str | None:
+        """A live session's sealed record, or None (unknown, signed out or expired)."""
+        query = sa.select(sessions.c.sealed).where(
+            sessions.c.key == key, sessions.c.expires_at > now
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def drop_session(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.key == key))
+
+    def prune(self, now: float, keep_seconds: float, grace_seconds: float = 600.0) -> Pruned:
+        """Forget what is older than `keep_seconds` and no longer needed.
+
+        Deliveries still waiting for a workflow stay whatever their age. A confidential
+        delivery's text is blanked `grace_seconds` after it was handed to a workflow (or found
+        unwanted); its key and digest stay, so a redelivery is still known. Their keys are
+        answered, so the workflows' own copies can go too.
+        """
+        cutoff = now - keep_seconds
+        handled = inbox.c.state != RECEIVED
+        confidential = sa.and_(
+            inbox.c.kind.in_(CONFIDENTIAL_KINDS),
+            handled,
+            inbox.c.payload != "",
+            inbox.c.received_at < now - grace_seconds,
+        )
+        with self.engine.begin() as conn:
+            deliveries = conn.execute(
+                inbox.delete().where(inbox.c.received_at < cutoff, handled)
+            ).rowcount
+            blanked = list(conn.execute(sa.select(inbox.c.key).where(confidential)).scalars())
+            if blanked:
+                conn.execute(sa.update(inbox).where(inbox.c.key.in_(blanked)).values(payload=""))
+            commands = conn.execute(
+                command_runs.delete().where(command_runs.c.claimed_at < cutoff)
+            ).rowcount
+            ended = conn.execute(sessions.delete().where(sessions.c.expires_at < now)).rowcount
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return Pruned(deliveries, tuple(blanked), commands, ended)
+
+    def size(self) -> int:
+        """Bytes the database takes (SQLite: the file and its WAL; PostgreSQL: our tables)."""
+        if self.is_sqlite:
+            path = sa.engine.make_url(self.url).database or ""
+            return sum(
+                Path(name).stat().st_size
+                for name in (path, f"{path}-wal")
+                if path and Path(name).exists()
+            )
+        query = sa.text(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "WHERE c.relname LIKE 'psdm_%' AND c.relkind = 'r'"
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
 
     def counts(self) -> dict[str, int]:
         """Deliveries recorded, by state."""
@@ -241,6 +411,11 @@ class Store:
         return [_engagement_of(row) for row in rows]
 
     def close(self) -> None:
+        with self._held_lock:
+            for held in self._held:
+                with suppress(Exception):
+                    held.close()
+            self._held.clear()
         self.engine.dispose()
 
 
@@ -287,6 +462,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     # A commit that crosses the WAL size limit would checkpoint inline and stall every request
     # of its batch; the dispatcher checkpoints once a second instead.
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # After a checkpoint the WAL file is cut back to this size, so a burst of large bodies
+    # does not leave hundreds of megabytes behind (issue 23, item 6).
+    cursor.execute("PRAGMA journal_size_limit=16777216")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 

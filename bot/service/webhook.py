@@ -17,17 +17,22 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass, replace
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.service.intake import (
     Malformed,
+    Triage,
     authentic,
     delivery_of,
     json_body,
+    recorded,
     token_matches,
     triage,
 )
@@ -40,7 +45,7 @@ from bot.service.metrics import (
     EVENTS_UNHANDLED,
     kind_label,
 )
-from bot.service.store import CONFLICT, FRESH
+from bot.service.store import CONFLICT, FRESH, Delivery
 
 if TYPE_CHECKING:
     from bot.service.app import Service
@@ -51,6 +56,50 @@ log = structlog.get_logger("psdm.webhook")
 
 class TooLarge(Exception):
     pass
+
+
+class BodyBudget:
+    """Bytes of webhook bodies held at once, signed or not: a body takes its share before its
+    first byte is read and gives it back once its delivery is answered.
+
+    Taking is a plain addition while there is room and nobody waits (the hot path costs
+    nothing); otherwise the body queues, first come first served, up to a deadline.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._waiting: deque[tuple[int, asyncio.Future[None]]] = deque()
+
+    async def take(self, size: int, seconds: float) -> bool:
+        """Wait up to `seconds` for room for `size` bytes; False when none came."""
+        if not self._waiting and self.held + size <= self.limit:
+            self.held += size
+            return True
+        entry = (size, asyncio.get_running_loop().create_future())
+        self._waiting.append(entry)
+        granted = False
+        try:
+            await asyncio.wait((entry[1],), timeout=seconds)
+            granted = entry[1].done()
+            return granted
+        finally:
+            if not entry[1].done():
+                self._waiting.remove(entry)
+                entry[1].cancel()
+                self._grant()
+            elif not granted:
+                self.give(size)  # room came, but this request is leaving (cancelled)
+
+    def give(self, size: int) -> None:
+        self.held -= size
+        self._grant()
+
+    def _grant(self) -> None:
+        while self._waiting and self.held + self._waiting[0][0] <= self.limit:
+            size, future = self._waiting.popleft()
+            self.held += size
+            future.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -66,6 +115,7 @@ class WebhookIntake:
         self.app = app
         self.service = service
         self.unverified = asyncio.Semaphore(service.settings.max_unverified)
+        self.budget = BodyBudget(service.settings.max_bodies_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -103,6 +153,24 @@ class WebhookIntake:
             return _refuse(401, "unauthenticated", "missing or wrong X-Gitlab-Token", close=True)
         if signed and self.unverified.locked():
             return _refuse(429, "busy", "too many signed deliveries in flight; resend", close=True)
+        share = declared if "content-length" in headers else limit
+        if not await self.budget.take(share, settings.body_timeout_seconds):
+            return _refuse(503, "busy", "too many large deliveries at once; resend", close=True)
+        try:
+            return await self.within_budget(scope, receive, headers, signed, started)
+        finally:
+            self.budget.give(share)
+
+    async def within_budget(
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: dict[str, str],
+        signed: bool,
+        started: float,
+    ) -> Answer:
+        settings = self.service.settings
+        limit = settings.max_body_bytes
         try:
             if signed:
                 async with self.unverified:
@@ -116,22 +184,39 @@ class WebhookIntake:
         if signed and not authentic(raw, headers, (), settings.signing_secrets):
             return _refuse(401, "unauthenticated", "wrong or stale webhook-signature")
         try:
-            text, payload = json_body(raw)
-            delivery = delivery_of(headers, text, payload)
+            if len(raw) <= settings.inline_parse_bytes:
+                parsed = self.parse(raw, headers)
+            else:
+                parsed = await asyncio.to_thread(self.parse, raw, headers)
         except Malformed as error:
             return _refuse(400, "malformed", str(error))
-        return await self.record(delivery, payload, started)
+        if parsed is None:
+            return _refuse(503, "starting", "the service is starting; resend the delivery")
+        delivery, decided = parsed
+        return await self.record(delivery, decided, started)
+
+    def parse(self, raw: bytes, headers: dict[str, str]) -> tuple[Delivery, Triage] | None:
+        """The delivery to record and its triage; None while the service is starting.
+
+        Linear in the body's size; run in a worker thread for large bodies.
+        """
+        service = self.service
+        text, payload = json_body(raw)
+        delivery = delivery_of(headers, text, payload)
+        if service.context is None:
+            return None
+        decided = triage(service.router, service.context, delivery.kind, payload)
+        return recorded(delivery, decided), decided
 
     async def _read(self, receive: Receive, limit: int) -> bytes:
-        seconds = self.service.settings.body_timeout_seconds
-        return await asyncio.wait_for(_body(receive, limit), timeout=seconds)
+        # asyncio.timeout rather than wait_for: no task per request on the hot path.
+        async with asyncio.timeout(self.service.settings.body_timeout_seconds):
+            return await _body(receive, limit)
 
-    async def record(self, delivery: Any, payload: dict[str, Any], started: float) -> Answer:
+    async def record(self, delivery: Delivery, decided: Triage, started: float) -> Answer:
         service = self.service
-        if service.batcher is None or service.context is None:
+        if service.batcher is None:
             return _refuse(503, "starting", "the service is starting; resend the delivery")
-        decided = triage(service.router, service.context, delivery.kind, payload)
-        delivery = replace(delivery, wanted=decided.wanted, reason=decided.reason)
         try:
             outcome = await service.batcher.submit(delivery)
         except Exception:
@@ -141,17 +226,24 @@ class WebhookIntake:
         if outcome == CONFLICT:
             log.warning("idempotency key reused with another body", delivery=delivery.key)
             return _refuse(409, "key_reused", "this Idempotency-Key came with another body")
-        EVENTS_RECEIVED.labels(kind=kind).inc()
+        _counter(EVENTS_RECEIVED, kind).inc()
         if outcome != FRESH:
-            EVENTS_DEDUPLICATED.labels(kind=kind).inc()
+            _counter(EVENTS_DEDUPLICATED, kind).inc()
         elif not decided.wanted:
-            EVENTS_IGNORED.labels(kind=kind).inc()
-            EVENTS_UNHANDLED.labels(kind=kind, why=decided.code).inc()
+            _counter(EVENTS_IGNORED, kind).inc()
+            _counter(EVENTS_UNHANDLED, kind, decided.code).inc()
         ACK_SECONDS.observe(time.perf_counter() - started)
         answer: dict[str, Any] = {"delivery": delivery.key, "duplicate": outcome != FRESH}
         if not decided.wanted:
             answer["ignored"] = decided.reason
         return Answer(202, answer)
+
+
+@lru_cache(maxsize=1024)
+def _counter(metric: Counter, *labels: str) -> Any:
+    """A metric's child for these label values, looked up once (labels take known values
+    only, so the cache stays small); `labels()` costs microseconds on the hot path."""
+    return metric.labels(*labels)
 
 
 async def _body(receive: Receive, limit: int) -> bytes:

@@ -7,9 +7,11 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from itsdangerous import TimestampSigner
 
+from bot.service.auth import Sessions
 from tests.dashboard.conftest import Dashboard, hidden_fields, sign_in
+
+SESSIONS = Sessions("dashboard-test-session")
 
 
 def test_nothing_is_shown_before_sign_in(dashboard: Dashboard, two_customers) -> None:
@@ -92,7 +94,7 @@ def test_signing_out_revokes_the_token_at_gitlab(dashboard: Dashboard) -> None:
     dashboard.sandbox.seed({"users": [{"username": "alice"}]})
     alice = sign_in(dashboard, "alice")
     assert alice.get("/").status_code == 200
-    token = session_of(alice)["viewer"]["token"]
+    token = record_of(dashboard, alice)["token"]
     me = httpx.get(f"{dashboard.sandbox.url}/api/v4/user", headers=bearer(token), timeout=30)
     assert me.json()["username"] == "alice"
     out = alice.post("/auth/sign-out")
@@ -113,6 +115,13 @@ def session_of(client: httpx.Client) -> dict:
     return json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
 
 
+def record_of(dashboard: Dashboard, client: httpx.Client) -> dict:
+    """The server-side session of the client's cookie (tokens decrypted)."""
+    found = SESSIONS.record(dashboard.service.store, session_of(client)["sid"])
+    assert found is not None
+    return found
+
+
 def test_sign_in_without_an_oauth_application_explains_the_setup(dashboard: Dashboard) -> None:
     dashboard.service.settings.oauth_application_id = ""
     response = httpx.get(f"{dashboard.url}/", timeout=30)
@@ -124,16 +133,11 @@ def test_sign_in_without_an_oauth_application_explains_the_setup(dashboard: Dash
 def test_a_token_about_to_expire_is_refreshed_and_the_old_one_dies(dashboard: Dashboard) -> None:
     dashboard.sandbox.seed({"users": [{"username": "alice"}]})
     alice = sign_in(dashboard, "alice")
-    session = session_of(alice)
-    old = session["viewer"]["token"]
-    session["viewer"]["expires_at"] = 0
-    signed = TimestampSigner("dashboard-test-session").sign(
-        base64.b64encode(json.dumps(session).encode())
-    )
-    alice.cookies.clear()
-    alice.cookies.set("psdm_session", signed.decode(), domain="127.0.0.1")
+    record = record_of(dashboard, alice)
+    old = record["token"]
+    SESSIONS.save(dashboard.service.store, session_of(alice)["sid"], {**record, "expires_at": 0})
     assert alice.get("/").status_code == 200
-    new = session_of(alice)["viewer"]["token"]
+    new = record_of(dashboard, alice)["token"]
     assert new != old
     sandbox = dashboard.sandbox.url
     assert httpx.get(f"{sandbox}/api/v4/user", headers=bearer(new), timeout=30).status_code == 200

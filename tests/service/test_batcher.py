@@ -90,3 +90,29 @@ def test_a_closed_batcher_refuses_new_work():
             await batcher.submit(1)
 
     run(main())
+
+
+def test_two_writers_write_two_batches_at_once_and_every_result_comes_back():
+    overlapped = threading.Event()
+    lock = threading.Lock()
+    busy = [0]
+
+    def write(items):
+        with lock:
+            busy[0] += 1
+            if busy[0] == 2:
+                overlapped.set()
+        overlapped.wait(timeout=2)  # the first batch holds its commit until a second one comes
+        with lock:
+            busy[0] -= 1
+        return [n + 1 for n in items]
+
+    async def main():
+        batcher = GroupCommit(write, interval=0, max_batch=10, writers=2)
+        batcher.start()
+        results = await asyncio.gather(*(batcher.submit(n) for n in range(100)))
+        await batcher.close()
+        return results
+
+    assert run(main()) == [n + 1 for n in range(100)]
+    assert overlapped.is_set()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
 from bot.events.commands.errors import BadArguments
+from bot.events.commands.reply import no_mentions, no_quick_actions
 from bot.playbook.playbook import is_playbook_name
+
+_LEADING_SLASH = re.compile(r"^(\s*)/")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,18 @@ def required_text(rest: str, command: str, what: str) -> Text:
     if not text:
         raise BadArguments(f"`{command}` needs {what}", command)
     return Text(text)
+
+
+def written_text(rest: str, command: str, what: str) -> Text:
+    """Text the bot writes into GitLab under its own name (a risk's title and description):
+    no `@` in it mentions anyone and no line of it is a quick action."""
+    text = no_quick_actions(no_mentions(required_text(rest, command, what).text))
+    # The text after a first colon starts the description once a severity such as `high:`
+    # is taken off; a slash there is escaped too (Markdown still shows a slash).
+    head, colon, tail = text.partition(":")
+    if len(head.split()) != 1:
+        return Text(text)
+    return Text(head + colon + _LEADING_SLASH.sub(r"\1\\/", tail))
 
 
 def phase_target(rest: str, command: str) -> PhaseTarget:

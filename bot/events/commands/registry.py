@@ -107,7 +107,7 @@ COMMANDS: tuple[Command, ...] = (
         "TEXT",
         "Add a risk to the RAID log, labelled as the handbook says.",
         Role.MAINTAINER,
-        lambda rest, name: args.required_text(rest, name, "the text of the risk"),
+        lambda rest, name: args.written_text(rest, name, "the text of the risk"),
     ),
     Command(
         "report",
