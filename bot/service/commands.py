@@ -117,6 +117,10 @@ class CommandRunners:
     # -- the comment ---------------------------------------------------------------------------
 
     def run(self, comment: CommandComment, event: Event) -> str:
+        author = comment.author_id
+        if author is not None and self.limit.silent(str(author), time.time()):
+            log.info("comment dropped: author over the command limit", note=comment.note_id)
+            return f"comment {comment.note_id} not run: its author is over the command limit"
         gl = self.engagements.gitlab(comment.project_id, event)
         note = step("read the comment back", gl.note, comment.issue_iid, comment.note_id)
         doubt = _doubt(comment, note)
@@ -187,6 +191,7 @@ class CommandRunners:
             # Counted first, so refused and unknown lines spend the author's allowance too.
             wait = self.limit.wait(str(note.author_id), time.time())
             if wait:
+                self.limit.told(str(note.author_id), time.time())
                 raise RateLimited(
                     f"you ran {self.limit.limit} commands within a minute, the most allowed; "
                     f"try again in {math.ceil(wait)} seconds."

@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from bot.domain import decisions
+from bot.domain.model import LiveNote
 from bot.domain.playbooks import Choice
 from bot.events.commands.errors import UnknownCommand
 from bot.events.commands.parser import command_lines
@@ -89,3 +90,44 @@ def test_a_risk_written_by_the_bot_mentions_nobody_and_runs_no_quick_action():
         description = issue.description.replace("Raised by @alice", "")
         assert "@all" not in description and "@bob" not in description, description
         assert not issue.description.startswith("/"), issue.description
+
+
+class _NoGitLab:
+    """Engagements whose GitLab must not be touched: any use fails the test."""
+
+    def gitlab(self, *_: object) -> None:
+        raise AssertionError("a comment over its author's limit reached GitLab")
+
+
+def test_comments_past_the_limit_cost_no_gitlab_request_once_the_author_was_told(tmp_path):
+    """8c: 40 Guest comments took 63 s of GitLab requests to drain, whatever the rate limit
+    said. Once the author has been answered that they are over it, their further comments in
+    the same window are dropped before any read, award or reply."""
+    from bot.config import Settings
+    from bot.events.commands.comment import CommandComment
+    from bot.events.event import Event
+    from bot.service.commands import CommandRunners
+    from bot.service.store import Store
+
+    settings = Settings(
+        webhook_secrets=["s"],
+        database_url=f"sqlite:///{tmp_path}/psdm.sqlite",
+        command_rate_limit=2,
+    )
+    runners = CommandRunners(settings, Store(settings.database_url), _NoGitLab())  # type: ignore[arg-type]
+    note, [line] = (
+        LiveNote(1, 7, "guest", "/psdm risk x", False),
+        command_lines("/psdm risk x"),
+    )
+    assert runners.admit(note, line, 10) is not None  # refused by role: a slot taken
+    assert runners.admit(note, line, 10) is not None
+    comment = CommandComment(1, 1, 99, 7, "guest", False, (line,))
+    event = Event.from_delivery("Note Hook", {"object_kind": "note"})
+    # Full, but not yet told: the next comment is still read and answered (here: GitLab).
+    with pytest.raises(AssertionError, match="reached GitLab"):
+        runners.run(comment, event)
+    assert runners.admit(note, line, 10) is not None  # the refusal that tells the author
+    assert runners.run(comment, event).endswith("over the command limit")
+    other = CommandComment(1, 1, 100, 8, "maintainer", False, (line,))
+    with pytest.raises(AssertionError, match="reached GitLab"):
+        runners.run(other, event)  # someone else is not held back

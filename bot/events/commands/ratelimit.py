@@ -20,6 +20,8 @@ class RateLimit:
         self.limit = limit
         self.period = period
         self._seen: dict[str, deque[float]] = {}
+        self._told: dict[str, float] = {}
+        """When each user was last told they are over the limit."""
         self._lock = threading.Lock()
 
     def wait(self, user: str, now: float) -> float:
@@ -35,6 +37,26 @@ class RateLimit:
             while len(self._seen) > MAX_USERS:
                 del self._seen[next(iter(self._seen))]
             return 0.0
+
+    def told(self, user: str, now: float) -> None:
+        """`user` was answered that they are over the limit."""
+        with self._lock:
+            self._told.pop(user, None)
+            self._told[user] = now
+            while len(self._told) > MAX_USERS:
+                del self._told[next(iter(self._told))]
+
+    def silent(self, user: str, now: float) -> bool:
+        """True while `user` is over the limit and was told so since it filled: a further
+        comment of theirs is dropped without a request to GitLab (no read, award or reply),
+        so a flood costs the bot nothing and delays nobody else's commands."""
+        with self._lock:
+            seen = self._seen.get(user)
+            told = self._told.get(user)
+            if not seen or told is None:
+                return False
+            live = [t for t in seen if t + self.period > now]
+            return len(live) >= self.limit and told >= live[0]
 
     def remaining(self, user: str, now: float) -> int:
         """Slots `user` still has in the window ending `now` (nothing is taken)."""
