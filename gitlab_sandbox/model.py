@@ -170,10 +170,26 @@ class WorkItem:
     legacy_epic_id: int | None = None
     relative_position: int = 0
     subscribers: set[int] = field(default_factory=set)
+    time_estimate: int = 0
+    """Seconds (`/estimate`, `POST .../time_estimate`); time spent is the sum of timelogs."""
 
     @property
     def is_epic(self) -> bool:
         return self.kind == "epic"
+
+
+@dataclass
+class Timelog:
+    """One entry of time spent (negative to subtract), as GitLab's time tracking keeps it."""
+
+    id: int
+    work_item_id: int
+    user_id: int
+    time_spent: int
+    spent_at: datetime
+    created_at: datetime
+    summary: str | None = None
+    note_id: int | None = None
 
 
 @dataclass

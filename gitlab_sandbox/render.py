@@ -24,6 +24,7 @@ from .model import (
     User,
     WorkItem,
 )
+from .routes.timetracking import human
 from .state import State, now
 
 ACCESS_NAMES = {
@@ -78,6 +79,10 @@ class Render:
                 cached = Counter(
                     w.project_id for w in state.work_items.values() if w.state == "opened"
                 )
+            elif kind == "spent":
+                cached = Counter()
+                for entry in state.timelogs.values():
+                    cached[entry.work_item_id] += entry.time_spent
             elif kind == "notes":
                 cached = Counter(n.noteable_id for n in state.notes.values() if not n.system)
             else:
@@ -86,6 +91,16 @@ class Render:
                 )
             self._tallies[kind] = cached
         return cached
+
+    def time_stats(self, item: WorkItem) -> dict[str, Any]:
+        """The issue's `time_stats` (`GL:lib/api/entities/issuable_time_stats.rb`)."""
+        spent = self._tally("spent")[item.id]
+        return {
+            "time_estimate": item.time_estimate,
+            "total_time_spent": spent,
+            "human_time_estimate": human(item.time_estimate),
+            "human_total_time_spent": human(spent),
+        }
 
     # -- URLs ------------------------------------------------------------------------------
 
@@ -563,12 +578,7 @@ class Render:
             "discussion_locked": bool(item.discussion_locked),
             "issue_type": item.kind,
             "web_url": self.item_url(item),
-            "time_stats": {
-                "time_estimate": 0,
-                "total_time_spent": 0,
-                "human_time_estimate": None,
-                "human_total_time_spent": None,
-            },
+            "time_stats": self.time_stats(item),
             "task_completion_status": {"count": 0, "completed_count": 0},
             "blocking_issues_count": 0,
             "has_tasks": False,

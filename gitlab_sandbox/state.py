@@ -25,6 +25,7 @@ from .model import (
     Milestone,
     Note,
     Project,
+    Timelog,
     Token,
     Topic,
     User,
@@ -79,6 +80,7 @@ class State:
         self.links: dict[int, IssueLink] = {}
         self.boards: dict[int, Board] = {}
         self.deployments: dict[int, Deployment] = {}
+        self.timelogs: dict[int, Timelog] = {}
         self.hooks: dict[int, Hook] = {}
         self.hook_logs: dict[int, list[HookLog]] = defaultdict(list)
         self.recursion: OrderedDict[str, set[int]] = OrderedDict()

@@ -223,7 +223,14 @@ def namespace_node(ctx: Ctx, owner: Project | Group) -> dict[str, Any]:
         "workItemTypes": types,
         "workItems": items,
         "workItem": one,
+        "timelogs": _timelogs(ctx, owner),
     }
+
+
+def _timelogs(ctx: Ctx, owner: Project | Group) -> Any:
+    from .timelogs import timelogs_field  # the timelog nodes build on this module's nodes
+
+    return timelogs_field(ctx, owner)
 
 
 def item_node(ctx: Ctx, item: WorkItem) -> dict[str, Any]:

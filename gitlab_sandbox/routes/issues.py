@@ -526,17 +526,6 @@ def group_issue_statistics(ctx: Ctx) -> dict[str, Any]:
     return _statistics(ctx, filter_issues(ctx, items, default_scope="all"))
 
 
-@api.get("/projects/{id}/issues/{issue_iid}/time_stats")
-def time_stats(ctx: Ctx) -> dict[str, Any]:
-    find_issue(ctx, find_project(ctx))
-    return {
-        "time_estimate": 0,
-        "total_time_spent": 0,
-        "human_time_estimate": None,
-        "human_total_time_spent": None,
-    }
-
-
 def _subscription(ctx: Ctx, subscribe: bool) -> Reply:
     item = find_issue(ctx, find_project(ctx))
     user = ctx.me

@@ -9,6 +9,15 @@ from typing import Any
 from ..model import WorkItem
 from ..web import Ctx, Params
 from .issues import update_issue
+from .timetracking import QUICK_ACTIONS as TIME_ACTIONS
+from .timetracking import run_time_action
+
+TIME_CHANGE_NAMES = {
+    "spend": "spend_time",
+    "spent": "spend_time",
+    "estimate": "time_estimate",
+    "estimate_time": "time_estimate",
+}
 
 COMMAND_RE = re.compile(r"/([a-z_]+)(?: (.*))?[ \t\f\v]*\Z", re.IGNORECASE | re.ASCII)
 """One quick-action line as GitLab's extractor reads it (GL:lib/gitlab/quick_actions/extractor.rb):
@@ -114,7 +123,7 @@ def command_lines(body: str) -> list[tuple[str, re.Match[str] | None]]:
         if line.startswith(FENCE):
             in_code = not in_code
         match = None if in_code else COMMAND_RE.match(line)
-        if match is not None and match.group(1).lower() not in KNOWN:
+        if match is not None and match.group(1).lower() not in KNOWN | TIME_ACTIONS:
             match = None
         found.append((line, match))
     return found
@@ -127,9 +136,13 @@ def run_quick_actions(ctx: Ctx, item: WorkItem, body: str) -> tuple[str, dict[st
     kept: list[str] = []
     changes: dict[str, Any] = {}
     messages: list[str] = []
+    timed: dict[str, str] = {}  # a time action given twice: its last occurrence counts
     for line, match in command_lines(body):
         if match is None:
             kept.append(line)
+            continue
+        if match.group(1).lower() in TIME_ACTIONS:
+            timed[match.group(1).lower()] = match.group(2) or ""
             continue
         change, message = _translate(ctx, item, match.group(1).lower(), match.group(2) or "")
         changes.update(change)
@@ -141,4 +154,10 @@ def run_quick_actions(ctx: Ctx, item: WorkItem, body: str) -> tuple[str, dict[st
             update_issue(ctx, item, ctx.user)
         finally:
             ctx.params = saved
+    summary = "\n".join(kept).strip()
+    for name, arg in timed.items():
+        said = run_time_action(ctx, item, name, arg, summary)
+        if said is not None:  # GitLab names the change `spend_time`, `time_estimate`, ...
+            changes[TIME_CHANGE_NAMES.get(name, name)] = arg.strip()
+            messages.append(said)
     return "\n".join(kept), changes, messages
