@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     """The GitLab OAuth application people sign in to the dashboard with (scope read_api)."""
     session_secret: str = Field("", validation_alias="PSDM_SESSION_SECRET")
     """Signs dashboard session cookies; derived from the application secret when empty."""
+    ps_team_group: str = Field("", validation_alias="PSDM_PS_TEAM_GROUP")
+    """The PS team's GitLab group (full path): its members see the dashboard's internal view
+    (health reasons, budget, internal RAID, workflow log); everyone else the customer view."""
 
     def engagement_page(self, project_id: int) -> str | None:
         """The engagement's dashboard page, when the service knows its public URL."""

@@ -147,8 +147,8 @@ def report(
     ),
 ) -> None:
     """Print the weekly status of an engagement (GITLAB_URL and GITLAB_TOKEN)."""
-    from bot.gitlab.snapshot import post_report, read_report
-    from bot.report.weekly import weekly_json, weekly_markdown
+    from bot.gitlab.snapshot import post_report, read_weekly
+    from bot.report.weekly import internal_markdown, weekly_json, weekly_markdown
 
     if fmt not in ("markdown", "json"):
         raise typer.BadParameter("--format must be markdown or json")
@@ -158,14 +158,19 @@ def report(
 
     def run() -> int:
         url, token = credentials()
-        snapshot, metrics = read_report(
+        snapshot, metrics, parts = read_weekly(
             (url, token), project, playbook=playbook, variables=pairs, make_status=post
         )
-        markdown = weekly_markdown(snapshot, metrics)
         data = weekly_json(snapshot, metrics)
-        typer.echo(json.dumps(data, indent=2) if fmt == "json" else markdown)
+        summary, raid = parts.summary, parts.raid
+        shown = weekly_markdown(  # the terminal is the PS team's: the internal version
+            snapshot, metrics, summary=summary, raid=raid, internal=True
+        )
+        typer.echo(json.dumps(data, indent=2) if fmt == "json" else shown)
         if post:
-            posted = post_report(url, token, snapshot, markdown)
+            markdown = weekly_markdown(snapshot, metrics, summary=summary, raid=raid)
+            inside = internal_markdown(snapshot, metrics, raid)
+            posted = post_report(url, token, snapshot, markdown, inside)
             if posted is None:
                 typer.echo("error: the engagement has no weekly status issue to post on", err=True)
                 return 1

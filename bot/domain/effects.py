@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from bot.domain.model import LiveLabel
@@ -56,6 +57,9 @@ class CreateIssue:
     description: str
     labels: tuple[str, ...]
     said: str = ""
+    assignees: tuple[str, ...] = ()
+    due_date: date | None = None
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,27 @@ class Award:
     said: str = ""
 
 
+@dataclass(frozen=True)
+class SetAssignees:
+    """Compare-and-update an issue's assignees: take `remove` off, put `add` on, keep the rest
+    (people someone else assigned stay)."""
+
+    iid: int
+    add: tuple[str, ...]
+    remove: tuple[str, ...] = ()
+    said: str = ""
+
+
+@dataclass(frozen=True)
+class CloseSuperseded:
+    """Close an open issue with a comment linking forward to the issue `by` (a blueprint
+    key): an older week's status once the new week's is posted. Closed already: nothing."""
+
+    iid: int
+    by: str
+    said: str = ""
+
+
 Effect = (
     Reconcile
     | RecordEngagement
@@ -175,6 +200,8 @@ Effect = (
     | CreateLabel
     | RenameLabel
     | Award
+    | SetAssignees
+    | CloseSuperseded
 )
 
 

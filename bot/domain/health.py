@@ -1,12 +1,13 @@
 """An engagement's health: green, amber or red, by one rule, with the reasons in words.
 
-The rule (docs/report.md, "Portfolio"), from four signals a program manager acts on:
+The rule (docs/report.md, "Portfolio"), from five signals a program manager acts on:
 
 | signal | amber | red |
 |---|---|---|
 | schedule: forecast finish against plan | later than planned | more than 14 days later |
 | open high-priority RAID items | 1 or 2 | 3 or more |
 | gates past their phase's end and still open | overdue up to 7 days | overdue more than 7 days |
+| open RAID items past their due date | 1 or 2 | 3 or more |
 | failed workflows (the bot could not do its work) | 1 or more | - |
 
 The worst signal wins. No forecast yet (no sprint finished) is no reason for concern: the
@@ -25,6 +26,7 @@ ORDER: dict[Status, int] = {"green": 0, "amber": 1, "red": 2}
 SLIP_RED_DAYS = 14
 HIGH_RAID_RED = 3
 GATE_RED_DAYS = 7
+OVERDUE_RAID_RED = 3
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class HealthFacts:
     high_raid: int
     overdue_gates: tuple[OverdueGate, ...]
     failed_workflows: int
+    overdue_raid: int = 0
+    """Open RAID items past their due date."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,14 @@ def _gates(facts: HealthFacts) -> Reason:
     return Reason("red" if days > GATE_RED_DAYS else "amber", text)
 
 
+def _overdue_raid(facts: HealthFacts) -> Reason:
+    count = facts.overdue_raid
+    if count == 0:
+        return Reason("green", "no RAID item past its due date")
+    text = f"{count} RAID item(s) past the due date"
+    return Reason("red" if count >= OVERDUE_RAID_RED else "amber", text)
+
+
 def _workflows(facts: HealthFacts) -> Reason:
     count = facts.failed_workflows
     if count == 0:
@@ -104,6 +116,7 @@ def _workflows(facts: HealthFacts) -> Reason:
 
 def health(facts: HealthFacts) -> Health:
     """The engagement's health by the rule above."""
-    reasons = [_schedule(facts), _raid(facts), _gates(facts), _workflows(facts)]
+    reasons = [_schedule(facts), _raid(facts), _overdue_raid(facts), _gates(facts)]
+    reasons.append(_workflows(facts))
     ranked = sorted(reasons, key=lambda r: -ORDER[r.status])
     return Health(ranked[0].status, tuple(ranked))

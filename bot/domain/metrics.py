@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot.domain.budget import Budget, Timelog, engagement_budget
 from bot.domain.engagement import (
     BOT_GOVERNANCE_KEYS,
     CEREMONY_LABEL,
@@ -30,10 +31,8 @@ from bot.domain.engagement import (
 from bot.domain.figures import EngagementSnapshot, SprintFigures
 from bot.domain.model import LiveEngagement
 from bot.domain.weekly import (
-    BudgetBurn,
     LabelledWork,
     OutcomeProgress,
-    budget_burn,
     engagement_span,
     outcome_progress,
     stated_outcomes,
@@ -429,7 +428,7 @@ class EngagementMetrics:
     unit: str
     kpis: KpiTotals
     outcomes: tuple[OutcomeProgress, ...]
-    budget: BudgetBurn | None
+    budget: Budget | None
     flow: FlowMetrics | None = None
     """Only when the resource events were read (the weekly report; `/psdm status` skips them)."""
 
@@ -461,9 +460,23 @@ def engagement_metrics(
         unit="weight" if weighted_sprints(snapshot) else "issues",
         kpis=kpis,
         outcomes=outcome_progress(stated_outcomes(blueprint.variables), counts, work),
-        budget=budget_burn(blueprint.variables, spent, span, snapshot.taken_on) if span else None,
+        budget=engagement_budget(
+            blueprint.variables,
+            [Timelog(t.username, t.issue_iid, t.seconds, t.spent_on) for t in live.timelogs or ()],
+            spent,
+            span,
+            snapshot.taken_on,
+            _work_done_percent(snapshot),
+        ),
         flow=flow,
     )
+
+
+def _work_done_percent(snapshot: EngagementSnapshot) -> int | None:
+    """How much of the engagement's work is done, in work items (weights are seldom on every
+    item, and an unweighted item done would count for nothing)."""
+    work = snapshot.totals.work
+    return work.percent if work.total else None
 
 
 def flow_item(

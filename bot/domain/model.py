@@ -56,6 +56,12 @@ class LiveIssue:
     """The ref of the epic GitLab puts the issue under (an epic iid; on Free, an issue iid)."""
     time_spent: int = 0
     """Seconds logged with GitLab's time tracking (`time_stats.total_time_spent`)."""
+    assignees: tuple[str, ...] = ()
+    """Usernames the issue is assigned to."""
+    due_date: date | None = None
+    confidential: bool = False
+    closed_on: date | None = None
+    """The day GitLab closed it (`closed_at`), for what was accomplished in a week."""
     left_sprints: tuple[int, ...] = ()
     """Closed milestones the issue sat in when they closed and was moved out of afterwards
     (from its milestone events): their sprints committed it and it slipped from them."""
@@ -97,6 +103,16 @@ class LiveNote:
 
 
 @dataclass(frozen=True)
+class LiveTimelog:
+    """One entry of time spent (GitLab's timelogs): who, on which issue, how long, when."""
+
+    username: str
+    issue_iid: int | None
+    seconds: int
+    spent_on: date | None = None
+
+
+@dataclass(frozen=True)
 class DoraMetric:
     name: str
     value: float | None
@@ -115,6 +131,8 @@ class LiveEngagement:
     labels: tuple[LiveLabel, ...] = ()
     dora: tuple[DoraMetric, ...] | None = None
     dora_note: str = ""
+    timelogs: tuple[LiveTimelog, ...] | None = None
+    """Who logged time on the issues; None when not read (or the instance cannot list it)."""
 
     def issue(self, iid: int) -> LiveIssue | None:
         return next((i for i in self.issues if i.iid == iid), None)

@@ -5,7 +5,7 @@ every week's issue up front cluttered boards and sprint figures, so the service'
 (or a CI schedule running `psdm-bot report --post`) finds or creates the current week's issue,
 keyed `issue:status/week-N` as the playbooks always keyed it, so earlier engagements' issues
 are found, not duplicated. The report then leads with progress towards the business outcomes
-the engagement stated, and burns the budget when one is given.
+the engagement stated (the budget, internal, is `bot/domain/budget.py`'s).
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.domain.effects import CreateIssue, Decision, Outcome, Refusal
+from bot.domain.effects import (
+    CloseSuperseded,
+    CreateIssue,
+    Decision,
+    OnIssue,
+    Outcome,
+    Refusal,
+    UpsertNote,
+)
 from bot.domain.model import LiveEngagement
 from bot.engine.marker import Marker
 from bot.playbook.blueprint import Blueprint, Issue, TimeBox
@@ -24,9 +32,11 @@ STATUS_LABEL = "Weekly Status"
 OUTCOMES = "business_outcomes"
 """Variable: the engagement's stated business outcomes, separated by `;` or new lines. An
 outcome written `NAME: TARGET` (`Repositories migrated: 1200`) is measured against that number."""
-BUDGET = "budget_hours"
-"""Variable: the engagement's budget in hours, burned by the time spent logged in GitLab."""
 OUTCOME_LABEL_PREFIX = "Outcome: "
+INTERNAL_REPORT_MARKER = "<!-- psdm-bot weekly-budget -->"
+SUPERSEDED_MARKER = "<!-- psdm-bot superseded -->"
+STATUS_KEY = re.compile(r"^issue:status/week-(\d+)$")
+"""Marks the internal note beside the weekly report (the budget), found again and edited."""
 
 
 def engagement_span(blueprint: Blueprint) -> tuple[date, date] | None:
@@ -105,8 +115,8 @@ def status_issue(blueprint: Blueprint, today: date) -> Issue | None:
         title=f"Weekly status: week {week} ({begins})",
         description=(
             f"Status for {customer}, week of {begins}.\n\n"
-            "The bot writes the report below; add what it cannot know.\n\n"
-            "## Planned absences\n"
+            "The bot keeps this week's executive summary and its details in a comment below. "
+            "Add what it cannot know here (planned absences, news from the customer).\n"
         ),
         labels=labels,
         milestone=box.key if box else None,
@@ -161,22 +171,44 @@ def status_key_on(blueprint: Blueprint, today: date) -> str | None:
     return due.key if due else None
 
 
+def superseded(live: LiveEngagement, key: str) -> tuple[CloseSuperseded, ...]:
+    """The open status issues of weeks before the status issue `key`, each to be closed with a
+    link forward to it (one status issue open at a time)."""
+    week = STATUS_KEY.match(key)
+    if week is None:
+        return ()
+    return tuple(
+        CloseSuperseded(issue.iid, key)
+        for issue in live.issues
+        if not issue.closed
+        and (older := STATUS_KEY.match(issue.key or ""))
+        and int(older[1]) < int(week[1])
+    )
+
+
 def weekly_status(live: LiveEngagement, blueprint: Blueprint, today: date) -> Outcome:
-    """Find or create this week's status issue (the periodic job and `report --post` ask)."""
+    """Find or create this week's status issue (the periodic job and `report --post` ask);
+    the earlier weeks' still open are closed, linking forward to it."""
     issue = status_issue(blueprint, today)
     if issue is None:
         return Refusal(f"{today} is in no week of the engagement: no status issue is due")
     found = live.issue_by_key(issue.key)
+    older = superseded(live, issue.key)
     if found is not None:
-        return Decision((), f"this week's status issue is #{found.iid}.")
+        return Decision(older, f"this week's status issue is #{found.iid}.")
     span = engagement_span(blueprint)
     if span is not None and today > span[1] and engagement_over(live, blueprint):
         return Refusal(f"the engagement is closed: no status issue is due after {span[1]}")
     body = f"{issue.description}\n\n{Marker(issue.key).render()}"
-    return Decision(
-        (CreateIssue(issue.key, issue.title, body, issue.labels, said="status issue #{result}."),),
-        "this week's",
-    )
+    create = CreateIssue(issue.key, issue.title, body, issue.labels, said="status issue #{result}.")
+    return Decision((create, *older), "this week's")
+
+
+def internal_report(snapshot_issue: int | None, body: str) -> tuple[UpsertNote, ...]:
+    """The internal note beside the week's report (the PS team's budget), when there is one."""
+    if snapshot_issue is None or not body:
+        return ()
+    return (UpsertNote(OnIssue(snapshot_issue), INTERNAL_REPORT_MARKER, body, internal=True),)
 
 
 def slot_id(project_id: int, week: int) -> str:
@@ -184,7 +216,7 @@ def slot_id(project_id: int, week: int) -> str:
     return f"weekly-status:{project_id}:week-{week}"
 
 
-# -- business outcomes and budget --------------------------------------------------------------
+# -- business outcomes --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -257,46 +289,3 @@ def outcome_progress(
                 OutcomeProgress(outcome, None, None, f'not measured yet: label its work ~"{label}"')
             )
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class BudgetBurn:
-    budget_hours: float
-    spent_hours: float
-    elapsed_percent: int
-    """How much of the engagement's calendar has passed."""
-
-    @property
-    def burned_percent(self) -> int:
-        return round(100 * self.spent_hours / self.budget_hours) if self.budget_hours else 0
-
-    def text(self) -> str:
-        ahead = self.burned_percent - self.elapsed_percent
-        pace = (
-            f"{ahead} points ahead of the calendar"
-            if ahead > 0
-            else (
-                f"{-ahead} points behind the calendar" if ahead < 0 else "in step with the calendar"
-            )
-        )
-        return (
-            f"Budget: {self.spent_hours:g} of {self.budget_hours:g} hours spent "
-            f"({self.burned_percent}%), {self.elapsed_percent}% of the time elapsed: {pace}."
-        )
-
-
-def budget_burn(
-    variables: Mapping[str, object], spent_seconds: int, span: tuple[date, date], today: date
-) -> BudgetBurn | None:
-    """Burn against the `budget_hours` variable, None when the engagement gives no budget."""
-    raw = variables.get(BUDGET)
-    try:
-        budget = float(str(raw)) if raw not in (None, "") else None
-    except ValueError:
-        budget = None
-    if not budget or budget <= 0:
-        return None
-    start, end = span
-    total = (end - start).days + 1
-    passed = min(max((today - start).days + 1, 0), total)
-    return BudgetBurn(budget, round(spent_seconds / 3600, 1), round(100 * passed / total))

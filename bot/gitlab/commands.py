@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.domain.effects import (
     Award,
     CloseMilestone,
+    CloseSuperseded,
     CompleteIssue,
     CreateIssue,
     CreateLabel,
@@ -20,11 +21,13 @@ from bot.domain.effects import (
     RelabelEpic,
     RenameLabel,
     RetitleMilestone,
+    SetAssignees,
     SetIssueLabels,
     UpsertNote,
 )
 from bot.domain.errors import NotPossible
 from bot.domain.retrospective import completed_description
+from bot.domain.weekly import SUPERSEDED_MARKER
 from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.gitlab.engagement import EngagementGitLab
@@ -41,7 +44,17 @@ class Performer:
             case Reconcile():
                 return self.reconcile(effect)
             case CreateIssue(key=key, title=title, description=body, labels=labels):
-                return str(self.gl.create_issue(title, body, labels, key))
+                return str(
+                    self.gl.create_issue(
+                        title,
+                        body,
+                        labels,
+                        key,
+                        assignees=effect.assignees,
+                        due_date=effect.due_date,
+                        confidential=effect.confidential,
+                    )
+                )
             case CompleteIssue():
                 return str(self.complete_issue(effect))
             case UpsertNote():
@@ -54,6 +67,11 @@ class Performer:
                     self.gl.update_issue(
                         iid, add_labels=",".join(adding), remove_labels=",".join(removing)
                     )
+                return f"#{iid}"
+            case CloseSuperseded(iid=iid, by=by):
+                return self.close_superseded(iid, by)
+            case SetAssignees(iid=iid, add=add, remove=remove):
+                self.gl.set_assignees(iid, add, remove)
                 return f"#{iid}"
             case RelabelEpic(key=key, labels=labels):
                 epic = self.gl.epic(key)
@@ -125,6 +143,21 @@ class Performer:
         if changes:
             self.gl.update_issue(live.iid, **changes)
         return live.iid
+
+    def close_superseded(self, iid: int, by: str) -> str:
+        """Link forward, then close; an issue already closed (or a person's reopening after
+        the note) is left as it is, so a step run again changes nothing."""
+        newer = self.gl.issue_by_key(by)
+        if newer is None:
+            raise NotPossible(f"the issue {by} does not exist yet")
+        older = self.gl.issue(iid)
+        if older.closed:
+            return f"#{iid}"
+        path = f"/projects/{self.gl.project}/issues/{iid}/notes"
+        text = f"Superseded by #{newer.iid} ({newer.title}): this week's status is there."
+        self.gl.upsert_note(path, SUPERSEDED_MARKER, text)
+        self.gl.update_issue(iid, state_event="close")
+        return f"#{iid}"
 
     def upsert_note(self, effect: UpsertNote) -> str:
         if isinstance(effect.on, OnEpic):

@@ -38,9 +38,11 @@ from bot.gitlab.kinds.milestones import milestone_path
 from bot.gitlab.notes import epic_note_once
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.rest import create_once, enc, every
+from bot.gitlab.timelogs import read_timelogs
 
 MILESTONES, ISSUES, LABELS, DORA = "milestones", "issues", "labels", "dora"
-EVERYTHING = frozenset({MILESTONES, ISSUES, LABELS, DORA})
+TIMELOGS = "timelogs"
+EVERYTHING = frozenset({MILESTONES, ISSUES, LABELS, DORA, TIMELOGS})
 DORA_DAYS = 90
 DORA_METRICS = {
     # the total of successful deployments in the period, not a rate (GL:doc/api/dora/metrics.md)
@@ -76,6 +78,10 @@ def live_issue(data: Mapping[str, Any], epic: str | None = None) -> LiveIssue:
         web_url=data.get("web_url"),
         epic=epic or (str(found["iid"]) if found.get("iid") else None),
         time_spent=int((data.get("time_stats") or {}).get("total_time_spent") or 0),
+        assignees=tuple(str(a.get("username")) for a in data.get("assignees") or ()),
+        due_date=_day(data.get("due_date")),
+        confidential=bool(data.get("confidential")),
+        closed_on=_day(data.get("closed_at")),
     )
 
 
@@ -144,7 +150,8 @@ def read_engagement(
         note = f"unavailable: the DORA metrics API needs GitLab Ultimate (this is {tier})"
     elif DORA in parts:
         dora, note = _dora(rest, pid, today or SYSTEM.today())
-    return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note)
+    timelogs = read_timelogs(port.conn, facts.path_with_namespace) if TIMELOGS in parts else None
+    return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note, timelogs)
 
 
 def _moment(value: object) -> datetime | None:
@@ -374,12 +381,65 @@ class EngagementGitLab:
 
     # -- writing -------------------------------------------------------------------------------
 
+    def user_ids(self, usernames: Sequence[str]) -> dict[str, int]:
+        """The ids of the users GitLab knows by these usernames (`GET /users?username=`)."""
+        found: dict[str, int] = {}
+        for name in usernames:
+            users = self.rest.http_list("/users", query_data={"username": name})
+            match = next(
+                (u for u in users if str(u.get("username", "")).lower() == name.lower()), None
+            )
+            if match is not None:
+                found[name] = int(match["id"])
+        return found
+
+    def set_assignees(self, iid: int, add: Sequence[str], remove: Sequence[str]) -> bool:
+        """Compare-and-update: the issue's assignees less `remove`, plus `add`; False when
+        nothing had to change."""
+        current = self._get(f"{self._base}/issues/{iid}").get("assignees") or []
+        gone = {name.lower() for name in remove}
+        kept = {
+            str(a["username"]): int(a["id"])
+            for a in current
+            if str(a["username"]).lower() not in gone
+        }
+        wanted = [*kept, *(n for n in add if n not in kept)]
+        if [str(a["username"]) for a in current] == wanted:
+            return False
+        ids = {**kept, **self.user_ids([n for n in add if n not in kept])}
+        missing = [n for n in wanted if n not in ids]
+        if missing:
+            raise NotPossible(f"GitLab knows no user {', '.join('@' + n for n in missing)}")
+        self._put(f"{self._base}/issues/{iid}", {"assignee_ids": [ids[n] for n in wanted]})
+        return True
+
     def update_issue(self, iid: int, **fields: Any) -> LiveIssue:
         return live_issue(self._put(f"{self._base}/issues/{iid}", fields))
 
-    def create_issue(self, title: str, description: str, labels: Sequence[str], key: str) -> int:
+    def create_issue(
+        self,
+        title: str,
+        description: str,
+        labels: Sequence[str],
+        key: str,
+        *,
+        assignees: Sequence[str] = (),
+        due_date: date | None = None,
+        confidential: bool = False,
+    ) -> int:
         """Create an issue that carries `key` in its marker, unless one already does."""
-        data = {"title": title, "description": description, "labels": ",".join(labels)}
+        data: dict[str, Any] = {
+            "title": title,
+            "description": description,
+            "labels": ",".join(labels),
+        }
+        if assignees:
+            ids = self.user_ids(assignees)
+            data["assignee_ids"] = [ids[n] for n in assignees if n in ids]
+        if due_date is not None:
+            data["due_date"] = due_date.isoformat()
+        if confidential:
+            data["confidential"] = True
 
         def find() -> int | None:
             found = self.issue_by_key(key)

@@ -17,7 +17,8 @@ from bot.domain.figures import EngagementSnapshot, engagement_figures
 from bot.domain.metrics import EngagementMetrics, engagement_metrics
 from bot.domain.model import ProjectFacts
 from bot.domain.playbooks import DEFAULT_RULES, Asked, PlaybookRule, choose_playbook
-from bot.domain.weekly import weekly_status
+from bot.domain.status import WeeklyParts, weekly_parts
+from bot.domain.weekly import INTERNAL_REPORT_MARKER, weekly_status
 from bot.gitlab.commands import Performer
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.engagement import EngagementGitLab, read_engagement
@@ -79,12 +80,13 @@ def engagement_blueprint(
 
 
 def post_report(
-    url: str, token: str, snapshot: EngagementSnapshot, body: str
+    url: str, token: str, snapshot: EngagementSnapshot, body: str, internal: str = ""
 ) -> tuple[int, str] | None:
     """Keep the report as one comment on the week's status issue, edited in place.
 
     A comment rather than the description: the description's ownership digest would read
     the bot's own report as a person's edit and stop the playbook from updating it.
+    `internal` (the budget) goes beside it as an internal note, kept the same way.
     Returns (issue iid, issue URL), or None when the engagement has no status issue.
     """
     iid = snapshot.status_issue
@@ -92,7 +94,10 @@ def post_report(
         return None
     gl = EngagementGitLab(url, token, snapshot.project.id)
     try:
-        gl.upsert_note(f"/projects/{snapshot.project.id}/issues/{iid}/notes", REPORT_MARKER, body)
+        path = f"/projects/{snapshot.project.id}/issues/{iid}/notes"
+        gl.upsert_note(path, REPORT_MARKER, body)
+        if internal:
+            gl.upsert_note(path, INTERNAL_REPORT_MARKER, internal, internal=True)
     except Exception as error:
         raise explain(
             error, url=url, project=snapshot.project.path, doing=f"posting the report on #{iid}"
@@ -114,6 +119,28 @@ def read_report(
     With `make_status` (`report --post`, the CI schedule), this week's status issue is found
     or created first, so the report has its issue in the week it covers.
     """
+    snapshot, metrics, _ = read_weekly(
+        source,
+        project_path,
+        playbook=playbook,
+        variables=variables,
+        today=today,
+        make_status=make_status,
+    )
+    return snapshot, metrics
+
+
+def read_weekly(
+    source: Source,
+    project_path: str,
+    *,
+    playbook: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    today: date | None = None,
+    make_status: bool = False,
+) -> tuple[EngagementSnapshot, EngagementMetrics, WeeklyParts]:
+    """`read_report`, with the executive summary and the RAID details the report leads with;
+    the earlier weeks' status issues are closed when this week's is made."""
     conn = source if isinstance(source, Connection) else open_connection(*source)
     day = today or SYSTEM.today()
     gl = EngagementGitLab(conn.url, "", project_path, connection=conn, clock=SettableClock(day))
@@ -127,4 +154,5 @@ def read_report(
             live = gl.read()
         histories = work_histories(conn.rest, live.project.id, blueprint)
     snapshot = engagement_figures(live, blueprint, day)
-    return snapshot, engagement_metrics(live, blueprint, snapshot, histories)
+    metrics = engagement_metrics(live, blueprint, snapshot, histories)
+    return snapshot, metrics, weekly_parts(live, blueprint, snapshot, metrics, day)

@@ -93,6 +93,10 @@ class Issue:
     role: IssueRole = "task"
     phase: str | None = None
     kind: IssueKind = "work"
+    owner: str | None = None
+    """The PSDM role owning the issue (a key of `bot/domain/roles.py`)."""
+    assignees: tuple[str, ...] = ()
+    """The usernames the engagement's variables give that role: who the issue is assigned to."""
 
 
 @dataclass(frozen=True)

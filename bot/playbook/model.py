@@ -118,6 +118,12 @@ class IssueSpec(ItemSpec):
     once: bool = Field(
         False, description="In a pilot phase: one issue for the engagement, not one per pilot."
     )
+    owner: str | None = Field(
+        None,
+        description="The PSDM role that owns the issue (engagement_manager, project_manager, "
+        "technical_architect, ps_engineer, customer_sponsor, or em, pm, ta, pse, sponsor): "
+        "the issue is assigned to the people the engagement's role variables name.",
+    )
 
 
 class BoardSpec(ItemSpec):
@@ -131,6 +137,11 @@ class BoardSpec(ItemSpec):
 class DefaultsSpec(Spec):
     issue_labels: list[str] = Field(
         default_factory=list, description="Label names added to every issue."
+    )
+    owners: dict[IssueKind, str] = Field(
+        default_factory=dict,
+        description="The role owning issues of each kind (work, ceremony, governance) that "
+        "name no `owner` of their own.",
     )
 
 

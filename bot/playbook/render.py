@@ -32,6 +32,7 @@ from bot.playbook.blueprint import (
 from bot.playbook.model import IssueSpec, PhaseSpec, TimeBoxSpec
 from bot.playbook.playbook import Playbook
 from bot.playbook.problems import PlaybookError, Problem
+from bot.playbook.roles import UnknownRole, people, role
 from bot.playbook.templates import TemplateProblem, evaluate, render_text
 from bot.playbook.variables import SPRINT_WEEKS, START_DATE, coerce, to_plain
 
@@ -401,6 +402,7 @@ class _Renderer:
             phase=phase,
             kind=spec.kind or ROLE_KIND[spec.role],
         )
+        issue = self.owned(issue, spec, where)
         if spec.role == "retrospective":
             box = self.timeboxes.get(milestone or "")
             if box is None or box.kind != "sprint":
@@ -412,6 +414,21 @@ class _Renderer:
                 "belongs to the internal lifecycle (audience: internal)",
             )
         return cast(Issue, self.made_from(where, issue))
+
+    def owned(self, issue: Issue, spec: IssueSpec, where: Path) -> Issue:
+        """The issue with its owning role (its own, else its kind's default) and the people
+        the engagement's variables give that role."""
+        named = spec.owner or self.spec.defaults.owners.get(issue.kind)
+        if not named:
+            return issue
+        try:
+            owner = role(named).key
+        except UnknownRole as error:
+            path = (*where, "owner") if spec.owner else ("defaults", "owners", issue.kind)
+            if path[0] != "defaults" or not any(p.message == str(error) for p in self.problems):
+                self.fail(path, str(error))
+            return issue
+        return dataclasses.replace(issue, owner=owner, assignees=people(self.values, owner))
 
     def issues(self, phase_names: Mapping[str, str]) -> list[Issue]:
         return [self.issue(entry, phase_names) for entry in self.expand("issues")]

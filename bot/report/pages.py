@@ -7,15 +7,18 @@ report and `/psdm status` read, and the health from `bot.domain.health`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from markupsafe import Markup
 
-from bot.domain.figures import EngagementSnapshot, PhaseStatus, RaidItem, WorkstreamStatus
+from bot.domain.budget import Budget
+from bot.domain.figures import EngagementSnapshot, PhaseStatus, WorkstreamStatus
 from bot.domain.health import ORDER, HealthFacts, OverdueGate, Status, health
 from bot.domain.metrics import Durations, Forecast, forecast_of
+from bot.domain.raid import RaidDetail, customer_facing, overdue_items
 from bot.report.charts import Bar, Gate, Lane, Measure, SprintPoint, bars, burnup, timeline
 
 SORTS = ("health", "customer", "phase", "playbook", "timebox")
@@ -102,6 +105,19 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class BudgetView:
+    """The budget as the internal view shows it (bot.domain.budget computes it)."""
+
+    text: str
+    burned_percent: int
+    estimate_at_completion: float | None = None
+    warnings: tuple[str, ...] = ()
+    by_role: tuple[tuple[str, float], ...] = ()
+    """(role title, hours)."""
+    money: str = ""
+
+
+@dataclass(frozen=True)
 class Reading:
     """One read of an engagement: its figures, its gates and its flow times."""
 
@@ -113,12 +129,28 @@ class Reading:
     outcomes: tuple[Outcome, ...] = ()
     """The business outcomes and adoption KPIs, as the weekly report states them."""
     budget: str | None = None
+    """The budget's line (internal); `budget_view` holds the rest."""
+    budget_view: BudgetView | None = None
+    raid: tuple[RaidDetail, ...] | None = None
+    """The open RAID items with owner, due date and whether they are internal (None: an
+    older reading without them; the snapshot's plain list stands in)."""
 
     def lane_name(self, phase: str) -> str:
         """The phase's name, with its pilot's where the engagement runs several pilots."""
         pilots = dict(self.pilots)
         several = len(set(pilots.values())) > 1
         return f"{phase} ({pilots[phase]})" if several and phase in pilots else phase
+
+
+def budget_view(budget: Budget) -> BudgetView:
+    return BudgetView(
+        text=budget.text(),
+        burned_percent=budget.burned_percent,
+        estimate_at_completion=budget.estimate_at_completion,
+        warnings=budget.warnings,
+        by_role=tuple((r.title, r.hours) for r in budget.by_role),
+        money=budget.money(),
+    )
 
 
 def _gate_of(reading: Reading, phase: PhaseStatus) -> GateState:
@@ -159,6 +191,7 @@ def health_facts(reading: Reading, failed: int, today: date) -> HealthFacts:
         high_raid=high,
         overdue_gates=overdue_gates(reading, today),
         failed_workflows=failed,
+        overdue_raid=len(overdue_items(reading.raid or (), today)),
     )
 
 
@@ -288,10 +321,26 @@ def portfolio_view(rows: Iterable[PortfolioRow], filters: Filters) -> PortfolioV
 
 
 @dataclass(frozen=True)
+class RaidRow:
+    """An open RAID item as the engagement page lists it."""
+
+    iid: int
+    title: str
+    kind: str
+    severity: str | None
+    escalated: bool
+    web_url: str | None = None
+    owner: str | None = None
+    due: date | None = None
+    flag: str = ""
+    """Why it needs attention: no owner or due date on a high-impact item, or overdue."""
+
+
+@dataclass(frozen=True)
 class RaidGroup:
     kind: str
     counts: dict[str, int]
-    items: tuple[RaidItem, ...]
+    items: tuple[RaidRow, ...]
 
 
 @dataclass(frozen=True)
@@ -320,6 +369,10 @@ class EngagementView:
     """Failures first, then the rest, newest first within each."""
     failed: int
     today: date
+
+    @property
+    def raid_count(self) -> int:
+        return sum(len(group.items) for group in self.raid)
 
 
 def _gate(reading: Reading, phase: PhaseStatus, today: date) -> Gate | None:
@@ -367,8 +420,26 @@ def forecast_path(snapshot: EngagementSnapshot, outlook: Forecast) -> list[int]:
     return [round(min(scope, done + outlook.velocity * (i + 1))) for i in range(steps)]
 
 
-def _raid_groups(items: Sequence[RaidItem]) -> tuple[RaidGroup, ...]:
-    groups: dict[str, list[RaidItem]] = {}
+def raid_rows(reading: Reading, today: date, internal: bool) -> tuple[RaidRow, ...]:
+    """The items a viewer sees: all for the PS team, the customer-facing ones for others."""
+    if reading.raid is None:
+        return tuple(
+            RaidRow(i.iid, i.title, i.kind, i.severity, i.escalated, i.web_url)
+            for i in reading.snapshot.raid
+        )
+    shown = reading.raid if internal else customer_facing(reading.raid)
+    rows = []
+    for d in shown:
+        flag = f"needs an {d.missing()}" if d.needs_owner_or_date else ""
+        if d.overdue(today):
+            flag = "past its due date" + (f"; {flag}" if flag else "")
+        row = RaidRow(d.iid, d.title, d.kind, d.severity, d.escalated, d.web_url)
+        rows.append(dataclasses.replace(row, owner=d.fields.owner, due=d.fields.due, flag=flag))
+    return tuple(rows)
+
+
+def _raid_groups(items: Sequence[RaidRow]) -> tuple[RaidGroup, ...]:
+    groups: dict[str, list[RaidRow]] = {}
     for item in items:
         groups.setdefault(item.kind, []).append(item)
     rank = {"High": 0, "Medium": 1, "Low": 2, None: 3}
@@ -389,6 +460,7 @@ def engagement_view(
     activity: Sequence[Activity],
     failed: int,
     today: date,
+    internal: bool = True,
 ) -> EngagementView:
     snapshot = reading.snapshot
     unit = snapshot.velocity_unit
@@ -441,7 +513,7 @@ def engagement_view(
         velocity=velocity,
         durations=durations,
         forecast=outlook.text(unit),
-        raid=_raid_groups(snapshot.raid),
+        raid=_raid_groups(raid_rows(reading, today, internal)),
         retro_actions=retro,
         activity=tuple(ordered),
         failed=failed,

@@ -5,7 +5,7 @@ Report text never starts a line with `/`: GitLab would read such a line as a qui
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -13,6 +13,8 @@ from typing import Any
 from bot.domain.engagement import RAID_KINDS
 from bot.domain.figures import EngagementSnapshot, Progress, SprintFigures, Tally, TimeBox
 from bot.domain.metrics import EngagementMetrics, Flow
+from bot.domain.raid import RaidDetail, customer_facing, flagged, overdue_items
+from bot.domain.status import ExecutiveSummary
 from bot.report.timeline import gantt
 
 DORA_NAMES = {
@@ -198,12 +200,100 @@ def _raid_by_kind(snapshot: EngagementSnapshot) -> str:
     return "By type: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()) + "."
 
 
-def weekly_markdown(
-    snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None, page: str | None = None
+def budget_section(metrics: EngagementMetrics | None) -> list[str]:
+    """The budget, for the PS team only: burn, estimate at completion, warnings, by role."""
+    if metrics is None or metrics.budget is None:
+        return []
+    return ["### Budget burn (internal)", "", *metrics.budget.lines()]
+
+
+def internal_markdown(
+    snapshot: EngagementSnapshot,
+    metrics: EngagementMetrics | None,
+    raid: Sequence[RaidDetail] = (),
 ) -> str:
-    """The weekly status the handbook asks for, as GitLab Markdown with a Mermaid gantt:
-    business outcomes first, then time-boxes and progress, budget, RAID, retro actions.
-    `page`: the engagement's page on the bot's dashboard, linked when given."""
+    """What the weekly status keeps for the PS team, posted as an internal note ("" if none):
+    the budget and the internal RAID items."""
+    section = budget_section(metrics)
+    inside = [d for d in raid if d.internal]
+    if inside:
+        section += ["", "### Internal RAID items", "", *_raid_table(inside)]
+    if not section:
+        return ""
+    head = f"Internal to the PS team: {snapshot.project.name}, report of {snapshot.taken_on}."
+    return no_quick_actions("\n".join([head, "", *section]) + "\n")
+
+
+HEALTH_MARK = {"green": "🟢", "amber": "🟠", "red": "🔴"}
+
+
+def _summary(summary: ExecutiveSummary) -> list[str]:
+    """The executive summary: health and why, the week done and ahead, decisions, risks;
+    a part with nothing to say is left out."""
+    verdict = summary.health
+    lines = [
+        f"### Overall health: {HEALTH_MARK[verdict.status]} {verdict.status.upper()}",
+        "",
+        f"Why: {verdict.summary}.",
+    ]
+    concerns = [
+        r.text for r in verdict.reasons if r.status != "green" and r.status != verdict.status
+    ]
+    lines += [f"- Also: {text}" for text in concerns]
+    if summary.baseline_variance:
+        lines += ["", f"Against the baseline: {summary.baseline_variance}"]
+    for title, items in (
+        ("Accomplished this week", summary.accomplished),
+        ("Plan for next week", summary.next_week),
+        ("Decisions needed from the customer", summary.decisions),
+    ):
+        if items:
+            lines += ["", f"### {title}", "", *(f"- {_cell(item)}" for item in items)]
+    if summary.top_risks or summary.flagged or summary.overdue:
+        lines += ["", "### Top risks", ""]
+    if summary.top_risks:
+        lines += _raid_table(summary.top_risks)
+    if summary.flagged:
+        lines += [""] + [
+            f"- **Needs an owner or a due date:** #{d.iid} {_cell(d.title)} (no {d.missing()})"
+            for d in summary.flagged
+        ]
+    if summary.overdue:
+        lines += [""] + [
+            f"- **Past its due date:** #{d.iid} {_cell(d.title)} (due {d.fields.due})"
+            for d in summary.overdue
+        ]
+    return [*lines, ""]
+
+
+def _raid_table(items: Sequence[RaidDetail]) -> list[str]:
+    return _table(
+        ("Item", "Type", "Severity", "Owner", "Due", "Mitigation"),
+        (
+            f"| #{d.iid} {_cell(d.title)} | {d.kind}{' (escalated)' if d.escalated else ''} | "
+            f"{d.severity or '-'} | {'@' + d.fields.owner if d.fields.owner else '-'} | "
+            f"{d.fields.due or '-'} | {_cell(d.fields.mitigation) or '-'} |"
+            for d in items
+        ),
+    )
+
+
+def weekly_markdown(
+    snapshot: EngagementSnapshot,
+    metrics: EngagementMetrics | None = None,
+    page: str | None = None,
+    *,
+    internal: bool = False,
+    summary: ExecutiveSummary | None = None,
+    raid: Sequence[RaidDetail] | None = None,
+) -> str:
+    """The weekly status, as GitLab Markdown with a Mermaid gantt: the executive summary
+    first (when given), then the details: business outcomes, time-boxes and progress,
+    sprints, flow, RAID, retrospective actions, DORA; sections with nothing in them are left
+    out. `raid` (the items with owner and due date) replaces the plain RAID list; the
+    customer-facing report lists only customer-facing items. `page`: the engagement's page
+    on the bot's dashboard. The budget is only in the `internal` version (a terminal, or the
+    internal note beside the report)."""
     project = snapshot.project
     lines = [
         f"## Weekly status: {project.name}, week of {_monday(snapshot.taken_on)}",
@@ -211,7 +301,12 @@ def weekly_markdown(
         f"Engagement [{project.path}]({project.web_url}) on playbook `{snapshot.playbook}`; "
         f"report of {snapshot.taken_on}." + _page_link(page),
         "",
-        *(_outcomes(metrics) if metrics else []),
+    ]
+    if summary is not None:
+        lines += [*_summary(summary), "---", "", "## Details", ""]
+    if metrics and (metrics.outcomes or metrics.kpis.any):
+        lines += _outcomes(metrics)
+    lines += [
         "### Phase and time-box",
         "",
         _phase_line(snapshot) + " " + _timebox_line(snapshot),
@@ -245,8 +340,8 @@ def weekly_markdown(
                 ),
             ),
         ]
-    lines += ["", "### Sprints", ""]
     if snapshot.sprints:
+        lines += ["", "### Sprints", ""]
         lines += _table(
             ("Sprint", "State", "Committed", "Done", "Slipped", "Velocity"),
             (_sprint_row(s) for s in snapshot.sprints),
@@ -263,35 +358,18 @@ def weekly_markdown(
         ]
         if metrics:
             lines += ["", metrics.forecast.text(metrics.unit)]
-    else:
-        lines.append("The playbook plans no sprints.")
     if metrics:
         lines += _flow(metrics)
-        if metrics.budget:
-            lines += ["", "### Budget burn", "", metrics.budget.text()]
-    lines += ["", "### RAID: risks, assumptions, issues, dependencies", ""]
-    lines += [_raid_summary(snapshot), "", _raid_by_kind(snapshot)]
-    if snapshot.raid:
-        lines += [
-            "",
-            *_table(
-                ("Item", "Type", "Severity", "Escalated"),
-                (
-                    f"| #{i.iid} {_cell(i.title)} | {i.kind} | {i.severity or '-'} | "
-                    f"{'yes' if i.escalated else 'no'} |"
-                    for i in snapshot.raid
-                ),
-            ),
-        ]
-    lines += ["", "### Retrospective actions", ""]
+        if internal and metrics.budget:
+            lines += ["", *budget_section(metrics)]
+    lines += _raid_details(snapshot, raid, internal)
     if snapshot.retro_actions:
+        lines += ["", "### Retrospective actions", ""]
         lines += [f"- {a.text} (from #{a.issue_iid})" for a in snapshot.retro_actions]
-    else:
-        lines.append("No open retrospective actions.")
-    lines += ["", "### DORA metrics", ""]
-    if snapshot.dora is None:
-        lines.append(f"DORA metrics {snapshot.dora_note}.")
-    else:
+    if snapshot.dora is None and snapshot.dora_note:
+        lines += ["", "### DORA metrics", "", f"DORA metrics {snapshot.dora_note}."]
+    elif snapshot.dora is not None:
+        lines += ["", "### DORA metrics", ""]
         lines += _table(
             ("Metric", "Value"),
             (
@@ -303,15 +381,46 @@ def weekly_markdown(
     return no_quick_actions("\n".join(lines) + "\n")
 
 
+def _raid_details(
+    snapshot: EngagementSnapshot, raid: Sequence[RaidDetail] | None, internal: bool
+) -> list[str]:
+    """The RAID section: with owners and due dates when the details were read."""
+    if raid is not None:
+        shown = list(raid) if internal else list(customer_facing(raid))
+        if not shown:
+            return []
+        return ["", "### RAID: risks, assumptions, issues, dependencies", "", *_raid_table(shown)]
+    if not snapshot.raid:
+        return []
+    lines = ["", "### RAID: risks, assumptions, issues, dependencies", ""]
+    lines += [_raid_summary(snapshot), "", _raid_by_kind(snapshot), ""]
+    lines += _table(
+        ("Item", "Type", "Severity", "Escalated"),
+        (
+            f"| #{i.iid} {_cell(i.title)} | {i.kind} | {i.severity or '-'} | "
+            f"{'yes' if i.escalated else 'no'} |"
+            for i in snapshot.raid
+        ),
+    )
+    return lines
+
+
 def _page_link(page: str | None) -> str:
     return f" Timeline, trends and health: [engagement page]({page})." if page else ""
 
 
 def status_markdown(
-    snapshot: EngagementSnapshot, metrics: EngagementMetrics | None = None, page: str | None = None
+    snapshot: EngagementSnapshot,
+    metrics: EngagementMetrics | None = None,
+    page: str | None = None,
+    *,
+    internal: bool = False,
+    raid: Sequence[RaidDetail] = (),
 ) -> str:
     """The short answer to `/psdm status`: phase, time-box, progress, velocity and forecast,
-    adoption KPIs, open RAID by severity, and a link to the engagement's page when given."""
+    adoption KPIs, open RAID by severity with the items that need an owner or a date or are
+    overdue, and a link to the engagement's page when given. The budget and internal RAID
+    items only when `internal` (asked in an internal note, answered in one)."""
     lines = [
         f"**{snapshot.project.name}** on `{snapshot.playbook}`, {snapshot.taken_on}",
         "",
@@ -333,7 +442,19 @@ def status_markdown(
             for kpi, count in metrics.kpis.totals.items()
             if count.planned or count.done
         ]
+        if internal and metrics.budget:
+            lines.append(f"- {metrics.budget.text()} (internal)")
+            lines += [f"- **Budget warning:** {w}" for w in metrics.budget.warnings]
     lines += ["", _raid_summary(snapshot) + _page_link(page)]
+    shown = list(raid) if internal else list(customer_facing(raid))
+    lines += [
+        f"- **Needs an owner or a due date:** #{d.iid} {_cell(d.title)} (no {d.missing()})"
+        for d in flagged(shown)
+    ]
+    lines += [
+        f"- **Past its due date:** #{d.iid} {_cell(d.title)} (due {d.fields.due})"
+        for d in overdue_items(shown, snapshot.taken_on)
+    ]
     return no_quick_actions("\n".join(lines) + "\n")
 
 

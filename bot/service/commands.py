@@ -23,12 +23,14 @@ import structlog
 
 from bot.config import Settings
 from bot.domain import decisions
+from bot.domain.assignment import role_set, role_table
 from bot.domain.effects import Award, Decision, Outcome, UpsertNote
 from bot.domain.effects import OnIssue as OnTheIssue
 from bot.domain.errors import NotPossible
 from bot.domain.metrics import engagement_metrics
 from bot.domain.model import LiveEngagement, LiveNote
 from bot.domain.playbooks import Asked, Choice
+from bot.domain.raid import raid_details, raise_risk
 from bot.events.actions import (
     ISSUES,
     MILESTONES,
@@ -42,7 +44,7 @@ from bot.events.actions import (
 )
 from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
-from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, Text
+from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, RolePeople, Text
 from bot.events.commands.errors import CommandError, RateLimited, Refused
 from bot.events.commands.parser import PREFIX, CommandLine, Commands, comment_commands
 from bot.events.commands.ratelimit import RateLimit
@@ -109,6 +111,8 @@ class CommandRunners:
             "pilot add": self.pilot_add,
             "risk": self.risk,
             "report": self.report,
+            "role": self.role_show,
+            "role set": self.role_set,
         }
 
     def runners(self) -> dict[type, Runner]:
@@ -237,7 +241,9 @@ class CommandRunners:
         snapshot = decisions.status(live, blueprint, today)
         metrics = engagement_metrics(live, blueprint, snapshot)
         page = self.engagements.settings.engagement_page(live.project.id)
-        return True, status_markdown(snapshot, metrics, page)
+        internal = asking.note.internal  # the reply is as internal as the question
+        raid = raid_details(blueprint, live.issues)
+        return True, status_markdown(snapshot, metrics, page, internal=internal, raid=raid)
 
     def report(self, asking: Asking) -> tuple[bool, str]:
         """This week's status issue found or created, then the report posted on it."""
@@ -294,7 +300,22 @@ class CommandRunners:
         arguments = asking.invocation.arguments
         assert isinstance(arguments, Text)
         note, comment = asking.note, asking.comment
-        decided = decisions.risk(arguments.text, note.author, comment.issue_iid, note.id)
+        decided = raise_risk(arguments.text, note.author, comment.issue_iid, note.id)
+        return self.perform(asking, decided)
+
+    # -- roles (issue #19) ------------------------------------------------------------------
+
+    def role_show(self, asking: Asking) -> tuple[bool, str]:
+        live, _ = asking.read(frozenset())
+        choice, _ = self.engaged(live)
+        return True, role_table(choice)
+
+    def role_set(self, asking: Asking) -> tuple[bool, str]:
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, RolePeople)
+        live, _ = asking.read(frozenset({ISSUES}))
+        choice, blueprint = self.engaged(live)
+        decided = role_set(live, choice, blueprint, arguments.role, arguments.people)
         return self.perform(asking, decided)
 
 

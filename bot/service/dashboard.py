@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.config import Settings
 from bot.report.pages import SORTS, Filters, engagement_view, portfolio_view
+from bot.service.audience import Team
 from bot.service.auth import (
     NOT_CONFIGURED,
     SESSION_COOKIE,
@@ -72,6 +74,10 @@ def _filters(request: Request) -> Filters:
     )
 
 
+def _customer_sort(sort: str) -> str:
+    return "customer" if sort == "health" else sort
+
+
 def dashboard_router(settings: Settings) -> APIRouter:
     gitlab = GitLabSignIn(settings)
     # Two caches: the portfolio asks about every engagement, so its answers would make a
@@ -80,6 +86,7 @@ def dashboard_router(settings: Settings) -> APIRouter:
     portfolio_access = Access(gitlab)
     page_access = Access(gitlab)
     sessions = Sessions(session_secret(settings))
+    team = Team(settings)
     router = APIRouter()
     router.include_router(auth_router(gitlab, (portfolio_access, page_access), sessions, message))
 
@@ -98,11 +105,16 @@ def dashboard_router(settings: Settings) -> APIRouter:
             request.session.clear()
             return sign_in_redirect(request)
 
+    async def internal(viewer: Viewer) -> bool:
+        """Whether the viewer is of the PS team (the internal view), else the customer view."""
+        return await asyncio.to_thread(team.audience, viewer.user_id) == "internal"
+
     @router.get("/", response_class=HTMLResponse)
     async def portfolio_page(request: Request) -> Response:
         viewer = await signed_in(request)
         if isinstance(viewer, Response):
             return viewer
+        inside = await internal(viewer)
         portfolio: Portfolio = request.app.state.service.portfolio
         rows = await asyncio.to_thread(portfolio.rows)
         allowed = await readable(request, viewer, [r.project_id for r in rows], portfolio_access)
@@ -114,13 +126,17 @@ def dashboard_router(settings: Settings) -> APIRouter:
             portfolio.activity, ids, failed=True, limit=SHOWN_FAILURES
         )
         failed = await asyncio.to_thread(portfolio.failed_by_project)
+        filters = _filters(request)
+        if not inside:  # health is the PS team's: neither filtered nor sorted on for others
+            filters = replace(filters, health="", sort=_customer_sort(filters.sort))
         return _page(
             "portfolio.html",
-            view=portfolio_view(mine, _filters(request)),
-            failures=failures,
+            view=portfolio_view(mine, filters),
+            failures=failures if inside else [],
             failed_total=sum(n for pid, n in failed.items() if pid in allowed),
             viewer=viewer,
             gitlab_url=settings.gitlab_url,
+            internal=inside,
         )
 
     @router.get("/engagements/{project_id}", response_class=HTMLResponse)
@@ -143,14 +159,12 @@ def dashboard_router(settings: Settings) -> APIRouter:
             text = "There is no such engagement, or you cannot read it."
             return message("Not found", text, 404, viewer)
         row, reading = kept
-        activity = await asyncio.to_thread(portfolio.activity, [pid])
-        failed = await asyncio.to_thread(portfolio.failed_count, pid)
-        view = (
-            engagement_view(reading, row, activity, failed, portfolio.clock.today())
-            if reading
-            else None
-        )
-        return _page("engagement.html", row=row, view=view, viewer=viewer)
+        inside = await internal(viewer)
+        activity = await asyncio.to_thread(portfolio.activity, [pid]) if inside else []
+        failed = await asyncio.to_thread(portfolio.failed_count, pid) if inside else 0
+        today = portfolio.clock.today()
+        view = engagement_view(reading, row, activity, failed, today, inside) if reading else None
+        return _page("engagement.html", row=row, view=view, viewer=viewer, internal=inside)
 
     return router
 

@@ -11,6 +11,7 @@ wakes, and however many instances share the database.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import structlog
@@ -20,13 +21,14 @@ from bot.domain.effects import Decision, Refusal
 from bot.domain.errors import NotPossible
 from bot.domain.metrics import engagement_metrics
 from bot.domain.sprints import closed_timeboxes, timebox_closed_id
-from bot.domain.weekly import slot_id, status_issue, weekly_status
+from bot.domain.status import weekly_parts
+from bot.domain.weekly import internal_report, slot_id, status_issue, weekly_status
 from bot.events.actions import ISSUES, TimeBoxClosed
 from bot.events.event import Event
 from bot.gitlab.engagement import EVERYTHING, EngagementGitLab
 from bot.gitlab.history import closed_milestones_since, work_histories
 from bot.playbook import PlaybookError
-from bot.report.weekly import weekly_markdown
+from bot.report.weekly import internal_markdown, weekly_markdown
 from bot.service.durable import once, register_job, step
 from bot.service.runners import EngagementRunners, Engagements, blueprint_of, read_today
 from bot.service.workflows import SweepEngagement
@@ -58,8 +60,15 @@ def weekly_report(engagements: Engagements, gl: EngagementGitLab, name: str) -> 
     if snapshot.status_issue is None and isinstance(made, Refusal):
         return False, made.reason[:1].upper() + made.reason[1:] + "."
     page = engagements.settings.engagement_page(live.project.id)
-    body = weekly_markdown(snapshot, engagement_metrics(live, blueprint, snapshot, histories), page)
-    return engagements.perform(gl, decisions.report(snapshot, body), name)
+    metrics = engagement_metrics(live, blueprint, snapshot, histories)
+    parts = weekly_parts(live, blueprint, snapshot, metrics, today)
+    body = weekly_markdown(snapshot, metrics, page, summary=parts.summary, raid=parts.raid)
+    report = decisions.report(snapshot, body)
+    internal = internal_markdown(snapshot, metrics, parts.raid)
+    inside = internal_report(snapshot.status_issue, internal)
+    if isinstance(report, Decision) and inside:
+        report = replace(report, effects=(*report.effects, *inside))
+    return engagements.perform(gl, report, name)
 
 
 class Periodic:

@@ -26,6 +26,7 @@ from bot.domain.figures import engagement_figures
 from bot.domain.gates import gate_issues, live_gates
 from bot.domain.metrics import IssueHistory, engagement_metrics, flow_item
 from bot.domain.playbooks import Choice
+from bot.domain.raid import raid_details
 from bot.engine.marker import parse
 from bot.events.event import Event
 from bot.gitlab.connection import open_connection
@@ -42,6 +43,7 @@ from bot.report.pages import (
     Outcome,
     PortfolioRow,
     Reading,
+    budget_view,
     portfolio_row,
     unreadable_row,
 )
@@ -126,7 +128,9 @@ def gitlab_reader(settings: Settings) -> Reader:
         )
         budget = metrics.budget.text() if metrics.budget else None
         pilots = tuple((p.name, p.pilot) for p in blueprint.phases if p.pilot)
-        return Reading(snapshot, gates, rows, pilots, outcomes, budget)
+        view = budget_view(metrics.budget) if metrics.budget else None
+        raid = raid_details(blueprint, live.issues)
+        return Reading(snapshot, gates, rows, pilots, outcomes, budget, view, raid)
 
     return read
 

@@ -107,7 +107,9 @@ def test_default_roles_follow_the_issue_and_configuration_overrides_them():
     roles = {c.name: c.role for c in COMMANDS}
     assert roles["help"] == roles["status"] == Role.REPORTER
     assert roles["plan"] == Role.DEVELOPER
-    assert {roles[n] for n in roles if n not in ("help", "status", "plan")} == {Role.MAINTAINER}
+    assert roles["role"] == Role.REPORTER  # who holds which role: anyone who reads
+    readers = ("help", "status", "plan", "role")
+    assert {roles[n] for n in roles if n not in readers} == {Role.MAINTAINER}
     changed = {c.name: c.role for c in with_roles({"Plan": "reporter", "risk": "Developer"})}
     assert changed["plan"] == Role.REPORTER and changed["risk"] == Role.DEVELOPER
     with pytest.raises(UnknownCommand):

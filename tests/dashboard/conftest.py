@@ -31,6 +31,14 @@ from bot.service.store import Engagement, Store
 from bot.service.threaded import RunningServer, run_in_thread
 from tests.conftest import SandboxServer
 
+PS_TEAM_GROUP = "ps-team"
+"""The PS team's group in the dashboard tests: its members see the internal view."""
+
+
+def ps_team(*members: str) -> dict[str, Any]:
+    """A seed entry for the PS team's group with these members (Developer)."""
+    return {"path": PS_TEAM_GROUP, "members": dict.fromkeys(members, 30)}
+
 
 @dataclass
 class Service:
@@ -125,6 +133,7 @@ def dashboard(sandbox: SandboxServer, tmp_path) -> Iterator[Dashboard]:
         gitlab_token=sandbox.token,
         webhook_secrets=["dashboard-test"],
         session_secret="dashboard-test-session",
+        ps_team_group=PS_TEAM_GROUP,
     )
     store = Store(f"sqlite:///{tmp_path}/psdm.sqlite")
     app = FastAPI()

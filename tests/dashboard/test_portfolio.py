@@ -9,7 +9,7 @@ import pytest
 
 from bot.service.portfolio import Keeper
 from bot.service.store import Delivery
-from tests.dashboard.conftest import Dashboard, raise_risks, scaffold, sign_in
+from tests.dashboard.conftest import Dashboard, ps_team, raise_risks, scaffold, sign_in
 
 
 def row_of(page: str, path: str) -> str:
@@ -22,7 +22,9 @@ def row_of(page: str, path: str) -> str:
 
 @pytest.fixture
 def root(dashboard: Dashboard, two_customers) -> httpx.Client:
-    dashboard.sandbox.seed({"users": [{"username": "ada", "admin": True}]})
+    dashboard.sandbox.seed(
+        {"users": [{"username": "ada", "admin": True}], "groups": [ps_team("ada")]}
+    )
     return sign_in(dashboard, "ada")
 
 
@@ -152,7 +154,9 @@ def test_the_failures_panel_counts_every_failed_workflow(
 
 
 def test_names_from_gitlab_are_escaped(dashboard: Dashboard) -> None:
-    dashboard.sandbox.seed({"users": [{"username": "ada", "admin": True}]})
+    dashboard.sandbox.seed(
+        {"users": [{"username": "ada", "admin": True}], "groups": [ps_team("ada")]}
+    )
     store = dashboard.service.store
     scaffold(dashboard.sandbox, store, "acme/tools", {"customer": "<script>x()</script>"})
     dashboard.portfolio.refresh_all()
@@ -178,7 +182,7 @@ def test_cycle_and_lead_time_per_workstream_come_from_resource_events(
     dashboard: Dashboard,
 ) -> None:
     sandbox = dashboard.sandbox
-    sandbox.seed({"users": [{"username": "ada", "admin": True}]})
+    sandbox.seed({"users": [{"username": "ada", "admin": True}], "groups": [ps_team("ada")]})
     scaffold(sandbox, dashboard.service.store, "acme/portal")
     project = sandbox.gitlab().projects.get("acme/portal")
     install = next(

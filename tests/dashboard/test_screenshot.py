@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard.browser import Browser, axe_source
-from tests.dashboard.conftest import Dashboard
+from tests.dashboard.conftest import Dashboard, ps_team
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SERIOUS = ("serious", "critical")
@@ -78,7 +78,9 @@ def test_an_administrator_sees_both_customers_in_health_order(
     dashboard: Dashboard, two_customers, browser: Browser, tmp_path
 ) -> None:
     axe = axe_source()
-    dashboard.sandbox.seed({"users": [{"username": "ada", "admin": True}]})
+    dashboard.sandbox.seed(
+        {"users": [{"username": "ada", "admin": True}], "groups": [ps_team("ada")]}
+    )
     assert sign_in_in_browser(browser, dashboard, "ada") == dashboard.url + "/"
     page = browser.page
     rows = page.js(

@@ -9,7 +9,14 @@ from bot.service.app import create_app
 from bot.service.portfolio import engagement_url
 from bot.service.threaded import run_in_thread
 from tests.conftest import SandboxServer
-from tests.dashboard.conftest import Dashboard, raise_risks, register_application, sign_in
+from tests.dashboard.conftest import (
+    PS_TEAM_GROUP,
+    Dashboard,
+    ps_team,
+    raise_risks,
+    register_application,
+    sign_in,
+)
 from tests.service.harness import wait_for as eventually
 
 BOT, BOT_TOKEN, SECRET = "psdm-bot", "psdm-bot-token", "portfolio-secret"
@@ -19,7 +26,7 @@ def test_events_make_the_portfolio_and_its_links(sandbox: SandboxServer, tmp_pat
     sandbox.seed(
         {
             "users": [{"username": BOT, "token": BOT_TOKEN}, {"username": "ada", "admin": True}],
-            "groups": [{"path": "clients", "members": {BOT: 50}}],
+            "groups": [{"path": "clients", "members": {BOT: 50}}, ps_team("ada", BOT)],
         }
     )
     settings = Settings(
@@ -30,6 +37,7 @@ def test_events_make_the_portfolio_and_its_links(sandbox: SandboxServer, tmp_pat
         bot_username=BOT,
         executor_id="portfolio-test",
         session_secret="portfolio-session",
+        ps_team_group=PS_TEAM_GROUP,
     )
     app = create_app(settings)
     service = run_in_thread(app)

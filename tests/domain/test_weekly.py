@@ -10,7 +10,6 @@ from bot.domain.effects import CreateIssue, Decision, Refusal
 from bot.domain.weekly import (
     BusinessOutcome,
     LabelledWork,
-    budget_burn,
     engagement_week,
     outcome_progress,
     slot_id,
@@ -109,27 +108,6 @@ def test_outcome_progress_from_kpis_labels_or_not_measured() -> None:
         (None, None, None),
     ]
     assert "not measured yet" in found[2].how
-
-
-@pytest.mark.parametrize(
-    ("variables", "spent", "today", "then"),
-    [
-        ({}, 3600, date(2026, 1, 10), None),
-        ({"budget_hours": "abc"}, 3600, date(2026, 1, 10), None),
-        ({"budget_hours": "100"}, 36000, date(2026, 1, 11), (10, 33, "23 points behind")),
-        ({"budget_hours": 50}, 3600 * 40, date(2026, 1, 11), (80, 33, "47 points ahead")),
-    ],
-)
-def test_budget_burn_against_the_calendar(
-    variables: dict[str, object], spent: int, today: date, then: tuple[int, int, str] | None
-) -> None:
-    burn = budget_burn(variables, spent, (date(2026, 1, 5), date(2026, 1, 25)), today)
-    if then is None:
-        assert burn is None
-        return
-    assert burn is not None
-    assert (burn.burned_percent, burn.elapsed_percent) == then[:2]
-    assert then[2] in burn.text()
 
 
 def test_weekly_status_is_created_once_in_its_week() -> None:

@@ -132,7 +132,9 @@ def test_weekly_status_is_declared_week_by_week_not_planned_up_front(tool_adopti
     assert week_9.issue.phase == "phase:sprinting" and week_9.issue.kind == "governance"
     assert blueprint.status_week_on(date(2026, 3, 5)) == week_9
     assert blueprint.status_week_on(date(2025, 12, 31)) is None
-    assert "## Progress towards the business outcomes" in week_9.issue.description
+    text = week_9.issue.description
+    assert "executive summary" in text
+    assert "## Budget burn" not in text and "## Planned absences" not in text, "no empty heading"
 
 
 def test_variables_are_coerced_and_recorded_json_friendly(tool_adoption):

@@ -26,11 +26,11 @@ def test_weekly_markdown_has_every_section_the_handbook_asks_for() -> None:
         "### Progress by phase",
         "### Progress by workstream",
         "### Sprints",
-        "### RAID: risks, assumptions, issues, dependencies",
-        "### Retrospective actions",
         "### DORA metrics",
     ):
         assert heading in text
+    # sections with nothing in them are left out (this snapshot has no RAID, no retro actions)
+    assert "### RAID" not in text and "### Retrospective actions" not in text
     assert "Current phase: **Team Readiness** (phase 2 of 6)" in text
     assert "Current time-box: **Team Readiness**" in text
 

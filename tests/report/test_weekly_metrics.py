@@ -43,19 +43,16 @@ def test_the_first_section_is_progress_towards_the_business_outcomes() -> None:
     assert "| Repositories Migrated | 2 of 3 | Wave 1: 2 of 3 |" in text
 
 
-def test_budget_burn_only_when_a_budget_is_given() -> None:
-    without = weekly_markdown(*report())
+def test_budget_burn_only_when_a_budget_is_given_and_only_in_the_internal_version() -> None:
+    without = weekly_markdown(*report(), internal=True)
     assert "### Budget burn" not in without
     snapshot, metrics = report(budget="200")
-    text = weekly_markdown(snapshot, metrics)
-    assert "### Budget burn" in text
+    assert "Budget" not in weekly_markdown(snapshot, metrics), "the customer's report"
+    text = weekly_markdown(snapshot, metrics, internal=True)
+    assert "### Budget burn (internal)" in text
     assert "Budget: 10 of 200 hours spent (5%)" in text
     order = [line for line in text.splitlines() if line.startswith("### ")]
-    assert (
-        order.index("### Budget burn")
-        < order.index("### RAID: risks, assumptions, issues, dependencies")
-        < order.index("### Retrospective actions")
-    )
+    assert order.index("### Budget burn (internal)") > order.index("### Sprints")
 
 
 def test_raid_counts_assumptions_and_dependencies() -> None:

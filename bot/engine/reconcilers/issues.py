@@ -16,7 +16,7 @@ class Issues(Reconciler[Issue]):
         return blueprint.issues
 
     def fields(self, obj: Issue, ctx: Context) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "title": obj.title,
             "description": obj.description.strip(),
             "labels": tuple(sorted(obj.labels)),
@@ -24,6 +24,9 @@ class Issues(Reconciler[Issue]):
             "weight": obj.weight,
             "confidential": obj.confidential,
         }
+        if obj.assignees:  # only where the role has people: nobody else's issue changes
+            found["assignees"] = tuple(sorted(obj.assignees))
+        return found
 
     def references(
         self, obj: Issue, ctx: Context

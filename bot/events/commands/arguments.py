@@ -56,7 +56,15 @@ class Forced:
     force: bool = False
 
 
-Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced
+@dataclass(frozen=True)
+class RolePeople:
+    """A PSDM role (key or alias, checked when the command runs) and the usernames given."""
+
+    role: str
+    people: tuple[str, ...]
+
+
+Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced | RolePeople
 FORCE = "--force"
 
 
@@ -137,3 +145,11 @@ def forced(rest: str, command: str) -> Forced:
     if left:
         raise BadArguments(f"`{command}` takes only `{FORCE}`, but got `{left}`", command)
     return Forced(force)
+
+
+def role_people(rest: str, command: str) -> RolePeople:
+    """`ROLE @user [@user ...]`."""
+    found = words(rest, command)
+    if len(found) < 2:
+        raise BadArguments("name the role and at least one person, like `pm @jane.doe`", command)
+    return RolePeople(found[0], tuple(w.removeprefix("@") for w in found[1:]))

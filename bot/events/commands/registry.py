@@ -110,6 +110,22 @@ COMMANDS: tuple[Command, ...] = (
         lambda rest, name: args.written_text(rest, name, "the text of the risk"),
     ),
     Command(
+        "role",
+        "",
+        "Who holds each PSDM role (engagement manager, project manager, technical architects, "
+        "PS engineers, customer sponsor).",
+        Role.REPORTER,
+        args.nothing,
+    ),
+    Command(
+        "role set",
+        "ROLE @USER [@USER ...]",
+        "Give a PSDM role (em, pm, ta, pse, sponsor) to these people and reassign the role's "
+        "open issues to them.",
+        Role.MAINTAINER,
+        args.role_people,
+    ),
+    Command(
         "report",
         "",
         "Post or refresh the engagement's status report issue.",

@@ -8,8 +8,8 @@ project's epic store, `bot/gitlab/kinds/epics/`) rather than knowing the modes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, cast
 
 import gitlab
 
@@ -35,6 +35,24 @@ class EpicPlacement(Protocol):
 class IssueStore:
     def __init__(self, ctx: ProjectContext) -> None:
         self.ctx = ctx
+        self._user_ids: dict[str, int | None] = {}
+
+    def user_ids(self, usernames: Sequence[str]) -> list[int]:
+        """The ids of these users (`GET /users?username=`), each asked once; users GitLab does
+        not know are left out (the plan names them, nobody is assigned in their place)."""
+        found = []
+        for name in usernames:
+            if name not in self._user_ids:
+                users = self.ctx.rest.http_list("/users", query_data={"username": name})
+                match = next(
+                    (u for u in users if str(u.get("username", "")).lower() == name.lower()),
+                    None,
+                )
+                self._user_ids[name] = int(match["id"]) if match else None
+            user_id = self._user_ids[name]
+            if user_id is not None:
+                found.append(user_id)
+        return found
 
     def read(self) -> list[dict[str, Any]]:
         """Every issue of the project, open and closed, as the REST API answers them (the epic
@@ -52,6 +70,7 @@ class IssueStore:
             "milestone": str(milestone["id"]) if milestone else None,
             "weight": issue.get("weight"),
             "confidential": bool(issue.get("confidential")),
+            "assignees": tuple(sorted(a["username"] for a in issue.get("assignees") or ())),
             "parent": epics.parent_of(issue),
         }
         return LiveObject("issue", str(issue["iid"]), issue["title"], fields, marker)
@@ -76,6 +95,8 @@ class IssueStore:
         for name in ("weight", "confidential"):
             if name in wanted and wanted[name] is not None:
                 data[name] = wanted[name]
+        if "assignees" in wanted:
+            data["assignee_ids"] = self.user_ids(cast(Sequence[str], wanted["assignees"]))
         parent = op.parent if (op.op == "create" or "parent" in op.changes) else None
         if parent:
             data.update(epics.issue_fields(ctx.ref(parent)))
