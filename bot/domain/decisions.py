@@ -117,7 +117,7 @@ def engagement(
     try:
         return choice, render(choice)
     except PlaybookError as error:
-        problems = "\n".join(f"- {problem}" for problem in error.problems)
+        problems = "\n".join(f"- {problem.public()}" for problem in error.problems)
         raise NotPossible(
             f"the playbook `{choice.playbook}` cannot be used:\n\n{problems}"
         ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 
 
 @dataclass(frozen=True, order=True)
@@ -18,6 +19,12 @@ class Problem:
         if self.line:
             return f"{self.file}:{self.line}:{self.col}: {self.message}"
         return f"{self.file}: {self.message}"
+
+    def public(self) -> str:
+        """As a reply in GitLab says it: the playbook file by its name, never by the server's
+        path to it (a path tells outsiders how the service is laid out)."""
+        name = PurePath(self.file).name or self.file
+        return str(Problem(name, self.line, self.col, self.message))
 
 
 class PlaybookError(Exception):

@@ -177,6 +177,12 @@ def test_time_logged_by_three_roles_burns_the_budget_for_the_ps_team_only(
         assert 'id="timeline"' in customer_page, "the customer sees the engagement"
         for hidden in ("budget", "hours spent", "Budget", 'id="health-reasons"', 'id="activity"'):
             assert hidden not in customer_page, hidden
+        customer_portfolio = sign_in(board, "sue").get("/").text
+        assert 'data-project="acme/portal"' in customer_portfolio
+        for hidden in ("data-health", 'class="health', 'id="failures"', 'name="health"'):
+            assert hidden not in customer_portfolio, hidden
+        team_portfolio = sign_in(board, "ada").get("/").text
+        assert 'data-health="' in team_portfolio and 'id="failures"' in team_portfolio
 
         # a new project manager: the record changes and the role's open issues follow
         reply, awards = desk.ask("pam", "/psdm role set pm @tara")

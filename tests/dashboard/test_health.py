@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -41,6 +42,8 @@ def facts(
         (facts(gates_late_by=(2, 8)), "red", "gate overdue: Phase 0, Phase 1 (the latest 8 days"),
         (facts(failed=1), "amber", "1 failed workflow"),
         (facts(failed=40), "amber", "40 failed workflows"),
+        (replace(facts(), overdue_raid=1), "amber", "1 RAID item(s) past the due date"),
+        (replace(facts(), overdue_raid=3), "red", "3 RAID item(s) past the due date"),
     ],
 )
 def test_each_signal_sets_the_status_and_says_why(given, status, reason) -> None:
@@ -52,7 +55,7 @@ def test_each_signal_sets_the_status_and_says_why(given, status, reason) -> None
 def test_the_worst_signal_wins_and_comes_first() -> None:
     found = health(facts(high_raid=3, failed=2, forecast=PLAN + timedelta(days=3)))
     assert found.status == "red"
-    assert [r.status for r in found.reasons] == ["red", "amber", "amber", "green"]
+    assert [r.status for r in found.reasons] == ["red", "amber", "amber", "green", "green"]
     assert found.summary == "3 open high-priority RAID items"
 
 
