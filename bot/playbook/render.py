@@ -566,6 +566,28 @@ def _values(pb: Playbook, given: Mapping[str, object]) -> tuple[dict[str, Any], 
     return values, problems
 
 
+def in_phase_order(
+    issues: Sequence[Issue], phases: Sequence[Phase], timeboxes: Sequence[TimeBox]
+) -> list[Issue]:
+    """The issues in the order the engagement runs them, so GitLab numbers them that way: by
+    when their phase starts, then by their time-box's start, then as the playbook lists them.
+    Issues of no phase or time-box come after those of their phase that have one."""
+    starts = {t.key: t.start_date for t in timeboxes}
+    first = {
+        p.key: min((d for k in p.timeboxes if (d := starts.get(k))), default=date.max)
+        for p in phases
+    }
+    rank = {p.key: n for n, p in enumerate(phases)}
+
+    def when(pair: tuple[int, Issue]) -> tuple[date, int, date, int]:
+        n, issue = pair
+        phase = issue.phase or ""
+        box = starts.get(issue.milestone or "") or date.max
+        return (first.get(phase, date.max), rank.get(phase, len(rank)), box, n)
+
+    return [issue for _, issue in sorted(enumerate(issues), key=when)]
+
+
 def render_blueprint(pb: Playbook, given: Mapping[str, object]) -> tuple[Blueprint, list[Problem]]:
     """The blueprint and every problem met on the way; never raises for playbook mistakes."""
     values, problems = _values(pb, given)
@@ -581,6 +603,7 @@ def render_blueprint(pb: Playbook, given: Mapping[str, object]) -> tuple[Bluepri
     issues = r.issues(names)
     weekly = r.weekly_status(names)
     phases = r.with_gates(phases, issues)
+    issues = in_phase_order(issues, phases, timeboxes)
     boards = r.boards()
     known = {
         "epic": {e.key for e in epics},

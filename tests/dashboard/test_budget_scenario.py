@@ -211,3 +211,30 @@ def test_time_logged_by_three_roles_burns_the_budget_for_the_ps_team_only(
         assert "| Project manager (`project_manager`) | @\u2060tara |" in roles
     finally:
         service.stop()
+
+
+def test_a_scaffold_numbers_its_issues_in_phase_order_with_one_ceremony_issue_per_sprint(
+    sandbox: SandboxServer, tmp_path
+) -> None:
+    from bot.service.store import Store
+    from tests.dashboard.conftest import scaffold
+
+    store = Store(f"sqlite:///{tmp_path}/psdm.sqlite")
+    try:
+        blueprint = scaffold(sandbox, store, "acme/order", {"sprints": "3"})
+    finally:
+        store.close()
+    listed = sandbox.gitlab().projects.get("acme/order").issues.list(get_all=True, per_page=100)
+    iid_of = {
+        i.description.split("key=", 1)[1].split()[0]: i.iid
+        for i in listed
+        if "psdm-bot key=issue:" in (i.description or "")
+    }
+    planned = [i.key for i in blueprint.issues if i.key in iid_of]
+    assert len(planned) == len(blueprint.issues)
+    assert [iid_of[k] for k in planned] == sorted(iid_of[k] for k in planned)
+    first = min(iid_of.values())
+    assert iid_of["issue:discovery/stakeholder-planning"] == first
+    ceremonies = [k for k in planned if k.endswith("/ceremonies")]
+    assert ceremonies == [f"issue:sprint-{n}/ceremonies" for n in (1, 2, 3)]
+    assert not [k for k in planned if k.endswith(("/planning", "/refinement", "/review"))]

@@ -28,6 +28,13 @@ class Issues(Reconciler[Issue]):
             found["assignees"] = tuple(sorted(obj.assignees))
         return found
 
+    def depends(self, obj: Issue, ctx: Context) -> tuple[str, ...]:
+        """The issue before it in the blueprint (phase order): issues are created one after
+        another in that order, so GitLab's numbers read as the engagement runs."""
+        keys = [i.key for i in ctx.blueprint.issues]
+        at = keys.index(obj.key) if obj.key in keys else 0
+        return (keys[at - 1],) if at > 0 else ()
+
     def references(
         self, obj: Issue, ctx: Context
     ) -> tuple[str | None, str | None, tuple[str, ...]]:
