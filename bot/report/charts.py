@@ -22,6 +22,13 @@ STATE_COLOURS = {
 }
 GATE_COLOURS = {"passed": "#108548", "open": "#89888d", "overdue": "#c91c00", "none": "#dcdcde"}
 INK, MUTED, GRID = "#1f1e24", "#626168", "#ececef"
+CHAR = 7.2
+"""A generous width of one character at the charts' 12 px (labels are laid out by it, so
+none overlaps another or runs past the chart's edge)."""
+
+
+def text_width(text: str) -> float:
+    return CHAR * len(text)
 
 
 @dataclass(frozen=True)
@@ -77,16 +84,16 @@ def timeline(lanes: Sequence[Lane], today: date, width: int = 960) -> Markup:
     first, last = min([*dates, today]), max([*dates, today]) + timedelta(days=1)
     left, right, row = 170, 16, 34
     span = max((last - first).days, 1)
-    height = 30 + row * len(lanes) + 10
+    height = 30 + row * len(lanes) + 26  # the last 16: the row where "today" is written
 
     def x(day: date) -> float:
         return left + (width - left - right) * (day - first).days / span
 
-    body = _month_ticks(first, last, x, height)
+    body = _month_ticks(first, last, x, height - 16, width - right)
     for i, lane in enumerate(lanes):
         top = 24 + i * row
         weight = "700" if lane.current else "400"
-        body.append(_text(8, top + 17, lane.name, weight=weight))
+        body.append(_text(8, top + 17, _clip(lane.name, int((left - 14) / CHAR)), weight=weight))
         for bar in lane.bars:
             start, end = x(bar.start), x(bar.end + timedelta(days=1))
             colour = STATE_COLOURS.get(bar.state, MUTED)
@@ -100,10 +107,13 @@ def timeline(lanes: Sequence[Lane], today: date, width: int = 960) -> Markup:
             body.append(_diamond(x(lane.gate.on + timedelta(days=1)), top + 14, lane.gate))
     now = x(today)
     body.append(
-        f'<line x1="{now:.1f}" y1="14" x2="{now:.1f}" y2="{height - 4}" stroke="#c91c00" '
+        f'<line x1="{now:.1f}" y1="14" x2="{now:.1f}" y2="{height - 18}" stroke="#c91c00" '
         f'stroke-width="2"><title>Today, {today}</title></line>'
     )
-    body.append(_text(now + 3, 12, f"today {today}", colour="#c91c00"))
+    label = f"today {today}"
+    # below the lanes, on its own row (never over a month's name), kept inside the chart
+    at = min(max(now - text_width(label) / 2, 2), width - right - text_width(label))
+    body.append(_text(at, height - 4, label, colour="#c91c00"))
     desc = "; ".join(
         f"{lane.name}: "
         + ", ".join(f"{b.label} {b.start} to {b.end} ({b.state})" for b in lane.bars)
@@ -113,8 +123,10 @@ def timeline(lanes: Sequence[Lane], today: date, width: int = 960) -> Markup:
     return _svg(width, height, title, f"Today is {today}. {desc}", body)
 
 
-def _month_ticks(first: date, last: date, x: object, height: int) -> list[str]:
+def _month_ticks(first: date, last: date, x: object, height: int, edge: float) -> list[str]:
+    """A line per month; its name where it fits: after the previous name, before `edge`."""
     marks: list[str] = []
+    free_from = 0.0
     day = date(first.year, first.month, 1)
     while day <= last:
         if day >= first:
@@ -122,7 +134,10 @@ def _month_ticks(first: date, last: date, x: object, height: int) -> list[str]:
             marks.append(
                 f'<line x1="{pos:.1f}" y1="14" x2="{pos:.1f}" y2="{height - 4}" stroke="{GRID}"/>'
             )
-            marks.append(_text(pos + 2, 12, day.strftime("%b %Y"), colour=MUTED))
+            name = day.strftime("%b %Y")
+            if pos + 2 >= free_from and pos + 2 + text_width(name) <= edge:
+                marks.append(_text(pos + 2, 12, name, colour=MUTED))
+                free_from = pos + 2 + text_width(name) + 6
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return marks
 
@@ -179,8 +194,7 @@ def burnup(points: Sequence[SprintPoint], forecast: Sequence[int], unit: str) ->
         path = [(px(len(points) - 1), py(done[-1]))]
         path += [(px(len(points) + i), py(v)) for i, v in enumerate(forecast)]
         body.append(_polyline(path, "#1f75cb", "forecast", dashed=True))
-    for i, point in enumerate(points):
-        body.append(_text(px(i) - 14, height - bottom + 16, _short(point.label), colour=MUTED))
+    body += _axis_labels([_short(p.label) for p in points], px, height - bottom + 16, width)
     body += _legend(left, height - 8, [("scope", "#89888d"), ("done", "#108548")])
     desc = "; ".join(
         f"{p.label}: scope {s}, done {d}" for p, s, d in zip(points, scope, done, strict=True)
@@ -192,6 +206,25 @@ def burnup(points: Sequence[SprintPoint], forecast: Sequence[int], unit: str) ->
 
 def _short(label: str) -> str:
     return label if len(label) <= 10 else label[:9] + "…"
+
+
+def _axis_labels(labels: Sequence[str], px: object, y: float, width: int) -> list[str]:
+    """Labels centred under their points, every k-th one so that none touches the next,
+    the last always shown and none past the chart's edges."""
+    if not labels:
+        return []
+    spacing = px(1) - px(0) if len(labels) > 1 else float(width)  # type: ignore[operator]
+    widest = max(text_width(label) for label in labels) + 8
+    step = max(1, -(-int(widest) // max(int(spacing), 1)))
+    shown = list(range(0, len(labels), step))
+    if shown[-1] != len(labels) - 1:
+        shown[-1] = len(labels) - 1  # the last sprint, in place of the one before it
+    marks = []
+    for i in shown:
+        size = text_width(labels[i])
+        at = min(max(px(i) - size / 2, 2), width - 2 - size)  # type: ignore[operator]
+        marks.append(_text(at, y, labels[i], colour=MUTED))
+    return marks
 
 
 def _axes(width: int, height: int, left: int, bottom: int, top: float) -> list[str]:
@@ -239,7 +272,7 @@ def bars(measures: Sequence[Measure], title: str, unit: str, mean: float | None 
     body: list[str] = []
     for i, measure in enumerate(measures):
         y = 10 + i * row
-        body.append(_text(4, y + 14, _clip(measure.label, 22)))
+        body.append(_text(4, y + 14, _clip(measure.label, int((left - 12) / CHAR))))
         if measure.value is None:
             body.append(_text(left, y + 14, measure.note or "not measured", colour=MUTED))
             continue
@@ -249,7 +282,8 @@ def bars(measures: Sequence[Measure], title: str, unit: str, mean: float | None 
             f'<rect x="{left}" y="{y + 3}" width="{max(length, 1):.1f}" height="16" '
             f'fill="#1f75cb"><title>{escape(tip)}</title></rect>'
         )
-        body.append(_text(left + length + 4, y + 15, f"{measure.value:g} {unit}"))
+        figure = f"{measure.value:g} {unit}"
+        body.append(_text(min(left + length + 4, width - 2 - text_width(figure)), y + 15, figure))
     if mean is not None:
         at = left + (width - left - 70) * mean / top
         body.append(

@@ -46,6 +46,17 @@ class PortfolioRow:
     progress: int
     refreshed: str
     problem: str | None = None
+    program: str = ""
+    """The program the engagement belongs to: its `program` variable, else its group."""
+    owners: tuple[tuple[str, str], ...] = ()
+    """(role title, `@people`) for the roles the engagement names."""
+    next_gate: str | None = None
+    next_gate_due: date | None = None
+    budget: str | None = None
+    """Burned share of the budget and its warnings (internal)."""
+    budget_warning: bool = False
+    closed: bool = False
+    """The engagement's last gate is passed: shown apart from the running ones."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,8 @@ class Reading:
     raid: tuple[RaidDetail, ...] | None = None
     """The open RAID items with owner, due date and whether they are internal (None: an
     older reading without them; the snapshot's plain list stands in)."""
+    program: str = ""
+    owners: tuple[tuple[str, str], ...] = ()
 
     def lane_name(self, phase: str) -> str:
         """The phase's name, with its pilot's where the engagement runs several pilots."""
@@ -212,6 +225,7 @@ def portfolio_row(
 ) -> PortfolioRow:
     snapshot = reading.snapshot
     verdict = health(health_facts(reading, failed, today))
+    upcoming = next_gate(reading, today)
     box = snapshot.current_timebox
     names = [p.name for p in snapshot.phases]
     work = [p.progress for p in snapshot.phases]
@@ -232,7 +246,39 @@ def portfolio_row(
         summary=verdict.summary,
         progress=round(100 * closed / total) if total else 0,
         refreshed=refreshed,
+        program=reading.program or _group_of(snapshot.project.path),
+        owners=reading.owners,
+        next_gate=upcoming[0] if upcoming else None,
+        next_gate_due=upcoming[1] if upcoming else None,
+        budget=_budget_cell(reading.budget_view),
+        budget_warning=bool(reading.budget_view and reading.budget_view.warnings),
+        closed=bool(snapshot.phases)
+        and not upcoming
+        and all(gate_state(reading, p, today) == "passed" for p in snapshot.phases),
     )
+
+
+def _group_of(path: str) -> str:
+    return path.rpartition("/")[0] or path
+
+
+def _budget_cell(view: BudgetView | None) -> str | None:
+    if view is None:
+        return None
+    text = f"{view.burned_percent}% burned"
+    if view.estimate_at_completion is not None:
+        text += f", EAC {view.estimate_at_completion:g} h"
+    return text
+
+
+def next_gate(reading: Reading, today: date) -> tuple[str, date | None] | None:
+    """The first gate not yet passed, in phase order, with its phase's end."""
+    for phase in reading.snapshot.phases:
+        gate = _gate_of(reading, phase)
+        if gate_state(reading, phase, today) == "passed":
+            continue
+        return f"{gate.title or 'Gate of ' + phase.name} ({phase.name})", phase.due_date
+    return None
 
 
 def unreadable_row(
@@ -273,6 +319,21 @@ def _quote(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """Engagements grouped by customer or by program, as a program manager reads them."""
+
+    name: str
+    engagements: int
+    closed: int
+    health: dict[str, int]
+    members: tuple[str, ...]
+    """The customers of a program, or the programs of a customer."""
+    next_gate: str | None = None
+    next_gate_due: date | None = None
+    budget_warnings: int = 0
+
+
+@dataclass(frozen=True)
 class PortfolioView:
     rows: tuple[PortfolioRow, ...]
     total: int
@@ -280,6 +341,38 @@ class PortfolioView:
     phases: tuple[str, ...]
     playbooks: tuple[str, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    closed: tuple[PortfolioRow, ...] = ()
+    """Engagements whose last gate is passed, apart from the running ones."""
+    by_customer: tuple[Rollup, ...] = ()
+    by_program: tuple[Rollup, ...] = ()
+
+
+def rollups(rows: Sequence[PortfolioRow], by: str) -> tuple[Rollup, ...]:
+    """One line per customer (`by="customer"`) or program, running engagements' next gate."""
+    groups: dict[str, list[PortfolioRow]] = {}
+    for row in rows:
+        groups.setdefault(getattr(row, by) or "(none)", []).append(row)
+    other = "program" if by == "customer" else "customer"
+    found = []
+    for name in sorted(groups, key=str.lower):
+        members = groups[name]
+        running = [r for r in members if not r.closed]
+        dated = [r for r in running if r.next_gate and r.next_gate_due]
+        dated.sort(key=lambda r: r.next_gate_due or date.max)
+        soonest = dated[0] if dated else None
+        found.append(
+            Rollup(
+                name=name,
+                engagements=len(members),
+                closed=len(members) - len(running),
+                health={s: sum(1 for r in running if r.health == s) for s in ORDER},
+                members=tuple(sorted({getattr(r, other) for r in members if getattr(r, other)})),
+                next_gate=f"{soonest.customer}: {soonest.next_gate}" if soonest else None,
+                next_gate_due=soonest.next_gate_due if soonest else None,
+                budget_warnings=sum(1 for r in running if r.budget_warning),
+            )
+        )
+    return tuple(found)
 
 
 def _sort_key(sort: str):  # type: ignore[no-untyped-def]
@@ -304,16 +397,20 @@ def portfolio_view(rows: Iterable[PortfolioRow], filters: Filters) -> PortfolioV
         and (not filters.playbook or r.playbook == filters.playbook)
     ]
     shown.sort(key=_sort_key(filters.sort), reverse=filters.descending)
+    running = [r for r in every if not r.closed]
     counts: dict[str, int] = {
-        status: sum(1 for r in every if r.health == status) for status in ORDER
+        status: sum(1 for r in running if r.health == status) for status in ORDER
     }
     return PortfolioView(
-        tuple(shown),
+        tuple(r for r in shown if not r.closed),
         len(every),
         filters,
         tuple(sorted({r.phase for r in every if r.phase})),
         tuple(sorted({r.playbook for r in every})),
         counts,
+        closed=tuple(r for r in shown if r.closed),
+        by_customer=rollups(every, "customer"),
+        by_program=rollups(every, "program"),
     )
 
 

@@ -27,6 +27,7 @@ from bot.domain.gates import gate_issues, live_gates
 from bot.domain.metrics import IssueHistory, engagement_metrics, flow_item
 from bot.domain.playbooks import Choice
 from bot.domain.raid import raid_details
+from bot.domain.roles import BY_KEY, role_map
 from bot.engine.marker import parse
 from bot.events.event import Event
 from bot.gitlab.connection import open_connection
@@ -130,7 +131,12 @@ def gitlab_reader(settings: Settings) -> Reader:
         pilots = tuple((p.name, p.pilot) for p in blueprint.phases if p.pilot)
         view = budget_view(metrics.budget) if metrics.budget else None
         raid = raid_details(blueprint, live.issues)
-        return Reading(snapshot, gates, rows, pilots, outcomes, budget, view, raid)
+        program = str(engagement.variables.get("program") or "")
+        owners = tuple(
+            (BY_KEY[key].title, ", ".join(f"@{p}" for p in people))
+            for key, people in role_map(engagement.variables).items()
+        )
+        return Reading(snapshot, gates, rows, pilots, outcomes, budget, view, raid, program, owners)
 
     return read
 

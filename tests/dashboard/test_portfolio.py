@@ -35,8 +35,8 @@ def test_each_engagement_shows_customer_playbook_phase_time_box_and_health(
     acme, globex = row_of(page, "acme/portal"), row_of(page, "globex/platform")
     assert 'data-health="green"' in acme
     assert ">Acme Corp</a>" in acme
-    assert "<td>tool-adoption</td>" in acme
-    assert "<td>Discovery</td>" in acme
+    assert '<td data-label="Playbook">tool-adoption</td>' in acme
+    assert '<td data-label="Phase">Discovery</td>' in acme
     assert "no open high-priority RAID item" in acme
     assert 'data-health="red"' in globex
     assert "3 open high-priority RAID items" in globex
