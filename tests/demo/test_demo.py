@@ -49,7 +49,7 @@ def test_the_creation_webhook_scaffolds_the_engagement(demo) -> None:
         r"\[1/6\] created demo/pilot with topic psdm::tool-adoption; the bot scaffolded", demo
     )
     assert re.search(
-        r"structure of demo/pilot: \d+ labels, 13 milestones, 13 epics, 90 issues, 2 boards", demo
+        r"structure of demo/pilot: \d+ labels, 13 milestones, 13 epics, 78 issues, 2 boards", demo
     )
 
 
