@@ -207,7 +207,7 @@ class Budget:
             out += ["", "| role | people | hours | cost |", "|---|---|---:|---:|"]
             for part in self.by_role:
                 cost = f"{part.cost:,.0f} {self.terms.currency}" if part.cost is not None else ""
-                names = ", ".join(f"@{p}" for p in part.people)
+                names = ", ".join(f"@\u2060{p}" for p in part.people)  # named, not mentioned
                 out.append(f"| {part.title} | {names} | {part.hours:g} | {cost} |")
         out += [f"- Budget settings: {p}" for p in self.terms.problems]
         return out

@@ -27,6 +27,16 @@ from bot.engine.marker import Marker
 from bot.playbook.blueprint import Blueprint
 from bot.playbook.roles import usernames
 
+WORD_JOINER = "\u2060"
+"""Put after an `@` so that a text the bot writes names a person without notifying them
+(the command reader does the same to every `@` of a command's text)."""
+
+
+def named(username: str) -> str:
+    """`@username` as the bot writes it: readable, and no mention (no notification)."""
+    return f"@{WORD_JOINER}{username}"
+
+
 Level = Literal["High", "Medium", "Low"]
 LEVELS: tuple[Level, ...] = ("High", "Medium", "Low")
 INTERNAL_LABEL = "PS Internal"
@@ -55,7 +65,7 @@ class RaidFields:
     def table(self) -> str:
         """The fields as the description keeps them (read back by `fields_of`)."""
         rows = [
-            ("Owner", f"@{self.owner}" if self.owner else "-"),
+            ("Owner", named(self.owner) if self.owner else "-"),
             ("Due", self.due.isoformat() if self.due else "-"),
             ("Probability", self.probability or "-"),
             ("Impact", self.impact or "-"),
@@ -112,7 +122,7 @@ def risk_arguments(text: str) -> tuple[str, RaidFields]:
 def _fields(given: Mapping[str, str]) -> RaidFields:
     owner = None
     if given.get("owner"):
-        found = usernames(given["owner"])
+        found = usernames(given["owner"].replace(WORD_JOINER, ""))
         if len(found) != 1:
             raise NotPossible(
                 f"owner is one GitLab username, like @jane.doe, not {given['owner']!r}"
@@ -146,7 +156,7 @@ def fields_of(issue: LiveIssue) -> RaidFields:
         due = issue.due_date or (date.fromisoformat(given("due")) if given("due") else None)
     except ValueError:
         due = None
-    owners = issue.assignees or usernames(given("owner"))
+    owners = issue.assignees or usernames(given("owner").replace(WORD_JOINER, ""))
     return RaidFields(
         owner=owners[0] if owners else None,
         due=due,

@@ -13,7 +13,7 @@ from typing import Any
 from bot.domain.engagement import RAID_KINDS
 from bot.domain.figures import EngagementSnapshot, Progress, SprintFigures, Tally, TimeBox
 from bot.domain.metrics import EngagementMetrics, Flow
-from bot.domain.raid import RaidDetail, customer_facing, flagged, overdue_items
+from bot.domain.raid import RaidDetail, customer_facing, flagged, named, overdue_items
 from bot.domain.status import ExecutiveSummary
 from bot.report.timeline import gantt
 
@@ -271,7 +271,7 @@ def _raid_table(items: Sequence[RaidDetail]) -> list[str]:
         ("Item", "Type", "Severity", "Owner", "Due", "Mitigation"),
         (
             f"| #{d.iid} {_cell(d.title)} | {d.kind}{' (escalated)' if d.escalated else ''} | "
-            f"{d.severity or '-'} | {'@' + d.fields.owner if d.fields.owner else '-'} | "
+            f"{d.severity or '-'} | {named(d.fields.owner) if d.fields.owner else '-'} | "
             f"{d.fields.due or '-'} | {_cell(d.fields.mitigation) or '-'} |"
             for d in items
         ),

@@ -157,9 +157,9 @@ def test_time_logged_by_three_roles_burns_the_budget_for_the_ps_team_only(
             "Budget: 30 of 100 hours spent (30%)",
             "estimate at completion",
             "- **Warning:** burn (30%) runs",
-            "| Project manager | @pam | 10 | 1,500 USD |",
-            "| Technical architect | @tara | 12 | 2,400 USD |",
-            "| PS engineer | @pete | 8 | 960 USD |",
+            "| Project manager | @\u2060pam | 10 | 1,500 USD |",
+            "| Technical architect | @\u2060tara | 12 | 2,400 USD |",
+            "| PS engineer | @\u2060pete | 8 | 960 USD |",
         ):
             assert part in budget.body, (part, budget.body)
 

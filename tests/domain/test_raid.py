@@ -28,6 +28,8 @@ DAY = date(2026, 3, 2)
         ),
         ("high: SSO slips IMPACT=High", "high: SSO slips", RaidFields(impact="High")),
         ("See https://x.test/a=b", "See https://x.test/a=b", RaidFields()),
+        # the command reader joins a word joiner to every `@` so that no text mentions anyone
+        ("Late owner=@\u2060tara", "Late", RaidFields("tara")),
     ],
 )
 def test_risk_arguments_are_read_after_the_text(text, body, fields):

@@ -147,7 +147,7 @@ def test_top_risks_carry_owner_due_and_mitigation_and_flag_what_is_missing() -> 
     text = weekly_markdown(snapshot, metrics, summary=parts.summary, raid=parts.raid)
     risks = section(text, "Top risks")
     due = TODAY + timedelta(5)
-    row = f"| #901 Runners not ready | Risk | High | @tara | {due} | Book the runners |"
+    row = f"| #901 Runners not ready | Risk | High | @\u2060tara | {due} | Book the runners |"
     assert row in risks
     assert "**Needs an owner or a due date:** #902 SSO may slip (no owner and due date)" in risks
     assert "**Past its due date:** #903 Firewall change request" in risks
