@@ -10,7 +10,8 @@ issues in no phase or workstream are counted too (`elsewhere`), so none goes mis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, cast
@@ -31,6 +32,12 @@ from bot.domain.weekly import status_key_on
 from bot.playbook.blueprint import Blueprint, Issue, IssueKind
 
 TimeBoxState = Literal["upcoming", "active", "overdue", "closed", "missing"]
+DEFAULT_WEIGHT = 1
+"""What a work item without a weight counts for once the engagement's sprint work is weighted
+(the playbook variable `default_weight` changes it): never nothing, or done work would be lost
+from the velocity and open work from the forecast."""
+FORECAST_WINDOW = 3
+"""Finished sprints the velocity averages: recent pace, not the whole engagement's."""
 Severity = Literal["High", "Medium", "Low"]
 KINDS: tuple[IssueKind, ...] = ("work", "ceremony", "governance")
 
@@ -171,6 +178,9 @@ class SprintFigures:
     ceremonies: int = 0
     governance: int = 0
     slipped_issues: tuple[IssueRef, ...] = ()
+    counted_in_weight: bool | None = None
+    """The engagement's unit (weight once any sprint work is weighted); None for a sprint
+    counted on its own, weighted when its own work carries weight."""
 
     @property
     def finished(self) -> bool:
@@ -178,6 +188,8 @@ class SprintFigures:
 
     @property
     def weighted(self) -> bool:
+        if self.counted_in_weight is not None:
+            return self.counted_in_weight
         return self.weight_committed > 0
 
     @property
@@ -247,6 +259,11 @@ class EngagementSnapshot:
     """Issues in no phase and no workstream (governance the playbook keeps apart, mostly)."""
     totals: Tally = field(default_factory=Tally)
     """Every issue of the engagement, by kind."""
+    remaining: Progress = field(default_factory=Progress)
+    """The sprint work GitLab holds: each work item once, wherever it sits now (in a sprint,
+    or moved out of one), weights with `default_weight` for items without one."""
+    weighted: bool = False
+    """Whether the sprint work is counted in weight (any of it carries one) or in items."""
 
     @property
     def current_timebox(self) -> TimeBox | None:
@@ -271,17 +288,15 @@ class EngagementSnapshot:
 
     @property
     def velocity(self) -> float | None:
-        """Mean velocity of the finished sprints, None before the first one ends."""
-        weighted = self.velocity_unit == "weight"
-        finished = [s.weight_done if weighted else s.done for s in self.sprints if s.finished]
-        return round(sum(finished) / len(finished), 1) if finished else None
+        """The engagement's one velocity: the mean of the last `FORECAST_WINDOW` finished
+        sprints (what the forecast runs on), None before the first one ends."""
+        return velocity([s.velocity for s in self.sprints if s.finished])
 
     @property
     def velocity_unit(self) -> str:
-        """One unit for the mean, from the finished sprints it averages: weight once any of
-        them was weighted, else work items (a planned sprint's weight changes nothing)."""
-        finished = [s for s in self.sprints if s.finished]
-        return "weight" if any(s.weighted for s in finished) else "issues"
+        """One unit for every sprint: weight once any sprint work item carries a weight (items
+        without one count `default_weight`), else work items."""
+        return "weight" if self.weighted else "issues"
 
     def sprint(self, key: str) -> SprintFigures | None:
         return next((s for s in self.sprints if s.key == key), None)
@@ -299,6 +314,22 @@ class EngagementSnapshot:
     @property
     def escalated(self) -> tuple[RaidItem, ...]:
         return tuple(item for item in self.raid if item.escalated)
+
+
+def velocity(done_per_sprint: Sequence[float], window: int = FORECAST_WINDOW) -> float | None:
+    """The mean of the last `window` finished sprints' done work, None before any finished."""
+    recent = list(done_per_sprint)[-window:]
+    return round(statistics.fmean(recent), 1) if recent else None
+
+
+def default_weight(variables: Mapping[str, object]) -> int:
+    """The weight an unweighted work item counts for: the `default_weight` variable when it is
+    a whole number of at least 1, else `DEFAULT_WEIGHT`."""
+    try:
+        value = int(str(variables.get("default_weight", DEFAULT_WEIGHT)))
+    except ValueError:
+        return DEFAULT_WEIGHT
+    return value if value >= 1 else DEFAULT_WEIGHT
 
 
 def engagement_figures(
@@ -340,6 +371,8 @@ def engagement_figures(
         timeboxes=boxes,
         workstreams=tuple(workstreams),
         sprints=_sprints(counted, boxes, live.milestones),
+        remaining=counted.sprint_work_open(),
+        weighted=counted.weighted,
         raid=_raid(blueprint, counted.issues),
         retro_actions=_retro_actions(blueprint, counted.issues),
         dora=live.dora,
@@ -362,6 +395,34 @@ class _Counted:
         self.issues = tuple(i for i in live.issues if not (i.key or "").startswith("epic:"))
         self.planned: dict[str, Issue] = {i.key: i for i in blueprint.issues}
         self.epic_keys = {e.ref: e.key for e in live.epics if e.key}
+        found = (
+            milestone_for(t, live.milestones) for t in blueprint.timeboxes if t.kind == "sprint"
+        )
+        self.sprint_ids = {m.id for m in found if m is not None}
+        self.sprint_work = tuple(
+            i
+            for i in self.issues
+            if self.kind(i) == "work"
+            and (i.milestone_id in self.sprint_ids or self.sprint_ids.intersection(i.left_sprints))
+        )
+        self.weighted = any(i.weight is not None for i in self.sprint_work)
+        self.default = default_weight(blueprint.variables)
+
+    def weight(self, issue: LiveIssue) -> int:
+        """The weight an issue counts for in sprint figures: its own, or the default."""
+        if issue.weight is not None:
+            return issue.weight
+        return self.default if self.weighted else 0
+
+    def sprint_work_open(self) -> Progress:
+        """Sprint work done and open, each item once wherever it sits now."""
+        return sum(
+            (
+                Progress(1, 0, self.weight(i), 0) if i.closed else Progress(0, 1, 0, self.weight(i))
+                for i in self.sprint_work
+            ),
+            Progress(),
+        )
 
     def kind(self, issue: LiveIssue) -> IssueKind:
         return kind_of(issue, self.planned.get(issue.key or ""))
@@ -476,7 +537,7 @@ def _sprints(
         done = [i for i in work if i.closed]
         late = [i for i in work if not i.closed] if box.state in ("closed", "overdue") else []
         slipped = late + left
-        left_weight = sum(i.weight or 0 for i in left)
+        weigh = counted.weight
         figures.append(
             SprintFigures(
                 key=box.key,
@@ -485,9 +546,10 @@ def _sprints(
                 committed=len(work) + len(left),
                 done=len(done),
                 slipped=len(slipped),
-                weight_committed=tally.work.weight_closed + tally.work.weight_open + left_weight,
-                weight_done=tally.work.weight_closed,
-                weight_slipped=sum(i.weight or 0 for i in slipped),
+                weight_committed=sum(weigh(i) for i in [*work, *left]),
+                weight_done=sum(weigh(i) for i in done),
+                weight_slipped=sum(weigh(i) for i in slipped),
+                counted_in_weight=counted.weighted,
                 ceremonies=tally.ceremony.total,
                 governance=tally.governance.total,
                 slipped_issues=tuple(IssueRef(i.iid, i.title, i.web_url) for i in slipped),

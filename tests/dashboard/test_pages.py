@@ -10,6 +10,7 @@ import pytest
 from bot.domain.figures import (
     EngagementSnapshot,
     PhaseStatus,
+    Progress,
     ProjectRef,
     SprintFigures,
     Tally,
@@ -56,6 +57,8 @@ def snapshot(sprints: tuple[SprintFigures, ...] = (), raid=()) -> EngagementSnap
         raid=raid,
         retro_actions=(),
         dora=None,
+        # the work GitLab holds open: the last sprint's, once (what slipped moved into it)
+        remaining=Progress(open=sprints[-1].committed - sprints[-1].done if sprints else 0),
     )
 
 

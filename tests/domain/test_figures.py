@@ -142,7 +142,12 @@ def test_a_closed_sprint_keeps_the_work_moved_out_after_it_closed(
     picked = {work[0]: moved} if moved else {}
     figures = _sprint_after_moves({**base, **picked}, closed)
     assert (figures.committed, figures.done, figures.slipped) == (committed, done, slipped)
-    weight = sum(i.weight or 0 for i in blueprint().issues if i.key in picked and slipped)
+    # the world's sprint work is weighted, so an item without a weight counts the default 1
+    weight = sum(
+        1 if i.weight is None else i.weight
+        for i in blueprint().issues
+        if i.key in picked and slipped
+    )
     assert figures.weight_committed == figures.weight_slipped == weight
 
 
@@ -271,13 +276,14 @@ def test_every_issue_is_counted_by_its_kind_and_none_goes_missing() -> None:
     [
         # no weight anywhere: work items done
         (None, None, 1.0, "issues"),
-        # only the planned Sprint 2 carries weight: the finished sprint's unit stands
-        (None, 8, 1.0, "issues"),
+        # only the planned Sprint 2 carries weight: the sprint work is weighted, and the item
+        # done without a weight counts the default weight (1), never nothing
+        (None, 8, 1.0, "weight"),
         # the finished sprint was weighted: weight done
         (3, None, 3.0, "weight"),
     ],
 )
-def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
+def test_the_velocity_is_in_weight_once_any_sprint_work_is_weighted(
     sprint_1_weight, sprint_2_weight, velocity, unit
 ) -> None:
     def work(sprint: str) -> list[str]:
@@ -287,7 +293,10 @@ def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
             if i.milestone == sprint and i.kind == "work" and i.key
         ]
 
-    changes: dict[str, dict] = {k: {"weight": sprint_2_weight} for k in work(SPRINT_2)}
+    changes: dict[str, dict] = {
+        i.key: {"weight": None} for i in blueprint().issues if i.kind == "work" and i.key
+    }  # no weight anywhere but where the case puts one
+    changes |= {k: {"weight": sprint_2_weight} for k in work(SPRINT_2)}
     changes |= {k: {"weight": None} for k in work(SPRINT_1)}
     changes[work(SPRINT_1)[0]] = {"state": "closed", "weight": sprint_1_weight}
     sprint = next(t for t in blueprint().timeboxes if t.key == SPRINT_1)
