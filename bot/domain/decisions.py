@@ -38,6 +38,7 @@ from bot.domain.engagement import (
     RAID_LOG,
     RISK,
     SEVERITY_LABELS,
+    closed_keys,
     current_phase,
     current_sprint,
     engagement_epic,
@@ -242,7 +243,7 @@ def advance(live: LiveEngagement, blueprint: Blueprint, ended: Phase, reason: st
     epic = live.epic_by_key(root.key) if root else None
     if root is None or epic is None:
         return []
-    current = current_phase(blueprint, epic.labels)
+    current = current_phase(blueprint, epic.labels, closed_keys(live))
     if current and blueprint.phases.index(current) > blueprint.phases.index(ended):
         return []
     following = next_phase(blueprint, ended)
@@ -304,7 +305,9 @@ def gate_effects(
     if root is None or epic is None:
         return []
     # before any phase label the engagement is in its first phase
-    current = current_phase(blueprint, epic.labels) or next(iter(blueprint.phases), None)
+    # the gate just closed is not passed yet for telling which shared-label phase is current
+    passed = closed_keys(live) - {gate_key}
+    current = current_phase(blueprint, epic.labels, passed) or next(iter(blueprint.phases), None)
     target = advance_on_gate(blueprint, current, gate_key, live_gates(live, blueprint))
     if current is None or target is None:
         return []
@@ -393,7 +396,7 @@ def phase(
     epic = live.epic_by_key(root.key)
     if epic is None:
         raise NotPossible("the engagement epic does not exist yet: apply the playbook first")
-    current = current_phase(blueprint, epic.labels)
+    current = current_phase(blueprint, epic.labels, closed_keys(live))
     wanted = phase_named(blueprint, current, target)
     if wanted == current:
         return Decision((), f"The engagement is already in {wanted.name}.")

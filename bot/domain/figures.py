@@ -23,10 +23,13 @@ from bot.domain.engagement import (
     RAID_LOG,
     RETRO_ROLES,
     SEVERITY_LABELS,
+    closed_keys,
+    current_phase,
     engagement_epic,
     kind_of,
     milestone_for,
 )
+from bot.domain.gates import PilotPhase, live_gates, pilot_phases, pilots_line
 from bot.domain.model import DoraMetric, LiveEngagement, LiveIssue, LiveMilestone
 from bot.domain.weekly import status_key_on
 from bot.playbook.blueprint import Blueprint, Issue, IssueKind
@@ -264,6 +267,22 @@ class EngagementSnapshot:
     or moved out of one), weights with `default_weight` for items without one."""
     weighted: bool = False
     """Whether the sprint work is counted in weight (any of it carries one) or in items."""
+    pilots: tuple[PilotPhase, ...] = ()
+    """Each MVP pilot's own phase, from its gates."""
+
+    @property
+    def stage(self) -> str | None:
+        """Where the engagement stands in words: each pilot's phase while any pilot of several
+        is running (`Pilots: Payments in Sprinting, Mobile in Discovery`), else the phase."""
+        running = any(p.phase is not None for p in self.pilots)
+        current = next((p for p in self.phases if p.current), None)
+        if (
+            running
+            and len(self.pilots) > 1
+            and (current is None or current.key in _pilot_keys(self))
+        ):
+            return pilots_line(self.pilots)
+        return self.phase
 
     @property
     def current_timebox(self) -> TimeBox | None:
@@ -314,6 +333,10 @@ class EngagementSnapshot:
     @property
     def escalated(self) -> tuple[RaidItem, ...]:
         return tuple(item for item in self.raid if item.escalated)
+
+
+def _pilot_keys(snapshot: EngagementSnapshot) -> set[str]:
+    return {key for p in snapshot.pilots for key in p.pilot.phases}
 
 
 def velocity(done_per_sprint: Sequence[float], window: int = FORECAST_WINDOW) -> float | None:
@@ -372,6 +395,7 @@ def engagement_figures(
         workstreams=tuple(workstreams),
         sprints=_sprints(counted, boxes, live.milestones),
         remaining=counted.sprint_work_open(),
+        pilots=pilot_phases(blueprint, live_gates(live, blueprint)),
         weighted=counted.weighted,
         raid=_raid(blueprint, counted.issues),
         retro_actions=_retro_actions(blueprint, counted.issues),
@@ -502,9 +526,9 @@ def _current_phase(
     """The phase whose label the engagement epic carries; before any, the first unfinished one."""
     root = engagement_epic(blueprint)
     epic = live.epic_by_key(root.key) if root else None
-    marked = [p.key for p in blueprint.phases if epic and p.label in epic.labels]
+    marked = current_phase(blueprint, epic.labels, closed_keys(live)) if epic else None
     if marked:
-        return marked[-1]
+        return marked.key
     for phase in blueprint.phases:
         states = [boxes[k].state for k in phase.timeboxes if k in boxes]
         if not states or any(state != "closed" for state in states):

@@ -81,10 +81,12 @@ def _phase_line(snapshot: EngagementSnapshot) -> str:
     if not snapshot.phase:
         return "Current phase: not known (the playbook defines no phases)."
     order = [p.name for p in snapshot.phases]
-    return (
+    line = (
         f"Current phase: **{snapshot.phase}** "
         f"(phase {order.index(snapshot.phase) + 1} of {len(order)})."
     )
+    stage = snapshot.stage
+    return f"{line} {stage}." if stage and stage != snapshot.phase else line
 
 
 def _sprint_row(sprint: SprintFigures) -> str:
