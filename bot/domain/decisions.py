@@ -32,6 +32,7 @@ from bot.domain.effects import (
     RenameLabel,
     RetitleMilestone,
     SetIssueLabels,
+    SetIssueState,
     UpsertNote,
 )
 from bot.domain.engagement import (
@@ -42,6 +43,7 @@ from bot.domain.engagement import (
     current_phase,
     current_sprint,
     engagement_epic,
+    milestone_for,
     next_phase,
     phase_ended_by,
     phase_labels_after,
@@ -56,17 +58,22 @@ from bot.domain.engagement import (
     workflow_labels,
 )
 from bot.domain.errors import NotPossible
-from bot.domain.figures import EngagementSnapshot, engagement_figures
+from bot.domain.figures import EngagementSnapshot, engagement_figures, open_work_in
 from bot.domain.gates import (
+    GateCheck,
+    GateIssue,
     advance_on_gate,
     blocking_gates,
+    check_gate,
     ended_by_timebox,
     forced_note,
+    gate_phase,
     live_gates,
-    phase_of_gate,
+    passed_marker,
+    passed_note,
 )
 from bot.domain.gates import refusal as gate_refusal
-from bot.domain.model import LiveEngagement, ProjectFacts
+from bot.domain.model import LiveEngagement, LiveIssue, ProjectFacts
 from bot.domain.playbooks import Asked, Choice, PlaybookRule, choose_playbook
 from bot.domain.retrospective import section
 from bot.domain.sprints import SprintClose, close_sprint, warning_comment, warning_marker
@@ -81,6 +88,7 @@ Render = Callable[[Choice], Blueprint]
 
 PROGRESS_MARKER = "<!-- psdm-bot progress -->"
 REPORT_MARKER = "<!-- psdm-bot weekly-report -->"
+GATE_REOPENED_MARKER = "<!-- psdm-bot gate-reopened -->"
 TITLE_LIMIT = 255
 DEFAULT_SEVERITY = "Medium"
 
@@ -278,9 +286,17 @@ def phase_progress(
     issue = live.issue(issue_iid)
     planned = next((i for i in blueprint.issues if issue and i.key == issue.key), None)
     effects: list[Effect] = []
-    gated = phase_of_gate(blueprint, issue.key if issue else None)
+    gated = gate_phase(blueprint, issue.key if issue else None)
     if issue is not None and issue.closed and gated is not None:
-        effects += gate_effects(live, blueprint, issue.key or "", issue_iid)
+        check, who = gate_check(live, blueprint, issue)
+        if not check.passes:
+            note = UpsertNote(OnIssue(issue_iid), GATE_REOPENED_MARKER, check.note(who))
+            return Decision(
+                (SetIssueState(issue_iid, "opened"), note), f"gate #{issue_iid} reopened"
+            )
+        closer = live.closer(issue_iid)
+        when = closer.at.date() if closer and closer.at else today
+        effects += gate_passed(live, blueprint, issue.key or "", issue_iid, who, when)
     phase = phase_of_epic(blueprint, planned.epic if planned else None)
     if phase is None or phase.epic is None or live.epic_by_key(phase.epic) is None:
         if effects:
@@ -294,6 +310,91 @@ def phase_progress(
         reason = f"all {status.tally.total} issues of its epic are done"
         effects += advance(live, blueprint, phase, reason)
     return Decision(tuple(effects), line)
+
+
+def gate_check(
+    live: LiveEngagement, blueprint: Blueprint, issue: LiveIssue, force: bool = False
+) -> tuple[GateCheck, str | None]:
+    """Whether the closed gate passes, and who closed it (GitLab's record, when read)."""
+    closer = live.closer(issue.iid)
+    root = engagement_epic(blueprint)
+    epic = live.epic_by_key(root.key) if root else None
+    passed = closed_keys(live) - {issue.key}
+    current = current_phase(blueprint, epic.labels, passed) if epic else None
+    who = (closer.username, closer.access_level) if closer else None
+    check = check_gate(
+        blueprint,
+        issue.key or "",
+        issue.description,
+        who,
+        live_gates(live, blueprint),
+        current,
+        force,
+    )
+    return check, closer.username if closer else None
+
+
+def gate_passed(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    gate_key: str,
+    iid: int,
+    who: str | None,
+    when: date,
+    reason: str = "",
+) -> list[Effect]:
+    """A gate passed: recorded on the engagement epic (who, when, why when forced), the
+    engagement moved on as far as closed gates allow, and the time-boxes the gate ends closed
+    (their open work moved on first) so nothing the bot passed blocks a later command."""
+    root = engagement_epic(blueprint)
+    gate = live_gates(live, blueprint).get(gate_key) or GateIssue(gate_key, gate_key, True, iid)
+    closing, said = timeboxes_ended(live, blueprint, gate_key)
+    effects: list[Effect] = []
+    if root is not None and live.epic_by_key(root.key) is not None:
+        note = passed_note(gate, who, when.isoformat(), reason)
+        effects.append(UpsertNote(OnEpic(root.key), passed_marker(gate_key), f"{note}{said}"))
+    # the time-boxes close before the phase label moves: a label on the move says it is done
+    return effects + closing + gate_effects(live, blueprint, gate_key, iid)
+
+
+def timeboxes_ended(
+    live: LiveEngagement, blueprint: Blueprint, gate_key: str
+) -> tuple[list[Effect], str]:
+    """The open time-boxes a passed gate ends, closed after their open work moves to the next
+    open time-box: all of the phase's for its own gate, the gate's own time-box for a
+    time-box's exit gate (a wave's). With the words that say so."""
+    phase = gate_phase(blueprint, gate_key)
+    if phase is None:
+        return [], ""
+    if gate_key == phase.gate:
+        ending = set(phase.timeboxes)
+    else:
+        own = next((i.milestone for i in blueprint.issues if i.key == gate_key), None)
+        ending = {own} if own in phase.timeboxes else set()
+    order = list(blueprint.timeboxes)
+    found = [(t, milestone_for(t, live.milestones)) for t in order]
+    closing = [(t, m) for t, m in found if t.key in ending and m is not None and m.active]
+    if not closing:
+        return [], ""
+    last = max(order.index(t) for t, _ in closing)
+    target = next(
+        (m for t, m in found[last + 1 :] if m is not None and m.active and t.key not in ending),
+        None,
+    )
+    effects: list[Effect] = []
+    words: list[str] = []
+    for _, milestone in closing:
+        work = open_work_in(live, blueprint, milestone.id)
+        if work and target is not None:
+            moved = ", ".join(f"#{i.iid}" for i in work)
+            effects.append(MoveIssues(tuple(i.iid for i in work), target.id))
+            words.append(
+                f"{milestone.title} closed; its open work moved to {target.title}: {moved}."
+            )
+        else:
+            words.append(f"{milestone.title} closed.")
+        effects.append(CloseMilestone(milestone.id))
+    return effects, "\n\n" + " ".join(words)
 
 
 def gate_effects(

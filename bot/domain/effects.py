@@ -161,6 +161,16 @@ class Award:
     said: str = ""
 
 
+@dataclass(frozen=True)
+class SetIssueState:
+    """Close or reopen an issue, only when it is not in that state already (a gate passed
+    by someone who may not, or with criteria unticked, is reopened)."""
+
+    iid: int
+    state: Literal["closed", "opened"]
+    said: str = ""
+
+
 Effect = (
     Reconcile
     | RecordEngagement
@@ -175,6 +185,7 @@ Effect = (
     | CreateLabel
     | RenameLabel
     | Award
+    | SetIssueState
 )
 
 

@@ -190,6 +190,13 @@ class SprintFigures:
         return self.state in ("closed", "overdue")
 
     @property
+    def paced(self) -> bool:
+        """A finished sprint that held work: what the velocity averages. A sprint closed with
+        nothing in it (one the bot closed when its pilot's go/no-go passed before it started)
+        says nothing about the team's pace."""
+        return self.finished and self.committed > 0
+
+    @property
     def weighted(self) -> bool:
         if self.counted_in_weight is not None:
             return self.counted_in_weight
@@ -308,8 +315,8 @@ class EngagementSnapshot:
     @property
     def velocity(self) -> float | None:
         """The engagement's one velocity: the mean of the last `FORECAST_WINDOW` finished
-        sprints (what the forecast runs on), None before the first one ends."""
-        return velocity([s.velocity for s in self.sprints if s.finished])
+        sprints that held work (what the forecast runs on), None before the first one ends."""
+        return velocity([s.velocity for s in self.sprints if s.paced])
 
     @property
     def velocity_unit(self) -> str:

@@ -13,11 +13,13 @@ still open.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.engagement import planned_kind
 from bot.domain.model import LiveEngagement
+from bot.domain.roles import people, role
 from bot.playbook.blueprint import Blueprint, Phase, Pilot
 
 GATE_LABEL = "PSDM Gate"
@@ -322,3 +324,119 @@ def _closed(live: Mapping[str, GateIssue], blueprint: Blueprint, key: str) -> Ga
         return GateIssue(known.key, known.title, True, known.iid, known.web_url)
     title = next((i.title for i in blueprint.issues if i.key == key), key)
     return GateIssue(key, title, closed=True)
+
+
+# -- who may pass a gate, and what it asks ------------------------------------------------------
+
+ACCESS_NAMES = {30: "Developer", 40: "Maintainer", 50: "Owner"}
+_TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[([ xX~])\][ \t]+(.*)$", re.MULTILINE)
+"""A task-list item; `[~]` marks one inapplicable, which holds nothing
+(GL:doc/user/markdown.md, "Task lists")."""
+
+
+@dataclass(frozen=True)
+class Approvers:
+    """Who may pass a phase's gates: the people its roles name in the engagement's variables,
+    or, when none of them is recorded, anyone with the phase's lowest access level."""
+
+    people: tuple[str, ...]
+    roles: tuple[str, ...]
+    access: int
+
+    def allow(self, username: str, access_level: int) -> bool:
+        if self.people:
+            return username.lower() in {p.lower() for p in self.people}
+        return access_level >= self.access
+
+    def text(self) -> str:
+        if self.people:
+            named = " or ".join(f"@{p}" for p in self.people)
+            return f"{named} ({', '.join(self.roles)})" if self.roles else named
+        level = ACCESS_NAMES.get(self.access, f"access level {self.access}")
+        return f"a project {level} or above"
+
+
+def approvers(blueprint: Blueprint, phase: Phase) -> Approvers:
+    """The approvers of a phase's gates, from its roles and the engagement's variables."""
+    found: list[str] = []
+    titles: list[str] = []
+    for key in phase.approvers:
+        named = people(blueprint.variables, key)
+        found += [n for n in named if n not in found]
+        if named:
+            titles.append(role(key).title.lower())
+    return Approvers(tuple(found), tuple(titles), phase.approver_access)
+
+
+def unticked(description: str) -> tuple[str, ...]:
+    """The acceptance criteria of a gate not ticked yet: its open task-list items, in order."""
+    return tuple(m[2].strip() for m in _TASK_LINE.finditer(description or "") if m[1] == " ")
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """Why a gate closed in GitLab does not pass (empty: it passes)."""
+
+    not_allowed: Approvers | None = None
+    unticked: tuple[str, ...] = ()
+    earlier: tuple[OpenGate, ...] = ()
+
+    @property
+    def passes(self) -> bool:
+        return self.not_allowed is None and not self.unticked and not self.earlier
+
+    def note(self, closer: str | None) -> str:
+        """The polite note on a gate the bot reopens: what is missing, who may pass it."""
+        who = f"@{closer}" if closer else "Someone"
+        lines = [f"{who} closed this gate, and the bot reopened it:", ""]
+        if self.not_allowed is not None:
+            lines.append(f"- Only {self.not_allowed.text()} may pass this gate.")
+        if self.unticked:
+            lines.append("- Its acceptance criteria are not all ticked:")
+            lines += [f"  - [ ] {item}" for item in self.unticked]
+        if self.earlier:
+            lines.append("- Gates before it are still open:")
+            lines += [f"  - {h.where}: {h.gate.link()}" for h in self.earlier]
+        lines += [
+            "",
+            "Close it again once that is done; an approver may pass it as it stands with "
+            '`/psdm gate pass --force "<reason>"`, which is recorded on the engagement epic.',
+        ]
+        return "\n".join(lines)
+
+
+def check_gate(
+    blueprint: Blueprint,
+    gate_key: str,
+    description: str,
+    closer: tuple[str, int] | None,
+    live: Mapping[str, GateIssue],
+    current: Phase | None = None,
+    force: bool = False,
+) -> GateCheck:
+    """Whether the gate may pass: closed by an approver (when GitLab says who closed it), its
+    criteria ticked and the gates before it passed; `force` by an approver skips the last two."""
+    phase = gate_phase(blueprint, gate_key)
+    if phase is None:
+        return GateCheck()
+    allowed = approvers(blueprint, phase)
+    refused = closer is not None and not allowed.allow(*closer)
+    if force:
+        return GateCheck(allowed if refused else None)
+    # the gate itself is closed now; the gates before it are what `live` says
+    held = unmet_gates(blueprint, gate_key, live, current)
+    return GateCheck(allowed if refused else None, unticked(description), held)
+
+
+def passed_note(gate: GateIssue, who: str | None, when: str, reason: str = "") -> str:
+    """The record of a passed gate on the engagement epic: which, by whom, when (and why it
+    was forced)."""
+    by = f" by @{who}" if who else ""
+    text = f"Gate passed: {gate.link()}{by} on {when}."
+    if reason:
+        text += f" Passed with `--force`: {reason}"
+    return text
+
+
+def passed_marker(gate_key: str) -> str:
+    return f"<!-- psdm-bot gate-passed={gate_key} -->"

@@ -304,11 +304,12 @@ def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
 
     Remaining work is the sprint work GitLab holds open, each item once wherever it has slipped
     to; the velocity is the snapshot's one velocity (the recent finished sprints). The planned
-    end is the last sprint's due date; a sprint's length is the last finished sprint's.
+    end is the last sprint's due date; a sprint's length is the last finished sprint's (of
+    those that held work).
     """
     weighted = snapshot.weighted
     boxes = {t.key: t for t in snapshot.timeboxes}
-    finished = [s for s in snapshot.sprints if s.finished]
+    finished = [s for s in snapshot.sprints if s.paced]
     left = snapshot.remaining
     remaining = left.weight_open if weighted else left.open
     planned = [boxes[s.key].due_date for s in snapshot.sprints if s.key in boxes]

@@ -8,7 +8,7 @@ its ownership marker), its state, dates, labels and weight.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from bot.engine.port import EpicMode as EpicMode  # how the instance holds epics, one word
 
@@ -104,6 +104,17 @@ class DoraMetric:
 
 
 @dataclass(frozen=True)
+class Closer:
+    """Who last closed an issue, by GitLab's own record (its resource state events,
+    `GL:doc/api/resource_state_events.md`), and their access level in the project."""
+
+    iid: int
+    username: str
+    access_level: int
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class LiveEngagement:
     """What was read of one project; parts not read for a decision stay empty."""
 
@@ -115,6 +126,11 @@ class LiveEngagement:
     labels: tuple[LiveLabel, ...] = ()
     dora: tuple[DoraMetric, ...] | None = None
     dora_note: str = ""
+    closers: tuple[Closer, ...] = ()
+    """Who closed the issues a decision asked about (read only for those)."""
+
+    def closer(self, iid: int) -> Closer | None:
+        return next((c for c in self.closers if c.iid == iid), None)
 
     def issue(self, iid: int) -> LiveIssue | None:
         return next((i for i in self.issues if i.iid == iid), None)

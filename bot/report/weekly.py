@@ -127,9 +127,10 @@ def _dora_value(value: float | None, unit: str) -> str:
 
 
 def sprint_lines(snapshot: EngagementSnapshot) -> list[str]:
-    """The last closed sprint and the running ones, each in the one sentence every view uses."""
+    """The last closed sprint that held work and the running ones, each in the one sentence
+    every view uses."""
     running = [s for s in snapshot.sprints if s.state in ("active", "overdue")]
-    closed = [s for s in snapshot.sprints if s.state == "closed"]
+    closed = [s for s in snapshot.sprints if s.state == "closed" and s.committed]
     return [f"{s.title} ({s.state}): {s.line()}" for s in closed[-1:] + running]
 
 

@@ -70,7 +70,8 @@ def engagement(label: str, closed_keys: tuple[str, ...]) -> LiveEngagement:
             i.weight,
             None,
             i.key,
-            i.description,
+            # a closed gate's acceptance criteria were ticked before it closed
+            i.description.replace("[ ]", "[x]") if i.key in closed_keys else i.description,
         )
         for n, i in enumerate(bp.issues, 1)
     )
