@@ -8,6 +8,7 @@ each effect as its own durable step. Nothing here reads or writes GitLab.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import wraps
 from typing import ParamSpec
@@ -73,7 +74,7 @@ from bot.domain.gates import (
     passed_note,
 )
 from bot.domain.gates import refusal as gate_refusal
-from bot.domain.model import LiveEngagement, LiveIssue, ProjectFacts
+from bot.domain.model import Closer, LiveEngagement, LiveIssue, ProjectFacts
 from bot.domain.playbooks import Asked, Choice, PlaybookRule, choose_playbook
 from bot.domain.retrospective import section
 from bot.domain.sprints import SprintClose, close_sprint, warning_comment, warning_marker
@@ -514,6 +515,39 @@ def phase(
         effects.append(UpsertNote(OnEpic(root.key), marker, note))
         said += f" Forced past {len(held)} open gate(s); the override is noted on the epic."
     return Decision(tuple(effects), said)
+
+
+@refusing
+def gate_pass(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    iid: int,
+    author: str,
+    access_level: int,
+    today: date,
+    force: bool = False,
+    reason: str = "",
+) -> Outcome:
+    """`/psdm gate pass [--force "REASON"]` on a gate issue: only its approvers pass it; without
+    `--force` its criteria must be ticked and the gates before it passed; with it the pass and
+    its reason are recorded. The gate is closed and passes as a closed gate does."""
+    issue = live.issue(iid)
+    if issue is None or gate_phase(blueprint, issue.key) is None:
+        raise NotPossible(f"#{iid} is no gate of the engagement: comment on the gate issue itself")
+    closed = replace(issue, state="closed")
+    after = replace(live, issues=tuple(closed if i.iid == iid else i for i in live.issues))
+    check, _ = gate_check(
+        replace(after, closers=(Closer(iid, author, access_level),)), blueprint, closed, force
+    )
+    if not check.passes:
+        reasons = "\n".join(check.reasons())
+        raise NotPossible(f"the gate was not passed:\n\n{reasons}")
+    effects: list[Effect] = []
+    if not issue.closed:
+        effects.append(SetIssueState(iid, "closed"))
+    effects += gate_passed(after, blueprint, issue.key or "", iid, author, today, reason)
+    forced = " with `--force`; the reason is recorded on the engagement epic" if force else ""
+    return Decision(tuple(effects), f"The gate #{iid} is passed{forced}.")
 
 
 @refusing

@@ -388,7 +388,17 @@ class GateCheck:
     def note(self, closer: str | None) -> str:
         """The polite note on a gate the bot reopens: what is missing, who may pass it."""
         who = f"@{closer}" if closer else "Someone"
-        lines = [f"{who} closed this gate, and the bot reopened it:", ""]
+        lines = [f"{who} closed this gate, and the bot reopened it:", "", *self.reasons()]
+        lines += [
+            "",
+            "Close it again once that is done; an approver may pass it as it stands with "
+            '`/psdm gate pass --force "<reason>"`, which is recorded on the engagement epic.',
+        ]
+        return "\n".join(lines)
+
+    def reasons(self) -> list[str]:
+        """What holds the gate, one list item each (nested items for criteria and gates)."""
+        lines: list[str] = []
         if self.not_allowed is not None:
             lines.append(f"- Only {self.not_allowed.text()} may pass this gate.")
         if self.unticked:
@@ -397,12 +407,7 @@ class GateCheck:
         if self.earlier:
             lines.append("- Gates before it are still open:")
             lines += [f"  - {h.where}: {h.gate.link()}" for h in self.earlier]
-        lines += [
-            "",
-            "Close it again once that is done; an approver may pass it as it stands with "
-            '`/psdm gate pass --force "<reason>"`, which is recorded on the engagement epic.',
-        ]
-        return "\n".join(lines)
+        return lines
 
 
 def check_gate(

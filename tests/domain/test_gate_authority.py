@@ -225,3 +225,62 @@ def test_the_bots_own_sprint_close_is_never_refused_for_time_boxes_it_passed() -
     sprint_1 = next(t for t in blueprint().timeboxes if t.key == "milestone:sprint-1")
     outcome = decisions.sprint_close(engagement, blueprint(), sprint_1.due_date)
     assert not isinstance(outcome, Refusal), outcome
+
+
+def open_gate(key: str, tick: bool, before: tuple[str, ...] = ()) -> tuple[LiveEngagement, int]:
+    changes = {k: {"state": "closed", "description": ticked(k)} for k in before}
+    if tick:
+        changes[key] = {"description": ticked(key)}
+    engagement = live(issues(**changes), phase_label="PSDM Phase::Discovery")
+    return engagement, next(i.iid for i in engagement.issues if i.key == key)
+
+
+def test_gate_pass_by_an_approver_closes_the_gate_and_records_it() -> None:
+    engagement, iid = open_gate(DISCOVERY, tick=True)
+    bp = with_people(project_manager="pat")
+    outcome = decisions.gate_pass(engagement, bp, iid, "pat", 20, date(2026, 1, 10))
+    assert isinstance(outcome, Decision)
+    assert outcome.effects[0] == SetIssueState(iid, "closed")
+    record = next(
+        e for e in outcome.effects if isinstance(e, UpsertNote) and "gate-passed" in e.marker
+    )
+    assert "by @pat on 2026-01-10" in record.body
+
+
+def test_gate_pass_by_someone_else_is_refused_naming_the_approvers() -> None:
+    engagement, iid = open_gate(DISCOVERY, tick=True)
+    bp = with_people(project_manager="pat")
+    outcome = decisions.gate_pass(engagement, bp, iid, "mia", 50, date(2026, 1, 10))
+    assert isinstance(outcome, Refusal)
+    assert "Only @pat (project manager) may pass this gate." in outcome.reason
+
+
+def test_gate_pass_without_force_refuses_unticked_criteria() -> None:
+    engagement, iid = open_gate(DISCOVERY, tick=False)
+    outcome = decisions.gate_pass(engagement, blueprint(), iid, "mia", 40, date(2026, 1, 10))
+    assert isinstance(outcome, Refusal) and "not all ticked" in outcome.reason
+
+
+def test_gate_pass_force_passes_unticked_and_records_the_reason() -> None:
+    engagement, iid = open_gate(READINESS, tick=False)
+    outcome = decisions.gate_pass(
+        engagement, blueprint(), iid, "mia", 40, date(2026, 1, 16), True, "checked in the call"
+    )
+    assert isinstance(outcome, Decision), outcome
+    record = next(
+        e for e in outcome.effects if isinstance(e, UpsertNote) and "gate-passed" in e.marker
+    )
+    assert "Passed with `--force`: checked in the call" in record.body
+
+
+def test_gate_pass_force_is_still_for_approvers_only() -> None:
+    engagement, iid = open_gate(ACCEPTANCE, tick=False)
+    bp = with_people(customer_sponsor="sam")
+    outcome = decisions.gate_pass(engagement, bp, iid, "mia", 50, date(2026, 6, 1), True, "x")
+    assert isinstance(outcome, Refusal) and "@sam (customer sponsor)" in outcome.reason
+
+
+def test_gate_pass_on_an_issue_that_is_no_gate_is_refused() -> None:
+    engagement = live(issues())
+    outcome = decisions.gate_pass(engagement, blueprint(), 1, "mia", 40, date(2026, 1, 10))
+    assert isinstance(outcome, Refusal) and "no gate" in outcome.reason

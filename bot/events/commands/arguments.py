@@ -56,7 +56,15 @@ class Forced:
     force: bool = False
 
 
-Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced
+@dataclass(frozen=True)
+class GatePass:
+    """`gate pass`, or `gate pass --force "REASON"`: pass the gate as it stands, recorded."""
+
+    force: bool = False
+    reason: str = ""
+
+
+Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced | GatePass
 FORCE = "--force"
 
 
@@ -137,3 +145,16 @@ def forced(rest: str, command: str) -> Forced:
     if left:
         raise BadArguments(f"`{command}` takes only `{FORCE}`, but got `{left}`", command)
     return Forced(force)
+
+
+def gate_pass(rest: str, command: str) -> GatePass:
+    """Nothing, or `--force` and the reason (quoted or not) that is recorded with the pass."""
+    found = words(rest, command)
+    if not found:
+        return GatePass()
+    if found[0].lower() != FORCE:
+        raise BadArguments(f'`{command}` takes only `{FORCE} "REASON"`, but got `{rest}`', command)
+    reason = " ".join(found[1:]).strip()
+    if not reason:
+        raise BadArguments(f'`{command} {FORCE}` needs the reason, as in `{FORCE} "why"`', command)
+    return GatePass(True, reason)
