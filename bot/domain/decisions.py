@@ -7,14 +7,20 @@ each effect as its own durable step. Nothing here reads or writes GitLab.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import wraps
 from typing import ParamSpec
 
 from bot.domain.actions import open_actions
-from bot.domain.closeout import RETRO_COMPLETE
+from bot.domain.closeout import (
+    CLOSEOUT_MARKER,
+    HANDED_OVER,
+    RETRO_COMPLETE,
+    close_out_report,
+    handed_over,
+)
 from bot.domain.effects import (
     CloseMilestone,
     CompleteIssue,
@@ -74,6 +80,7 @@ from bot.domain.gates import (
     passed_note,
 )
 from bot.domain.gates import refusal as gate_refusal
+from bot.domain.metrics import engagement_metrics
 from bot.domain.model import Closer, LiveEngagement, LiveIssue, ProjectFacts
 from bot.domain.playbooks import Asked, Choice, PlaybookRule, choose_playbook
 from bot.domain.retrospective import section
@@ -355,7 +362,45 @@ def gate_passed(
         note = passed_note(gate, who, when.isoformat(), reason)
         effects.append(UpsertNote(OnEpic(root.key), passed_marker(gate_key), f"{note}{said}"))
     # the time-boxes close before the phase label moves: a label on the move says it is done
-    return effects + closing + gate_effects(live, blueprint, gate_key, iid)
+    effects += closing
+    if _is_acceptance(blueprint, gate_key):
+        effects += close_out(live, blueprint, iid, who, when, closing)
+    return effects + gate_effects(live, blueprint, gate_key, iid)
+
+
+def _is_acceptance(blueprint: Blueprint, gate_key: str) -> bool:
+    """Whether the gate is the engagement's last: its acceptance sign-off."""
+    return bool(blueprint.phases) and blueprint.phases[-1].gate == gate_key
+
+
+def close_out(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    iid: int,
+    who: str | None,
+    when: date,
+    closing: Sequence[Effect],
+) -> list[Effect]:
+    """The acceptance sign-off passed: the close-out report on the engagement epic, each open
+    item labelled as handed over, and every time-box still open closed (nothing moves: what
+    is open is handed over). The weekly status stops, as the engagement is over."""
+    root = engagement_epic(blueprint)
+    snapshot = engagement_figures(live, blueprint, when)
+    handed = handed_over(live, blueprint, snapshot)
+    effects: list[Effect] = []
+    if root is not None and live.epic_by_key(root.key) is not None:
+        metrics = engagement_metrics(live, blueprint, snapshot)
+        body = close_out_report(snapshot, metrics, handed, who, when)
+        effects.append(UpsertNote(OnEpic(root.key), CLOSEOUT_MARKER, body))
+    effects += [
+        SetIssueLabels(i.iid, (HANDED_OVER,), ()) for i in handed if HANDED_OVER not in i.labels
+    ]
+    closed = {e.milestone_id for e in closing if isinstance(e, CloseMilestone)}
+    planned = [milestone_for(t, live.milestones) for t in blueprint.timeboxes]
+    effects += [
+        CloseMilestone(m.id) for m in planned if m is not None and m.active and m.id not in closed
+    ]
+    return effects
 
 
 def timeboxes_ended(

@@ -276,6 +276,9 @@ class EngagementSnapshot:
     """Whether the sprint work is counted in weight (any of it carries one) or in items."""
     pilots: tuple[PilotPhase, ...] = ()
     """Each MVP pilot's own phase, from its gates."""
+    closed_on: date | None = None
+    """The day the acceptance sign-off passed: the engagement is closed (None while open;
+    reopening the gate reopens it)."""
 
     @property
     def stage(self) -> str | None:
@@ -372,8 +375,17 @@ def engagement_figures(
     current = _current_phase(blueprint, live, box_by_key)
     placed: set[int] = set()
     phases = []
+    by_epic = {phase.key: counted.members(phase.epic) for phase in blueprint.phases}
+    in_phase_epics = {i.iid for members in by_epic.values() for i in members}
     for phase in blueprint.phases:
-        members = counted.members(phase.epic)
+        # a phase holds its epic's issues and the work its time-boxes hold that no phase's
+        # epic does (sprint stories sit under workstream epics): each work item in one phase
+        own = {m.id for k in phase.timeboxes if (m := _milestone_of(blueprint, k, live))}
+        members = by_epic[phase.key] + [
+            i
+            for i in counted.issues
+            if i.iid not in in_phase_epics and i.milestone_id in own and counted.kind(i) == "work"
+        ]
         placed.update(i.iid for i in members)
         phases.append(
             PhaseStatus(
@@ -403,6 +415,7 @@ def engagement_figures(
         sprints=_sprints(counted, boxes, live.milestones),
         remaining=counted.sprint_work_open(),
         pilots=pilot_phases(blueprint, live_gates(live, blueprint)),
+        closed_on=_closed_on(live, blueprint, today),
         weighted=counted.weighted,
         raid=_raid(blueprint, counted.issues),
         retro_actions=_retro_actions(blueprint, counted.issues),
@@ -642,6 +655,21 @@ def _retro_actions(blueprint: Blueprint, issues: Sequence[LiveIssue]) -> tuple[R
             found.pop(text, None)
             found[text] = RetroAction(text, issue.iid, issue.title)
     return tuple(found.values())
+
+
+def _milestone_of(blueprint: Blueprint, key: str, live: LiveEngagement) -> LiveMilestone | None:
+    planned = next((t for t in blueprint.timeboxes if t.key == key), None)
+    return milestone_for(planned, live.milestones) if planned else None
+
+
+def _closed_on(live: LiveEngagement, blueprint: Blueprint, today: date) -> date | None:
+    """When the engagement closed: the day its acceptance sign-off (the last phase's gate)
+    was closed, as GitLab dates it; None while that gate is open or the playbook has none."""
+    last = blueprint.phases[-1].gate if blueprint.phases else None
+    gate = live.issue_by_key(last) if last else None
+    if gate is None or not gate.closed:
+        return None
+    return gate.closed_at or today
 
 
 def _status_issue(blueprint: Blueprint, issues: Sequence[LiveIssue], today: date) -> int | None:

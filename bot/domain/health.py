@@ -9,8 +9,9 @@ The rule (docs/report.md, "Portfolio"), from four signals a program manager acts
 | gates past their phase's end and still open | overdue up to 7 days | overdue more than 7 days |
 | failed workflows (the bot could not do its work) | 1 or more | - |
 
-The worst signal wins. No forecast yet (no sprint finished) is no reason for concern: the
-schedule signal then says so and counts as green.
+The worst signal wins; an engagement whose acceptance sign-off passed is `closed`, with its
+closing date, whatever the signals said before. No forecast yet (no sprint finished) is no
+reason for concern: the schedule signal then says so and counts as green.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-Status = Literal["green", "amber", "red"]
-ORDER: dict[Status, int] = {"green": 0, "amber": 1, "red": 2}
+Status = Literal["green", "amber", "red", "closed"]
+ORDER: dict[Status, int] = {"closed": -1, "green": 0, "amber": 1, "red": 2}
 
 SLIP_RED_DAYS = 14
 HIGH_RAID_RED = 3
@@ -43,6 +44,9 @@ class HealthFacts:
     high_raid: int
     overdue_gates: tuple[OverdueGate, ...]
     failed_workflows: int
+    closed_on: date | None = None
+    """The day the engagement's acceptance sign-off passed: a closed engagement is neither
+    late nor at risk any more."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,9 @@ def _workflows(facts: HealthFacts) -> Reason:
 
 
 def health(facts: HealthFacts) -> Health:
-    """The engagement's health by the rule above."""
+    """The engagement's health by the rule above; a closed engagement is `closed`."""
+    if facts.closed_on is not None:
+        return Health("closed", (Reason("closed", f"closed on {facts.closed_on}"),))
     reasons = [_schedule(facts), _raid(facts), _gates(facts), _workflows(facts)]
     ranked = sorted(reasons, key=lambda r: -ORDER[r.status])
     return Health(ranked[0].status, tuple(ranked))

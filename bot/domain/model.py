@@ -56,6 +56,8 @@ class LiveIssue:
     """The ref of the epic GitLab puts the issue under (an epic iid; on Free, an issue iid)."""
     time_spent: int = 0
     """Seconds logged with GitLab's time tracking (`time_stats.total_time_spent`)."""
+    closed_at: date | None = None
+    """The day GitLab closed it (`closed_at`), while it is closed."""
     left_sprints: tuple[int, ...] = ()
     """Closed milestones the issue sat in when they closed and was moved out of afterwards
     (from its milestone events): their sprints committed it and it slipped from them."""

@@ -79,6 +79,7 @@ def live_issue(data: Mapping[str, Any], epic: str | None = None) -> LiveIssue:
         web_url=data.get("web_url"),
         epic=epic or (str(found["iid"]) if found.get("iid") else None),
         time_spent=int((data.get("time_stats") or {}).get("total_time_spent") or 0),
+        closed_at=_day(data.get("closed_at")) if data.get("state") == "closed" else None,
     )
 
 

@@ -143,7 +143,7 @@ def test_the_portfolio_filters_and_sorts(filters: Filters, customers: list[str])
     view = portfolio_view(rows(), filters)
     assert [r.customer for r in view.rows] == customers
     assert view.total == 3
-    assert view.counts == {"green": 1, "amber": 1, "red": 1}
+    assert view.counts == {"green": 1, "amber": 1, "red": 1, "closed": 0}
 
 
 def test_sortable_headers_keep_the_filters() -> None:

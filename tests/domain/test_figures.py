@@ -55,7 +55,7 @@ def test_phase_progress_counts_the_phase_epics_issues_and_their_weight() -> None
     closing[weighted.key] = {"state": "closed"}
     snapshot = engagement_figures(live(issues(**closing)), blueprint(), date(2026, 1, 7))
     tally = snapshot.phases[0].tally
-    assert tally.total == len(discovery)
+    assert tally.total == len(discovery) + len(workstream_work_in("milestone:discovery"))
     assert tally.all.closed == len(closing)
     assert tally.all.weight_closed >= weighted.weight
 
@@ -65,8 +65,33 @@ def test_an_issue_people_added_counts_for_the_epic_gitlab_links_it_to() -> None:
     snapshot = engagement_figures(live([*issues(), extra]), blueprint(), date(2026, 1, 7))
     discovery = [i for i in blueprint().issues if i.epic == "epic:discovery"]
     assert blueprint().epics[1].key == "epic:discovery"
-    assert snapshot.phases[0].tally.total == len(discovery) + 1
+    held = workstream_work_in("milestone:discovery")
+    assert snapshot.phases[0].tally.total == len(discovery) + len(held) + 1
     assert snapshot.phases[0].progress.weight_closed == 3
+
+
+def workstream_work_in(timebox: str) -> list:
+    """The work a phase's time-box holds under no phase's epic (a workstream's stories)."""
+    phase_epics = {p.epic for p in blueprint().phases}
+    return [
+        i
+        for i in blueprint().issues
+        if i.milestone == timebox and i.epic not in phase_epics and i.kind == "work"
+    ]
+
+
+def test_the_sprinting_phase_counts_the_sprint_work_under_workstream_epics() -> None:
+    """Sprint stories sit under workstream epics: the phase counts them through its sprints,
+    each once (no phase counts an item its own epic holds), and the totals agree."""
+    sprints = {t.key for t in blueprint().timeboxes if t.kind == "sprint"}
+    held = [k for k in sprints for _ in workstream_work_in(k)]
+    done = {i.key: {"state": "closed"} for k in sprints for i in workstream_work_in(k)[:1]}
+    snapshot = engagement_figures(live(issues(**done)), blueprint(), date(2026, 2, 2))
+    sprinting = snapshot.phase_status("phase:sprinting")
+    assert sprinting is not None and sprinting.progress.total >= len(held) > 0
+    assert sprinting.progress.closed == len(done)
+    in_phases = sum(p.progress.total for p in snapshot.phases)
+    assert in_phases <= snapshot.totals.work.total
 
 
 def test_workstream_progress_includes_issues_carrying_its_label() -> None:
