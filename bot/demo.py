@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from bot.config import Settings
 from bot.domain.engagement import planned_kind
 from bot.domain.figures import EngagementSnapshot
+from bot.engine.marker import parse
 from bot.engine.port import Kind
 from bot.gitlab import connect
 from bot.gitlab.engagement import facts_of
@@ -240,6 +241,8 @@ def pass_gate(demo: Demo, project: Any, blueprint: Blueprint, phase: str, echo: 
     gated = phase_named(blueprint, phase)
     following = blueprint.phases[list(blueprint.phases).index(gated) + 1]
     gate = by_key(project, gated.gate or "")
+    # its approver ticks the acceptance criteria before closing it (else the bot reopens it)
+    gate.description = (gate.description or "").replace("- [ ]", "- [x]")
     close(gate)
 
     def moved() -> bool:
@@ -269,18 +272,31 @@ def sprint_items(project: Any, title: str) -> list[Any]:
     return list(project.issues.list(get_all=True, per_page=100, milestone=title, state="all"))
 
 
+def _marker_key(description: str | None) -> str | None:
+    _, marker = parse(description)
+    return marker.key if marker else None
+
+
 def walk_sprint(demo: Demo, project: Any, blueprint: Blueprint, echo: Echo) -> Any:
     """Close some of Sprint 1's work, then the milestone: the bot completes the retrospective
     and moves the open work items (not the ceremonies and governance) to the next sprint."""
     boxes = [t for t in blueprint.timeboxes if t.kind == "sprint"]
     sprint = next(t for t in boxes if t.key == SPRINT)
     following = boxes[boxes.index(sprint) + 1]
-    planned = [i for i in blueprint.issues if i.milestone == SPRINT and planned_kind(i) == "work"]
-    # Weighted stories first, so the sprint's velocity (weight done) shows.
-    work = [i.key for i in sorted(planned, key=lambda i: -(i.weight or 0))]
-    for key in work[:CLOSED_IN_SPRINT]:
-        close(by_key(project, key))
-    left = [by_key(project, key).iid for key in work[CLOSED_IN_SPRINT:]]
+    # The sprint's work as GitLab holds it: its own stories and tasks, and what the passed
+    # gates moved on into it from the phases before. Weighted stories first, so the sprint's
+    # velocity (weight done) shows.
+    kinds = {i.key: planned_kind(i) for i in blueprint.issues}
+    held = [
+        i
+        for i in sprint_items(project, sprint.title)
+        if i.state == "opened" and kinds.get(_marker_key(i.description) or "") == "work"
+    ]
+    ordered = sorted(held, key=lambda i: -(i.weight or 0))
+    work = [int(i.iid) for i in ordered]
+    for issue in ordered[:CLOSED_IN_SPRINT]:
+        close(issue)
+    left = work[CLOSED_IN_SPRINT:]
     staying = [i.iid for i in sprint_items(project, sprint.title) if i.iid not in left]
     milestone = next(m for m in project.milestones.list(get_all=True) if m.title == sprint.title)
     close(milestone)

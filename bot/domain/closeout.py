@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from bot.domain.actions import action_done, action_items, task_items
 from bot.domain.effects import (
@@ -27,7 +28,9 @@ from bot.domain.effects import (
     SetIssueLabels,
     UpsertNote,
 )
-from bot.domain.engagement import RETRO_ROLES, engagement_epic
+from bot.domain.engagement import RETRO_ROLES, engagement_epic, kind_of
+from bot.domain.figures import EngagementSnapshot
+from bot.domain.metrics import EngagementMetrics
 from bot.domain.model import LiveEngagement, LiveIssue
 from bot.playbook.blueprint import Blueprint, Issue
 
@@ -192,3 +195,85 @@ def follow_close_out(
     effects += notes
     said = ", ".join(sorted(ticked_anywhere)) or "no reporting label ticked"
     return Decision(tuple(effects), said if effects else "close-out labels unchanged")
+
+
+# -- the close-out: the acceptance sign-off passed -------------------------------------------------
+
+HANDED_OVER = "Handed over"
+CLOSEOUT_MARKER = "<!-- psdm-bot close-out -->"
+
+
+def close_out_report(
+    snapshot: EngagementSnapshot,
+    metrics: EngagementMetrics,
+    handed: Sequence[LiveIssue],
+    who: str | None,
+    when: date,
+) -> str:
+    """The close-out report on the engagement epic: outcomes and KPIs against their targets,
+    scope delivered, and the open items handed over."""
+    by = f" by @{who}" if who else ""
+    lines = [
+        f"## Close-out: {snapshot.project.name}",
+        "",
+        f"Acceptance signed off{by} on {when}. The engagement is closed: its time-boxes are "
+        "closed and no weekly status follows. Reopening the acceptance gate reopens it.",
+        "",
+        "### Outcomes",
+        "",
+    ]
+    if metrics.outcomes:
+        lines += ["| Outcome | Result | Measured by |", "|---|---|---|"]
+        lines += [
+            f"| {o.outcome.name} | "
+            + (f"{o.done} of {o.of} ({o.percent}%)" if o.of else "not measured")
+            + f" | {o.how} |"
+            for o in metrics.outcomes
+        ]
+    else:
+        lines.append("No business outcomes were stated for the engagement.")
+    kpis = [(name, c) for name, c in metrics.kpis.totals.items() if c.planned or c.done]
+    if kpis:
+        lines += ["", "### Adoption KPIs", "", "| KPI | Done of planned |", "|---|---|"]
+        lines += [f"| {name} | {count.text()} |" for name, count in kpis]
+    work = snapshot.totals.work
+    lines += [
+        "",
+        "### Scope delivered",
+        "",
+        f"{work.closed} of {work.total} work items done ({work.percent}%)"
+        + (
+            f", weight {work.weight_closed} of {work.weight_closed + work.weight_open}."
+            if work.weighted
+            else "."
+        ),
+    ]
+    rows = [(p.name, p.progress) for p in snapshot.phases if p.progress.total]
+    rows += [(w.title, w.progress) for w in snapshot.workstreams if w.progress.total]
+    if rows:
+        lines += ["", "| Part | Work items done |", "|---|---|"]
+        lines += [f"| {name} | {p.closed} of {p.total} |" for name, p in rows]
+    lines += ["", "### Handed over", ""]
+    if handed:
+        lines.append(f'Open at the sign-off, labelled ~"{HANDED_OVER}":')
+        lines.append("")
+        lines += [f"- #{i.iid} {i.title}" for i in handed]
+    else:
+        lines.append("Nothing was open at the sign-off.")
+    return "\n".join(lines)
+
+
+def handed_over(
+    live: LiveEngagement, blueprint: Blueprint, snapshot: EngagementSnapshot
+) -> list[LiveIssue]:
+    """What is open at the sign-off and goes to the customer: open work items and open RAID
+    items (the bot's own governance and the ceremonies are not handed over)."""
+    planned = {i.key: i for i in blueprint.issues}
+    raid = {item.iid for item in snapshot.raid}
+    return [
+        i
+        for i in live.issues
+        if not i.closed
+        and not (i.key or "").startswith("epic:")
+        and (kind_of(i, planned.get(i.key or "")) == "work" or i.iid in raid)
+    ]

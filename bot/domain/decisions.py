@@ -7,13 +7,20 @@ each effect as its own durable step. Nothing here reads or writes GitLab.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import wraps
 from typing import ParamSpec
 
 from bot.domain.actions import open_actions
-from bot.domain.closeout import RETRO_COMPLETE
+from bot.domain.closeout import (
+    CLOSEOUT_MARKER,
+    HANDED_OVER,
+    RETRO_COMPLETE,
+    close_out_report,
+    handed_over,
+)
 from bot.domain.effects import (
     CloseMilestone,
     CompleteIssue,
@@ -32,15 +39,18 @@ from bot.domain.effects import (
     RenameLabel,
     RetitleMilestone,
     SetIssueLabels,
+    SetIssueState,
     UpsertNote,
 )
 from bot.domain.engagement import (
     RAID_LOG,
     RISK,
     SEVERITY_LABELS,
+    closed_keys,
     current_phase,
     current_sprint,
     engagement_epic,
+    milestone_for,
     next_phase,
     phase_ended_by,
     phase_labels_after,
@@ -55,17 +65,23 @@ from bot.domain.engagement import (
     workflow_labels,
 )
 from bot.domain.errors import NotPossible
-from bot.domain.figures import EngagementSnapshot, engagement_figures
+from bot.domain.figures import EngagementSnapshot, engagement_figures, open_work_in
 from bot.domain.gates import (
+    GateCheck,
+    GateIssue,
     advance_on_gate,
     blocking_gates,
+    check_gate,
     ended_by_timebox,
     forced_note,
+    gate_phase,
     live_gates,
-    phase_of_gate,
+    passed_marker,
+    passed_note,
 )
 from bot.domain.gates import refusal as gate_refusal
-from bot.domain.model import LiveEngagement, ProjectFacts
+from bot.domain.metrics import engagement_metrics
+from bot.domain.model import Closer, LiveEngagement, LiveIssue, ProjectFacts
 from bot.domain.playbooks import Asked, Choice, PlaybookRule, choose_playbook
 from bot.domain.retrospective import section
 from bot.domain.sprints import SprintClose, close_sprint, warning_comment, warning_marker
@@ -80,6 +96,7 @@ Render = Callable[[Choice], Blueprint]
 
 PROGRESS_MARKER = "<!-- psdm-bot progress -->"
 REPORT_MARKER = "<!-- psdm-bot weekly-report -->"
+GATE_REOPENED_MARKER = "<!-- psdm-bot gate-reopened -->"
 TITLE_LIMIT = 255
 DEFAULT_SEVERITY = "Medium"
 
@@ -242,7 +259,7 @@ def advance(live: LiveEngagement, blueprint: Blueprint, ended: Phase, reason: st
     epic = live.epic_by_key(root.key) if root else None
     if root is None or epic is None:
         return []
-    current = current_phase(blueprint, epic.labels)
+    current = current_phase(blueprint, epic.labels, closed_keys(live))
     if current and blueprint.phases.index(current) > blueprint.phases.index(ended):
         return []
     following = next_phase(blueprint, ended)
@@ -277,9 +294,17 @@ def phase_progress(
     issue = live.issue(issue_iid)
     planned = next((i for i in blueprint.issues if issue and i.key == issue.key), None)
     effects: list[Effect] = []
-    gated = phase_of_gate(blueprint, issue.key if issue else None)
+    gated = gate_phase(blueprint, issue.key if issue else None)
     if issue is not None and issue.closed and gated is not None:
-        effects += gate_effects(live, blueprint, issue.key or "", issue_iid)
+        check, who = gate_check(live, blueprint, issue)
+        if not check.passes:
+            note = UpsertNote(OnIssue(issue_iid), GATE_REOPENED_MARKER, check.note(who))
+            return Decision(
+                (SetIssueState(issue_iid, "opened"), note), f"gate #{issue_iid} reopened"
+            )
+        closer = live.closer(issue_iid)
+        when = closer.at.date() if closer and closer.at else today
+        effects += gate_passed(live, blueprint, issue.key or "", issue_iid, who, when)
     phase = phase_of_epic(blueprint, planned.epic if planned else None)
     if phase is None or phase.epic is None or live.epic_by_key(phase.epic) is None:
         if effects:
@@ -295,6 +320,129 @@ def phase_progress(
     return Decision(tuple(effects), line)
 
 
+def gate_check(
+    live: LiveEngagement, blueprint: Blueprint, issue: LiveIssue, force: bool = False
+) -> tuple[GateCheck, str | None]:
+    """Whether the closed gate passes, and who closed it (GitLab's record, when read)."""
+    closer = live.closer(issue.iid)
+    root = engagement_epic(blueprint)
+    epic = live.epic_by_key(root.key) if root else None
+    passed = closed_keys(live) - {issue.key}
+    current = current_phase(blueprint, epic.labels, passed) if epic else None
+    who = (closer.username, closer.access_level) if closer else None
+    check = check_gate(
+        blueprint,
+        issue.key or "",
+        issue.description,
+        who,
+        live_gates(live, blueprint),
+        current,
+        force,
+    )
+    return check, closer.username if closer else None
+
+
+def gate_passed(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    gate_key: str,
+    iid: int,
+    who: str | None,
+    when: date,
+    reason: str = "",
+) -> list[Effect]:
+    """A gate passed: recorded on the engagement epic (who, when, why when forced), the
+    engagement moved on as far as closed gates allow, and the time-boxes the gate ends closed
+    (their open work moved on first) so nothing the bot passed blocks a later command."""
+    root = engagement_epic(blueprint)
+    gate = live_gates(live, blueprint).get(gate_key) or GateIssue(gate_key, gate_key, True, iid)
+    closing, said = timeboxes_ended(live, blueprint, gate_key)
+    effects: list[Effect] = []
+    if root is not None and live.epic_by_key(root.key) is not None:
+        note = passed_note(gate, who, when.isoformat(), reason)
+        effects.append(UpsertNote(OnEpic(root.key), passed_marker(gate_key), f"{note}{said}"))
+    # the time-boxes close before the phase label moves: a label on the move says it is done
+    effects += closing
+    if _is_acceptance(blueprint, gate_key):
+        effects += close_out(live, blueprint, iid, who, when, closing)
+    return effects + gate_effects(live, blueprint, gate_key, iid)
+
+
+def _is_acceptance(blueprint: Blueprint, gate_key: str) -> bool:
+    """Whether the gate is the engagement's last: its acceptance sign-off."""
+    return bool(blueprint.phases) and blueprint.phases[-1].gate == gate_key
+
+
+def close_out(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    iid: int,
+    who: str | None,
+    when: date,
+    closing: Sequence[Effect],
+) -> list[Effect]:
+    """The acceptance sign-off passed: the close-out report on the engagement epic, each open
+    item labelled as handed over, and every time-box still open closed (nothing moves: what
+    is open is handed over). The weekly status stops, as the engagement is over."""
+    root = engagement_epic(blueprint)
+    snapshot = engagement_figures(live, blueprint, when)
+    handed = handed_over(live, blueprint, snapshot)
+    effects: list[Effect] = []
+    if root is not None and live.epic_by_key(root.key) is not None:
+        metrics = engagement_metrics(live, blueprint, snapshot)
+        body = close_out_report(snapshot, metrics, handed, who, when)
+        effects.append(UpsertNote(OnEpic(root.key), CLOSEOUT_MARKER, body))
+    effects += [
+        SetIssueLabels(i.iid, (HANDED_OVER,), ()) for i in handed if HANDED_OVER not in i.labels
+    ]
+    closed = {e.milestone_id for e in closing if isinstance(e, CloseMilestone)}
+    planned = [milestone_for(t, live.milestones) for t in blueprint.timeboxes]
+    effects += [
+        CloseMilestone(m.id) for m in planned if m is not None and m.active and m.id not in closed
+    ]
+    return effects
+
+
+def timeboxes_ended(
+    live: LiveEngagement, blueprint: Blueprint, gate_key: str
+) -> tuple[list[Effect], str]:
+    """The open time-boxes a passed gate ends, closed after their open work moves to the next
+    open time-box: all of the phase's for its own gate, the gate's own time-box for a
+    time-box's exit gate (a wave's). With the words that say so."""
+    phase = gate_phase(blueprint, gate_key)
+    if phase is None:
+        return [], ""
+    if gate_key == phase.gate:
+        ending = set(phase.timeboxes)
+    else:
+        own = next((i.milestone for i in blueprint.issues if i.key == gate_key), None)
+        ending = {own} if own in phase.timeboxes else set()
+    order = list(blueprint.timeboxes)
+    found = [(t, milestone_for(t, live.milestones)) for t in order]
+    closing = [(t, m) for t, m in found if t.key in ending and m is not None and m.active]
+    if not closing:
+        return [], ""
+    last = max(order.index(t) for t, _ in closing)
+    target = next(
+        (m for t, m in found[last + 1 :] if m is not None and m.active and t.key not in ending),
+        None,
+    )
+    effects: list[Effect] = []
+    words: list[str] = []
+    for _, milestone in closing:
+        work = open_work_in(live, blueprint, milestone.id)
+        if work and target is not None:
+            moved = ", ".join(f"#{i.iid}" for i in work)
+            effects.append(MoveIssues(tuple(i.iid for i in work), target.id))
+            words.append(
+                f"{milestone.title} closed; its open work moved to {target.title}: {moved}."
+            )
+        else:
+            words.append(f"{milestone.title} closed.")
+        effects.append(CloseMilestone(milestone.id))
+    return effects, "\n\n" + " ".join(words)
+
+
 def gate_effects(
     live: LiveEngagement, blueprint: Blueprint, gate_key: str, iid: int
 ) -> list[Effect]:
@@ -304,7 +452,9 @@ def gate_effects(
     if root is None or epic is None:
         return []
     # before any phase label the engagement is in its first phase
-    current = current_phase(blueprint, epic.labels) or next(iter(blueprint.phases), None)
+    # the gate just closed is not passed yet for telling which shared-label phase is current
+    passed = closed_keys(live) - {gate_key}
+    current = current_phase(blueprint, epic.labels, passed) or next(iter(blueprint.phases), None)
     target = advance_on_gate(blueprint, current, gate_key, live_gates(live, blueprint))
     if current is None or target is None:
         return []
@@ -393,7 +543,7 @@ def phase(
     epic = live.epic_by_key(root.key)
     if epic is None:
         raise NotPossible("the engagement epic does not exist yet: apply the playbook first")
-    current = current_phase(blueprint, epic.labels)
+    current = current_phase(blueprint, epic.labels, closed_keys(live))
     wanted = phase_named(blueprint, current, target)
     if wanted == current:
         return Decision((), f"The engagement is already in {wanted.name}.")
@@ -410,6 +560,39 @@ def phase(
         effects.append(UpsertNote(OnEpic(root.key), marker, note))
         said += f" Forced past {len(held)} open gate(s); the override is noted on the epic."
     return Decision(tuple(effects), said)
+
+
+@refusing
+def gate_pass(
+    live: LiveEngagement,
+    blueprint: Blueprint,
+    iid: int,
+    author: str,
+    access_level: int,
+    today: date,
+    force: bool = False,
+    reason: str = "",
+) -> Outcome:
+    """`/psdm gate pass [--force "REASON"]` on a gate issue: only its approvers pass it; without
+    `--force` its criteria must be ticked and the gates before it passed; with it the pass and
+    its reason are recorded. The gate is closed and passes as a closed gate does."""
+    issue = live.issue(iid)
+    if issue is None or gate_phase(blueprint, issue.key) is None:
+        raise NotPossible(f"#{iid} is no gate of the engagement: comment on the gate issue itself")
+    closed = replace(issue, state="closed")
+    after = replace(live, issues=tuple(closed if i.iid == iid else i for i in live.issues))
+    check, _ = gate_check(
+        replace(after, closers=(Closer(iid, author, access_level),)), blueprint, closed, force
+    )
+    if not check.passes:
+        reasons = "\n".join(check.reasons())
+        raise NotPossible(f"the gate was not passed:\n\n{reasons}")
+    effects: list[Effect] = []
+    if not issue.closed:
+        effects.append(SetIssueState(iid, "closed"))
+    effects += gate_passed(after, blueprint, issue.key or "", iid, author, today, reason)
+    forced = " with `--force`; the reason is recorded on the engagement epic" if force else ""
+    return Decision(tuple(effects), f"The gate #{iid} is passed{forced}.")
 
 
 @refusing

@@ -186,6 +186,16 @@ class CloseSuperseded:
     said: str = ""
 
 
+@dataclass(frozen=True)
+class SetIssueState:
+    """Close or reopen an issue, only when it is not in that state already (a gate passed
+    by someone who may not, or with criteria unticked, is reopened)."""
+
+    iid: int
+    state: Literal["closed", "opened"]
+    said: str = ""
+
+
 Effect = (
     Reconcile
     | RecordEngagement
@@ -202,6 +212,7 @@ Effect = (
     | Award
     | SetAssignees
     | CloseSuperseded
+    | SetIssueState
 )
 
 

@@ -4,10 +4,10 @@ issue kinds and RAID log, each rule written once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.domain.errors import NotPossible
-from bot.domain.model import LiveIssue, LiveMilestone
+from bot.domain.model import LiveEngagement, LiveIssue, LiveMilestone
 from bot.playbook.blueprint import Blueprint, Epic, Issue, IssueKind, Phase, TimeBox
 
 WORKFLOW_SCOPE = "Workflow::"
@@ -36,10 +36,25 @@ def the_engagement_epic(blueprint: Blueprint) -> Epic:
     return found
 
 
-def current_phase(blueprint: Blueprint, labels: Sequence[str]) -> Phase | None:
-    """The latest phase whose label the engagement epic carries."""
+def current_phase(
+    blueprint: Blueprint, labels: Sequence[str], passed: Collection[str] = ()
+) -> Phase | None:
+    """The phase whose label the engagement epic carries.
+
+    Several pilots share their phases' labels (each pilot runs its own Discovery): a label
+    carried by several phases names the first of them whose gate has not passed (`passed`
+    holds the keys of the closed gate issues), so "Sprinting" is the first pilot's until its
+    go/no-go passes, never a later pilot's that has not started.
+    """
     marked = [p for p in blueprint.phases if p.label in labels]
+    if len(marked) > 1:
+        return next((p for p in marked if p.gate is None or p.gate not in passed), marked[-1])
     return marked[-1] if marked else None
+
+
+def closed_keys(live: LiveEngagement) -> frozenset[str]:
+    """The ownership keys of the engagement's closed issues (a passed gate is one of them)."""
+    return frozenset(i.key for i in live.issues if i.closed and i.key)
 
 
 def next_phase(blueprint: Blueprint, phase: Phase) -> Phase | None:

@@ -10,7 +10,8 @@ issues in no phase or workstream are counted too (`elsewhere`), so none goes mis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, cast
@@ -22,15 +23,24 @@ from bot.domain.engagement import (
     RAID_LOG,
     RETRO_ROLES,
     SEVERITY_LABELS,
+    closed_keys,
+    current_phase,
     engagement_epic,
     kind_of,
     milestone_for,
 )
+from bot.domain.gates import PilotPhase, live_gates, pilot_phases, pilots_line
 from bot.domain.model import DoraMetric, LiveEngagement, LiveIssue, LiveMilestone
 from bot.domain.weekly import status_key_on
 from bot.playbook.blueprint import Blueprint, Issue, IssueKind
 
 TimeBoxState = Literal["upcoming", "active", "overdue", "closed", "missing"]
+DEFAULT_WEIGHT = 1
+"""What a work item without a weight counts for once the engagement's sprint work is weighted
+(the playbook variable `default_weight` changes it): never nothing, or done work would be lost
+from the velocity and open work from the forecast."""
+FORECAST_WINDOW = 3
+"""Finished sprints the velocity averages: recent pace, not the whole engagement's."""
 Severity = Literal["High", "Medium", "Low"]
 KINDS: tuple[IssueKind, ...] = ("work", "ceremony", "governance")
 
@@ -171,13 +181,25 @@ class SprintFigures:
     ceremonies: int = 0
     governance: int = 0
     slipped_issues: tuple[IssueRef, ...] = ()
+    counted_in_weight: bool | None = None
+    """The engagement's unit (weight once any sprint work is weighted); None for a sprint
+    counted on its own, weighted when its own work carries weight."""
 
     @property
     def finished(self) -> bool:
         return self.state in ("closed", "overdue")
 
     @property
+    def paced(self) -> bool:
+        """A finished sprint that held work: what the velocity averages. A sprint closed with
+        nothing in it (one the bot closed when its pilot's go/no-go passed before it started)
+        says nothing about the team's pace."""
+        return self.finished and self.committed > 0
+
+    @property
     def weighted(self) -> bool:
+        if self.counted_in_weight is not None:
+            return self.counted_in_weight
         return self.weight_committed > 0
 
     @property
@@ -247,6 +269,30 @@ class EngagementSnapshot:
     """Issues in no phase and no workstream (governance the playbook keeps apart, mostly)."""
     totals: Tally = field(default_factory=Tally)
     """Every issue of the engagement, by kind."""
+    remaining: Progress = field(default_factory=Progress)
+    """The sprint work GitLab holds: each work item once, wherever it sits now (in a sprint,
+    or moved out of one), weights with `default_weight` for items without one."""
+    weighted: bool = False
+    """Whether the sprint work is counted in weight (any of it carries one) or in items."""
+    pilots: tuple[PilotPhase, ...] = ()
+    """Each MVP pilot's own phase, from its gates."""
+    closed_on: date | None = None
+    """The day the acceptance sign-off passed: the engagement is closed (None while open;
+    reopening the gate reopens it)."""
+
+    @property
+    def stage(self) -> str | None:
+        """Where the engagement stands in words: each pilot's phase while any pilot of several
+        is running (`Pilots: Payments in Sprinting, Mobile in Discovery`), else the phase."""
+        running = any(p.phase is not None for p in self.pilots)
+        current = next((p for p in self.phases if p.current), None)
+        if (
+            running
+            and len(self.pilots) > 1
+            and (current is None or current.key in _pilot_keys(self))
+        ):
+            return pilots_line(self.pilots)
+        return self.phase
 
     @property
     def current_timebox(self) -> TimeBox | None:
@@ -271,17 +317,15 @@ class EngagementSnapshot:
 
     @property
     def velocity(self) -> float | None:
-        """Mean velocity of the finished sprints, None before the first one ends."""
-        weighted = self.velocity_unit == "weight"
-        finished = [s.weight_done if weighted else s.done for s in self.sprints if s.finished]
-        return round(sum(finished) / len(finished), 1) if finished else None
+        """The engagement's one velocity: the mean of the last `FORECAST_WINDOW` finished
+        sprints that held work (what the forecast runs on), None before the first one ends."""
+        return velocity([s.velocity for s in self.sprints if s.paced])
 
     @property
     def velocity_unit(self) -> str:
-        """One unit for the mean, from the finished sprints it averages: weight once any of
-        them was weighted, else work items (a planned sprint's weight changes nothing)."""
-        finished = [s for s in self.sprints if s.finished]
-        return "weight" if any(s.weighted for s in finished) else "issues"
+        """One unit for every sprint: weight once any sprint work item carries a weight (items
+        without one count `default_weight`), else work items."""
+        return "weight" if self.weighted else "issues"
 
     def sprint(self, key: str) -> SprintFigures | None:
         return next((s for s in self.sprints if s.key == key), None)
@@ -301,6 +345,26 @@ class EngagementSnapshot:
         return tuple(item for item in self.raid if item.escalated)
 
 
+def _pilot_keys(snapshot: EngagementSnapshot) -> set[str]:
+    return {key for p in snapshot.pilots for key in p.pilot.phases}
+
+
+def velocity(done_per_sprint: Sequence[float], window: int = FORECAST_WINDOW) -> float | None:
+    """The mean of the last `window` finished sprints' done work, None before any finished."""
+    recent = list(done_per_sprint)[-window:]
+    return round(statistics.fmean(recent), 1) if recent else None
+
+
+def default_weight(variables: Mapping[str, object]) -> int:
+    """The weight an unweighted work item counts for: the `default_weight` variable when it is
+    a whole number of at least 1, else `DEFAULT_WEIGHT`."""
+    try:
+        value = int(str(variables.get("default_weight", DEFAULT_WEIGHT)))
+    except ValueError:
+        return DEFAULT_WEIGHT
+    return value if value >= 1 else DEFAULT_WEIGHT
+
+
 def engagement_figures(
     live: LiveEngagement, blueprint: Blueprint, today: date
 ) -> EngagementSnapshot:
@@ -311,8 +375,17 @@ def engagement_figures(
     current = _current_phase(blueprint, live, box_by_key)
     placed: set[int] = set()
     phases = []
+    by_epic = {phase.key: counted.members(phase.epic) for phase in blueprint.phases}
+    in_phase_epics = {i.iid for members in by_epic.values() for i in members}
     for phase in blueprint.phases:
-        members = counted.members(phase.epic)
+        # a phase holds its epic's issues and the work its time-boxes hold that no phase's
+        # epic does (sprint stories sit under workstream epics): each work item in one phase
+        own = {m.id for k in phase.timeboxes if (m := _milestone_of(blueprint, k, live))}
+        members = by_epic[phase.key] + [
+            i
+            for i in counted.issues
+            if i.iid not in in_phase_epics and i.milestone_id in own and counted.kind(i) == "work"
+        ]
         placed.update(i.iid for i in members)
         phases.append(
             PhaseStatus(
@@ -340,6 +413,10 @@ def engagement_figures(
         timeboxes=boxes,
         workstreams=tuple(workstreams),
         sprints=_sprints(counted, boxes, live.milestones),
+        remaining=counted.sprint_work_open(),
+        pilots=pilot_phases(blueprint, live_gates(live, blueprint)),
+        closed_on=_closed_on(live, blueprint, today),
+        weighted=counted.weighted,
         raid=_raid(blueprint, counted.issues),
         retro_actions=_retro_actions(blueprint, counted.issues),
         dora=live.dora,
@@ -362,6 +439,34 @@ class _Counted:
         self.issues = tuple(i for i in live.issues if not (i.key or "").startswith("epic:"))
         self.planned: dict[str, Issue] = {i.key: i for i in blueprint.issues}
         self.epic_keys = {e.ref: e.key for e in live.epics if e.key}
+        found = (
+            milestone_for(t, live.milestones) for t in blueprint.timeboxes if t.kind == "sprint"
+        )
+        self.sprint_ids = {m.id for m in found if m is not None}
+        self.sprint_work = tuple(
+            i
+            for i in self.issues
+            if self.kind(i) == "work"
+            and (i.milestone_id in self.sprint_ids or self.sprint_ids.intersection(i.left_sprints))
+        )
+        self.weighted = any(i.weight is not None for i in self.sprint_work)
+        self.default = default_weight(blueprint.variables)
+
+    def weight(self, issue: LiveIssue) -> int:
+        """The weight an issue counts for in sprint figures: its own, or the default."""
+        if issue.weight is not None:
+            return issue.weight
+        return self.default if self.weighted else 0
+
+    def sprint_work_open(self) -> Progress:
+        """Sprint work done and open, each item once wherever it sits now."""
+        return sum(
+            (
+                Progress(1, 0, self.weight(i), 0) if i.closed else Progress(0, 1, 0, self.weight(i))
+                for i in self.sprint_work
+            ),
+            Progress(),
+        )
 
     def kind(self, issue: LiveIssue) -> IssueKind:
         return kind_of(issue, self.planned.get(issue.key or ""))
@@ -441,9 +546,9 @@ def _current_phase(
     """The phase whose label the engagement epic carries; before any, the first unfinished one."""
     root = engagement_epic(blueprint)
     epic = live.epic_by_key(root.key) if root else None
-    marked = [p.key for p in blueprint.phases if epic and p.label in epic.labels]
+    marked = current_phase(blueprint, epic.labels, closed_keys(live)) if epic else None
     if marked:
-        return marked[-1]
+        return marked.key
     for phase in blueprint.phases:
         states = [boxes[k].state for k in phase.timeboxes if k in boxes]
         if not states or any(state != "closed" for state in states):
@@ -476,7 +581,7 @@ def _sprints(
         done = [i for i in work if i.closed]
         late = [i for i in work if not i.closed] if box.state in ("closed", "overdue") else []
         slipped = late + left
-        left_weight = sum(i.weight or 0 for i in left)
+        weigh = counted.weight
         figures.append(
             SprintFigures(
                 key=box.key,
@@ -485,9 +590,10 @@ def _sprints(
                 committed=len(work) + len(left),
                 done=len(done),
                 slipped=len(slipped),
-                weight_committed=tally.work.weight_closed + tally.work.weight_open + left_weight,
-                weight_done=tally.work.weight_closed,
-                weight_slipped=sum(i.weight or 0 for i in slipped),
+                weight_committed=sum(weigh(i) for i in [*work, *left]),
+                weight_done=sum(weigh(i) for i in done),
+                weight_slipped=sum(weigh(i) for i in slipped),
+                counted_in_weight=counted.weighted,
                 ceremonies=tally.ceremony.total,
                 governance=tally.governance.total,
                 slipped_issues=tuple(IssueRef(i.iid, i.title, i.web_url) for i in slipped),
@@ -549,6 +655,21 @@ def _retro_actions(blueprint: Blueprint, issues: Sequence[LiveIssue]) -> tuple[R
             found.pop(text, None)
             found[text] = RetroAction(text, issue.iid, issue.title)
     return tuple(found.values())
+
+
+def _milestone_of(blueprint: Blueprint, key: str, live: LiveEngagement) -> LiveMilestone | None:
+    planned = next((t for t in blueprint.timeboxes if t.key == key), None)
+    return milestone_for(planned, live.milestones) if planned else None
+
+
+def _closed_on(live: LiveEngagement, blueprint: Blueprint, today: date) -> date | None:
+    """When the engagement closed: the day its acceptance sign-off (the last phase's gate)
+    was closed, as GitLab dates it; None while that gate is open or the playbook has none."""
+    last = blueprint.phases[-1].gate if blueprint.phases else None
+    gate = live.issue_by_key(last) if last else None
+    if gate is None or not gate.closed:
+        return None
+    return gate.closed_on or today
 
 
 def _status_issue(blueprint: Blueprint, issues: Sequence[LiveIssue], today: date) -> int | None:

@@ -10,8 +10,9 @@ The rule (docs/report.md, "Portfolio"), from five signals a program manager acts
 | open RAID items past their due date | 1 or 2 | 3 or more |
 | failed workflows (the bot could not do its work) | 1 or more | - |
 
-The worst signal wins. No forecast yet (no sprint finished) is no reason for concern: the
-schedule signal then says so and counts as green.
+The worst signal wins; an engagement whose acceptance sign-off passed is `closed`, with its
+closing date, whatever the signals said before. No forecast yet (no sprint finished) is no
+reason for concern: the schedule signal then says so and counts as green.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-Status = Literal["green", "amber", "red"]
-ORDER: dict[Status, int] = {"green": 0, "amber": 1, "red": 2}
+Status = Literal["green", "amber", "red", "closed"]
+ORDER: dict[Status, int] = {"closed": -1, "green": 0, "amber": 1, "red": 2}
 
 SLIP_RED_DAYS = 14
 HIGH_RAID_RED = 3
@@ -47,6 +48,9 @@ class HealthFacts:
     failed_workflows: int
     overdue_raid: int = 0
     """Open RAID items past their due date."""
+    closed_on: date | None = None
+    """The day the engagement's acceptance sign-off passed: a closed engagement is neither
+    late nor at risk any more."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,9 @@ def _workflows(facts: HealthFacts) -> Reason:
 
 
 def health(facts: HealthFacts) -> Health:
-    """The engagement's health by the rule above."""
+    """The engagement's health by the rule above; a closed engagement is `closed`."""
+    if facts.closed_on is not None:
+        return Health("closed", (Reason("closed", f"closed on {facts.closed_on}"),))
     reasons = [_schedule(facts), _raid(facts), _overdue_raid(facts), _gates(facts)]
     reasons.append(_workflows(facts))
     ranked = sorted(reasons, key=lambda r: -ORDER[r.status])

@@ -28,7 +28,7 @@ from bot.domain.engagement import (
     planned_kind,
     workflow_labels,
 )
-from bot.domain.figures import EngagementSnapshot, SprintFigures
+from bot.domain.figures import FORECAST_WINDOW, EngagementSnapshot, velocity
 from bot.domain.model import LiveEngagement
 from bot.domain.weekly import (
     LabelledWork,
@@ -40,8 +40,6 @@ from bot.domain.weekly import (
 from bot.playbook.blueprint import Blueprint, IssueKind
 
 DAY = 86400.0
-FORECAST_WINDOW = 3
-"""Finished sprints the forecast averages: recent pace, not the whole engagement's."""
 
 KPIS = ("Users Onboarded", "Repositories Migrated", "Pipelines Converted", "Scanners Retired")
 KPI_LABEL_PREFIX = "KPI::"
@@ -268,12 +266,6 @@ class Forecast:
         return line + f", on the planned end {self.planned_end}."
 
 
-def velocity(done_per_sprint: Sequence[float], window: int = FORECAST_WINDOW) -> float | None:
-    """The mean of the last `window` finished sprints' done work, None before any finished."""
-    recent = list(done_per_sprint)[-window:]
-    return round(statistics.fmean(recent), 1) if recent else None
-
-
 def forecast(
     done_per_sprint: Sequence[float],
     remaining: float,
@@ -300,38 +292,25 @@ def forecast(
     return Forecast(pace, remaining, needed, finish, planned_end)
 
 
-def _done(sprint: SprintFigures, weighted: bool) -> int:
-    return sprint.weight_done if weighted else sprint.done
-
-
-def _left(sprint: SprintFigures, weighted: bool) -> int:
-    if sprint.finished:
-        return sprint.weight_slipped if weighted else sprint.slipped
-    return (
-        (sprint.weight_committed - sprint.weight_done)
-        if weighted
-        else (sprint.committed - sprint.done)
-    )
-
-
 def weighted_sprints(snapshot: EngagementSnapshot) -> bool:
-    """Forecast in weight only when every sprint with work carries weights; one sprint
-    counted in issues would otherwise read as a sprint that did nothing."""
-    planned = [s for s in snapshot.sprints if s.committed]
-    return bool(planned) and all(s.weighted for s in planned)
+    """Forecast in weight once any sprint work item carries one (the others count
+    `default_weight`), else in work items."""
+    return snapshot.weighted
 
 
 def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
-    """The engagement's forecast from its sprint figures, in the snapshot's velocity unit.
+    """The engagement's forecast from its figures, in the snapshot's velocity unit.
 
-    Remaining work is what is open in the sprints: committed and not done in sprints still to
-    finish, slipped in finished ones (work moved on is counted where it now sits). The planned
-    end is the last sprint's due date; a sprint's length is the last finished sprint's.
+    Remaining work is the sprint work GitLab holds open, each item once wherever it has slipped
+    to; the velocity is the snapshot's one velocity (the recent finished sprints). The planned
+    end is the last sprint's due date; a sprint's length is the last finished sprint's (of
+    those that held work).
     """
-    weighted = weighted_sprints(snapshot)
+    weighted = snapshot.weighted
     boxes = {t.key: t for t in snapshot.timeboxes}
-    finished = [s for s in snapshot.sprints if s.finished]
-    remaining = sum(_left(s, weighted) for s in snapshot.sprints)
+    finished = [s for s in snapshot.sprints if s.paced]
+    left = snapshot.remaining
+    remaining = left.weight_open if weighted else left.open
     planned = [boxes[s.key].due_date for s in snapshot.sprints if s.key in boxes]
     planned_end = max((d for d in planned if d), default=None)
     last = boxes.get(finished[-1].key) if finished else None
@@ -339,7 +318,7 @@ def forecast_of(snapshot: EngagementSnapshot) -> Forecast:
     length = 14
     if last and last.start_date and end:
         length = (end - last.start_date).days + 1
-    return forecast([_done(s, weighted) for s in finished], remaining, end, length, planned_end)
+    return forecast([s.velocity for s in finished], remaining, end, length, planned_end)
 
 
 # -- adoption KPIs -----------------------------------------------------------------------------

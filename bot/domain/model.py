@@ -8,7 +8,7 @@ its ownership marker), its state, dates, labels and weight.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from bot.engine.port import EpicMode as EpicMode  # how the instance holds epics, one word
 
@@ -61,7 +61,7 @@ class LiveIssue:
     due_date: date | None = None
     confidential: bool = False
     closed_on: date | None = None
-    """The day GitLab closed it (`closed_at`), for what was accomplished in a week."""
+    """The day GitLab closed it (`closed_at`), while it is closed."""
     left_sprints: tuple[int, ...] = ()
     """Closed milestones the issue sat in when they closed and was moved out of afterwards
     (from its milestone events): their sprints committed it and it slipped from them."""
@@ -120,6 +120,17 @@ class DoraMetric:
 
 
 @dataclass(frozen=True)
+class Closer:
+    """Who last closed an issue, by GitLab's own record (its resource state events,
+    `GL:doc/api/resource_state_events.md`), and their access level in the project."""
+
+    iid: int
+    username: str
+    access_level: int
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class LiveEngagement:
     """What was read of one project; parts not read for a decision stay empty."""
 
@@ -133,6 +144,11 @@ class LiveEngagement:
     dora_note: str = ""
     timelogs: tuple[LiveTimelog, ...] | None = None
     """Who logged time on the issues; None when not read (or the instance cannot list it)."""
+    closers: tuple[Closer, ...] = ()
+    """Who closed the issues a decision asked about (read only for those)."""
+
+    def closer(self, iid: int) -> Closer | None:
+        return next((c for c in self.closers if c.iid == iid), None)
 
     def issue(self, iid: int) -> LiveIssue | None:
         return next((i for i in self.issues if i.iid == iid), None)

@@ -196,9 +196,9 @@ def weekly_status(live: LiveEngagement, blueprint: Blueprint, today: date) -> Ou
     older = superseded(live, issue.key)
     if found is not None:
         return Decision(older, f"this week's status issue is #{found.iid}.")
-    span = engagement_span(blueprint)
-    if span is not None and today > span[1] and engagement_over(live, blueprint):
-        return Refusal(f"the engagement is closed: no status issue is due after {span[1]}")
+    if engagement_over(live, blueprint):
+        # signed off, early or late: the weekly status stops with the close
+        return Refusal("the engagement is closed: no status issue is due after its sign-off")
     body = f"{issue.description}\n\n{Marker(issue.key).render()}"
     create = CreateIssue(issue.key, issue.title, body, issue.labels, said="status issue #{result}.")
     return Decision((create, *older), "this week's")

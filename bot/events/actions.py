@@ -17,6 +17,8 @@ from bot.domain.playbooks import Choice
 from bot.playbook.blueprint import Blueprint
 
 MILESTONES, ISSUES, LABELS = "milestones", "issues", "labels"
+CLOSER = "closer:"
+"""A read part: who last closed the issue `closer:<iid>` (bot/gitlab/engagement.py)."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,15 @@ class TimeBoxClosed:
 
 @dataclass(frozen=True)
 class PhaseProgress:
-    """An issue closed or reopened: its phase epic's progress is recounted (and may complete)."""
+    """An issue closed or reopened: its phase epic's progress is recounted (and may complete);
+    a closed gate is checked against who closed it (GitLab's record, read with the issues)."""
 
     project_id: int
     issue_iid: int
-    needs: ClassVar[frozenset[str]] = frozenset({MILESTONES, ISSUES})
+
+    @property
+    def needs(self) -> frozenset[str]:
+        return frozenset({MILESTONES, ISSUES, f"{CLOSER}{self.issue_iid}"})
 
     def decide(
         self, live: LiveEngagement, choice: Choice, blueprint: Blueprint, today: date

@@ -23,6 +23,7 @@ from bot.domain.effects import (
     RetitleMilestone,
     SetAssignees,
     SetIssueLabels,
+    SetIssueState,
     UpsertNote,
 )
 from bot.domain.errors import NotPossible
@@ -101,6 +102,12 @@ class Performer:
             case Award(issue_iid=iid, note_id=note, name=name):
                 self.gl.award(iid, note, name)
                 return name
+            case SetIssueState(iid=iid, state=state):
+                # compare, then update: a step run again after a crash changes nothing twice
+                if self.gl.issue(iid).state != state:
+                    event = "close" if state == "closed" else "reopen"
+                    self.gl.update_issue(iid, state_event=event)
+                return f"#{iid}"
         raise TypeError(f"no GitLab performer for {type(effect).__name__}")
 
     def reconcile(self, effect: Reconcile) -> str:

@@ -21,6 +21,7 @@ import httpx
 from bot.clock import SYSTEM, Clock
 from bot.domain.errors import NotPossible
 from bot.domain.model import (
+    Closer,
     DoraMetric,
     EpicMode,
     LiveEngagement,
@@ -42,6 +43,8 @@ from bot.gitlab.timelogs import read_timelogs
 
 MILESTONES, ISSUES, LABELS, DORA = "milestones", "issues", "labels", "dora"
 TIMELOGS = "timelogs"
+CLOSER = "closer:"
+"""A part `closer:<iid>`: who last closed that issue, and their access level."""
 EVERYTHING = frozenset({MILESTONES, ISSUES, LABELS, DORA, TIMELOGS})
 DORA_DAYS = 90
 DORA_METRICS = {
@@ -81,7 +84,7 @@ def live_issue(data: Mapping[str, Any], epic: str | None = None) -> LiveIssue:
         assignees=tuple(str(a.get("username")) for a in data.get("assignees") or ()),
         due_date=_day(data.get("due_date")),
         confidential=bool(data.get("confidential")),
-        closed_on=_day(data.get("closed_at")),
+        closed_on=_day(data.get("closed_at")) if data.get("state") == "closed" else None,
     )
 
 
@@ -150,8 +153,50 @@ def read_engagement(
         note = f"unavailable: the DORA metrics API needs GitLab Ultimate (this is {tier})"
     elif DORA in parts:
         dora, note = _dora(rest, pid, today or SYSTEM.today())
+    asked = [
+        int(p[len(CLOSER) :]) for p in parts if p.startswith(CLOSER) and p[len(CLOSER) :].isdigit()
+    ]
+    closers = tuple(c for iid in asked if (c := closer_of(rest, pid, iid, issues)) is not None)
     timelogs = read_timelogs(port.conn, facts.path_with_namespace) if TIMELOGS in parts else None
-    return LiveEngagement(facts, milestones, issues, epics, mode, labels, dora, note, timelogs)
+    return LiveEngagement(
+        facts, milestones, issues, epics, mode, labels, dora, note, timelogs, closers
+    )
+
+
+def closer_of(
+    rest: gitlab.Gitlab, pid: int, iid: int, issues: Sequence[LiveIssue]
+) -> Closer | None:
+    """Who last closed the issue, by its resource state events (GitLab's record of "who did
+    it, and when", `GL:doc/api/resource_state_events.md`), with their effective access level
+    (`GL:doc/api/members.md`, `members/all`); None while the issue is open or no event says."""
+    issue = next((i for i in issues if i.iid == iid), None)
+    if issue is None or not issue.closed:
+        return None
+    events = every(rest, f"/projects/{pid}/issues/{iid}/resource_state_events")
+    closes = [e for e in events if e.get("state") == "closed" and isinstance(e.get("user"), dict)]
+    if not closes:
+        return None
+    last = max(closes, key=lambda e: (str(e.get("created_at") or ""), int(e.get("id") or 0)))
+    user = last["user"]
+    return Closer(
+        iid,
+        str(user.get("username") or ""),
+        member_level(rest, pid, int(user.get("id") or 0)),
+        _moment(last.get("created_at")),
+    )
+
+
+def member_level(rest: gitlab.Gitlab, pid: int, user_id: int) -> int:
+    """The user's effective access level in the project, inherited membership included."""
+    try:
+        member = _json(rest.http_get(f"/projects/{pid}/members/all/{user_id}"))
+    except gitlab.GitlabHttpError as error:
+        if error.response_code == 404:
+            return 0
+        raise
+    if member.get("state", "active") != "active":
+        return 0
+    return int(member.get("access_level") or 0)
 
 
 def _moment(value: object) -> datetime | None:
@@ -358,15 +403,7 @@ class EngagementGitLab:
 
     def access_level(self, user_id: int) -> int:
         """The user's effective access level in the project, inherited membership included."""
-        try:
-            member = self._get(f"{self._base}/members/all/{user_id}")
-        except gitlab.GitlabHttpError as error:
-            if error.response_code == 404:
-                return 0
-            raise
-        if member.get("state", "active") != "active":
-            return 0
-        return int(member.get("access_level") or 0)
+        return member_level(self.rest, self.project, user_id)
 
     def issue(self, iid: int) -> LiveIssue:
         return live_issue(self._get(f"{self._base}/issues/{iid}"))

@@ -120,6 +120,8 @@ class Phase:
     timeboxes: tuple[str, ...] = ()
     gate: str | None = None  # key of the issue whose closing is the phase's exit criterion
     pilot: str | None = None  # key of the MVP pilot ("pilot-1", ...) on every pilot phase
+    approvers: tuple[str, ...] = ()  # role keys whose people may pass the phase's gates
+    approver_access: int = 40  # lowest GitLab access level that may, when none is recorded
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.playbook.blueprint import Audience, IssueKind, IssueRole, TimeBoxKind
 
 VariableType = Literal["string", "integer", "date", "boolean", "choice"]
+GateRole = Literal[
+    "engagement_manager",
+    "project_manager",
+    "technical_architect",
+    "ps_engineer",
+    "customer_sponsor",
+]
+"""The role keys of `bot/domain/roles.py` (the playbook room imports nothing of the domain)."""
+GateAccess = Literal["developer", "maintainer", "owner"]
 
 
 class Spec(BaseModel):
@@ -79,6 +88,17 @@ class PhaseSpec(Spec):
         "(a reference: may use variables).",
     )
     pilot: bool = Field(False, description="True when every MVP pilot runs its own copy.")
+    approvers: list[GateRole] = Field(
+        default_factory=list,
+        description="Roles whose people may pass the phase's gates; the people are the "
+        "engagement's role variables (`customer_sponsor`, ...). Nobody recorded for them: "
+        "anyone with `approver_access` may.",
+    )
+    approver_access: GateAccess = Field(
+        "maintainer",
+        description="Lowest GitLab role that may pass the phase's gates when none of its "
+        "approvers is recorded.",
+    )
     omit: bool = False
 
 

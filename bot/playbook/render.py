@@ -39,6 +39,8 @@ from bot.playbook.variables import SPRINT_WEEKS, START_DATE, coerce, to_plain
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._/-]*$")
 STORY = re.compile(r"^As (?:an?|the) .+\bI want\b.+\bso that\b.+", re.IGNORECASE | re.DOTALL)
 MAX_PILOTS = 12
+ACCESS_LEVELS = {"developer": 30, "maintainer": 40, "owner": 50}
+"""GitLab's access levels by role name (GL:doc/api/members.md, "Roles")."""
 SCHEDULES: tuple[PilotSchedule, ...] = ("sequential", "parallel")
 
 Path = tuple[Any, ...]
@@ -501,6 +503,8 @@ class _Renderer:
             epic=epic,
             timeboxes=boxes,
             pilot=pilot_key(pilot) if pilot is not None else None,
+            approvers=tuple(item.approvers),
+            approver_access=ACCESS_LEVELS[item.approver_access],
         )
 
     def with_gates(self, phases: list[Phase], issues: Sequence[Issue]) -> list[Phase]:

@@ -205,6 +205,7 @@ def health_facts(reading: Reading, failed: int, today: date) -> HealthFacts:
         overdue_gates=overdue_gates(reading, today),
         failed_workflows=failed,
         overdue_raid=len(overdue_items(reading.raid or (), today)),
+        closed_on=snapshot.closed_on,
     )
 
 
@@ -228,8 +229,8 @@ def portfolio_row(
     upcoming = next_gate(reading, today)
     box = snapshot.current_timebox
     names = [p.name for p in snapshot.phases]
-    work = [p.progress for p in snapshot.phases]
-    closed, total = sum(p.closed for p in work), sum(p.total for p in work)
+    # every work item of the engagement once, wherever it sits (bot/domain/figures.py)
+    closed, total = snapshot.totals.work.closed, snapshot.totals.work.total
     return PortfolioRow(
         project_id=snapshot.project.id,
         path=snapshot.project.path,

@@ -83,10 +83,12 @@ def _phase_line(snapshot: EngagementSnapshot) -> str:
     if not snapshot.phase:
         return "Current phase: not known (the playbook defines no phases)."
     order = [p.name for p in snapshot.phases]
-    return (
+    line = (
         f"Current phase: **{snapshot.phase}** "
         f"(phase {order.index(snapshot.phase) + 1} of {len(order)})."
     )
+    stage = snapshot.stage
+    return f"{line} {stage}." if stage and stage != snapshot.phase else line
 
 
 def _sprint_row(sprint: SprintFigures) -> str:
@@ -127,9 +129,10 @@ def _dora_value(value: float | None, unit: str) -> str:
 
 
 def sprint_lines(snapshot: EngagementSnapshot) -> list[str]:
-    """The last closed sprint and the running ones, each in the one sentence every view uses."""
+    """The last closed sprint that held work and the running ones, each in the one sentence
+    every view uses."""
     running = [s for s in snapshot.sprints if s.state in ("active", "overdue")]
-    closed = [s for s in snapshot.sprints if s.state == "closed"]
+    closed = [s for s in snapshot.sprints if s.state == "closed" and s.committed]
     return [f"{s.title} ({s.state}): {s.line()}" for s in closed[-1:] + running]
 
 

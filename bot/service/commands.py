@@ -44,7 +44,14 @@ from bot.events.actions import (
 )
 from bot.events.commands import CommandComment
 from bot.events.commands import help as command_help
-from bot.events.commands.arguments import Forced, PhaseTarget, PlaybookChoice, RolePeople, Text
+from bot.events.commands.arguments import (
+    Forced,
+    GatePass,
+    PhaseTarget,
+    PlaybookChoice,
+    RolePeople,
+    Text,
+)
 from bot.events.commands.errors import CommandError, RateLimited, Refused
 from bot.events.commands.parser import PREFIX, CommandLine, Commands, comment_commands
 from bot.events.commands.ratelimit import RateLimit
@@ -106,6 +113,7 @@ class CommandRunners:
             "apply": self.apply,
             "phase": self.phase,
             "sprint close": self.sprint_close,
+            "gate pass": self.gate_pass,
             "retro": self.retro,
             "wave add": self.wave_add,
             "pilot add": self.pilot_add,
@@ -275,6 +283,28 @@ class CommandRunners:
         live, today = asking.read(frozenset({MILESTONES, ISSUES}))
         _, blueprint = self.engaged(live)
         decided = decisions.sprint_close(live, blueprint, today, arguments.force)
+        return self.perform(asking, decided)
+
+    def gate_pass(self, asking: Asking) -> tuple[bool, str]:
+        """The gate the comment is on, passed by its author if they are one of its approvers."""
+        arguments = asking.invocation.arguments
+        assert isinstance(arguments, GatePass)
+        live, today = asking.read(frozenset({MILESTONES, ISSUES}))
+        _, blueprint = self.engaged(live)
+        note = asking.note
+        level = step(
+            f"{asking.name}: read the author's role", asking.gl.access_level, note.author_id
+        )
+        decided = decisions.gate_pass(
+            live,
+            blueprint,
+            asking.comment.issue_iid,
+            note.author,
+            level,
+            today,
+            arguments.force,
+            arguments.reason,
+        )
         return self.perform(asking, decided)
 
     def retro(self, asking: Asking) -> tuple[bool, str]:

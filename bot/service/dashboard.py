@@ -66,7 +66,7 @@ def _filters(request: Request) -> Filters:
     health = q.get("health", "")
     sort = q.get("sort", "health")
     return Filters(
-        health=health if health in ("green", "amber", "red") else "",
+        health=health if health in ("green", "amber", "red", "closed") else "",
         phase=q.get("phase", "")[:200],
         playbook=q.get("playbook", "")[:200],
         sort=sort if sort in SORTS else "health",

@@ -106,9 +106,11 @@ def test_an_unknown_command_points_at_the_family_it_resembles():
 def test_default_roles_follow_the_issue_and_configuration_overrides_them():
     roles = {c.name: c.role for c in COMMANDS}
     assert roles["help"] == roles["status"] == Role.REPORTER
+    # a gate's approvers decide who passes it (a customer sponsor may be a Reporter)
+    assert roles["gate pass"] == Role.REPORTER
     assert roles["plan"] == Role.DEVELOPER
     assert roles["role"] == Role.REPORTER  # who holds which role: anyone who reads
-    readers = ("help", "status", "plan", "role")
+    readers = ("help", "status", "plan", "role", "gate pass")
     assert {roles[n] for n in roles if n not in readers} == {Role.MAINTAINER}
     changed = {c.name: c.role for c in with_roles({"Plan": "reporter", "risk": "Developer"})}
     assert changed["plan"] == Role.REPORTER and changed["risk"] == Role.DEVELOPER
@@ -163,3 +165,27 @@ def test_the_rate_limit_never_admits_more_than_its_limit_in_any_period(moments, 
     admitted = [t for t in sorted(moments) if gate.wait("u", t) == 0]
     for start in admitted:
         assert sum(1 for t in admitted if start <= t < start + 60) <= limit
+
+
+@pytest.mark.parametrize(
+    ("line", "force", "reason"),
+    [
+        ("/psdm gate pass", False, ""),
+        (
+            '/psdm gate pass --force "sponsor away; accepted by mail"',
+            True,
+            "sponsor away; accepted by mail",
+        ),
+        ("/psdm gate pass --force accepted by mail", True, "accepted by mail"),
+    ],
+)
+def test_gate_pass_reads_force_and_its_reason(line, force, reason):
+    from bot.events.commands.arguments import GatePass
+
+    assert invoke(line).arguments == GatePass(force, reason)
+
+
+@pytest.mark.parametrize("line", ["/psdm gate pass --force", "/psdm gate pass now"])
+def test_gate_pass_refuses_force_without_a_reason_and_other_words(line):
+    with pytest.raises(BadArguments):
+        invoke(line)

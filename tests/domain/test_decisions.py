@@ -209,10 +209,23 @@ def test_progress_is_noted_on_the_phase_epic_and_a_finished_phase_advances():
     )
     assert kinds(outcome) == ["UpsertNote"]
     # the gate closes: the engagement moves on, and the epic's comment says why
-    every = live(issues(**{k: {"state": "closed"} for k in discovery}), phase_label=DISCOVERY_PHASE)
+    # the gate closes with its criteria ticked: the engagement moves on, the epic's comments
+    # record the passed gate and say why the phase moved, and Discovery's time-box closes
+    ticked = next(i for i in blueprint().issues if i.key == gate).description.replace("[ ]", "[x]")
+    closing = {k: {"state": "closed"} for k in discovery} | {
+        gate: {"state": "closed", "description": ticked}
+    }
+    every = live(issues(**closing), phase_label=DISCOVERY_PHASE)
     gate_iid = next(i.iid for i in every.issues if i.key == gate)
     outcome = decisions.phase_progress(every, blueprint(), gate_iid, TODAY)
-    assert kinds(outcome) == ["UpsertNote", "RelabelEpic", "UpsertNote"]
+    assert kinds(outcome) == [
+        "UpsertNote",
+        "UpsertNote",
+        "MoveIssues",
+        "CloseMilestone",
+        "RelabelEpic",
+        "UpsertNote",
+    ]
 
 
 def test_an_issue_outside_any_phase_epic_makes_no_progress_note():

@@ -55,7 +55,7 @@ def test_phase_progress_counts_the_phase_epics_issues_and_their_weight() -> None
     closing[weighted.key] = {"state": "closed"}
     snapshot = engagement_figures(live(issues(**closing)), blueprint(), date(2026, 1, 7))
     tally = snapshot.phases[0].tally
-    assert tally.total == len(discovery)
+    assert tally.total == len(discovery) + len(workstream_work_in("milestone:discovery"))
     assert tally.all.closed == len(closing)
     assert tally.all.weight_closed >= weighted.weight
 
@@ -65,8 +65,33 @@ def test_an_issue_people_added_counts_for_the_epic_gitlab_links_it_to() -> None:
     snapshot = engagement_figures(live([*issues(), extra]), blueprint(), date(2026, 1, 7))
     discovery = [i for i in blueprint().issues if i.epic == "epic:discovery"]
     assert blueprint().epics[1].key == "epic:discovery"
-    assert snapshot.phases[0].tally.total == len(discovery) + 1
+    held = workstream_work_in("milestone:discovery")
+    assert snapshot.phases[0].tally.total == len(discovery) + len(held) + 1
     assert snapshot.phases[0].progress.weight_closed == 3
+
+
+def workstream_work_in(timebox: str) -> list:
+    """The work a phase's time-box holds under no phase's epic (a workstream's stories)."""
+    phase_epics = {p.epic for p in blueprint().phases}
+    return [
+        i
+        for i in blueprint().issues
+        if i.milestone == timebox and i.epic not in phase_epics and i.kind == "work"
+    ]
+
+
+def test_the_sprinting_phase_counts_the_sprint_work_under_workstream_epics() -> None:
+    """Sprint stories sit under workstream epics: the phase counts them through its sprints,
+    each once (no phase counts an item its own epic holds), and the totals agree."""
+    sprints = {t.key for t in blueprint().timeboxes if t.kind == "sprint"}
+    held = [k for k in sprints for _ in workstream_work_in(k)]
+    done = {i.key: {"state": "closed"} for k in sprints for i in workstream_work_in(k)[:1]}
+    snapshot = engagement_figures(live(issues(**done)), blueprint(), date(2026, 2, 2))
+    sprinting = snapshot.phase_status("phase:sprinting")
+    assert sprinting is not None and sprinting.progress.total >= len(held) > 0
+    assert sprinting.progress.closed == len(done)
+    in_phases = sum(p.progress.total for p in snapshot.phases)
+    assert in_phases <= snapshot.totals.work.total
 
 
 def test_workstream_progress_includes_issues_carrying_its_label() -> None:
@@ -142,7 +167,12 @@ def test_a_closed_sprint_keeps_the_work_moved_out_after_it_closed(
     picked = {work[0]: moved} if moved else {}
     figures = _sprint_after_moves({**base, **picked}, closed)
     assert (figures.committed, figures.done, figures.slipped) == (committed, done, slipped)
-    weight = sum(i.weight or 0 for i in blueprint().issues if i.key in picked and slipped)
+    # the world's sprint work is weighted, so an item without a weight counts the default 1
+    weight = sum(
+        1 if i.weight is None else i.weight
+        for i in blueprint().issues
+        if i.key in picked and slipped
+    )
     assert figures.weight_committed == figures.weight_slipped == weight
 
 
@@ -271,13 +301,14 @@ def test_every_issue_is_counted_by_its_kind_and_none_goes_missing() -> None:
     [
         # no weight anywhere: work items done
         (None, None, 1.0, "issues"),
-        # only the planned Sprint 2 carries weight: the finished sprint's unit stands
-        (None, 8, 1.0, "issues"),
+        # only the planned Sprint 2 carries weight: the sprint work is weighted, and the item
+        # done without a weight counts the default weight (1), never nothing
+        (None, 8, 1.0, "weight"),
         # the finished sprint was weighted: weight done
         (3, None, 3.0, "weight"),
     ],
 )
-def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
+def test_the_velocity_is_in_weight_once_any_sprint_work_is_weighted(
     sprint_1_weight, sprint_2_weight, velocity, unit
 ) -> None:
     def work(sprint: str) -> list[str]:
@@ -287,7 +318,10 @@ def test_the_mean_velocity_has_the_unit_of_the_sprints_it_averages(
             if i.milestone == sprint and i.kind == "work" and i.key
         ]
 
-    changes: dict[str, dict] = {k: {"weight": sprint_2_weight} for k in work(SPRINT_2)}
+    changes: dict[str, dict] = {
+        i.key: {"weight": None} for i in blueprint().issues if i.kind == "work" and i.key
+    }  # no weight anywhere but where the case puts one
+    changes |= {k: {"weight": sprint_2_weight} for k in work(SPRINT_2)}
     changes |= {k: {"weight": None} for k in work(SPRINT_1)}
     changes[work(SPRINT_1)[0]] = {"state": "closed", "weight": sprint_1_weight}
     sprint = next(t for t in blueprint().timeboxes if t.key == SPRINT_1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -227,7 +227,21 @@ def test_forecast_of_the_engagements_sprints_with_known_answers() -> None:
     assert found.finish == date(2026, 2, 8) and found.slip_days == 0
 
 
-def test_a_sprint_without_weights_makes_the_forecast_count_issues() -> None:
+@pytest.mark.parametrize(
+    ("default", "velocity", "sprints"),
+    [
+        # the story done without a weight counts 1: 5 weight left at 1 a sprint
+        (None, 1.0, 5),
+        # the playbook says an unweighted item is worth 3: 5 left at 3 a sprint
+        ("3", 3.0, 2),
+        # a value that is no whole number of at least 1 falls back to 1
+        ("0", 1.0, 5),
+        ("lots", 1.0, 5),
+    ],
+)
+def test_an_unweighted_item_counts_the_default_weight_once_sprint_work_is_weighted(
+    default, velocity, sprints
+) -> None:
     from bot.domain.metrics import forecast_of, weighted_sprints
     from tests.domain.engagement_world import BLUEPRINT, world
 
@@ -241,8 +255,27 @@ def test_a_sprint_without_weights_makes_the_forecast_count_issues() -> None:
         issues=tuple(
             replace(i, weight=5, milestone_id=13) if i.iid == 7 else i for i in live.issues
         ),
-    )  # Sprint 2's work carries a weight, Sprint 1's (finished) does not
-    snapshot = engagement_figures(weighted, BLUEPRINT, date(2026, 1, 27))
+    )  # Sprint 2's work carries a weight, Sprint 1's done story does not
+    variables = {} if default is None else {"default_weight": default}
+    planned = replace(BLUEPRINT, variables=variables)
+    snapshot = engagement_figures(weighted, planned, date(2026, 1, 27))
+    assert weighted_sprints(snapshot)
+    assert snapshot.velocity == velocity
+    found = forecast_of(snapshot)
+    assert (found.velocity, found.remaining, found.sprints_needed) == (velocity, 5, sprints)
+    assert found.finish == date(2026, 1, 25) + timedelta(days=14 * sprints)
+
+
+def test_without_any_weight_the_forecast_counts_work_items() -> None:
+    from bot.domain.metrics import forecast_of, weighted_sprints
+    from tests.domain.engagement_world import BLUEPRINT, world
+
+    live = world(
+        "Phase::Sprinting",
+        closed=("issue:story",),
+        states={"milestone:discovery": "closed", "milestone:sprint-1": "closed"},
+    )
+    snapshot = engagement_figures(live, BLUEPRINT, date(2026, 1, 27))
     assert not weighted_sprints(snapshot)
     found = forecast_of(snapshot)
     assert (found.velocity, found.remaining, found.finish) == (1.0, 1, date(2026, 2, 8))

@@ -109,9 +109,11 @@ def into_close(engagement: Engagement, receiver: Receiver) -> Bot:
     life = start(engagement)
     life.close("issue:sprinting/go-no-go")  # the pilot went; earlier gates are forced past
     life.perform(decisions.phase(life.read(), life.blueprint, "scaling", force=True))
+    # each wave's exit gate passes in turn; the last one's ends Scaling
     waves = [i.key for i in life.blueprint.issues if i.key.endswith("/validation")]
-    gate = life.close(waves[-1])
-    life.perform(decisions.phase_progress(life.read(), life.blueprint, gate, date.today()))
+    for wave in waves:
+        gate = life.close(wave)
+        life.perform(decisions.phase_progress(life.read(), life.blueprint, gate, date.today()))
     assert life.phase_labels() == {"PSDM Phase::Close"}
     keys = {i.key for i in life.read().issues}
     assert set(CLOSE_ISSUES) <= keys

@@ -72,8 +72,12 @@ class Life:
         assert found is not None, key
         return self.engagement.project.issues.get(found.iid)
 
-    def close(self, key: str) -> int:
+    def close(self, key: str, tick: bool = True) -> int:
+        """Close the issue, its acceptance criteria ticked first (as a gate's approver does)
+        unless `tick` is False."""
         issue = self.issue(key)
+        if tick:
+            issue.description = (issue.description or "").replace("- [ ]", "- [x]")
         issue.state_event = "close"
         issue.save()
         return int(issue.iid)
@@ -144,8 +148,18 @@ def test_two_pilots_scaling_waits_for_both_gates(engagement: Engagement) -> None
     titles = {m.title for m in life.read().milestones}
     assert {"Discovery", "Mobile: Discovery", "Mobile: Sprint 1"} <= titles
     life.perform(decisions.phase(life.read(), life.blueprint, "phase:pilot-2/sprinting", True))
+    # Mobile's go/no-go closed while its own earlier gates are open: reopened, listing them
     iid = life.close("issue:pilot-2/sprinting/go-no-go")
     life.perform(decisions.phase_progress(life.read(), life.blueprint, iid, date.today()))
+    go = life.issue("issue:pilot-2/sprinting/go-no-go")
+    assert go.state == "opened"
+    reopened = [n.body for n in go.notes.list(get_all=True) if "reopened it" in n.body]
+    assert reopened and "Mobile: Discovery" in reopened[0]
+    for key in ("discovery/readout", "team-readiness/checklist", "sprint-0/exit"):
+        life.close(f"issue:pilot-2/{key}")
+    iid = life.close("issue:pilot-2/sprinting/go-no-go")
+    life.perform(decisions.phase_progress(life.read(), life.blueprint, iid, date.today()))
+    assert life.issue("issue:pilot-2/sprinting/go-no-go").state == "closed"
     assert life.phase_labels() == {"PSDM Phase::Sprinting"}  # pilot 1's go is still open
     refused = decisions.phase(life.read(), life.blueprint, "scaling")
     assert isinstance(refused, Refusal)

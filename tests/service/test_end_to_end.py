@@ -204,6 +204,7 @@ def test_closing_a_phase_gate_advances_the_phase_label_with_a_comment(world, por
         for i in project.issues.list(get_all=True)
         if "key=issue:discovery/readout " in i.description
     )
+    gate.description = gate.description.replace("- [ ]", "- [x]")  # its criteria met
     gate.state_event = "close"
     gate.save()
     assert wait_for(lambda: "PSDM Phase::Team Readiness" in engagement_epic(gl).labels, 60)

@@ -64,7 +64,17 @@ class RolePeople:
     people: tuple[str, ...]
 
 
-Arguments = NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced | RolePeople
+@dataclass(frozen=True)
+class GatePass:
+    """`gate pass`, or `gate pass --force "REASON"`: pass the gate as it stands, recorded."""
+
+    force: bool = False
+    reason: str = ""
+
+
+Arguments = (
+    NoArguments | HelpTopic | PlaybookChoice | PhaseTarget | Text | Forced | RolePeople | GatePass
+)
 FORCE = "--force"
 
 
@@ -153,3 +163,16 @@ def role_people(rest: str, command: str) -> RolePeople:
     if len(found) < 2:
         raise BadArguments("name the role and at least one person, like `pm @jane.doe`", command)
     return RolePeople(found[0], tuple(w.removeprefix("@") for w in found[1:]))
+
+
+def gate_pass(rest: str, command: str) -> GatePass:
+    """Nothing, or `--force` and the reason (quoted or not) that is recorded with the pass."""
+    found = words(rest, command)
+    if not found:
+        return GatePass()
+    if found[0].lower() != FORCE:
+        raise BadArguments(f'`{command}` takes only `{FORCE} "REASON"`, but got `{rest}`', command)
+    reason = " ".join(found[1:]).strip()
+    if not reason:
+        raise BadArguments(f'`{command} {FORCE}` needs the reason, as in `{FORCE} "why"`', command)
+    return GatePass(True, reason)

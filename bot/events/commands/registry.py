@@ -82,6 +82,14 @@ COMMANDS: tuple[Command, ...] = (
         args.forced,
     ),
     Command(
+        "gate pass",
+        '[--force "REASON"]',
+        "On a gate issue: pass the gate (its approvers only). `--force` passes it with "
+        "criteria unticked or earlier gates open; the reason is recorded on the engagement epic.",
+        Role.REPORTER,
+        args.gate_pass,
+    ),
+    Command(
         "retro",
         "",
         "Open or refresh the current sprint's retrospective.",
