@@ -5,9 +5,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
+from uvicorn._types import ASGIApplication
 
 
 @dataclass
@@ -26,7 +29,12 @@ class RunningServer:
         self.thread.join(timeout)
 
 
-def run_in_thread(app, host: str = "127.0.0.1", port: int = 0, **config) -> RunningServer:
+def run_in_thread(
+    app: ASGIApplication | Callable[..., Any] | str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    **config: Any,
+) -> RunningServer:
     """Bind the socket ourselves (port 0 picks a free one), start uvicorn, wait until it serves."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
