@@ -13,7 +13,6 @@ from bot.playbook.blueprint import Blueprint, Epic, Issue, IssueKind, Phase, Tim
 WORKFLOW_SCOPE = "Workflow::"
 WORK_ROLES = ("story", "task")
 RETRO_ROLES = ("retrospective", "internal-retrospective", "customer-retrospective")
-GOVERNANCE_ROLES = (*RETRO_ROLES, "status", "raid")
 BOT_GOVERNANCE_KEYS = ("issue:status/", "issue:raid/")
 """Keys of issues the bot makes outside the playbook's list: weekly status, risks raised."""
 CEREMONY_LABEL = "Ceremony"

@@ -619,10 +619,6 @@ def engagement_view(
     )
 
 
-def _no_cycle(flow: FlowRow) -> str:
-    return "no started label on closed work" if flow.lead.count else "nothing closed yet"
-
-
 def _neg(text: str) -> tuple[int, ...]:
     """Sort key for newest first on ISO-like timestamps."""
     return tuple(-ord(c) for c in text)

@@ -39,10 +39,6 @@ class PhaseTarget:
     target: str
     force: bool = False
 
-    @property
-    def is_next(self) -> bool:
-        return self.target.lower() == "next"
-
 
 @dataclass(frozen=True)
 class Text:
