@@ -555,6 +555,10 @@ UNCHECKED: dict[str, str] = {
     "/projects": "bot/demo.py creates its project; no example of the create answer is transcribed",
     "/groups/:id/projects": "bot/gitlab/hooks.py lists a group's projects (include_subgroups) to "
     "check their hooks; no example of that list is transcribed yet",
+    "/users": "bot/gitlab/kinds/issues.py and engagement.py look a role's people up by username "
+    "(`?username=`) to assign them; no example of that filtered list is transcribed yet",
+    "/groups/:x/members/all/:x": "bot/gitlab/team.py asks whether a viewer is in the PS team "
+    "group; no example of the group member answer is transcribed yet",
     "/users/sign_in": "not a call: bot/gitlab/preflight.py recognises GitLab's sign-in page in the "
     "Location of a redirect",
 }
