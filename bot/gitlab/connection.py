@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,8 @@ from requests.adapters import HTTPAdapter
 
 from bot.gitlab.capabilities import CapabilityCache
 from bot.gitlab.errors import GitLabError
-from bot.gitlab.limits import Limits, Window, limits_for
+from bot.gitlab.limits import MARGIN, Limits, Window, limits_for, on_gitlab_com
+from bot.gitlab.memory import Memory
 
 EVENT_HEADER = "X-Gitlab-Event-UUID"
 POOL = 32
@@ -61,10 +63,10 @@ class Pacing:
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _projects: dict[str, Window] = field(default_factory=dict)
+    _issues: dict[str, Window] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.any = Window(self.limits.requests_per_minute)
-        self.issues = Window(self.limits.issues_per_minute)
+        self.any = Window(self.limits.requests_per_minute, self.limits.requests_period)
         self.notes = Window(self.limits.notes_per_minute)
 
     def project(self, ref: str) -> Window:
@@ -73,15 +75,28 @@ class Pacing:
                 self._projects[ref] = Window(self.limits.project_requests_per_minute)
             return self._projects[ref]
 
+    def issues(self, ref: str) -> Window:
+        """The issue and epic creation window of one project (or group, for epics): GitLab
+        applies that limit "independently per project and per user"
+        (`GL:doc/administration/settings/rate_limit_on_issues_creation.md`)."""
+        with self._lock:
+            if ref not in self._issues:
+                self._issues[ref] = Window(self.limits.issues_per_minute)
+            return self._issues[ref]
+
+    def windows(self) -> list[Window]:
+        with self._lock:
+            return [self.any, self.notes, *self._projects.values(), *self._issues.values()]
+
     def before(self, method: str, url: str, body: bytes | str | None = None) -> list[Window]:
         """Wait for room in every window the request counts in; returns them, for `done`."""
         windows = []
         post = method.upper() == "POST"
+        project = _PROJECT.search(url)
         if post and _creates_issue(url, body):
-            windows.append(self.issues)
+            windows.append(self.issues(project[1] if project else _namespace_of(body)))
         if post and (_NOTE_CREATE.search(url) or _mutates(url, body, "createNote")):
             windows.append(self.notes)
-        project = _PROJECT.search(url)
         if project:
             windows.append(self.project(project[1]))
         windows.append(self.any)
@@ -98,12 +113,44 @@ class Pacing:
             window.release()
 
     def after(self, status: int, headers: Mapping[str, str]) -> None:
-        """On a 429, hold every window for as long as GitLab asks."""
-        if status != 429:
+        """Learn from GitLab's answer: on a 429, hold every window for as long as it asks; a
+        `RateLimit-Limit` stricter than the settings' paces the requests from now on; a quota
+        used up (`RateLimit-Remaining: 0`) holds them until `RateLimit-Reset`
+        (`GL:doc/administration/settings/user_and_ip_rate_limits.md`, "Response headers":
+        the quota is per minute, the reset a Unix time). Other instances with the same token
+        use up the same quota, so the headers also tell of their requests."""
+        if status == 429:
+            seconds = _retry_after(headers)
+            for window in self.windows():
+                window.hold(seconds)
             return
-        seconds = _retry_after(headers)
-        for window in (self.any, self.issues, self.notes, *self._projects.values()):
-            window.hold(seconds)
+        quota = _header_int(headers, "RateLimit-Limit")
+        if quota is not None and quota > 0:
+            self.any.learn(max(int(quota * MARGIN), 1), 60.0)
+        if _header_int(headers, "RateLimit-Remaining") == 0:
+            reset = _header_int(headers, "RateLimit-Reset")
+            if reset is not None:
+                self.any.hold(min(max(reset - time.time(), 0.0), 3600.0))
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        value = headers.get(name.lower())
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+_NAMESPACE = re.compile(r'"(?:namespacePath|projectPath|fullPath)"\s*:\s*"([^"]{1,255})"')
+
+
+def _namespace_of(body: bytes | str | None) -> str:
+    """The group or project a GraphQL create names, as the key of its creation window."""
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body or ""
+    found = _NAMESPACE.search(text)
+    return found[1] if found else ""
 
 
 def _retry_after(headers: Mapping[str, str]) -> float:
@@ -195,6 +242,8 @@ class Client:
             ),
             follow_redirects=False,
         )
+        self.memory = Memory()
+        """What the process remembers of each engagement between reads (the sweep's probe)."""
         self.capabilities = CapabilityCache()
         """What the instance can do (per group where GitLab.com's plans are per group)."""
         self.lock = threading.Lock()
@@ -285,6 +334,33 @@ def client_for(
         elif limits is not None and limits != client.pacing.limits:
             client.pacing = Pacing(limits)
         return client
+
+
+def instance_limits(client: Client) -> Limits | None:
+    """The limits the instance's own settings set, where the token may read them (`GET
+    /application/settings` answers administrators only, `GL:doc/api/settings.md`)."""
+    try:
+        answer = client.http.get(f"{client.url}/api/v4/application/settings")
+    except httpx.HTTPError:
+        return None
+    if answer.status_code != 200:
+        return None
+    found = answer.json()
+    return Limits.from_application_settings(found) if isinstance(found, dict) else None
+
+
+def paced_client(
+    url: str, token: str, mode: str, custom: Mapping[str, int | None] | None = None
+) -> Client:
+    """The process's client for `url` and `token`, paced under `mode` (`limits.MODES`): on a
+    self-managed instance in `instance` mode, by its own settings when the token may read
+    them, else by GitLab's self-managed defaults."""
+    client = client_for(url, token, limits=limits_for(url, mode, custom))
+    if mode == "instance" and not on_gitlab_com(url):
+        found = instance_limits(client)
+        if found is not None:
+            client.pacing = Pacing(found)
+    return client
 
 
 def forget(url: str | None = None) -> None:

@@ -173,7 +173,15 @@ def work_histories(
 def closed_milestones_since(gl: EngagementGitLab, since: datetime) -> list[LiveMilestone]:
     """The project's milestones closed (or otherwise changed while closed) since `since`:
     `updated_after` narrows GitLab's answer, and the answer's `updated_at` is checked again
-    for an instance that ignores the filter."""
+    for an instance that ignores the filter.
+
+    The periodic sweep (`gl.incremental`) asks only where it must: on a GitLab that sends no
+    event when a milestone closes (before 18.2), and once per process elsewhere, for the
+    closes made while it was not running; after that every close reaches it as a Milestone
+    Hook, which the intake records durably."""
+    key = gl.port.path
+    if gl.incremental and key in gl.memory.closes_asked and gl.port.capabilities.milestone_events:
+        return []
     path = f"/projects/{enc(gl.project)}/milestones"
     # a sprint may be a group milestone the project inherits (verified.md 3.2)
     answer = every(
@@ -184,4 +192,5 @@ def closed_milestones_since(gl: EngagementGitLab, since: datetime) -> list[LiveM
         changed = moment(item.get("updated_at"))
         if changed is None or changed >= since:
             found.append(live_milestone(item))
+    gl.memory.closes_asked.add(key)
     return found

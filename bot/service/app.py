@@ -21,9 +21,8 @@ from bot.config import Settings
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
 from bot.gitlab.clock import clock_for
-from bot.gitlab.connection import client_for
+from bot.gitlab.connection import paced_client
 from bot.gitlab.engagement import token_user
-from bot.gitlab.limits import limits_for
 from bot.gitlab.preflight import readiness_problem
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
@@ -67,10 +66,12 @@ class Service:
         settings = self.settings
         # The process's one client for the bot's GitLab and token, paced as the settings say;
         # every later connection to the same URL and token shares it.
-        client = client_for(
+        client = await asyncio.to_thread(
+            paced_client,
             settings.gitlab_url,
             settings.gitlab_token,
-            limits=limits_for(settings.gitlab_url, settings.rate_limits),
+            settings.rate_limits,
+            settings.custom_rate_limits,
         )
         client.capabilities.keep_for(settings.capabilities_minutes * 60)
         self.store = await asyncio.to_thread(Store, settings.database_url)
