@@ -35,7 +35,7 @@ from requests.adapters import HTTPAdapter
 
 from bot.gitlab.capabilities import CapabilityCache
 from bot.gitlab.errors import GitLabError
-from bot.gitlab.limits import MARGIN, Limits, Window, limits_for, on_gitlab_com
+from bot.gitlab.limits import MARGIN, Limits, MakeWindow, Pace, Window, limits_for, on_gitlab_com
 from bot.gitlab.memory import Memory
 
 EVENT_HEADER = "X-Gitlab-Event-UUID"
@@ -60,35 +60,43 @@ class Pacing:
     """The windows every request of one token's owner passes through, and a count of them."""
 
     limits: Limits
+    share: MakeWindow | None = None
+    """Where windows with a limit are kept across instances (a shared PostgreSQL database)."""
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _projects: dict[str, Window] = field(default_factory=dict)
-    _issues: dict[str, Window] = field(default_factory=dict)
+    _projects: dict[str, Pace] = field(default_factory=dict)
+    _issues: dict[str, Pace] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.any = Window(self.limits.requests_per_minute, self.limits.requests_period)
-        self.notes = Window(self.limits.notes_per_minute)
+        self.any = self._window("any", self.limits.requests_per_minute, self.limits.requests_period)
+        self.notes = self._window("notes", self.limits.notes_per_minute)
 
-    def project(self, ref: str) -> Window:
+    def _window(self, name: str, limit: int | None, period: float = 60.0) -> Pace:
+        if limit is None or self.share is None:
+            return Window(limit, period)
+        return self.share(name, limit, period)
+
+    def project(self, ref: str) -> Pace:
         with self._lock:
             if ref not in self._projects:
-                self._projects[ref] = Window(self.limits.project_requests_per_minute)
+                limit = self.limits.project_requests_per_minute
+                self._projects[ref] = self._window(f"project:{ref}", limit)
             return self._projects[ref]
 
-    def issues(self, ref: str) -> Window:
+    def issues(self, ref: str) -> Pace:
         """The issue and epic creation window of one project (or group, for epics): GitLab
         applies that limit "independently per project and per user"
         (`GL:doc/administration/settings/rate_limit_on_issues_creation.md`)."""
         with self._lock:
             if ref not in self._issues:
-                self._issues[ref] = Window(self.limits.issues_per_minute)
+                self._issues[ref] = self._window(f"issues:{ref}", self.limits.issues_per_minute)
             return self._issues[ref]
 
-    def windows(self) -> list[Window]:
+    def windows(self) -> list[Pace]:
         with self._lock:
             return [self.any, self.notes, *self._projects.values(), *self._issues.values()]
 
-    def before(self, method: str, url: str, body: bytes | str | None = None) -> list[Window]:
+    def before(self, method: str, url: str, body: bytes | str | None = None) -> list[Pace]:
         """Wait for room in every window the request counts in; returns them, for `done`."""
         windows = []
         post = method.upper() == "POST"
@@ -107,7 +115,7 @@ class Pacing:
         return windows
 
     @staticmethod
-    def done(windows: list[Window]) -> None:
+    def done(windows: list[Pace]) -> None:
         """The request's answer came back (or it failed): it counts for a period from now."""
         for window in windows:
             window.release()
@@ -350,17 +358,27 @@ def instance_limits(client: Client) -> Limits | None:
 
 
 def paced_client(
-    url: str, token: str, mode: str, custom: Mapping[str, int | None] | None = None
+    url: str,
+    token: str,
+    mode: str,
+    custom: Mapping[str, int | None] | None = None,
+    share: MakeWindow | None = None,
 ) -> Client:
     """The process's client for `url` and `token`, paced under `mode` (`limits.MODES`): on a
     self-managed instance in `instance` mode, by its own settings when the token may read
-    them, else by GitLab's self-managed defaults."""
-    client = client_for(url, token, limits=limits_for(url, mode, custom))
+    them, else by GitLab's self-managed defaults. With `share`, its windows are kept where
+    every instance of the bot counts in them (`bot/gitlab/shared.py`)."""
+    limits = limits_for(url, mode, custom)
+    client = client_for(url, token, limits=limits)
     if mode == "instance" and not on_gitlab_com(url):
-        found = instance_limits(client)
-        if found is not None:
-            client.pacing = Pacing(found)
+        limits = instance_limits(client) or limits
+    client.pacing = Pacing(limits, share)
     return client
+
+
+def owner_key(url: str, token: str) -> str:
+    """Who a client's windows belong to, without the token: the URL and the token's digest."""
+    return f"{url.rstrip('/')}#{hashlib.sha256(token.encode()).hexdigest()[:16]}"
 
 
 def forget(url: str | None = None) -> None:

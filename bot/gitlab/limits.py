@@ -23,8 +23,27 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+
+class Pace(Protocol):
+    """A window requests wait for room in: `Window` in one process, `shared.SharedWindow`
+    across the instances sharing a PostgreSQL database."""
+
+    @property
+    def limit(self) -> int | None: ...
+    @property
+    def period(self) -> float: ...
+    def acquire(self) -> float: ...
+    def release(self) -> None: ...
+    def hold(self, seconds: float) -> None: ...
+    def learn(self, limit: int, period: float) -> None: ...
+    def count(self) -> int: ...
+
+
+MakeWindow = Callable[[str, int, float], Pace]
+"""Makes the window of a name, limit and period (shared across instances)."""
 
 
 class Window:
