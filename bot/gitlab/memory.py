@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from bot.domain.metrics import IssueHistory
 from bot.domain.model import LiveEngagement
 
 MARGIN = timedelta(minutes=1)
@@ -62,7 +63,7 @@ class Memory:
         self._projects: dict[str, Remembered] = {}
         self.milestone_events: Stamped[list[dict[str, Any]]] = Stamped()
         """Each issue's resource milestone events, as last read."""
-        self.histories: Stamped[Any] = Stamped()
+        self.histories: Stamped[IssueHistory] = Stamped()
         """Each closed issue's history (`bot/gitlab/history.py`), as last read."""
         self.closes_asked: set[str] = set()
         """Projects whose closed milestones this process asked for at least once."""

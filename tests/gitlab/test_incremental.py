@@ -8,7 +8,7 @@ import pytest
 
 from bot.clock import SYSTEM
 from bot.gitlab.engagement import ISSUES, LABELS, MILESTONES, EngagementGitLab
-from bot.gitlab.history import closed_milestones_since
+from bot.gitlab.history import Picked, closed_histories, closed_milestones_since
 from bot.gitlab.memory import Memory
 
 BOT, TOKEN = "psdm-bot", "psdm-bot-token"
@@ -156,3 +156,28 @@ def test_memory_is_kept_per_project_and_stamp():
     assert memory.milestone_events.get("7", 1, "2026-01-01T00:00:00Z") == [{"id": 1}]
     assert memory.milestone_events.get("7", 1, "2026-01-02T00:00:00Z") is None
     assert memory.milestone_events.get("8", 1, "2026-01-01T00:00:00Z") is None
+
+
+def test_a_closed_issues_history_is_read_again_only_once_it_changed(world):
+    sandbox, pid, project = world
+    for iid in (1, 2):
+        issue = project.issues.get(iid)
+        issue.state_event = "close"
+        issue.save()
+    memory = Memory()
+    rest = EngagementGitLab(sandbox.url, TOKEN, pid).rest
+
+    def read():
+        return closed_histories(rest, pid, lambda issue: Picked("work"), memory)
+
+    first, routes = asked(sandbox, read)
+    assert sorted(h.iid for h in first) == [1, 2]
+    assert sum(n for r, n in routes.items() if "resource_" in r) == 8, "four lists per issue"
+    again, routes = asked(sandbox, read)
+    assert again == first and sum(n for r, n in routes.items() if "resource_" in r) == 0
+    issue = project.issues.get(2)
+    issue.labels = ["Workflow::Done"]
+    issue.save()
+    changed, routes = asked(sandbox, read)
+    assert sum(n for r, n in routes.items() if "resource_" in r) == 4
+    assert next(h for h in changed if h.iid == 2).labels[-1].label == "Workflow::Done"
