@@ -7,6 +7,7 @@ Mistakes are caught before anything starts and told in one line each: an unknown
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import socket
@@ -77,7 +78,7 @@ class Settings(BaseSettings):
     GitLab's self-managed defaults), `gitlab.com`, `self-managed`, `none` or `custom` (the
     counts in `custom_rate_limits`); a 429 is always waited out, and `RateLimit-*` headers
     stricter than these are followed (`bot/gitlab/limits.py`, docs/service.md)."""
-    custom_rate_limits: dict[str, int | None] = Field(
+    custom_rate_limits: Annotated[dict[str, int | None], NoDecode] = Field(
         default_factory=dict, validation_alias="PSDM_CUSTOM_RATE_LIMITS"
     )
     """With `rate_limits: custom`: requests_per_minute, issues_per_minute (per project),
@@ -160,6 +161,14 @@ class Settings(BaseSettings):
         modes = ("instance", "gitlab.com", "self-managed", "none", "custom")
         if value not in modes:
             raise ValueError(f"rate_limits must be one of {', '.join(modes)}, not {value!r}")
+        return value
+
+    @field_validator("custom_rate_limits", mode="before")
+    @classmethod
+    def _custom_rate_limits_json(cls, value: Any) -> Any:
+        """From the environment: a JSON object, or nothing at all for none."""
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
         return value
 
     @field_validator("custom_rate_limits")

@@ -101,3 +101,12 @@ def test_custom_rate_limits_and_the_stand_in_clock_are_accepted():
         clock="stand-in",
     )
     assert settings.custom_rate_limits == {"issues_per_minute": 25, "notes_per_minute": None}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("", {}), ('{"issues_per_minute": 100}', {"issues_per_minute": 100})],
+)
+def test_custom_rate_limits_come_from_the_environment_as_json(monkeypatch, given, expected):
+    monkeypatch.setenv("PSDM_CUSTOM_RATE_LIMITS", given)
+    assert Settings(webhook_secrets=["s"]).custom_rate_limits == expected
