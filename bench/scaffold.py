@@ -21,7 +21,7 @@ runs a burst of engagements at once: in this process (every worker shares the to
 client), or with `--through-service` through `psdm-bot serve` (projects created at once in
 groups whose hooks point at the service, each scaffolded from its creation webhook).
 Run: `python bench/scaffold.py [--tier all] [--rate-limits gitlab.com] [--burst 20]
-[--through-service]`."""
+[--through-service [--instances 2]] [--burst-only]`."""
 
 from __future__ import annotations
 
@@ -29,8 +29,11 @@ import argparse
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -390,6 +393,7 @@ class ServiceBurst:
     duplicates: int
     peak_sliding: int
     peak_fixed: int
+    instances: int = 1
 
 
 def complete(sandbox: Sandbox, path: str) -> bool:
@@ -419,21 +423,51 @@ def peaks(moments: list[datetime]) -> tuple[int, int]:
     return sliding, fixed
 
 
-def service_burst(sandbox: Sandbox, count: int, topic: str) -> ServiceBurst:
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A database of its own on the PostgreSQL server at 127.0.0.1:5432, dropped afterwards."""
+    import psycopg
+
+    name = f"psdm_bench_{uuid.uuid4().hex[:10]}"
+    admin_url = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def service_burst(sandbox: Sandbox, count: int, topic: str, instances: int = 1) -> ServiceBurst:
     """`count` projects created at once in groups whose hooks point at `psdm-bot serve`; the
-    service scaffolds each from its creation webhook, with its own token and database."""
-    with tempfile.TemporaryDirectory(prefix="psdm-burst-") as workdir:
-        service = ServiceProcess(
-            sandbox.url,
-            f"sqlite:///{workdir}/psdm.sqlite",
-            Path(workdir),
-            "bench-burst",
-            extra_env={"PSDM_RATE_LIMITS": "gitlab.com"},
+    service scaffolds each from its creation webhook, with its own token and database. With
+    two instances or more they share one PostgreSQL database (and so one pacing budget), each
+    group's hook pointing at one of them in turn."""
+    with ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="psdm-burst-"))
+        database = (
+            stack.enter_context(fresh_postgres())
+            if instances > 1
+            else f"sqlite:///{workdir}/psdm.sqlite"
         )
-        groups = hooked_groups(
-            sandbox, sandbox.gl, service.hook_url, [f"customer-{n}" for n in range(count)]
-        )
-        service.start()
+        services = [
+            ServiceProcess(
+                sandbox.url,
+                database,
+                Path(workdir),
+                f"bench-burst-{node}",
+                extra_env={"PSDM_RATE_LIMITS": "gitlab.com"},
+            )
+            for node in range(instances)
+        ]
+        names = [f"customer-{n}" for n in range(count)]
+        groups: dict[str, int] = {}
+        for node, service in enumerate(services):
+            mine = names[node::instances]
+            groups.update(hooked_groups(sandbox, sandbox.gl, service.hook_url, mine))
+        for service in services:
+            service.start()
         try:
             sandbox.control("DELETE", "stats")
             before = sandbox.throttled()
@@ -473,25 +507,31 @@ def service_burst(sandbox: Sandbox, count: int, topic: str) -> ServiceBurst:
             return ServiceBurst(
                 engagements=count,
                 seconds=finished - started,
-                requests=int(service.metric("psdm_gitlab_requests_total")),
+                requests=int(sum(s.metric("psdm_gitlab_requests_total") for s in services)),
                 issue_creations=rest + stats["graphql"]["mutation"],
                 created=len(moments),
                 statuses=stats["statuses"],
                 throttled=sandbox.throttled() - before,
-                answered_429=int(service.metric('psdm_gitlab_requests_total{status="429"}')),
+                answered_429=int(
+                    sum(s.metric('psdm_gitlab_requests_total{status="429"}') for s in services)
+                ),
                 duplicates=sum(duplicates(sandbox, path) for path in paths),
                 peak_sliding=sliding,
                 peak_fixed=fixed,
+                instances=instances,
             )
         finally:
-            service.stop()
+            for service in services:
+                service.stop()
 
 
 def service_burst_lines(run: ServiceBurst) -> list[str]:
     minutes = run.seconds / 60
     return [
         f"  a burst of {run.engagements} engagements through the service (project-created"
-        f" webhooks): {run.seconds:.0f} s wall time",
+        f" webhooks, {run.instances} instance{'s' * (run.instances != 1)}"
+        f"{' sharing one PostgreSQL database' if run.instances > 1 else ', SQLite'}):"
+        f" {run.seconds:.0f} s wall time",
         f"    GitLab requests by the service: {run.requests} ({run.requests / run.engagements:.0f}"
         f" per engagement); issues and epics created: {run.created}"
         f" ({run.created / minutes:.0f} a minute on average) by {run.issue_creations} issue"
@@ -526,6 +566,7 @@ def bench(
     rate_limits: str | None = None,
     burst_size: int = 0,
     through_service: bool = False,
+    instances: int = 1,
 ) -> None:
     sandbox = Sandbox(tier, rate_limits)
     try:
@@ -548,7 +589,8 @@ def bench(
             limited = [f"  rate limits {rate_limits}: 429s provoked by the scaffolds: {throttled}"]
             if burst_size and through_service:
                 print(f"{tier}: {burst_size} projects created at once, scaffolded by the service")
-                limited += service_burst_lines(service_burst(sandbox, burst_size, TOPIC))
+                run = service_burst(sandbox, burst_size, TOPIC, instances)
+                limited += service_burst_lines(run)
             elif burst_size:
                 crowd, dupes = burst(sandbox, blueprint, burst_size, concurrency)
                 limited.append(
@@ -622,6 +664,23 @@ def bench(
     print("\n" + "\n".join(lines))
 
 
+def burst_only(args: argparse.Namespace) -> None:
+    """Only the burst of engagements, under GitLab.com's limits."""
+    tier = "premium" if args.tier == "all" else args.tier
+    sandbox = Sandbox(tier, "gitlab.com")
+    try:
+        if args.through_service:
+            print(f"{tier}: {args.burst} projects created at once, scaffolded by the service")
+            lines = service_burst_lines(service_burst(sandbox, args.burst, TOPIC, args.instances))
+        else:
+            blueprint = render(load_playbook("tool-adoption"), SAMPLE)
+            crowd, dupes = burst(sandbox, blueprint, args.burst, args.concurrency)
+            lines = [f"  a burst of {args.burst} in this process: {crowd} 429s, {dupes} duplicates"]
+    finally:
+        sandbox.stop()
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=50.0)
@@ -635,7 +694,21 @@ def main() -> None:
         action="store_true",
         help="run the burst through `psdm-bot serve`: projects created, webhooks, the service",
     )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="service instances for --through-service (2 or more share a PostgreSQL database)",
+    )
+    parser.add_argument(
+        "--burst-only",
+        action="store_true",
+        help="skip the applies and the script: only the burst (with --rate-limits)",
+    )
     args = parser.parse_args()
+    if args.burst_only:
+        burst_only(args)
+        return
     blueprint = render(load_playbook("tool-adoption"), SAMPLE)
     print(f"tool-adoption for {SAMPLE['customer']}: {len(list(blueprint.objects()))} objects")
     tiers = ("free", "premium", "ultimate") if args.tier == "all" else (args.tier,)
@@ -649,6 +722,7 @@ def main() -> None:
             args.rate_limits,
             args.burst,
             args.through_service,
+            args.instances,
         )
 
 

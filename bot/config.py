@@ -7,6 +7,7 @@ Mistakes are caught before anything starts and told in one line each: an unknown
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import socket
@@ -73,8 +74,15 @@ class Settings(BaseSettings):
     rules: list[Rule] = Field(default_factory=lambda: list(DEFAULT_RULES))
     rate_limits: str = Field("instance", validation_alias="PSDM_RATE_LIMITS")
     """How requests to GitLab are paced: `instance` (GitLab.com's documented limits on
-    gitlab.com, GitLab's self-managed defaults elsewhere), `gitlab.com`, `self-managed` or
-    `none`; a 429 is always waited out (`bot/gitlab/limits.py`)."""
+    gitlab.com; elsewhere the instance's own settings where the token may read them, else
+    GitLab's self-managed defaults), `gitlab.com`, `self-managed`, `none` or `custom` (the
+    counts in `custom_rate_limits`); a 429 is always waited out, and `RateLimit-*` headers
+    stricter than these are followed (`bot/gitlab/limits.py`, docs/service.md)."""
+    custom_rate_limits: Annotated[dict[str, int | None], NoDecode] = Field(
+        default_factory=dict, validation_alias="PSDM_CUSTOM_RATE_LIMITS"
+    )
+    """With `rate_limits: custom`: requests_per_minute, issues_per_minute (per project),
+    notes_per_minute, project_requests_per_minute; one left out or null paces nothing."""
     clock: Literal["system", "stand-in"] = Field("system", validation_alias="PSDM_CLOCK")
     """The date the bot decides on: `system` (real time, always in production) or `stand-in`
     (tests and the demo: the simulated date of the GitLab stand-in at `gitlab_url`, which must
@@ -150,9 +158,33 @@ class Settings(BaseSettings):
     @field_validator("rate_limits")
     @classmethod
     def _rate_limit_mode(cls, value: str) -> str:
-        modes = ("instance", "gitlab.com", "self-managed", "none")
+        modes = ("instance", "gitlab.com", "self-managed", "none", "custom")
         if value not in modes:
             raise ValueError(f"rate_limits must be one of {', '.join(modes)}, not {value!r}")
+        return value
+
+    @field_validator("custom_rate_limits", mode="before")
+    @classmethod
+    def _custom_rate_limits_json(cls, value: Any) -> Any:
+        """From the environment: a JSON object, or nothing at all for none."""
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("custom_rate_limits")
+    @classmethod
+    def _custom_rate_limits(cls, value: dict[str, int | None]) -> dict[str, int | None]:
+        known = (
+            "requests_per_minute",
+            "issues_per_minute",
+            "notes_per_minute",
+            "project_requests_per_minute",
+        )
+        for name, count in value.items():
+            if name not in known:
+                raise ValueError(f"no rate limit is called {name!r}: {', '.join(known)}")
+            if count is not None and count < 1:
+                raise ValueError(f"rate limit {name} must be a whole number from 1, or null")
         return value
 
     @field_validator("playbooks")

@@ -211,7 +211,10 @@ def _endpoint(sandbox: Sandbox, route: Route) -> Callable[[Request], Awaitable[R
                     raise ApiError(404, "404 Not Found", key="error")
                 user, job, owner_id = authenticate(state, request, params)
                 if owner_id is not None and not control and sandbox.limiter.limits:
-                    verdict = sandbox.limiter.check(owner_id, request.method, route.template)
+                    project = str(request.path_params.get("id", ""))
+                    verdict = sandbox.limiter.check(
+                        owner_id, request.method, route.template, project
+                    )
                     if verdict.throttled is not None:
                         raise Throttled(verdict)
                 if job and request.method not in ("GET", "HEAD"):

@@ -38,6 +38,7 @@ class Limit:
     period: int
     applies: Callable[[str, str], bool]  # (method, route template) -> counted
     informational: bool  # a Rack::Attack throttle, whose headers every response carries
+    per_project: bool = False  # counted per project and user, not per user alone
 
 
 def _api(method: str, template: str) -> bool:
@@ -62,7 +63,9 @@ def _single_project(method: str, template: str) -> bool:
 
 GITLAB_COM = (
     Limit("throttle_authenticated_api", 2000, 60, _api, True),
-    Limit("issues_create", 200, 60, _issue_create, False),
+    # "applied independently per project and per user"
+    # (GL:doc/administration/settings/rate_limit_on_issues_creation.md)
+    Limit("issues_create", 200, 60, _issue_create, False, per_project=True),
     Limit("notes_create", 60, 60, _note_create, False),
     Limit("project_api", 400, 60, _single_project, False),
 )
@@ -107,8 +110,9 @@ class RateLimiter:
             self.counts: Counter[tuple[str, int, int]] = Counter()
             self.throttled: Counter[str] = Counter()
 
-    def check(self, user_id: int, method: str, template: str) -> Verdict:
-        """Count one request of `user_id`; the first limit it exceeds throttles it."""
+    def check(self, user_id: int, method: str, template: str, project: str = "") -> Verdict:
+        """Count one request of `user_id` (to `project`, for the limits counted per project);
+        the first limit it exceeds throttles it."""
         now = self.clock()
         verdict = Verdict({}, at=now)
         with self._lock:
@@ -116,7 +120,8 @@ class RateLimiter:
                 if not limit.applies(method, template):
                     continue
                 window = int(now // limit.period)
-                key = (limit.name, user_id, window)
+                name = f"{limit.name}:{project}" if limit.per_project else limit.name
+                key = (name, user_id, window)
                 self.counts[key] += 1
                 observed = self.counts[key]
                 if observed == 1:  # a new window: forget this user's older ones
@@ -148,7 +153,8 @@ class RateLimiter:
         with self._lock:
             current: dict[str, dict[str, int]] = {}
             for (name, user_id, window), count in self.counts.items():
-                period = next(limit.period for limit in self.limits if limit.name == name)
+                base = name.split(":", 1)[0]
+                period = next(limit.period for limit in self.limits if limit.name == base)
                 if window == int(now // period):
                     current.setdefault(name, {})[str(user_id)] = count
             return {

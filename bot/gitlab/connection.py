@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,8 @@ from requests.adapters import HTTPAdapter
 
 from bot.gitlab.capabilities import CapabilityCache
 from bot.gitlab.errors import GitLabError
-from bot.gitlab.limits import Limits, Window, limits_for
+from bot.gitlab.limits import MARGIN, Limits, MakeWindow, Pace, Window, limits_for, on_gitlab_com
+from bot.gitlab.memory import Memory
 
 EVENT_HEADER = "X-Gitlab-Event-UUID"
 POOL = 32
@@ -58,30 +60,51 @@ class Pacing:
     """The windows every request of one token's owner passes through, and a count of them."""
 
     limits: Limits
+    share: MakeWindow | None = None
+    """Where windows with a limit are kept across instances (a shared PostgreSQL database)."""
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _projects: dict[str, Window] = field(default_factory=dict)
+    _projects: dict[str, Pace] = field(default_factory=dict)
+    _issues: dict[str, Pace] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.any = Window(self.limits.requests_per_minute)
-        self.issues = Window(self.limits.issues_per_minute)
-        self.notes = Window(self.limits.notes_per_minute)
+        self.any = self._window("any", self.limits.requests_per_minute, self.limits.requests_period)
+        self.notes = self._window("notes", self.limits.notes_per_minute)
 
-    def project(self, ref: str) -> Window:
+    def _window(self, name: str, limit: int | None, period: float = 60.0) -> Pace:
+        if limit is None or self.share is None:
+            return Window(limit, period)
+        return self.share(name, limit, period)
+
+    def project(self, ref: str) -> Pace:
         with self._lock:
             if ref not in self._projects:
-                self._projects[ref] = Window(self.limits.project_requests_per_minute)
+                limit = self.limits.project_requests_per_minute
+                self._projects[ref] = self._window(f"project:{ref}", limit)
             return self._projects[ref]
 
-    def before(self, method: str, url: str, body: bytes | str | None = None) -> list[Window]:
+    def issues(self, ref: str) -> Pace:
+        """The issue and epic creation window of one project (or group, for epics): GitLab
+        applies that limit "independently per project and per user"
+        (`GL:doc/administration/settings/rate_limit_on_issues_creation.md`)."""
+        with self._lock:
+            if ref not in self._issues:
+                self._issues[ref] = self._window(f"issues:{ref}", self.limits.issues_per_minute)
+            return self._issues[ref]
+
+    def windows(self) -> list[Pace]:
+        with self._lock:
+            return [self.any, self.notes, *self._projects.values(), *self._issues.values()]
+
+    def before(self, method: str, url: str, body: bytes | str | None = None) -> list[Pace]:
         """Wait for room in every window the request counts in; returns them, for `done`."""
         windows = []
         post = method.upper() == "POST"
+        project = _PROJECT.search(url)
         if post and _creates_issue(url, body):
-            windows.append(self.issues)
+            windows.append(self.issues(project[1] if project else _namespace_of(body)))
         if post and (_NOTE_CREATE.search(url) or _mutates(url, body, "createNote")):
             windows.append(self.notes)
-        project = _PROJECT.search(url)
         if project:
             windows.append(self.project(project[1]))
         windows.append(self.any)
@@ -92,18 +115,52 @@ class Pacing:
         return windows
 
     @staticmethod
-    def done(windows: list[Window]) -> None:
+    def done(windows: list[Pace]) -> None:
         """The request's answer came back (or it failed): it counts for a period from now."""
         for window in windows:
             window.release()
 
     def after(self, status: int, headers: Mapping[str, str]) -> None:
-        """On a 429, hold every window for as long as GitLab asks."""
-        if status != 429:
+        """Learn from GitLab's answer: on a 429, hold every window for as long as it asks; a
+        `RateLimit-Limit` stricter than the settings' paces the requests from now on; a quota
+        used up (`RateLimit-Remaining: 0`) holds them until `RateLimit-Reset`
+        (`GL:doc/administration/settings/user_and_ip_rate_limits.md`, "Response headers":
+        the quota is per minute, the reset a Unix time). Other instances with the same token
+        use up the same quota, so the headers also tell of their requests."""
+        if status == 429:
+            seconds = _retry_after(headers)
+            for window in self.windows():
+                window.hold(seconds)
             return
-        seconds = _retry_after(headers)
-        for window in (self.any, self.issues, self.notes, *self._projects.values()):
-            window.hold(seconds)
+        quota = _header_int(headers, "RateLimit-Limit")
+        if quota is not None and quota > 0:
+            self.any.learn(max(int(quota * MARGIN), 1), 60.0)
+        if _header_int(headers, "RateLimit-Remaining") == 0:
+            reset = _header_int(headers, "RateLimit-Reset")
+            if reset is not None:
+                # at most a minute: the quota is a minute's, and a clock apart from
+                # GitLab's (or a stand-in's simulated one) must not hold the bot for long
+                self.any.hold(min(max(reset - time.time(), 0.0), 60.0))
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        value = headers.get(name.lower())
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+_NAMESPACE = re.compile(r'"(?:namespacePath|projectPath|fullPath)"\s*:\s*"([^"]{1,255})"')
+
+
+def _namespace_of(body: bytes | str | None) -> str:
+    """The group or project a GraphQL create names, as the key of its creation window."""
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body or ""
+    found = _NAMESPACE.search(text)
+    return found[1] if found else ""
 
 
 def _retry_after(headers: Mapping[str, str]) -> float:
@@ -195,6 +252,8 @@ class Client:
             ),
             follow_redirects=False,
         )
+        self.memory = Memory()
+        """What the process remembers of each engagement between reads (the sweep's probe)."""
         self.capabilities = CapabilityCache()
         """What the instance can do (per group where GitLab.com's plans are per group)."""
         self.lock = threading.Lock()
@@ -285,6 +344,43 @@ def client_for(
         elif limits is not None and limits != client.pacing.limits:
             client.pacing = Pacing(limits)
         return client
+
+
+def instance_limits(client: Client) -> Limits | None:
+    """The limits the instance's own settings set, where the token may read them (`GET
+    /application/settings` answers administrators only, `GL:doc/api/settings.md`)."""
+    try:
+        answer = client.http.get(f"{client.url}/api/v4/application/settings")
+    except httpx.HTTPError:
+        return None
+    if answer.status_code != 200:
+        return None
+    found = answer.json()
+    return Limits.from_application_settings(found) if isinstance(found, dict) else None
+
+
+def paced_client(
+    url: str,
+    token: str,
+    mode: str,
+    custom: Mapping[str, int | None] | None = None,
+    share: MakeWindow | None = None,
+) -> Client:
+    """The process's client for `url` and `token`, paced under `mode` (`limits.MODES`): on a
+    self-managed instance in `instance` mode, by its own settings when the token may read
+    them, else by GitLab's self-managed defaults. With `share`, its windows are kept where
+    every instance of the bot counts in them (`bot/gitlab/shared.py`)."""
+    limits = limits_for(url, mode, custom)
+    client = client_for(url, token, limits=limits)
+    if mode == "instance" and not on_gitlab_com(url):
+        limits = instance_limits(client) or limits
+    client.pacing = Pacing(limits, share)
+    return client
+
+
+def owner_key(url: str, token: str) -> str:
+    """Who a client's windows belong to, without the token: the URL and the token's digest."""
+    return f"{url.rstrip('/')}#{hashlib.sha256(token.encode()).hexdigest()[:16]}"
 
 
 def forget(url: str | None = None) -> None:

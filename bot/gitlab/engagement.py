@@ -36,6 +36,7 @@ from bot.engine.marker import parse
 from bot.engine.plan import Operation
 from bot.gitlab.connection import Connection, open_connection
 from bot.gitlab.kinds.milestones import milestone_path
+from bot.gitlab.memory import MARGIN, Memory, Remembered
 from bot.gitlab.notes import epic_note_once
 from bot.gitlab.project import GitLabProject
 from bot.gitlab.rest import create_once, enc, every
@@ -131,6 +132,7 @@ def read_engagement(
     issues: tuple[LiveIssue, ...] = ()
     epics: tuple[LiveEpic, ...] = ()
     mode: EpicMode = "issues"
+    raw: list[dict[str, Any]] = []
     if ISSUES in parts:
         raw = sorted(every(rest, f"/projects/{pid}/issues", state="all"), key=lambda i: i["iid"])
         store = port.locate_epics()
@@ -139,7 +141,7 @@ def read_engagement(
             for o in store.read(raw, None)
         )
         mode = store.mode
-        left = _left_sprints(rest, pid, raw, found)
+        left = _left_sprints(rest, pid, raw, found, port.conn.client.memory)
         issues = tuple(
             replace(live_issue(i, store.parent_of(i)), left_sprints=left.get(i["iid"], ()))
             for i in raw
@@ -158,9 +160,12 @@ def read_engagement(
     ]
     closers = tuple(c for iid in asked if (c := closer_of(rest, pid, iid, issues)) is not None)
     timelogs = read_timelogs(port.conn, facts.path_with_namespace) if TIMELOGS in parts else None
-    return LiveEngagement(
+    live = LiveEngagement(
         facts, milestones, issues, epics, mode, labels, dora, note, timelogs, closers
     )
+    if ISSUES in parts:
+        _remember(port, live, frozenset(parts), raw)
+    return live
 
 
 def closer_of(
@@ -199,6 +204,55 @@ def member_level(rest: gitlab.Gitlab, pid: int, user_id: int) -> int:
     return int(member.get("access_level") or 0)
 
 
+def _remember(
+    port: GitLabProject, live: LiveEngagement, parts: frozenset[str], raw: list[dict[str, Any]]
+) -> None:
+    stamps = {int(i["iid"]): str(i.get("updated_at")) for i in raw}
+    latest = max((t for i in raw if (t := _moment(i.get("updated_at")))), default=None)
+    # who closed an issue is asked for each time (never answered from memory)
+    asked = {p for p in parts if p.startswith(CLOSER)}
+    kept = Remembered(dict(port.info), live, parts - {DORA, TIMELOGS} - asked, stamps, latest)
+    port.conn.client.memory.keep(port.path, kept)
+
+
+def read_changed(
+    port: GitLabProject, parts: Collection[str] = EVERYTHING, today: date | None = None
+) -> LiveEngagement:
+    """The periodic sweep's read: what the last read remembered, unless GitLab says something
+    changed since. The labels are read every time (GitLab sends no event when one is deleted or
+    renamed); the issues are asked for only as far as they changed since the latest change
+    last seen (`updated_after`, `GL:doc/api/issues.md`), and read in full again only if one
+    did. An engagement nothing happened to costs two requests; one this process has not read
+    yet (or a read of milestones, DORA metrics or time logs) is read in full."""
+    wanted = frozenset(parts)
+    kept = port.conn.client.memory.project(port.path)
+    full = {MILESTONES, DORA, TIMELOGS}
+    if kept is None or wanted & full or not wanted - {LABELS} <= kept.parts:
+        return read_engagement(port, wanted, today)
+    port.info = port.info or dict(kept.info)
+    if ISSUES in wanted and _issues_changed(port.rest, port.path, kept):
+        return read_engagement(port, wanted, today)
+    labels = tuple(_labels_of(port.rest, kept.live.project.id)) if LABELS in wanted else ()
+    issues = ISSUES in wanted
+    return LiveEngagement(
+        kept.live.project,
+        issues=kept.live.issues if issues else (),
+        epics=kept.live.epics if issues else (),
+        epic_mode=kept.live.epic_mode if issues else "issues",
+        labels=labels,
+    )
+
+
+def _issues_changed(rest: gitlab.Gitlab, project: str, kept: Remembered) -> bool:
+    """Whether an issue was created or changed since the last read: one request (per 100
+    issues changed)."""
+    query: dict[str, Any] = {"state": "all"}
+    if kept.latest is not None:
+        query["updated_after"] = (kept.latest - MARGIN).isoformat()
+    changed = every(rest, f"/projects/{enc(project)}/issues", **query)
+    return any(kept.issues.get(int(i["iid"])) != str(i.get("updated_at")) for i in changed)
+
+
 def _moment(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
 
@@ -219,13 +273,15 @@ def _left_sprints(
     pid: int,
     issues: Sequence[Mapping[str, Any]],
     milestones: Sequence[Mapping[str, Any]],
+    memory: Memory | None = None,
 ) -> dict[int, tuple[int, ...]]:
     """The closed milestones each issue was moved out of after they closed, by issue iid.
 
     Milestone events (`GL:doc/api/resource_milestone_events.md`) are read only for issues that
     could have left one: they sit in a milestone starting after the first closed one, existed
     before the last close and changed after the first. An issue still in its closed sprint is
-    counted there already.
+    counted there already. An issue's events are read again only once its `updated_at` moved
+    (a change of milestone moves it), so repeated reads ask only about the issues that changed.
     """
     closed = {int(m["id"]): m for m in milestones if m.get("state") == "closed"}
     since = {mid: t for mid, m in closed.items() if (t := _closed_since(m)) is not None}
@@ -250,10 +306,8 @@ def _left_sprints(
         start = starts[current]
         if earliest is not None and start is not None and start <= earliest:
             continue
-        path = f"/projects/{pid}/issues/{issue['iid']}/resource_milestone_events"
-        try:
-            events = every(rest, path)
-        except gitlab.GitlabHttpError:  # no history to read: the sprint counts what it holds
+        events = _milestone_events(rest, pid, issue, memory)
+        if events is None:  # no history to read: the sprint counts what it holds
             continue
         gone = []
         for event in events:
@@ -264,6 +318,24 @@ def _left_sprints(
         if gone:
             left[int(issue["iid"])] = tuple(sorted(set(gone)))
     return left
+
+
+def _milestone_events(
+    rest: gitlab.Gitlab, pid: int, issue: Mapping[str, Any], memory: Memory | None
+) -> list[dict[str, Any]] | None:
+    """The issue's resource milestone events, from memory while its `updated_at` holds."""
+    iid, stamp = int(issue["iid"]), str(issue.get("updated_at"))
+    kept = memory.milestone_events.get(str(pid), iid, stamp) if memory else None
+    if kept is not None:
+        return kept
+    path = f"/projects/{pid}/issues/{iid}/resource_milestone_events"
+    try:
+        events = every(rest, path)
+    except gitlab.GitlabHttpError:
+        return None
+    if memory is not None:
+        memory.milestone_events.put(str(pid), iid, stamp, events)
+    return events
 
 
 def _json(answer: object) -> dict[str, Any]:
@@ -339,18 +411,29 @@ class EngagementGitLab:
         on_response: Callable[[int], None] | None = None,
         connection: Connection | None = None,
         clock: Clock = SYSTEM,
+        incremental: bool = False,
     ) -> None:
         self.connection = connection or open_connection(url, token, event_uuid=event_uuid)
         self.clock = clock
         """The date the engagement's decisions are taken on (real time but in tests and the
         demo, which may follow the stand-in's simulated date)."""
+        self.incremental = incremental
+        """Read as the periodic sweep does: only what changed since the last read
+        (`read_changed`)."""
         self.port = GitLabProject(self.connection, str(project))
+        kept = self.memory.project(self.port.path) if incremental else None
+        if kept is not None:  # the project as last read: no request to learn its id and group
+            self.port.info = dict(kept.info)
         if on_response:  # the client's one metrics hook (the session is shared)
             self.connection.client.observe(on_response)
 
     @property
     def rest(self) -> gitlab.Gitlab:
         return self.connection.rest
+
+    @property
+    def memory(self) -> Memory:
+        return self.connection.client.memory
 
     def _get(self, path: str) -> dict[str, Any]:
         return _json(self.rest.http_get(path))
@@ -378,6 +461,8 @@ class EngagementGitLab:
     # -- reading -------------------------------------------------------------------------------
 
     def read(self, parts: Collection[str] = EVERYTHING) -> LiveEngagement:
+        if self.incremental:
+            return read_changed(self.port, parts, self.clock.today())
         return read_engagement(self.port, parts, self.clock.today())
 
     def facts(self) -> ProjectFacts:

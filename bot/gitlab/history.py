@@ -11,7 +11,7 @@ the metrics look for.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ from bot.domain.metrics import (
 from bot.domain.model import LiveMilestone
 from bot.engine.marker import parse
 from bot.gitlab.engagement import EngagementGitLab, live_milestone
+from bot.gitlab.memory import Memory
 from bot.gitlab.rest import enc, every
 from bot.playbook.blueprint import Blueprint, IssueKind
 
@@ -144,19 +145,32 @@ def issue_history(
     )
 
 
-def closed_histories(rest: gitlab.Gitlab, project: int | str, pick: Pick) -> list[IssueHistory]:
-    """The histories of the project's closed issues that `pick` keeps (work items)."""
+def closed_histories(
+    rest: gitlab.Gitlab, project: int | str, pick: Pick, memory: Memory | None = None
+) -> list[IssueHistory]:
+    """The histories of the project's closed issues that `pick` keeps (work items). With
+    `memory`, an issue's history is read again only once its `updated_at` moved (a change of
+    its state, labels, milestone or weight moves it)."""
     closed = every(rest, f"/projects/{enc(project)}/issues", state="closed")
     found = []
     for issue in closed:
         picked = pick(issue)
-        if picked is not None:
-            found.append(issue_history(rest, project, issue, picked))
+        if picked is None:
+            continue
+        iid, stamp = int(issue["iid"]), str(issue.get("updated_at"))
+        kept = memory.histories.get(str(project), iid, stamp) if memory else None
+        if kept is not None and kept.kind == picked.kind:
+            found.append(replace(kept, workstream=picked.workstream))
+            continue
+        history = issue_history(rest, project, issue, picked)
+        if memory is not None:
+            memory.histories.put(str(project), iid, stamp, history)
+        found.append(history)
     return found
 
 
 def work_histories(
-    rest: gitlab.Gitlab, project: int | str, blueprint: Blueprint
+    rest: gitlab.Gitlab, project: int | str, blueprint: Blueprint, memory: Memory | None = None
 ) -> list[IssueHistory]:
     """The closed work items' histories, each with its workstream, for the flow metrics."""
 
@@ -167,13 +181,21 @@ def work_histories(
         )
         return Picked("work", workstream) if counted else None
 
-    return closed_histories(rest, project, pick)
+    return closed_histories(rest, project, pick, memory)
 
 
 def closed_milestones_since(gl: EngagementGitLab, since: datetime) -> list[LiveMilestone]:
     """The project's milestones closed (or otherwise changed while closed) since `since`:
     `updated_after` narrows GitLab's answer, and the answer's `updated_at` is checked again
-    for an instance that ignores the filter."""
+    for an instance that ignores the filter.
+
+    The periodic sweep (`gl.incremental`) asks only where it must: on a GitLab that sends no
+    event when a milestone closes (before 18.2), and once per process elsewhere, for the
+    closes made while it was not running; after that every close reaches it as a Milestone
+    Hook, which the intake records durably."""
+    key = gl.port.path
+    if gl.incremental and key in gl.memory.closes_asked and gl.port.capabilities.milestone_events:
+        return []
     path = f"/projects/{enc(gl.project)}/milestones"
     # a sprint may be a group milestone the project inherits (verified.md 3.2)
     answer = every(
@@ -184,4 +206,5 @@ def closed_milestones_since(gl: EngagementGitLab, since: datetime) -> list[LiveM
         changed = moment(item.get("updated_at"))
         if changed is None or changed >= since:
             found.append(live_milestone(item))
+    gl.memory.closes_asked.add(key)
     return found

@@ -21,10 +21,10 @@ from bot.config import Settings
 from bot.events.router import Context, Router
 from bot.events.routes import build_router
 from bot.gitlab.clock import clock_for
-from bot.gitlab.connection import client_for
+from bot.gitlab.connection import Client, owner_key, paced_client
 from bot.gitlab.engagement import token_user
-from bot.gitlab.limits import limits_for
 from bot.gitlab.preflight import readiness_problem
+from bot.gitlab.shared import shared_windows
 from bot.service.batcher import GroupCommit
 from bot.service.commands import service_runners
 from bot.service.dashboard import install_dashboard
@@ -32,7 +32,7 @@ from bot.service.dispatcher import Dispatcher
 from bot.service.durable import Durable, system_database_url
 from bot.service.portfolio import Keeper, Portfolio, gitlab_reader
 from bot.service.retention import Retention
-from bot.service.store import Delivery, Store, private_file
+from bot.service.store import Delivery, Store, engine_url, private_file
 from bot.service.sweep import LabelSweep
 from bot.service.webhook import WebhookIntake
 from bot.service.workflows import Runner, Workflows
@@ -67,11 +67,7 @@ class Service:
         settings = self.settings
         # The process's one client for the bot's GitLab and token, paced as the settings say;
         # every later connection to the same URL and token shares it.
-        client = client_for(
-            settings.gitlab_url,
-            settings.gitlab_token,
-            limits=limits_for(settings.gitlab_url, settings.rate_limits),
-        )
+        client = await asyncio.to_thread(pace, settings)
         client.capabilities.keep_for(settings.capabilities_minutes * 60)
         self.store = await asyncio.to_thread(Store, settings.database_url)
         self.context = await asyncio.to_thread(bot_context, settings)
@@ -190,6 +186,22 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return self.database and self.gitlab
+
+
+def pace(settings: Settings) -> Client:
+    """Make the process's one client for the bot's GitLab and token, paced as the settings
+    say; on PostgreSQL its windows are shared with every instance using the database."""
+    share = None
+    if settings.uses_postgres:
+        owner = owner_key(settings.gitlab_url, settings.gitlab_token)
+        share = shared_windows(engine_url(settings.database_url), owner)
+    return paced_client(
+        settings.gitlab_url,
+        settings.gitlab_token,
+        settings.rate_limits,
+        settings.custom_rate_limits,
+        share,
+    )
 
 
 def bot_context(settings: Settings) -> Context:

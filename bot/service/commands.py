@@ -65,7 +65,7 @@ from bot.events.commands.reply import (
 from bot.events.commands.reply import Outcome as Reply
 from bot.events.commands.roles import Role
 from bot.events.event import Event
-from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
+from bot.gitlab.engagement import EngagementGitLab
 from bot.playbook.blueprint import Blueprint
 from bot.report.weekly import status_markdown
 from bot.service.durable import current_workflow_id, step
@@ -244,7 +244,8 @@ class CommandRunners:
         return True, command_help.topic(topic, self.commands)
 
     def status(self, asking: Asking) -> tuple[bool, str]:
-        live, today = asking.read(EVERYTHING - {DORA})
+        # the figures need the time-boxes and the issues, not the project's labels
+        live, today = asking.read(frozenset({MILESTONES, ISSUES}))
         _, blueprint = self.engaged(live)
         snapshot = decisions.status(live, blueprint, today)
         metrics = engagement_metrics(live, blueprint, snapshot)

@@ -54,7 +54,12 @@ def weekly_report(engagements: Engagements, gl: EngagementGitLab, name: str) -> 
             return ok, text
     live, today = step(f"{name}: read the project again", read_today, gl, EVERYTHING)
     histories = step(
-        f"{name}: read the work's history", work_histories, gl.rest, live.project.id, blueprint
+        f"{name}: read the work's history",
+        work_histories,
+        gl.rest,
+        live.project.id,
+        blueprint,
+        gl.memory,
     )
     snapshot = decisions.status(live, blueprint, today)
     if snapshot.status_issue is None and isinstance(made, Refusal):

@@ -106,6 +106,7 @@ class Engagements:
             event_uuid=event.event_uuid,
             on_response=count_gitlab_response,
             clock=self.clock,
+            incremental=event.kind == SWEEP,
         )
 
     def recorded(self, project_id: int) -> Choice | None:

@@ -124,7 +124,7 @@ def test_60_note_creations_a_minute_per_user_whatever_the_token(limited):
     assert stats["throttled"] == {"notes_create": 1}
 
 
-def test_200_issue_creations_a_minute_per_user(limited):
+def test_200_issue_creations_a_minute_per_user_and_project(limited):
     project = limited["project"]
     rita = limited["client"](limited["rita"]["token"])
     for number in range(200):
@@ -134,6 +134,15 @@ def test_200_issue_creations_a_minute_per_user(limited):
     assert refused.status_code == 429 and refused.json() == TOO_MANY
     listed = rita.get(f"/projects/{project}/issues", params={"per_page": 1})
     assert listed.headers["x-total"] == "200"
+    other = limited["client"](limited["server"].token).post(
+        "/projects",
+        json={
+            "name": "other",
+            "namespace_id": rita.get(f"/projects/{project}").json()["namespace"]["id"],
+        },
+    )
+    elsewhere = rita.post(f"/projects/{other.json()['id']}/issues", json={"title": "Elsewhere"})
+    assert elsewhere.status_code == 201, "the limit counts per project and user"
 
 
 def test_400_single_project_requests_a_minute_per_user(limited):

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from bot.config import DEFAULT_DATABASE_URL, load_settings
+from bot.config import DEFAULT_DATABASE_URL, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +77,36 @@ def test_the_label_sweep_runs_every_15_minutes_unless_told_otherwise(monkeypatch
     monkeypatch.setenv("PSDM_LABEL_SWEEP_MINUTES", "-5")
     with pytest.raises(ValidationError, match="PSDM_LABEL_SWEEP_MINUTES"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"rate_limits": "fastest"}, "rate_limits must be one of"),
+        ({"custom_rate_limits": {"issue_per_minute": 5}}, "no rate limit is called"),
+        ({"custom_rate_limits": {"notes_per_minute": 0}}, "whole number from 1"),
+        ({"clock": "tomorrow"}, "clock"),
+    ],
+)
+def test_rate_limits_and_the_clock_refuse_what_they_do_not_know(given, error):
+    with pytest.raises(ValueError, match=error):
+        Settings(webhook_secrets=["s"], **given)
+
+
+def test_custom_rate_limits_and_the_stand_in_clock_are_accepted():
+    settings = Settings(
+        webhook_secrets=["s"],
+        rate_limits="custom",
+        custom_rate_limits={"issues_per_minute": 25, "notes_per_minute": None},
+        clock="stand-in",
+    )
+    assert settings.custom_rate_limits == {"issues_per_minute": 25, "notes_per_minute": None}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("", {}), ('{"issues_per_minute": 100}', {"issues_per_minute": 100})],
+)
+def test_custom_rate_limits_come_from_the_environment_as_json(monkeypatch, given, expected):
+    monkeypatch.setenv("PSDM_CUSTOM_RATE_LIMITS", given)
+    assert Settings(webhook_secrets=["s"]).custom_rate_limits == expected

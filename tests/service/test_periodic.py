@@ -31,7 +31,10 @@ PATH = "acme/delivery"
 
 @pytest.fixture
 def gitlab_sandbox():
-    running = run_in_thread(create_sandbox(tier="premium", admin_token=DEFAULT_ADMIN_TOKEN))
+    # GitLab 17.11: no Milestone Hook tells of a close, so the sweep asks at every pass
+    running = run_in_thread(
+        create_sandbox(tier="premium", admin_token=DEFAULT_ADMIN_TOKEN, gitlab_version="17.11")
+    )
     yield SandboxServer(running, DEFAULT_ADMIN_TOKEN)
     running.stop()
 
