@@ -22,6 +22,15 @@ from bot.service.threaded import RunningServer, run_in_thread
 from gitlab_sandbox import DEFAULT_ADMIN_TOKEN, create_app
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
+KINDS = {
+    "emoji-award-note.json": "Emoji Hook",
+    "group-project-create.json": "Project Hook",
+    "issue-open.json": "Issue Hook",
+    "milestone-create.json": "Milestone Hook",
+    "note-issue.json": "Note Hook",
+    "system-project-create.json": "System Hook",
+}
+"""The event kind (X-Gitlab-Event) each documented payload in PAYLOADS is delivered as."""
 """GitLab's documented webhook payload examples, verbatim."""
 
 

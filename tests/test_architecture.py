@@ -175,3 +175,21 @@ def test_each_engine_reconciler_has_its_adapter_store_that_reads_and_writes(kind
     assert not any(
         name.startswith("bot.gitlab.project") for path in files for name in imports_of(path)
     ), f"the {kind} store imports the port instead of receiving a ProjectContext"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared fixtures and helpers live in support modules (conftest, harness, world, ...), so
+    a test module can be read, run and changed on its own."""
+    tests = Path(__file__).resolve().parent
+    importing = {
+        str(path.relative_to(ROOT)): sorted(found)
+        for path in sorted(tests.rglob("*.py"))
+        if (
+            found := {
+                name
+                for name in imports_of(path)
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
+            }
+        )
+    }
+    assert importing == {}

@@ -15,11 +15,14 @@ import subprocess
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
+
+if TYPE_CHECKING:
+    from tests.dashboard.conftest import Dashboard
 
 AXE = "4"
 FLAGS = [
@@ -197,3 +200,18 @@ class Browser:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait(10)
+
+
+def sign_in_in_browser(browser: Browser, dashboard: Dashboard, username: str) -> str:
+    """From the dashboard to GitLab's authorization form and back; where the browser ends."""
+    page = browser.page
+    landed = page.goto(dashboard.url + "/")
+    assert landed.startswith(dashboard.sandbox.url + "/oauth/authorize?"), landed
+    text = page.js("document.body.innerText")
+    assert "Authorize psdm-bot dashboard" in text
+    assert "Acme" not in text and "Globex" not in text, "nothing shows before sign-in"
+    return page.submit(
+        f"document.querySelector('input[name=login]').value = '{username}';"
+        f"document.querySelector('input[name=password]').value = '{username}-token';"
+        "document.querySelector('button[value=authorize]').click();"
+    )

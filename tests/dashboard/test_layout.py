@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dashboard.browser import Browser
+from tests.dashboard.browser import Browser, sign_in_in_browser
 from tests.dashboard.conftest import Dashboard, ps_team, scaffold
-from tests.dashboard.test_screenshot import sign_in_in_browser
 
 WIDTHS = (390, 1366)
 OVERLAPS = """

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.browser import Browser, axe_source
+from tests.dashboard.browser import Browser, axe_source, sign_in_in_browser
 from tests.dashboard.conftest import Dashboard, ps_team
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -29,21 +29,6 @@ def browser(tmp_path) -> Iterator[Browser]:
         yield opened
     finally:
         opened.close()
-
-
-def sign_in_in_browser(browser: Browser, dashboard: Dashboard, username: str) -> str:
-    """From the dashboard to GitLab's authorization form and back; where the browser ends."""
-    page = browser.page
-    landed = page.goto(dashboard.url + "/")
-    assert landed.startswith(dashboard.sandbox.url + "/oauth/authorize?"), landed
-    text = page.js("document.body.innerText")
-    assert "Authorize psdm-bot dashboard" in text
-    assert "Acme" not in text and "Globex" not in text, "nothing shows before sign-in"
-    return page.submit(
-        f"document.querySelector('input[name=login]').value = '{username}';"
-        f"document.querySelector('input[name=password]').value = '{username}-token';"
-        "document.querySelector('button[value=authorize]').click();"
-    )
 
 
 def shot(browser: Browser, name: str, tmp_path: Path) -> bytes:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from itertools import count
 
 from bot.engine.marker import parse
-from bot.engine.plan import Operation
+from bot.engine.plan import Operation, Plan
 from bot.engine.port import LiveObject, LiveState
 from bot.playbook.blueprint import Blueprint
 
@@ -56,3 +56,8 @@ class MemoryPort:
     def delete(self, key: str) -> None:
         ref = self.refs.pop(key)
         self.objects = {k: v for k, v in self.objects.items() if k[1] != ref}
+
+
+def op_for(plan: Plan, key: str) -> Operation:
+    """The plan's operation on the object `key`."""
+    return next(op for op in plan.operations if op.key == key)

@@ -5,17 +5,13 @@ from bot.engine.diff import diff
 from bot.engine.marker import Marker, parse
 from bot.engine.port import LiveObject, LiveState
 from bot.playbook.blueprint import Blueprint
-from tests.engine.memory import MemoryPort
+from tests.engine.memory import MemoryPort, op_for
 
 
 def built(blueprint: Blueprint) -> MemoryPort:
     port = MemoryPort()
     assert apply(diff(blueprint), port).ok
     return port
-
-
-def op_for(plan, key):
-    return next(op for op in plan.operations if op.key == key)
 
 
 def test_against_an_empty_project_everything_is_created_parents_first(blueprint):

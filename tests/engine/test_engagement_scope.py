@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.engine.diff import diff
 from bot.engine.marker import Marker, parse, with_marker
 from bot.engine.port import LiveObject, LiveState
-from tests.engine.test_diff import op_for
+from tests.engine.memory import op_for
 
 PROJECT = 123
 

@@ -31,8 +31,8 @@ from bot.events.routes import build_router
 from bot.service.app import create_app
 from bot.service.store import IGNORED, RECEIVED, Delivery, inbox
 from bot.service.workflows import Workflows
+from tests.conftest import KINDS as KINDS_BY_FILE
 from tests.conftest import PAYLOADS
-from tests.service.test_intake import KINDS as KINDS_BY_FILE
 
 SECRET = "fuzz-secret"
 DOCUMENTED = KINDS_BY_FILE

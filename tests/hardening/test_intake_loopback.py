@@ -25,7 +25,7 @@ from bot.service.serve import HeaderDeadline
 from bot.service.store import Store
 from bot.service.threaded import run_in_thread
 from tests.conftest import PAYLOADS
-from tests.service.test_intake import wait_for
+from tests.service.harness import wait_for
 
 SECRET = "loop-secret"
 SIGNING = "whsec_" + base64.b64encode(b"s" * 32).decode()

@@ -21,7 +21,7 @@ from bot.service.retention import DAY, Retention
 from bot.service.store import DISPATCHED, Delivery, Store, inbox
 from bot.service.threaded import run_in_thread
 from tests.conftest import PAYLOADS
-from tests.service.test_intake import wait_for
+from tests.service.harness import wait_for
 
 PER_DAY = 60
 BODY = "x" * 4000

@@ -16,7 +16,7 @@ from bot.gitlab.snapshot import read_snapshot
 from bot.report.weekly import status_markdown, weekly_markdown
 from bot.service.portfolio import gitlab_reader
 from bot.service.store import Engagement
-from tests.report.test_read_snapshot import PATH, scaffold, walk_first_sprint
+from tests.report.world import PATH, scaffold, walk_first_sprint
 
 
 def test_one_sprint_shows_the_same_figures_in_every_view(sandbox) -> None:

@@ -10,7 +10,7 @@ from bot.domain.model import LiveIssue
 from bot.domain.weekly import weekly_status
 from bot.gitlab.snapshot import read_weekly
 from tests.domain.world import START, blueprint, issues, live
-from tests.report.test_read_snapshot import PATH, scaffold
+from tests.report.world import PATH, scaffold
 
 
 def status(iid: int, week: int, state: str = "opened") -> LiveIssue:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
+from bot.domain.effects import Decision, Outcome, RecordEngagement
+from bot.domain.model import LiveEngagement
+from bot.domain.playbooks import Choice
 from bot.engine.apply import apply
 from bot.engine.diff import diff
 from bot.engine.marker import parse
 from bot.gitlab import GitLabProject, connect
+from bot.gitlab.commands import Performer
+from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
 from bot.gitlab.kinds.epics.store import split_children
+from bot.gitlab.notes import _notes
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint
 
@@ -117,3 +123,78 @@ def assert_built_once(engagement: Engagement) -> None:
             linked = {link.title for link in parent.links.list(get_all=True)}
             children = {i.title for i in blueprint.issues if i.epic == epic.key}
             assert children <= linked, epic.key
+
+
+def rendered(choice: Choice) -> Blueprint:
+    return _rendered(choice.playbook, tuple(sorted(choice.variables.items())))
+
+
+@cache
+def _rendered(playbook: str, variables: tuple[tuple[str, str], ...]) -> Blueprint:
+    return render(load_playbook(playbook), dict(variables))
+
+
+@dataclass
+class Life:
+    engagement: Engagement
+    choice: Choice
+
+    @property
+    def blueprint(self) -> Blueprint:
+        return rendered(self.choice)
+
+    @cached_property
+    def gl(self) -> EngagementGitLab:
+        sandbox = self.engagement.sandbox
+        return EngagementGitLab(sandbox.url, sandbox.token, self.engagement.path)
+
+    def read(self) -> LiveEngagement:
+        return self.gl.read(EVERYTHING - {DORA})
+
+    def perform(self, outcome: Outcome) -> Outcome:
+        if isinstance(outcome, Decision):
+            performer = Performer(self.gl)
+            for effect in outcome.effects:
+                if not isinstance(effect, RecordEngagement):
+                    performer.perform(effect)
+        return outcome
+
+    def issue(self, key: str):
+        found = self.read().issue_by_key(key)
+        assert found is not None, key
+        return self.engagement.project.issues.get(found.iid)
+
+    def close(self, key: str, tick: bool = True) -> int:
+        """Close the issue, its acceptance criteria ticked first (as a gate's approver does)
+        unless `tick` is False."""
+        issue = self.issue(key)
+        if tick:
+            issue.description = (issue.description or "").replace("- [ ]", "- [x]")
+        issue.state_event = "close"
+        issue.save()
+        return int(issue.iid)
+
+    def phase_labels(self) -> set[str]:
+        root = self.read().epic_by_key("epic:engagement")
+        assert root is not None
+        return {n for n in root.labels if n.startswith("PSDM Phase::")}
+
+    def milestone(self, key: str):
+        found = next(m for m in self.read().milestones if m.key == key)
+        return found
+
+
+def epic_comments(life: Life, ref: str) -> list[str]:
+    """The comments on the epic where GitLab keeps them: work-item notes, or on Free the notes
+    of its parent issue."""
+    if life.gl.port.epics.mode == "work_items":
+        return [n["body"] for n in _notes(life.gl.connection, "acme", int(ref))[1]]
+    path = f"/projects/{life.gl.project}/issues/{ref}/notes"
+    return [n["body"] for n in life.gl.rest.http_list(path, get_all=True)]
+
+
+def start(engagement: Engagement, variables: dict[str, str] = ACME) -> Life:
+    life = Life(engagement, Choice("tool-adoption", dict(variables)))
+    _, result = engagement.apply(life.blueprint)
+    assert result.ok, result.failed
+    return life

@@ -27,8 +27,7 @@ from bot.events.routes import build_router
 from bot.gitlab.commands import Performer
 from bot.gitlab.engagement import EngagementGitLab
 from tests.sandbox.conftest import Receiver
-from tests.scenarios.support import Engagement
-from tests.scenarios.test_engagement_life import Life, start
+from tests.scenarios.support import Engagement, Life, start
 
 pytestmark = pytest.mark.xdist_group("engagement-life")
 CLOSE_ISSUES = (

@@ -8,104 +8,21 @@ read model, take the domain's decision, perform its effects through the adapter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache, cached_property
 
 import pytest
 
 from bot.domain import decisions
-from bot.domain.effects import Decision, Outcome, RecordEngagement, Refusal
+from bot.domain.effects import Decision, RecordEngagement, Refusal
 from bot.domain.metrics import Durations, flow_metrics
-from bot.domain.model import LiveEngagement
 from bot.domain.playbooks import Choice
 from bot.domain.weekly import weekly_status
 from bot.engine.marker import parse
-from bot.gitlab.commands import Performer
-from bot.gitlab.engagement import DORA, EVERYTHING, EngagementGitLab
 from bot.gitlab.history import Picked, closed_histories, moment
-from bot.gitlab.notes import _notes
-from bot.playbook import load_playbook, render
-from bot.playbook.blueprint import Blueprint
-from tests.scenarios.support import ACME, Engagement
+from tests.scenarios.support import ACME, Engagement, Life, epic_comments, rendered, start
 
 pytestmark = pytest.mark.xdist_group("engagement-life")
 TWO_PILOTS = {**ACME, "pilots": "2", "pilot_names": "Payments,Mobile"}
-
-
-def rendered(choice: Choice) -> Blueprint:
-    return _rendered(choice.playbook, tuple(sorted(choice.variables.items())))
-
-
-@cache
-def _rendered(playbook: str, variables: tuple[tuple[str, str], ...]) -> Blueprint:
-    return render(load_playbook(playbook), dict(variables))
-
-
-@dataclass
-class Life:
-    engagement: Engagement
-    choice: Choice
-
-    @property
-    def blueprint(self) -> Blueprint:
-        return rendered(self.choice)
-
-    @cached_property
-    def gl(self) -> EngagementGitLab:
-        sandbox = self.engagement.sandbox
-        return EngagementGitLab(sandbox.url, sandbox.token, self.engagement.path)
-
-    def read(self) -> LiveEngagement:
-        return self.gl.read(EVERYTHING - {DORA})
-
-    def perform(self, outcome: Outcome) -> Outcome:
-        if isinstance(outcome, Decision):
-            performer = Performer(self.gl)
-            for effect in outcome.effects:
-                if not isinstance(effect, RecordEngagement):
-                    performer.perform(effect)
-        return outcome
-
-    def issue(self, key: str):
-        found = self.read().issue_by_key(key)
-        assert found is not None, key
-        return self.engagement.project.issues.get(found.iid)
-
-    def close(self, key: str, tick: bool = True) -> int:
-        """Close the issue, its acceptance criteria ticked first (as a gate's approver does)
-        unless `tick` is False."""
-        issue = self.issue(key)
-        if tick:
-            issue.description = (issue.description or "").replace("- [ ]", "- [x]")
-        issue.state_event = "close"
-        issue.save()
-        return int(issue.iid)
-
-    def phase_labels(self) -> set[str]:
-        root = self.read().epic_by_key("epic:engagement")
-        assert root is not None
-        return {n for n in root.labels if n.startswith("PSDM Phase::")}
-
-    def milestone(self, key: str):
-        found = next(m for m in self.read().milestones if m.key == key)
-        return found
-
-
-def epic_comments(life: Life, ref: str) -> list[str]:
-    """The comments on the epic where GitLab keeps them: work-item notes, or on Free the notes
-    of its parent issue."""
-    if life.gl.port.epics.mode == "work_items":
-        return [n["body"] for n in _notes(life.gl.connection, "acme", int(ref))[1]]
-    path = f"/projects/{life.gl.project}/issues/{ref}/notes"
-    return [n["body"] for n in life.gl.rest.http_list(path, get_all=True)]
-
-
-def start(engagement: Engagement, variables: dict[str, str] = ACME) -> Life:
-    life = Life(engagement, Choice("tool-adoption", dict(variables)))
-    _, result = engagement.apply(life.blueprint)
-    assert result.ok, result.failed
-    return life
 
 
 def test_a_gate_holds_the_phase_and_force_is_recorded(engagement: Engagement) -> None:

@@ -18,16 +18,8 @@ from bot.service.durable import step
 from bot.service.threaded import run_in_thread
 from gitlab_sandbox.app import DEFAULT_ADMIN_TOKEN
 from gitlab_sandbox.app import create_app as create_sandbox
-from tests.conftest import PAYLOADS
+from tests.conftest import KINDS, PAYLOADS
 
-KINDS = {
-    "emoji-award-note.json": "Emoji Hook",
-    "group-project-create.json": "Project Hook",
-    "issue-open.json": "Issue Hook",
-    "milestone-create.json": "Milestone Hook",
-    "note-issue.json": "Note Hook",
-    "system-project-create.json": "System Hook",
-}
 SIGNING = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
 
