@@ -25,7 +25,9 @@ FILLED = {
     "Impact": "Medium",
     "Mitigation": "Book the | change window early",
 }
-WANTED = RaidFields("jane.doe", date(2026, 3, 31), "High", "Medium", "Book the | change window early")
+WANTED = RaidFields(
+    "jane.doe", date(2026, 3, 31), "High", "Medium", "Book the | change window early"
+)
 
 
 def shipped(name: str) -> Blueprint:
