@@ -91,9 +91,7 @@ def test_given_a_person_edited_a_template_when_the_playbook_changes_then_their_t
             json={"branch": "main", "commit_message": "ours", "content": mine},
         )
         answer.raise_for_status()
-        changed = tuple(
-            replace(t, body=t.body.replace("## ", "### ")) for t in blueprint.templates
-        )
+        changed = tuple(replace(t, body=t.body.replace("## ", "### ")) for t in blueprint.templates)
         plan, result = engagement.apply(replace(blueprint, templates=changed))
         assert result.ok, result.failed[:3]
         by_key = {op.key: op for op in plan.operations}
