@@ -12,7 +12,8 @@ import pytest
 from bot.domain.engagement import RAID_KINDS, RAID_LOG
 from bot.domain.model import LiveIssue
 from bot.domain.raid import RaidFields, fields_of, raid_details
-from bot.engine.marker import Marker, with_marker
+from bot.engine.marker import Marker, parse, with_marker
+from bot.gitlab.kinds.templates import FILE_MARKER, OWN_MARKER
 from bot.playbook import load_playbook, render
 from bot.playbook.blueprint import Blueprint, IssueTemplate
 from tests.domain.world import START
@@ -37,7 +38,8 @@ def shipped(name: str) -> Blueprint:
 def filed(template: IssueTemplate, fill: dict[str, str]) -> LiveIssue:
     """The issue GitLab makes from the template's file: quick actions applied and taken out
     of the text (the marker the file carries stays, hidden), the cells filled in as given."""
-    text = with_marker(template.body, Marker(template.key, {"description": "x"}))
+    marked = with_marker(template.body, Marker(template.key, {"description": "x"}))
+    text = marked.replace(OWN_MARKER, FILE_MARKER)
     labels = tuple(re.findall(r'~"([^"]+)"', text))
     text = "\n".join(line for line in text.splitlines() if not line.startswith("/label "))
     for name, value in fill.items():
@@ -58,6 +60,7 @@ def test_every_raid_kind_has_a_template_labelled_for_the_raid_log(name):
 @pytest.mark.parametrize("template", shipped("tool-adoption").templates, ids=lambda t: t.title)
 def test_an_item_filed_from_a_template_and_filled_in_is_read_back_with_every_field(template):
     assert fields_of(filed(template, FILLED)) == WANTED
+    assert parse(filed(template, FILLED).description)[1] is None  # a person's item, not the bot's
     (detail,) = raid_details(Blueprint("x"), [filed(template, FILLED)])
     assert detail.kind == RAID_KINDS[next(lb for lb in template.labels if lb in RAID_KINDS)]
 

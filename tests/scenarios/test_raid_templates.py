@@ -15,6 +15,7 @@ from bot.domain.model import LiveIssue
 from bot.domain.raid import fields_of
 from bot.engine.apply import apply
 from bot.engine.diff import diff
+from bot.engine.marker import parse
 from bot.playbook.blueprint import Blueprint
 from tests.scenarios.support import tool_adoption
 
@@ -54,6 +55,8 @@ def test_given_an_empty_repository_when_applied_then_gitlab_offers_a_template_pe
         assert len(listed) == len(RAID_KINDS)
         risk = client.get(f"/templates/issues/{quote('RAID Risk')}").json()["content"]
     assert '/label ~"PS RAID Log" ~"PS Risk"' in risk
+    assert "<!-- psdm-bot-template key=template:raid-risk" in risk
+    assert parse(risk)[1] is None  # an issue filed from it does not pass for one the bot made
     filled = risk.replace("| Owner | - |", "| Owner | @jane.doe |").replace(
         "| Impact | - |", "| Impact | High |"
     )

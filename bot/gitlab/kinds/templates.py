@@ -6,6 +6,10 @@ Only the blueprint's own paths are read (a 404 is a template not made yet). A cr
 finds the file there (GitLab answers 400) leaves it as it is; an update names the file's last
 commit, so a person's commit since the read makes GitLab refuse it rather than lose their edit.
 On an empty repository the first create starts the default branch.
+
+GitLab copies a template's whole text into each issue filed from it, hidden comments included,
+so the file's ownership marker is spelt `<!-- psdm-bot-template key=... -->`: an issue that
+carries it is a person's, not one the bot made (issue readers only know `<!-- psdm-bot key=`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from bot.gitlab.rest import create_once, enc, get, post, put
 from bot.playbook.blueprint import ISSUE_TEMPLATES, Blueprint
 
 COMMIT_MESSAGE = "psdm-bot: issue template {title}"
+FILE_MARKER = "<!-- psdm-bot-template key="
+OWN_MARKER = "<!-- psdm-bot key="
 DEFAULT_BRANCH = "main"
 """The branch an empty repository's first commit starts when the project names none."""
 
@@ -53,7 +59,7 @@ class TemplateStore:
             if answer is None:
                 continue
             content = base64.b64decode(answer.get("content") or "").decode("utf-8", "replace")
-            text, marker = parse(content)
+            text, marker = parse(content.replace(FILE_MARKER, OWN_MARKER, 1))
             fields = {"description": text}
             found.append(LiveObject("template", template.path, template.title, fields, marker))
         return found
@@ -66,7 +72,7 @@ class TemplateStore:
         data: dict[str, Any] = {
             "branch": self._branch(),
             "commit_message": COMMIT_MESSAGE.format(title=op.title),
-            "content": f"{op.body or ''}\n",
+            "content": f"{op.body or ''}\n".replace(OWN_MARKER, FILE_MARKER, 1),
         }
         if op.op != "create":
             if path not in self.commits and self._get(path) is None:
