@@ -90,6 +90,8 @@ class State:
         """Uploaded files by URL path: content type and bytes (avatars, markdown uploads)."""
         self.custom_attributes: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
         self.topics: dict[int, Topic] = {}
+        self.repositories: dict[int, dict[str, dict[str, dict[str, str]]]] = {}
+        """Repository files by project, branch and path: content and last commit id."""
         self.records: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
         """Small per-user or per-owner records by kind (SSH and GPG keys, emails, statuses,
         badges): plain rows, rendered as GitLab shows them."""

@@ -18,7 +18,7 @@ from bot.playbook.blueprint import Blueprint
 if TYPE_CHECKING:
     from bot.engine.plan import Operation
 
-Kind = Literal["label", "milestone", "epic", "issue", "board"]
+Kind = Literal["label", "milestone", "epic", "issue", "board", "template"]
 EpicMode = Literal["work_items", "legacy", "issues", "none"]
 
 

@@ -33,6 +33,7 @@ from bot.gitlab.kinds.epics.work_items import Answer, read_group
 from bot.gitlab.kinds.issues import IssueStore
 from bot.gitlab.kinds.labels import LabelStore
 from bot.gitlab.kinds.milestones import MilestoneStore
+from bot.gitlab.kinds.templates import TemplateStore
 from bot.gitlab.rest import enc, first_contact, get
 from bot.playbook.blueprint import Blueprint
 
@@ -40,7 +41,7 @@ DEVELOPER = 30
 READERS = 8
 """Workers for the reads at the start of a run, enough for all of them at once (the project,
 each kind, the instance's capabilities), so that none waits for a worker another one holds."""
-KINDS: frozenset[Kind] = frozenset({"label", "milestone", "epic", "issue", "board"})
+KINDS: frozenset[Kind] = frozenset({"label", "milestone", "epic", "issue", "board", "template"})
 UNTIERED = "the tier was not read: no planned object depends on it"
 
 
@@ -84,6 +85,7 @@ class GitLabProject:
         self.milestones = MilestoneStore(self)
         self.issues = IssueStore(self)
         self.boards = BoardStore(self, self.labels)
+        self.templates = TemplateStore(self)
         self._epics: EpicStore | None = None
 
     @property
@@ -190,6 +192,8 @@ class GitLabProject:
                 )
                 if kind in kinds
             }
+            if "template" in kinds:
+                found["template"] = pool.submit(self.templates.read, blueprint)
             issues = pool.submit(self.issues.read) if "issue" in kinds else None
             early = self._early_epics(pool) if "epic" in kinds else None
             epics = (
@@ -212,6 +216,7 @@ class GitLabProject:
                     if not self.epics.owns(issue)
                 ),
                 *(found["board"].result() if "board" in found else []),
+                *(found["template"].result() if "template" in found else []),
             ]
             known = capabilities.result() if capabilities else None
         for obj in objects:
@@ -275,6 +280,7 @@ class GitLabProject:
             "epic": self.epics.write,
             "issue": self._write_issue,
             "board": self.boards.write,
+            "template": self.templates.write,
         }[op.kind]
         with self._explained(f"trying to {op.op} {op.kind} {op.title!r}"):
             ref = str(writer(op))

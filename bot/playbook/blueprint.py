@@ -109,6 +109,26 @@ class Board:
     labels: tuple[str, ...] = ()
 
 
+ISSUE_TEMPLATES = ".gitlab/issue_templates/"
+"""Where GitLab looks for a project's issue description templates, on the default branch
+(`GL:doc/user/project/description_templates.md`)."""
+
+
+@dataclass(frozen=True)
+class IssueTemplate:
+    """An issue description template: one Markdown file people pick when they file an issue."""
+
+    key: str
+    title: str
+    """The name GitLab's template picker shows: the file name without `.md`."""
+    body: str
+    labels: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{ISSUE_TEMPLATES}{self.title}.md"
+
+
 @dataclass(frozen=True)
 class Phase:
     """A PSDM phase in engagement order, with the label that marks it as current."""
@@ -148,7 +168,7 @@ class StatusWeek:
     issue: Issue
 
 
-Object = Label | TimeBox | Epic | Issue | Board
+Object = Label | TimeBox | Epic | Issue | Board | IssueTemplate
 
 
 @dataclass(frozen=True)
@@ -161,6 +181,7 @@ class Blueprint:
     epics: tuple[Epic, ...] = ()
     issues: tuple[Issue, ...] = ()
     boards: tuple[Board, ...] = ()
+    templates: tuple[IssueTemplate, ...] = ()
     phases: tuple[Phase, ...] = ()
     pilots: tuple[Pilot, ...] = ()
     pilot_schedule: PilotSchedule = "sequential"
@@ -169,12 +190,14 @@ class Blueprint:
     weekly_status: tuple[StatusWeek, ...] = ()
 
     def objects(self) -> Iterator[Object]:
-        """Every object, parents before children: labels, time-boxes, epics, issues, boards."""
+        """Every object, parents before children: labels, time-boxes, epics, issues, boards,
+        issue templates."""
         yield from self.labels
         yield from self.timeboxes
         yield from self.epics
         yield from self.issues
         yield from self.boards
+        yield from self.templates
 
     def status_week_on(self, day: date) -> StatusWeek | None:
         """The weekly status due in the week that contains `day`, if the engagement has one."""

@@ -35,6 +35,7 @@ BUILTINS = {
     "epics": LATE | PILOT,
     "issues": LATE | PILOT | {"timebox"},
     "boards": LATE,
+    "templates": EARLY,
 }
 
 

@@ -94,7 +94,7 @@ def _parents(tree: LocDict) -> list[tuple[str, Pos]]:
     return []  # the model reports the wrong type
 
 
-SECTIONS = ("labels", "timeboxes", "phases", "epics", "issues", "boards")
+SECTIONS = ("labels", "timeboxes", "phases", "epics", "issues", "boards", "templates")
 
 
 def duplicate_item_keys(tree: LocDict) -> list[Problem]:

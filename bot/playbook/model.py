@@ -154,6 +154,26 @@ class BoardSpec(ItemSpec):
     )
 
 
+class IssueTemplateSpec(ItemSpec):
+    """An issue description template the engagement's project offers (a file under
+    `.gitlab/issue_templates/`); created once, then left to people unless still the bot's."""
+
+    name: str = Field(
+        description="The name people pick the template by: the file `<name>.md` "
+        "(letters, digits, spaces, `-`, `_`, `.`)."
+    )
+    description: str = Field("", description="The Markdown text the template starts with.")
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Label names the template applies through the `/label` quick action.",
+    )
+    raid_fields: bool = Field(
+        False,
+        description="Add the RAID field table (owner, due, probability, impact, mitigation) "
+        "that the status and the dashboard read back.",
+    )
+
+
 class DefaultsSpec(Spec):
     issue_labels: list[str] = Field(
         default_factory=list, description="Label names added to every issue."
@@ -213,6 +233,7 @@ class PlaybookSpec(Spec):
     epics: list[EpicSpec] = Field(default_factory=list)
     issues: list[IssueSpec] = Field(default_factory=list)
     boards: list[BoardSpec] = Field(default_factory=list)
+    templates: list[IssueTemplateSpec] = Field(default_factory=list)
     weekly_status: IssueSpec | None = Field(
         None,
         description="The weekly status issue, declared once with `each` over the weeks; "

@@ -16,6 +16,7 @@ SECTIONS = {
     "epic": ("epics", "phases"),
     "issue": ("issues",),
     "board": ("boards",),
+    "template": ("templates",),
 }
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 

@@ -22,6 +22,7 @@ from bot.playbook.blueprint import (
     Board,
     Epic,
     Issue,
+    IssueTemplate,
     Label,
     Phase,
     Pilot,
@@ -39,6 +40,19 @@ from bot.playbook.variables import SPRINT_WEEKS, START_DATE, coerce, to_plain
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._/-]*$")
 STORY = re.compile(r"^As (?:an?|the) .+\bI want\b.+\bso that\b.+", re.IGNORECASE | re.DOTALL)
 MAX_PILOTS = 12
+TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+RAID_FIELDS = """Fill in each `-`: the owner as @username, the due date as YYYY-MM-DD,
+probability and impact as High, Medium or Low, the mitigation in a sentence.
+
+| Field | Value |
+|---|---|
+| Owner | - |
+| Due | - |
+| Probability | - |
+| Impact | - |
+| Mitigation | - |"""
+"""The RAID item's field table, in the shape `bot/domain/raid.py` reads back (and `/psdm risk`
+writes): a person files the item and replaces each `-`."""
 ACCESS_LEVELS = {"developer": 30, "maintainer": 40, "owner": 50}
 """GitLab's access levels by role name (GL:doc/api/members.md, "Roles")."""
 SCHEDULES: tuple[PilotSchedule, ...] = ("sequential", "parallel")
@@ -465,6 +479,24 @@ class _Renderer:
             out.append(self.made_from(where, board))
         return out
 
+    def templates(self) -> list[IssueTemplate]:
+        out = []
+        for entry in self.expand("templates"):
+            where, item, ctx = entry.where, entry.item, entry.ctx
+            name = self.text((*where, "name"), item.name, ctx).strip()
+            if not TEMPLATE_NAME.match(name) or name.endswith("."):
+                self.fail((*where, "name"), f"template name '{name}' is not a plain file name")
+            labels = self.names((*where, "labels"), item.labels, ctx)
+            parts = [self.text((*where, "description"), item.description, ctx).strip()]
+            if item.raid_fields:
+                parts.append(RAID_FIELDS)
+            if labels:  # GL:doc/user/project/quick_actions.md: a template may carry them
+                parts.append("/label " + " ".join(f'~"{label}"' for label in labels))
+            body = "\n\n".join(part for part in parts if part) + "\n"
+            template = IssueTemplate(self.key("template", entry), name, body, labels)
+            out.append(self.made_from(where, template))
+        return out
+
     def phases(self, epics: set[str]) -> tuple[list[Phase], list[Pilot]]:
         out: list[Phase] = []
         members: dict[int, list[str]] = {}
@@ -609,6 +641,7 @@ def render_blueprint(pb: Playbook, given: Mapping[str, object]) -> tuple[Bluepri
     phases = r.with_gates(phases, issues)
     issues = in_phase_order(issues, phases, timeboxes)
     boards = r.boards()
+    templates = r.templates()
     known = {
         "epic": {e.key for e in epics},
         "time-box": set(r.timeboxes),
@@ -624,6 +657,7 @@ def render_blueprint(pb: Playbook, given: Mapping[str, object]) -> tuple[Bluepri
         epics=tuple(epics),
         issues=tuple(issues),
         boards=tuple(boards),
+        templates=tuple(templates),
         phases=tuple(phases),
         pilots=tuple(pilots),
         pilot_schedule=r.schedule,

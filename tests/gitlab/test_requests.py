@@ -21,7 +21,7 @@ CAPABILITY_READS = ("GET /api/v4/metadata", "GET /api/v4/license")
 
 
 def labels_and_milestones() -> Blueprint:
-    return replace(tool_adoption(), epics=(), issues=(), boards=())
+    return replace(tool_adoption(), epics=(), issues=(), boards=(), templates=())
 
 
 def counted(sandbox) -> dict[str, int]:
@@ -87,7 +87,9 @@ def test_a_whole_engagement_costs_its_writes_one_read_per_kind_and_the_tier_once
     sandbox_server, tier
 ):
     blueprint = tool_adoption()
-    kinds = len(declared(blueprint)) + 1  # and the project
+    # One read per kind and the project; an issue template is one file, read by its path (the
+    # Repository Files API lists no contents, `GL:doc/api/repository_files.md`): one read each.
+    kinds = len(declared(blueprint) - {"template"}) + 1 + len(blueprint.templates)
     tier_reads = 1 if tier == "free" else 2  # /metadata; and /license on Enterprise Edition
     plan, first = applied(sandbox_server, blueprint)
     assert sum(first.get(route, 0) for route in CAPABILITY_READS) == tier_reads
@@ -124,10 +126,15 @@ def test_an_issue_weight_or_a_board_scope_asks_the_tier_and_free_drops_them(sand
 @pytest.mark.parametrize(
     ("shape", "kinds", "tiered"),
     [
-        ({}, {"label", "milestone", "epic", "issue", "board"}, True),
-        ({"epics": (), "issues": (), "boards": ()}, {"label", "milestone"}, False),
-        ({"epics": (), "boards": ()}, {"label", "milestone", "issue"}, True),  # weights
-        ({"labels": (), "timeboxes": (), "epics": (), "issues": ()}, {"board", "label"}, True),
+        ({}, {"label", "milestone", "epic", "issue", "board", "template"}, True),
+        ({"epics": (), "issues": (), "boards": (), "templates": ()}, {"label", "milestone"}, False),
+        ({"epics": (), "boards": (), "templates": ()}, {"label", "milestone", "issue"}, True),
+        (
+            {"labels": (), "timeboxes": (), "epics": (), "issues": (), "templates": ()},
+            {"board", "label"},
+            True,
+        ),
+        ({"epics": (), "issues": (), "boards": ()}, {"label", "milestone", "template"}, False),
     ],
 )
 def test_the_reads_follow_the_kinds_the_blueprint_declares(shape, kinds, tiered):
@@ -137,7 +144,7 @@ def test_the_reads_follow_the_kinds_the_blueprint_declares(shape, kinds, tiered)
 
 
 def test_without_a_blueprint_everything_is_read():
-    assert reads(None) == {"label", "milestone", "epic", "issue", "board"}
+    assert reads(None) == {"label", "milestone", "epic", "issue", "board", "template"}
     assert tier_matters(None)
 
 
@@ -218,4 +225,5 @@ def test_with_the_tier_known_the_group_epics_are_read_once_beside_the_project(sa
     assert live.epics == "work_items"
     stats = sandbox.stats()
     assert stats["graphql"] == {"query": 1, "mutation": 0}
-    assert sum(counted(sandbox).values()) == len(declared(blueprint)) + 1
+    files = len(blueprint.templates) - 1  # a template is a file: one read each, not one a kind
+    assert sum(counted(sandbox).values()) == len(declared(blueprint)) + 1 + files

@@ -14,6 +14,7 @@ SECTIONS = {
     "EpicSpec": "epics",
     "IssueSpec": "issues",
     "BoardSpec": "boards",
+    "IssueTemplateSpec": "templates",
     "VariableSpec": "variables",
     "DefaultsSpec": "defaults",
     "PilotsSpec": "pilots",

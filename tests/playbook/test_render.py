@@ -37,7 +37,7 @@ def test_every_key_is_kind_and_slug_and_unique(tool_adoption):
     all_keys = keys(blueprint)
     assert len(all_keys) == len(set(all_keys))
     kinds = {key.split(":", 1)[0] for key in all_keys}
-    assert kinds == {"label", "milestone", "epic", "issue", "board"}
+    assert kinds == {"label", "milestone", "epic", "issue", "board", "template"}
     assert "milestone:sprint-3" in all_keys and "issue:sprint-3/retrospective" in all_keys
 
 

@@ -11,6 +11,7 @@ from bot.engine.reconcilers.epics import Epics
 from bot.engine.reconcilers.issues import Issues
 from bot.engine.reconcilers.labels import Labels
 from bot.engine.reconcilers.milestones import Milestones
+from bot.engine.reconcilers.templates import Templates
 
 REGISTRY: dict[Kind, Reconciler[Any]] = {
     "label": Labels(),
@@ -18,6 +19,7 @@ REGISTRY: dict[Kind, Reconciler[Any]] = {
     "epic": Epics(),
     "issue": Issues(),
     "board": Boards(),
+    "template": Templates(),
 }
 
 __all__ = ["REGISTRY", "Context", "Reconciler"]
