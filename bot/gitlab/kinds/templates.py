@@ -48,6 +48,10 @@ class TemplateStore:
         except gitlab.GitlabHttpError as error:
             if error.response_code == 404:  # no such file, or no branch yet
                 return None
+            if error.response_code == 403:
+                # The token's user may not read the repository (a Guest): the plan shows the
+                # template to create and the role check before any write names the role.
+                return None
             raise
         self.commits[path] = str(found.get("last_commit_id") or "")
         return found
