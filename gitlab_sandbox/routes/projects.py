@@ -73,30 +73,9 @@ def _renderer(ctx: Ctx) -> Callable[[Project], dict[str, Any]]:
     if ctx.params.bool("simple"):
 
         def simple(project: Project) -> dict[str, Any]:
-            data = ctx.render.project(project)
-            keep = (
-                "id",
-                "description",
-                "name",
-                "name_with_namespace",
-                "path",
-                "path_with_namespace",
-                "created_at",
-                "default_branch",
-                "tag_list",
-                "topics",
-                "ssh_url_to_repo",
-                "http_url_to_repo",
-                "web_url",
-                "readme_url",
-                "forks_count",
-                "avatar_url",
-                "star_count",
-                "last_activity_at",
-                "visibility",
-                "namespace",
-            )
-            return {k: data[k] for k in keep}
+            # `simple=true`: the short shape GitLab nests elsewhere, plus the visibility
+            basic = ctx.render.project_basic(project)
+            return {**basic, "visibility": ctx.render.project(project)["visibility"]}
 
         return simple
     return ctx.render.project
